@@ -1,0 +1,15 @@
+package io.tandem.cli;
+
+import picocli.CommandLine.Command;
+
+/** {@code tandem bench ...}: benchmarks whose numbers go into BENCHMARKS.md. */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+    description = "Run benchmarks (numbers for BENCHMARKS.md).")
+public final class BenchCommand implements Runnable {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(spec.commandLine().getOut());
+  }
+}
