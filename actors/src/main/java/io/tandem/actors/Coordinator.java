@@ -1,0 +1,258 @@
+package io.tandem.actors;
+
+import io.tandem.proto.ErrorReport;
+import io.tandem.proto.OpProgram;
+import io.tandem.proto.StepReport;
+import io.tandem.schedule.Op;
+import io.tandem.schedule.Schedule;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * Owns one job: for every step sends each stage worker its op program, gathers the step
+ * reports, runs the optimizer barrier (flush) with global-norm clipping combined in layer
+ * order, and at the end hashes all weights in layer order. Fails the job, naming worker, op,
+ * microbatch and step, when a worker fails or a step outlives its timeout.
+ */
+public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
+
+  /** Messages the coordinator accepts. */
+  public sealed interface Command {}
+
+  private record FromWorker(StageWorker.Reply reply) implements Command {}
+
+  private record StepTimedOut(long step) implements Command {}
+
+  private enum Phase { COMPUTE, UPDATE, WEIGHTS, DONE }
+
+  private final JobConfig job;
+  private final Schedule schedule;
+  private final ActorRef<JobEvent> listener;
+  private final TimerScheduler<Command> timers;
+  private final List<ActorRef<StageWorker.Command>> workers = new ArrayList<>();
+  private final List<DeviceCompute> devices = new ArrayList<>();
+  private final ActorRef<StageWorker.Reply> replyAdapter;
+
+  private long step;
+  private Phase phase;
+  private long stepStartNanos;
+  private final Map<Integer, StepReport> reports = new TreeMap<>();
+  private int acks;
+  private double lastLoss = Double.NaN;
+  private double lastNorm;
+  private final SortedMap<Integer, byte[]> weights = new TreeMap<>();
+
+  private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, JobConfig job,
+      ComputeProvider provider, ActorRef<JobEvent> listener) {
+    super(context);
+    this.job = job;
+    this.schedule = job.schedule();
+    this.listener = listener;
+    this.timers = timers;
+    this.replyAdapter = context.messageAdapter(StageWorker.Reply.class, FromWorker::new);
+    int p = schedule.devices();
+    for (int d = 0; d < p; d++) {
+      DeviceCompute device = provider.open(d, schedule);
+      devices.add(device);
+      workers.add(context.spawn(StageWorker.create(job.jobId(), d, schedule.stages(),
+          schedule.chunksPerDevice(), java.util.Set.copyOf(schedule.placement().stagesOf(d)),
+          device.compute(), device.executor()), "stage-worker-" + d));
+    }
+    List<ActorRef<StageWorker.Command>> owners = new ArrayList<>();
+    for (int v = 0; v < schedule.stages(); v++) {
+      owners.add(workers.get(schedule.placement().device(v)));
+    }
+    workers.forEach(w -> w.tell(new StageWorker.Peers(owners)));
+  }
+
+  /** A coordinator that starts the job at once and reports to {@code listener}. */
+  public static Behavior<Command> create(JobConfig job, ComputeProvider provider, ActorRef<JobEvent> listener) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
+      Coordinator c = new Coordinator(ctx, timers, job, provider, listener);
+      c.startStep(0);
+      return c;
+    }));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(FromWorker.class, this::onWorker)
+        .onMessage(StepTimedOut.class, this::onTimeout)
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
+          devices.forEach(DeviceCompute::close);
+          return this;
+        })
+        .build();
+  }
+
+  private void startStep(long s) {
+    step = s;
+    phase = Phase.COMPUTE;
+    reports.clear();
+    stepStartNanos = System.nanoTime();
+    for (int d = 0; d < workers.size(); d++) {
+      OpProgram.Builder program = OpProgram.newBuilder().setJobId(job.jobId()).setStep(s).setDevice(d);
+      for (Op op : schedule.opsOf(d)) {
+        program.addOps(ProtoOps.toProto(op, schedule.weightVersions().getOrDefault(op, 0)));
+      }
+      workers.get(d).tell(new StageWorker.RunStep(program.build(), replyAdapter));
+    }
+    timers.startSingleTimer("step-timeout", new StepTimedOut(s), job.stepTimeout());
+  }
+
+  private Behavior<Command> onWorker(FromWorker msg) {
+    StageWorker.Reply reply = msg.reply();
+    if (reply instanceof StageWorker.StepReported r) {
+      return onStepReported(r.report());
+    } else if (reply instanceof StageWorker.StepFailed f) {
+      return failed(describe(f.error()));
+    } else if (reply instanceof StageWorker.UpdateApplied u) {
+      return onUpdateApplied(u);
+    } else if (reply instanceof StageWorker.UpdateFailed u) {
+      return failed(u.message());
+    } else if (reply instanceof StageWorker.WeightsReported w) {
+      return onWeights(w);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onStepReported(StepReport report) {
+    if (phase != Phase.COMPUTE || report.getStep() != step) {
+      return this;
+    }
+    reports.put(report.getDevice(), report);
+    if (reports.size() < workers.size()) {
+      return this;
+    }
+    // flush: every device finished its ops of this step
+    SortedMap<Integer, Double> losses = new TreeMap<>();
+    SortedMap<Integer, Double> gradSumSquares = new TreeMap<>();
+    for (StepReport r : reports.values()) {
+      for (int i = 0; i < r.getLossMicrobatchesCount(); i++) {
+        losses.put(r.getLossMicrobatches(i), r.getMicrobatchLoss(i));
+      }
+      for (int i = 0; i < r.getLayerIndexCount(); i++) {
+        gradSumSquares.merge(r.getLayerIndex(i), r.getLayerGradSumSquares(i), Double::sum);
+      }
+    }
+    double lossSum = 0;
+    for (double l : losses.values()) {
+      lossSum += l;
+    }
+    lastLoss = losses.isEmpty() ? 0 : lossSum / losses.size();
+    if (Double.isNaN(lastLoss) || Double.isInfinite(lastLoss)) {
+      return failed("step " + step + ": loss is " + lastLoss + " (microbatch losses " + losses.values()
+          + "); lower the learning rate or check the data");
+    }
+    double sumSq = 0;
+    for (double x : gradSumSquares.values()) {
+      sumSq += x; // layer order: the same whatever the partition
+    }
+    lastNorm = Math.sqrt(sumSq);
+    double scale = job.clipNorm() > 0 && lastNorm > job.clipNorm() ? job.clipNorm() / lastNorm : 1.0;
+    phase = Phase.UPDATE;
+    acks = 0;
+    workers.forEach(w -> w.tell(new StageWorker.ApplyUpdate(step, scale, replyAdapter)));
+    return this;
+  }
+
+  private Behavior<Command> onUpdateApplied(StageWorker.UpdateApplied u) {
+    if (phase != Phase.UPDATE || u.step() != step || ++acks < workers.size()) {
+      return this;
+    }
+    timers.cancel("step-timeout");
+    double millis = (System.nanoTime() - stepStartNanos) / 1e6;
+    double[] units = new double[workers.size()];
+    long[] bytes = new long[workers.size()];
+    reports.forEach((d, r) -> {
+      units[d] = r.getPeakActivationUnits();
+      bytes[d] = r.getPeakActivationBytes();
+    });
+    listener.tell(new JobEvent.StepCompleted(step, lastLoss, millis, units, bytes, lastNorm,
+        List.copyOf(reports.values())));
+    if (step + 1 < job.steps()) {
+      startStep(step + 1);
+    } else {
+      phase = Phase.WEIGHTS;
+      weights.clear();
+      acks = 0;
+      timers.startSingleTimer("step-timeout", new StepTimedOut(step), job.stepTimeout());
+      workers.forEach(w -> w.tell(new StageWorker.CollectWeights(replyAdapter)));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onWeights(StageWorker.WeightsReported w) {
+    if (phase != Phase.WEIGHTS) {
+      return this;
+    }
+    for (Map.Entry<Integer, byte[]> e : w.weights().entrySet()) {
+      if (weights.put(e.getKey(), e.getValue()) != null) {
+        return failed("layer " + e.getKey() + " reported by two devices (device " + w.device() + " is one)");
+      }
+    }
+    if (++acks < workers.size()) {
+      return this;
+    }
+    timers.cancel("step-timeout");
+    phase = Phase.DONE;
+    listener.tell(new JobEvent.JobSucceeded(job.steps(), lastLoss, sha256(weights)));
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onTimeout(StepTimedOut t) {
+    if (phase == Phase.DONE || t.step() != step) {
+      return this;
+    }
+    List<Integer> missing = new ArrayList<>();
+    for (int d = 0; d < workers.size(); d++) {
+      if (!reports.containsKey(d)) {
+        missing.add(d);
+      }
+    }
+    return failed("step " + step + " timed out after " + job.stepTimeout().toSeconds() + " s in phase "
+        + phase.name().toLowerCase(java.util.Locale.ROOT)
+        + (phase == Phase.COMPUTE ? "; devices without a report: " + missing : ""));
+  }
+
+  private Behavior<Command> failed(String message) {
+    timers.cancelAll();
+    workers.forEach(w -> w.tell(new StageWorker.AbortStep(step)));
+    phase = Phase.DONE;
+    getContext().getLog().error("job {} failed: {}", job.jobId(), message);
+    listener.tell(new JobEvent.JobFailed(message));
+    return Behaviors.stopped();
+  }
+
+  private static String describe(ErrorReport e) {
+    String op = e.hasOp() ? " at op " + ProtoOps.describe(e.getOp()) + " (microbatch "
+        + e.getOp().getMicrobatch() + ", virtual stage " + e.getOp().getVirtualStage() + ")" : "";
+    return "step " + e.getStep() + " failed on " + e.getWorker() + op + ": " + e.getMessage();
+  }
+
+  /** SHA-256 over every layer's serialized weights, in layer order (empty input: no weights). */
+  public static String sha256(SortedMap<Integer, byte[]> layerWeights) {
+    try {
+      MessageDigest digest = MessageDigest.getInstance("SHA-256");
+      layerWeights.values().forEach(digest::update);
+      return HexFormat.of().formatHex(digest.digest());
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 missing from the JDK", e);
+    }
+  }
+
+}

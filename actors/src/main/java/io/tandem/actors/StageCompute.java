@@ -1,0 +1,51 @@
+package io.tandem.actors;
+
+import java.util.Map;
+import java.util.SortedMap;
+
+/**
+ * The math one device runs for the virtual stages it holds. Every method runs on the device's
+ * compute executor, never on an actor thread. Implementations: {@link SimStageCompute} (waits
+ * each op's schedule cost) and the model-backed compute of the CPU and CUDA backends.
+ */
+public interface StageCompute extends AutoCloseable {
+
+  /**
+   * Forward of microbatch {@code mb} through virtual stage {@code v}. {@code input} is the
+   * previous stage's activation, or null on the first stage (the compute reads its data for
+   * {@code (step, mb)}). Returns the activation for stage {@code v+1}, or null on the last stage
+   * (where the loss is computed and kept).
+   */
+  HostTensor forward(long step, int mb, int v, HostTensor input);
+
+  /**
+   * Input gradient (B) of {@code mb} on stage {@code v}. {@code gradOutput} comes from stage
+   * {@code v+1}, or is null on the last stage (gradient of the loss). Returns the gradient for
+   * stage {@code v-1}, or null on the first stage.
+   */
+  HostTensor backwardInput(long step, int mb, int v, HostTensor gradOutput);
+
+  /** Weight gradient (W) of {@code mb} on stage {@code v}: accumulates into the stage's gradients. */
+  void backwardWeight(long step, int mb, int v);
+
+  /** Microbatch-stage activations currently stashed (F done, W not yet), all stages of this device. */
+  int heldActivations();
+
+  /** Bytes of activations currently stashed on this device. */
+  long heldActivationBytes();
+
+  /** Losses of the microbatches whose last stage ran here this step, by microbatch. */
+  Map<Integer, Double> losses(long step);
+
+  /** Sum of squares of each layer's accumulated gradient, by global layer index. */
+  SortedMap<Integer, Double> gradientSumSquares();
+
+  /** Applies the optimizer with gradients scaled by {@code gradScale}, then zeroes gradients. */
+  void applyUpdate(long step, double gradScale);
+
+  /** Weights of each layer this device holds, serialized, by global layer index. */
+  SortedMap<Integer, byte[]> weights();
+
+  @Override
+  void close();
+}
