@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
     version = "tandem 0.1.0",
     description = "Pipeline-parallel training with controllable memory.",
     subcommands = {
+      TrainCommand.class,
       ScheduleCommand.class,
       BenchCommand.class,
       DemoCommand.class,
@@ -46,7 +47,8 @@ public final class TandemCli implements Runnable {
       return USER_ERROR;
     });
     cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-      if (ex instanceof IllegalArgumentException || ex instanceof UserException) {
+      if (ex instanceof IllegalArgumentException || ex instanceof UserException
+          || ex instanceof java.io.UncheckedIOException) {
         err.println("tandem: " + ex.getMessage());
         err.flush();
         return USER_ERROR;

@@ -1,0 +1,129 @@
+package io.tandem.cli;
+
+import io.tandem.actors.ComputeProvider;
+import io.tandem.actors.JobConfig;
+import io.tandem.actors.JobEvent;
+import io.tandem.actors.JobFactory;
+import io.tandem.actors.LocalRuntime;
+import io.tandem.proto.JobSpec;
+import io.tandem.schedule.Schedule;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tandem train}: one JVM, N devices, one stage worker per device. Shows a progress bar
+ * and ends with the line {@code final step=S loss=X weights-sha256=HEX}.
+ */
+@Command(name = "train", mixinStandardHelpOptions = true,
+    description = "Train a model with pipeline parallelism on devices in this JVM.")
+public final class TrainCommand implements Callable<Integer> {
+
+  @Option(names = "--backend", defaultValue = "cpu", description = "cpu, cuda or sim (default: ${DEFAULT-VALUE})")
+  String backend;
+
+  @Option(names = "--devices", defaultValue = "4", description = "pipeline devices (default: ${DEFAULT-VALUE})")
+  int devices;
+
+  @Option(names = "--schedule", defaultValue = "1f1b", description = "schedule name, see 'tandem schedule list' (default: ${DEFAULT-VALUE})")
+  String schedule;
+
+  @Option(names = "--model", defaultValue = "gpt-tiny", description = "model preset (default: ${DEFAULT-VALUE})")
+  String model;
+
+  @Option(names = "--steps", defaultValue = "20", description = "optimizer steps (default: ${DEFAULT-VALUE})")
+  int steps;
+
+  @Option(names = "--seed", defaultValue = "1", description = "seed of init, data and dropout (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--microbatches", defaultValue = "8", description = "microbatches per step (default: ${DEFAULT-VALUE})")
+  int microbatches;
+
+  @Option(names = "--microbatch-size", defaultValue = "4", description = "sequences per microbatch (default: ${DEFAULT-VALUE})")
+  int microbatchSize;
+
+  @Option(names = "--lr", defaultValue = "0.003", description = "learning rate (default: ${DEFAULT-VALUE})")
+  double lr;
+
+  @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw or sgd (default: ${DEFAULT-VALUE})")
+  String optimizer;
+
+  @Option(names = "--clip", defaultValue = "1.0", description = "global gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE})")
+  double clip;
+
+  @Option(names = "--dataset", defaultValue = "corpus", description = "corpus (byte-level europarl) or addition (default: ${DEFAULT-VALUE})")
+  String dataset;
+
+  @Option(names = "--memory-limit", defaultValue = "0", description = "peak-activation limit for the auto schedule")
+  double memoryLimit;
+
+  @Option(names = "--op-ms", defaultValue = "20", description = "sim backend: milliseconds per unit op cost (default: ${DEFAULT-VALUE})")
+  double opMs;
+
+  @Option(names = "--step-timeout", defaultValue = "120", description = "seconds a step may take (default: ${DEFAULT-VALUE})")
+  long stepTimeoutSeconds;
+
+  @Option(names = "--trace", description = "write the executed ops of the last step as Chrome-trace JSON")
+  java.nio.file.Path trace;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  JobSpec jobSpec() {
+    return JobSpec.newBuilder()
+        .setJobId("train-" + Long.toHexString(System.nanoTime()))
+        .setBackend(backend.toLowerCase(Locale.ROOT))
+        .setDevices(devices)
+        .setSchedule(schedule)
+        .setModel(model)
+        .setSteps(steps)
+        .setSeed(seed)
+        .setMicrobatches(microbatches)
+        .setMicrobatchSize(microbatchSize)
+        .setLearningRate(lr)
+        .setOptimizer(optimizer)
+        .setClipNorm(clip)
+        .setDataset(dataset)
+        .setMemoryLimit(memoryLimit)
+        .setOpMs(opMs)
+        .build();
+  }
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    JobSpec job = jobSpec();
+    Schedule plan = JobFactory.schedule(job);
+    ComputeProvider provider = JobFactory.provider(job, plan);
+    err.printf(Locale.ROOT, "tandem: training %s on %d %s device(s), schedule %s, %d microbatches x %d, %d steps%n",
+        job.getModel(), devices, job.getBackend(), plan.name(), microbatches, microbatchSize, steps);
+    err.flush();
+    TrainingRun run = new TrainingRun(err, steps, provider.tokensPerStep(), System.console() != null);
+    JobEvent end = LocalRuntime.run(new JobConfig(job.getJobId(), plan, steps, clip,
+        Duration.ofSeconds(stepTimeoutSeconds)), provider, run::onEvent);
+    if (end instanceof JobEvent.JobSucceeded ok) {
+      if (trace != null) {
+        run.writeTrace(trace, plan);
+        err.println("tandem: trace of the last step written to " + trace + " (open in https://ui.perfetto.dev)");
+      }
+      out.printf(Locale.ROOT, "final step=%d loss=%.6f weights-sha256=%s%n", ok.steps(), ok.finalLoss(), ok.weightsSha256());
+      out.flush();
+      return 0;
+    }
+    run.abort();
+    err.println("tandem: job failed: " + ((JobEvent.JobFailed) end).message());
+    err.flush();
+    return 1;
+  }
+
+  static String formatUnits(double[] units) {
+    return Arrays.stream(units).mapToObj(u -> String.format(Locale.ROOT, "%.1f", u))
+        .collect(Collectors.joining(" ", "[", "]"));
+  }
+}
