@@ -14,7 +14,11 @@ public final class ScheduleRegistry {
   /** The registered generators, in listing order. One line each. */
   private static final List<ScheduleGenerator> GENERATORS = List.of(
       new GPipe(),
-      new OneFOneB());
+      new OneFOneB(),
+      new InterleavedOneFOneB(),
+      new ZeroBubbleH1(),
+      new ZeroBubbleH2(),
+      new PipeDream2BW());
 
   static {
     List<String> seen = new ArrayList<>();
