@@ -32,6 +32,7 @@ public final class TandemCli implements Runnable {
   }
 
   public static void main(String[] args) {
+    org.slf4j.LoggerFactory.getILoggerFactory(); // initialize logging before any thread logs
     System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
   }
 

@@ -1,0 +1,101 @@
+package io.tandem.cli;
+
+import io.tandem.actors.JobConfig;
+import io.tandem.actors.JobEvent;
+import io.tandem.actors.JobFactory;
+import io.tandem.actors.LocalRuntime;
+import io.tandem.actors.SimComputeProvider;
+import io.tandem.proto.JobSpec;
+import io.tandem.schedule.OpCosts;
+import io.tandem.schedule.Schedule;
+import io.tandem.schedule.ScheduleRegistry;
+import io.tandem.schedule.ScheduleSpec;
+import io.tandem.schedule.Simulator;
+import io.tandem.schedule.Validator;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tandem bench runtime}: runs steps on the sim backend and compares the median measured
+ * step time with the schedule simulator's makespan for the same costs.
+ */
+@Command(name = "runtime", mixinStandardHelpOptions = true,
+    description = "Measure runtime efficiency on the sim backend: simulated makespan vs measured step time.")
+public final class BenchRuntimeCommand implements Callable<Integer> {
+
+  @Option(names = "--mode", defaultValue = "embedded", description = "embedded (one JVM) (default: ${DEFAULT-VALUE})")
+  String mode;
+
+  @Option(names = "--devices", defaultValue = "4", description = "devices (default: ${DEFAULT-VALUE})")
+  int devices;
+
+  @Option(names = "--microbatches", defaultValue = "16", description = "microbatches (default: ${DEFAULT-VALUE})")
+  int microbatches;
+
+  @Option(names = "--schedule", defaultValue = "1f1b", description = "schedule (default: ${DEFAULT-VALUE})")
+  String schedule;
+
+  @Option(names = "--op-ms", defaultValue = "20", description = "milliseconds per unit op cost (default: ${DEFAULT-VALUE})")
+  double opMs;
+
+  @Option(names = "--costs", defaultValue = "F=1,B=1,W=1,comm=0", description = "op costs (default: ${DEFAULT-VALUE})")
+  String costs;
+
+  @Option(names = "--steps", defaultValue = "5", description = "steps to time; the first is warm-up (default: ${DEFAULT-VALUE})")
+  int steps;
+
+  @Option(names = "--json", description = "print one JSON object")
+  boolean json;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    if (!mode.equals("embedded")) {
+      throw new IllegalArgumentException("--mode " + mode + " is not available; use embedded");
+    }
+    if (steps < 2) {
+      throw new IllegalArgumentException("--steps must be >= 2 (the first step is warm-up)");
+    }
+    JobFactory.validate(JobSpec.newBuilder().setDevices(devices).setMicrobatches(microbatches).setSteps(steps)
+        .setSchedule(schedule).setBackend("sim").setOpMs(opMs).build());
+    ScheduleSpec s = ScheduleSpec.of(devices, microbatches).withCosts(OpCosts.parse(costs))
+        .withChunksPerDevice(schedule.equalsIgnoreCase("interleaved-1f1b") ? 2 : 1);
+    Schedule plan = ScheduleRegistry.generate(schedule, s);
+    Validator.validate(plan);
+    double simulatedMs = Simulator.simulate(plan).makespan() * opMs;
+    List<Double> times = new ArrayList<>();
+    JobEvent end = LocalRuntime.run(new JobConfig("bench-" + Long.toHexString(System.nanoTime()), plan, steps, 0,
+        Duration.ofMinutes(5)), new SimComputeProvider(null, opMs), e -> {
+          if (e instanceof JobEvent.StepCompleted c && c.step() > 0) {
+            synchronized (times) {
+              times.add(c.stepMillis());
+            }
+          }
+        });
+    if (end instanceof JobEvent.JobFailed f) {
+      throw new IllegalStateException("benchmark job failed: " + f.message());
+    }
+    List<Double> sorted = new ArrayList<>(times);
+    Collections.sort(sorted);
+    double median = sorted.get(sorted.size() / 2);
+    PrintWriter out = spec.commandLine().getOut();
+    if (json) {
+      out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"schedule\":\"%s\",\"devices\":%d,\"microbatches\":%d,\"opMs\":%s,"
+              + "\"simulatedMs\":%.3f,\"measuredMs\":%.3f,\"efficiency\":%.4f}%n",
+          mode, plan.name(), devices, microbatches, opMs, simulatedMs, median, simulatedMs / median);
+    } else {
+      out.printf(Locale.ROOT, "%s p=%d m=%d op=%.1f ms: simulated %.1f ms, measured median %.1f ms, efficiency %.3f%n",
+          plan.name(), devices, microbatches, opMs, simulatedMs, median, simulatedMs / median);
+    }
+    out.flush();
+    return 0;
+  }
+}
