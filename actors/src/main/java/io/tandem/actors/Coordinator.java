@@ -1,5 +1,6 @@
 package io.tandem.actors;
 
+import io.tandem.model.optim.GradientClipping;
 import io.tandem.proto.ErrorReport;
 import io.tandem.proto.OpProgram;
 import io.tandem.proto.StepReport;
@@ -56,7 +57,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final SortedMap<Integer, byte[]> weights = new TreeMap<>();
 
   private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, JobConfig job,
-      ComputeProvider provider, ActorRef<JobEvent> listener) {
+      List<DeviceCompute> opened, ActorRef<JobEvent> listener) {
     super(context);
     this.job = job;
     this.schedule = job.schedule();
@@ -64,8 +65,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.timers = timers;
     this.replyAdapter = context.messageAdapter(StageWorker.Reply.class, FromWorker::new);
     int p = schedule.devices();
+    if (opened.size() != p) {
+      throw new IllegalArgumentException("schedule needs " + p + " devices, got " + opened.size());
+    }
     for (int d = 0; d < p; d++) {
-      DeviceCompute device = provider.open(d, schedule);
+      DeviceCompute device = opened.get(d);
       devices.add(device);
       workers.add(context.spawn(StageWorker.create(job.jobId(), d, schedule.stages(),
           schedule.chunksPerDevice(), java.util.Set.copyOf(schedule.placement().stagesOf(d)),
@@ -78,10 +82,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     workers.forEach(w -> w.tell(new StageWorker.Peers(owners)));
   }
 
-  /** A coordinator that starts the job at once and reports to {@code listener}. */
-  public static Behavior<Command> create(JobConfig job, ComputeProvider provider, ActorRef<JobEvent> listener) {
+  /**
+   * A coordinator that starts the job at once on the given (opened) devices, one per schedule
+   * device, and reports to {@code listener}. It closes the devices when it stops.
+   */
+  public static Behavior<Command> create(JobConfig job, List<DeviceCompute> devices, ActorRef<JobEvent> listener) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      Coordinator c = new Coordinator(ctx, timers, job, provider, listener);
+      Coordinator c = new Coordinator(ctx, timers, job, devices, listener);
       c.startStep(0);
       return c;
     }));
@@ -151,19 +158,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     double lossSum = 0;
     for (double l : losses.values()) {
-      lossSum += l;
+      lossSum += l; // microbatch order; each microbatch's loss is already scaled by 1/microbatches
     }
-    lastLoss = losses.isEmpty() ? 0 : lossSum / losses.size();
+    lastLoss = lossSum;
     if (Double.isNaN(lastLoss) || Double.isInfinite(lastLoss)) {
       return failed("step " + step + ": loss is " + lastLoss + " (microbatch losses " + losses.values()
           + "); lower the learning rate or check the data");
     }
-    double sumSq = 0;
-    for (double x : gradSumSquares.values()) {
-      sumSq += x; // layer order: the same whatever the partition
-    }
-    lastNorm = Math.sqrt(sumSq);
-    double scale = job.clipNorm() > 0 && lastNorm > job.clipNorm() ? job.clipNorm() / lastNorm : 1.0;
+    double[] perLayer = gradSumSquares.values().stream().mapToDouble(Double::doubleValue).toArray();
+    lastNorm = GradientClipping.globalNorm(perLayer); // layer order: the same whatever the partition
+    double scale = GradientClipping.scale(lastNorm, job.clipNorm());
     phase = Phase.UPDATE;
     acks = 0;
     workers.forEach(w -> w.tell(new StageWorker.ApplyUpdate(step, scale, replyAdapter)));

@@ -42,6 +42,7 @@ public final class JobFactory {
   public static ComputeProvider provider(JobSpec spec, Schedule schedule) {
     return switch (spec.getBackend().toLowerCase(Locale.ROOT)) {
       case "sim" -> new SimComputeProvider(null, spec.getOpMs());
+      case "cpu" -> ModelComputeProvider.cpu(spec);
       default -> throw new IllegalArgumentException("backend '" + spec.getBackend() + "' is not available yet");
     };
   }

@@ -3,6 +3,8 @@ package io.tandem.actors;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,9 +27,18 @@ public final class LocalRuntime {
    * {@code onEvent} (called on an actor thread: keep it short).
    */
   public static JobEvent run(JobConfig job, ComputeProvider provider, Consumer<JobEvent> onEvent) {
+    List<DeviceCompute> devices = new ArrayList<>();
+    try {
+      for (int d = 0; d < job.schedule().devices(); d++) {
+        devices.add(provider.open(d, job.schedule()));
+      }
+    } catch (RuntimeException e) {
+      devices.forEach(DeviceCompute::close);
+      throw e;
+    }
     CompletableFuture<JobEvent> result = new CompletableFuture<>();
     Behavior<JobEvent> root = Behaviors.setup(ctx -> {
-      ctx.spawn(Coordinator.create(job, provider, ctx.getSelf()), "coordinator");
+      ctx.spawn(Coordinator.create(job, devices, ctx.getSelf()), "coordinator");
       return Behaviors.receive(JobEvent.class)
           .onAnyMessage(event -> {
             onEvent.accept(event);

@@ -1,0 +1,87 @@
+package io.tandem.actors;
+
+import io.tandem.kernels.Backend;
+import io.tandem.kernels.CpuBackend;
+import io.tandem.model.ModelSpec;
+import io.tandem.model.Presets;
+import io.tandem.model.data.AdditionTask;
+import io.tandem.model.data.CorpusDataset;
+import io.tandem.model.data.Dataset;
+import io.tandem.model.data.EuroparlCorpus;
+import io.tandem.model.optim.AdamW;
+import io.tandem.model.optim.LearningRate;
+import io.tandem.model.optim.Optimizer;
+import io.tandem.model.optim.Sgd;
+import io.tandem.proto.JobSpec;
+import io.tandem.schedule.Schedule;
+import java.util.Locale;
+import java.util.function.IntFunction;
+
+/**
+ * Devices that run real layers: the model preset split evenly over the schedule's virtual
+ * stages, each device on its own backend (CPU threads shared out, or one GPU each).
+ */
+public final class ModelComputeProvider implements ComputeProvider {
+  private final JobSpec spec;
+  private final ModelSpec model;
+  private final Dataset data;
+  private final IntFunction<Backend> backends;
+
+  public ModelComputeProvider(JobSpec spec, IntFunction<Backend> backends) {
+    this.spec = spec;
+    this.model = Presets.byName(spec.getModel());
+    this.data = dataset(spec.getDataset());
+    this.backends = backends;
+    if (spec.getMicrobatchSize() < 1) {
+      throw new IllegalArgumentException("--microbatch-size must be >= 1, got " + spec.getMicrobatchSize());
+    }
+  }
+
+  /** CPU devices: the machine's cores shared out evenly, at least one thread each. */
+  public static ModelComputeProvider cpu(JobSpec spec) {
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, spec.getDevices()));
+    return new ModelComputeProvider(spec, device -> CpuBackend.create(threads));
+  }
+
+  static Dataset dataset(String name) {
+    return switch (name.isEmpty() ? "corpus" : name.toLowerCase(Locale.ROOT)) {
+      case "corpus", "europarl" -> new CorpusDataset(EuroparlCorpus.shared());
+      case "addition" -> new AdditionTask(3);
+      default -> throw new IllegalArgumentException("unknown dataset '" + name + "'; use corpus or addition");
+    };
+  }
+
+  static Optimizer optimizer(String name) {
+    return switch (name.isEmpty() ? "adamw" : name.toLowerCase(Locale.ROOT)) {
+      case "adamw" -> AdamW.defaults();
+      case "sgd" -> new Sgd(0.9f, 0f);
+      default -> throw new IllegalArgumentException("unknown optimizer '" + name + "'; use adamw or sgd");
+    };
+  }
+
+  /** The even split of the model's layers over the schedule's virtual stages. */
+  public Partition partition(Schedule schedule) {
+    return Partition.even(model.numLayers(), schedule.stages());
+  }
+
+  @Override
+  public DeviceCompute open(int device, Schedule schedule) {
+    Partition partition = partition(schedule);
+    Backend backend = backends.apply(device);
+    try {
+      ModelStageCompute compute = new ModelStageCompute(backend, model, partition,
+          schedule.placement().stagesOf(device), data, spec.getSeed(), schedule.microbatches(),
+          spec.getMicrobatchSize(), optimizer(spec.getOptimizer()),
+          LearningRate.constant((float) spec.getLearningRate()));
+      return new DeviceCompute(compute, backend.executor());
+    } catch (RuntimeException e) {
+      backend.close();
+      throw e;
+    }
+  }
+
+  @Override
+  public long tokensPerStep() {
+    return (long) spec.getMicrobatches() * spec.getMicrobatchSize() * model.seqLen();
+  }
+}

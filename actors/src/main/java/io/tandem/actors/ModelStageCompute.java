@@ -1,0 +1,204 @@
+package io.tandem.actors;
+
+import io.tandem.kernels.Backend;
+import io.tandem.model.Layer;
+import io.tandem.model.LayerState;
+import io.tandem.model.Microbatch;
+import io.tandem.model.Model;
+import io.tandem.model.ModelSpec;
+import io.tandem.model.Parameter;
+import io.tandem.model.Tensor;
+import io.tandem.model.data.Dataset;
+import io.tandem.model.data.TokenBatch;
+import io.tandem.model.optim.GradientClipping;
+import io.tandem.model.optim.LearningRate;
+import io.tandem.model.optim.Optimizer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * A device's virtual stages backed by real layers on a {@link Backend}. Runtime step {@code s}
+ * is optimizer step {@code s + 1} and data step {@code s + 1}, exactly as the single-process
+ * {@code Trainer} counts, so a pipelined run reproduces it bit for bit on the CPU backend.
+ */
+public final class ModelStageCompute implements StageCompute {
+  private final Backend backend;
+  private final ModelSpec spec;
+  private final Dataset data;
+  private final long seed;
+  private final int microbatches;
+  private final int microbatchSize;
+  private final Optimizer optimizer;
+  private final LearningRate lr;
+  private final Map<Integer, Model> chunks = new HashMap<>();
+  private final Map<Integer, Microbatch> inFlight = new HashMap<>();
+  private final Set<Long> stashed = new HashSet<>();
+  private final Map<Integer, Double> losses = new TreeMap<>();
+
+  /**
+   * @param stages the virtual stages this device holds
+   * @param partition layer ranges of every virtual stage
+   */
+  public ModelStageCompute(Backend backend, ModelSpec spec, Partition partition, List<Integer> stages,
+      Dataset data, long seed, int microbatches, int microbatchSize, Optimizer optimizer, LearningRate lr) {
+    this.backend = backend;
+    this.spec = spec;
+    this.data = data;
+    this.seed = seed;
+    this.microbatches = microbatches;
+    this.microbatchSize = microbatchSize;
+    this.optimizer = optimizer;
+    this.lr = lr;
+    for (int v : stages) {
+      chunks.put(v, spec.build(backend, seed, partition.first(v), partition.end(v)));
+    }
+  }
+
+  private Model chunk(int v) {
+    Model m = chunks.get(v);
+    if (m == null) {
+      throw new IllegalArgumentException("virtual stage " + v + " is not held here (holds " + chunks.keySet() + ")");
+    }
+    return m;
+  }
+
+  private Microbatch microbatch(long step, int mb) {
+    return inFlight.computeIfAbsent(mb, id -> {
+      TokenBatch batch = data.trainBatch(seed, step + 1, id, microbatchSize, spec.seqLen());
+      return Microbatch.upload(backend, id, batch, microbatches);
+    });
+  }
+
+  private Tensor toDevice(HostTensor t, String what, int rows) {
+    if (t.shape().length != 2 || t.shape()[0] != rows) {
+      throw new IllegalArgumentException(what + ": expected " + rows + " rows, got shape " + t.shapeString());
+    }
+    return Tensor.of(backend, t.data(), t.shape()[0], t.shape()[1]);
+  }
+
+  private static HostTensor toHost(Tensor t) {
+    HostTensor h = new HostTensor(new int[] {t.rows(), t.cols()}, t.toArray());
+    t.release();
+    return h;
+  }
+
+  @Override
+  public HostTensor forward(long step, int mb, int v, HostTensor input) {
+    Model chunk = chunk(v);
+    Microbatch batch = microbatch(step, mb);
+    Tensor in = chunk.isFirst() ? null : toDevice(requireInput(input, "activation", mb, v), "activation of F" + mb + "@" + v, batch.rows());
+    Tensor out = chunk.forward(batch, in);
+    if (in != null) {
+      in.release();
+    }
+    stashed.add(key(mb, v));
+    if (chunk.isLast()) {
+      double loss = Model.loss(out, batch);
+      out.release();
+      losses.put(mb, loss);
+      return null;
+    }
+    return toHost(out);
+  }
+
+  @Override
+  public HostTensor backwardInput(long step, int mb, int v, HostTensor gradOutput) {
+    Model chunk = chunk(v);
+    Microbatch batch = microbatch(step, mb);
+    Tensor g = chunk.isLast() ? null : toDevice(requireInput(gradOutput, "gradient", mb, v), "gradient of B" + mb + "@" + v, batch.rows());
+    Tensor dx = chunk.backwardInput(batch, g);
+    if (g != null) {
+      g.release();
+    }
+    return dx == null ? null : toHost(dx);
+  }
+
+  @Override
+  public void backwardWeight(long step, int mb, int v) {
+    chunk(v).backwardWeight(microbatch(step, mb));
+    stashed.remove(key(mb, v));
+  }
+
+  private static HostTensor requireInput(HostTensor t, String what, int mb, int v) {
+    if (t == null) {
+      throw new IllegalArgumentException("no " + what + " for microbatch " + mb + " at virtual stage " + v);
+    }
+    return t;
+  }
+
+  @Override
+  public int heldActivations() {
+    return stashed.size();
+  }
+
+  @Override
+  public long heldActivationBytes() {
+    long bytes = 0;
+    for (Model m : chunks.values()) {
+      bytes += m.stashedBytes();
+    }
+    return bytes;
+  }
+
+  @Override
+  public Map<Integer, Double> losses(long step) {
+    return new TreeMap<>(losses);
+  }
+
+  @Override
+  public SortedMap<Integer, Double> gradientSumSquares() {
+    SortedMap<Integer, Double> out = new TreeMap<>();
+    for (Model m : chunks.values()) {
+      double[] perLayer = m.gradSumOfSquaresPerLayer();
+      for (int i = 0; i < perLayer.length; i++) {
+        out.put(m.firstLayer() + i, perLayer[i]);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void applyUpdate(long step, double gradScale) {
+    List<Parameter> params = new ArrayList<>();
+    new TreeMap<>(chunks).values().forEach(m -> params.addAll(m.parameters()));
+    GradientClipping.apply(params, (float) gradScale);
+    optimizer.step(params, step + 1, lr.at(step + 1));
+    chunks.values().forEach(Model::zeroGrad);
+    inFlight.values().forEach(b -> b.free(backend));
+    inFlight.clear();
+    losses.clear();
+  }
+
+  @Override
+  public SortedMap<Integer, byte[]> weights() {
+    SortedMap<Integer, byte[]> out = new TreeMap<>();
+    for (Model m : chunks.values()) {
+      List<Layer> layers = m.layers();
+      for (int i = 0; i < layers.size(); i++) {
+        out.put(m.firstLayer() + i, LayerState.save(layers.get(i), false));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void close() {
+    for (int mb : List.copyOf(inFlight.keySet())) {
+      chunks.values().forEach(m -> m.discard(mb));
+    }
+    inFlight.values().forEach(b -> b.free(backend));
+    inFlight.clear();
+    chunks.values().forEach(m -> m.layers().forEach(Layer::free));
+    backend.close();
+  }
+
+  private static long key(int mb, int v) {
+    return ((long) mb << 32) | v;
+  }
+}
