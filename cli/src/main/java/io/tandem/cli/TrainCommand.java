@@ -1,13 +1,6 @@
 package io.tandem.cli;
 
-import io.tandem.actors.ComputeProvider;
-import io.tandem.actors.JobConfig;
-import io.tandem.actors.JobEvent;
-import io.tandem.actors.JobFactory;
-import io.tandem.actors.LocalRuntime;
 import io.tandem.proto.JobSpec;
-import io.tandem.schedule.Schedule;
-import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -96,30 +89,9 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    PrintWriter out = spec.commandLine().getOut();
-    PrintWriter err = spec.commandLine().getErr();
-    JobSpec job = jobSpec();
-    Schedule plan = JobFactory.schedule(job);
-    ComputeProvider provider = JobFactory.provider(job, plan);
-    err.printf(Locale.ROOT, "tandem: training %s on %d %s device(s), schedule %s, %d microbatches x %d, %d steps%n",
-        job.getModel(), devices, job.getBackend(), plan.name(), microbatches, microbatchSize, steps);
-    err.flush();
-    TrainingRun run = new TrainingRun(err, steps, provider.tokensPerStep(), System.console() != null);
-    JobEvent end = LocalRuntime.run(new JobConfig(job.getJobId(), plan, steps, clip,
-        Duration.ofSeconds(stepTimeoutSeconds)), provider, run::onEvent);
-    if (end instanceof JobEvent.JobSucceeded ok) {
-      if (trace != null) {
-        run.writeTrace(trace, plan);
-        err.println("tandem: trace of the last step written to " + trace + " (open in https://ui.perfetto.dev)");
-      }
-      out.printf(Locale.ROOT, "final step=%d loss=%.6f weights-sha256=%s%n", ok.steps(), ok.finalLoss(), ok.weightsSha256());
-      out.flush();
-      return 0;
-    }
-    run.abort();
-    err.println("tandem: job failed: " + ((JobEvent.JobFailed) end).message());
-    err.flush();
-    return 1;
+    TrainingRun run = TrainingRun.start(jobSpec(), clip, Duration.ofSeconds(stepTimeoutSeconds),
+        spec.commandLine().getErr());
+    return run.finish(spec.commandLine().getOut(), spec.commandLine().getErr(), trace);
   }
 
   static String formatUnits(double[] units) {

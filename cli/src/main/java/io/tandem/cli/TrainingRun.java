@@ -1,6 +1,11 @@
 package io.tandem.cli;
 
+import io.tandem.actors.ComputeProvider;
+import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
+import io.tandem.actors.JobFactory;
+import io.tandem.actors.LocalRuntime;
+import io.tandem.proto.JobSpec;
 import io.tandem.proto.OpTiming;
 import io.tandem.proto.StepReport;
 import io.tandem.schedule.Schedule;
@@ -9,14 +14,20 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
-/** Follows a training job's events: progress bar, loss history, and the last step's op timings. */
+/**
+ * One training job run in this JVM, as {@code train} and {@code demo} show it: a header line,
+ * the progress bar, the loss history, the last step's op timings, and the final line.
+ */
 final class TrainingRun {
   private final ProgressBar bar;
   private final long tokensPerStep;
+  private Schedule schedule;
+  private JobEvent end;
   private final List<Double> losses = new ArrayList<>();
   private final List<Double> stepMillis = new ArrayList<>();
   private volatile JobEvent.StepCompleted last;
@@ -24,6 +35,50 @@ final class TrainingRun {
   TrainingRun(PrintWriter err, long steps, long tokensPerStep, boolean terminal) {
     this.bar = new ProgressBar(err, steps, terminal);
     this.tokensPerStep = tokensPerStep;
+  }
+
+  /** Plans and runs {@code job} to its end, showing progress on {@code err}. */
+  static TrainingRun start(JobSpec job, double clip, Duration stepTimeout, PrintWriter err) {
+    Schedule plan = JobFactory.schedule(job);
+    ComputeProvider provider = JobFactory.provider(job, plan);
+    err.printf(Locale.ROOT, "tandem: training %s on %d %s device(s), schedule %s, %d microbatches x %d, %d steps%n",
+        job.getModel(), job.getDevices(), job.getBackend(), plan.name(), job.getMicrobatches(),
+        job.getMicrobatchSize(), job.getSteps());
+    err.flush();
+    TrainingRun run = new TrainingRun(err, job.getSteps(), provider.tokensPerStep(), System.console() != null);
+    run.schedule = plan;
+    run.end = LocalRuntime.run(new JobConfig(job.getJobId(), plan, job.getSteps(), clip, stepTimeout),
+        provider, run::onEvent);
+    return run;
+  }
+
+  Schedule schedule() {
+    return schedule;
+  }
+
+  boolean succeeded() {
+    return end instanceof JobEvent.JobSucceeded;
+  }
+
+  /**
+   * Prints the outcome: the trace (if asked) and {@code final step=S loss=X weights-sha256=HEX}
+   * as the last line of {@code out}, or the failure on {@code err}. Returns the exit code.
+   */
+  int finish(PrintWriter out, PrintWriter err, Path trace) {
+    if (end instanceof JobEvent.JobSucceeded ok) {
+      if (trace != null) {
+        writeTrace(trace, schedule);
+        err.println("tandem: trace of the last step written to " + trace + " (open in https://ui.perfetto.dev)");
+        err.flush();
+      }
+      out.printf(Locale.ROOT, "final step=%d loss=%.6f weights-sha256=%s%n", ok.steps(), ok.finalLoss(), ok.weightsSha256());
+      out.flush();
+      return 0;
+    }
+    abort();
+    err.println("tandem: job failed: " + ((JobEvent.JobFailed) end).message());
+    err.flush();
+    return 1;
   }
 
   void onEvent(JobEvent event) {
