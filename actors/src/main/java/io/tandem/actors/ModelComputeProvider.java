@@ -13,6 +13,7 @@ import io.tandem.model.optim.LearningRate;
 import io.tandem.model.optim.Optimizer;
 import io.tandem.model.optim.Sgd;
 import io.tandem.proto.JobSpec;
+import io.tandem.schedule.PipeDream2BW;
 import io.tandem.schedule.Schedule;
 import java.util.Locale;
 import java.util.function.IntFunction;
@@ -72,7 +73,8 @@ public final class ModelComputeProvider implements ComputeProvider {
       ModelStageCompute compute = new ModelStageCompute(backend, model, partition,
           schedule.placement().stagesOf(device), data, spec.getSeed(), schedule.microbatches(),
           spec.getMicrobatchSize(), optimizer(spec.getOptimizer()),
-          LearningRate.constant((float) spec.getLearningRate()));
+          LearningRate.constant((float) spec.getLearningRate()),
+          schedule.weightVersions().isEmpty() ? 0 : PipeDream2BW.updateInterval(schedule.devices()));
       return new DeviceCompute(compute, backend.executor());
     } catch (RuntimeException e) {
       backend.close();

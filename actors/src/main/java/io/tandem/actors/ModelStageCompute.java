@@ -40,13 +40,19 @@ public final class ModelStageCompute implements StageCompute {
   private final Map<Integer, Microbatch> inFlight = new HashMap<>();
   private final Set<Long> stashed = new HashSet<>();
   private final Map<Integer, Double> losses = new TreeMap<>();
+  /** Non-null in PipeDream-2BW mode: updates inside the window, two weight versions. */
+  private final DoubleBufferedWeights twoBw;
+  private final int lossGroup;
+  private long windowStep = -1;
 
   /**
    * @param stages the virtual stages this device holds
    * @param partition layer ranges of every virtual stage
+   * @param twoBwInterval 0 for flush schedules; for PipeDream-2BW, the backwards per weight update
    */
   public ModelStageCompute(Backend backend, ModelSpec spec, Partition partition, List<Integer> stages,
-      Dataset data, long seed, int microbatches, int microbatchSize, Optimizer optimizer, LearningRate lr) {
+      Dataset data, long seed, int microbatches, int microbatchSize, Optimizer optimizer, LearningRate lr,
+      int twoBwInterval) {
     this.backend = backend;
     this.spec = spec;
     this.data = data;
@@ -58,6 +64,23 @@ public final class ModelStageCompute implements StageCompute {
     for (int v : stages) {
       chunks.put(v, spec.build(backend, seed, partition.first(v), partition.end(v)));
     }
+    if (twoBwInterval > 0) {
+      if (microbatches % twoBwInterval != 0) {
+        throw new IllegalArgumentException("2bw needs microbatches to be a multiple of the update interval "
+            + twoBwInterval + " (the device count), got " + microbatches);
+      }
+      this.twoBw = new DoubleBufferedWeights(backend, parameters(), twoBwInterval, optimizer, lr);
+      this.lossGroup = twoBwInterval;
+    } else {
+      this.twoBw = null;
+      this.lossGroup = microbatches;
+    }
+  }
+
+  private List<Parameter> parameters() {
+    List<Parameter> params = new ArrayList<>();
+    new TreeMap<>(chunks).values().forEach(m -> params.addAll(m.parameters()));
+    return params;
   }
 
   private Model chunk(int v) {
@@ -71,7 +94,7 @@ public final class ModelStageCompute implements StageCompute {
   private Microbatch microbatch(long step, int mb) {
     return inFlight.computeIfAbsent(mb, id -> {
       TokenBatch batch = data.trainBatch(seed, step + 1, id, microbatchSize, spec.seqLen());
-      return Microbatch.upload(backend, id, batch, microbatches);
+      return Microbatch.upload(backend, id, batch, lossGroup);
     });
   }
 
@@ -89,8 +112,15 @@ public final class ModelStageCompute implements StageCompute {
   }
 
   @Override
-  public HostTensor forward(long step, int mb, int v, HostTensor input) {
+  public HostTensor forward(long step, int mb, int v, int version, HostTensor input) {
     Model chunk = chunk(v);
+    if (twoBw != null) {
+      if (step != windowStep) {
+        twoBw.beginWindow();
+        windowStep = step;
+      }
+      twoBw.requireNewest(version, "F" + mb + "@" + v);
+    }
     Microbatch batch = microbatch(step, mb);
     Tensor in = chunk.isFirst() ? null : toDevice(requireInput(input, "activation", mb, v), "activation of F" + mb + "@" + v, batch.rows());
     Tensor out = chunk.forward(batch, in);
@@ -99,7 +129,8 @@ public final class ModelStageCompute implements StageCompute {
     }
     stashed.add(key(mb, v));
     if (chunk.isLast()) {
-      double loss = Model.loss(out, batch);
+      // per step: the mean over the step's microbatches (2bw scales by its update group)
+      double loss = Model.loss(out, batch) * lossGroup / microbatches;
       out.release();
       losses.put(mb, loss);
       return null;
@@ -108,11 +139,12 @@ public final class ModelStageCompute implements StageCompute {
   }
 
   @Override
-  public HostTensor backwardInput(long step, int mb, int v, HostTensor gradOutput) {
+  public HostTensor backwardInput(long step, int mb, int v, int version, HostTensor gradOutput) {
     Model chunk = chunk(v);
     Microbatch batch = microbatch(step, mb);
     Tensor g = chunk.isLast() ? null : toDevice(requireInput(gradOutput, "gradient", mb, v), "gradient of B" + mb + "@" + v, batch.rows());
-    Tensor dx = chunk.backwardInput(batch, g);
+    Tensor dx = twoBw == null ? chunk.backwardInput(batch, g)
+        : twoBw.with(version, "B" + mb + "@" + v, () -> chunk.backwardInput(batch, g));
     if (g != null) {
       g.release();
     }
@@ -120,9 +152,12 @@ public final class ModelStageCompute implements StageCompute {
   }
 
   @Override
-  public void backwardWeight(long step, int mb, int v) {
+  public void backwardWeight(long step, int mb, int v, int version) {
     chunk(v).backwardWeight(microbatch(step, mb));
     stashed.remove(key(mb, v));
+    if (twoBw != null) {
+      twoBw.afterBackward();
+    }
   }
 
   private static HostTensor requireInput(HostTensor t, String what, int mb, int v) {
@@ -165,11 +200,13 @@ public final class ModelStageCompute implements StageCompute {
 
   @Override
   public void applyUpdate(long step, double gradScale) {
-    List<Parameter> params = new ArrayList<>();
-    new TreeMap<>(chunks).values().forEach(m -> params.addAll(m.parameters()));
-    GradientClipping.apply(params, (float) gradScale);
-    optimizer.step(params, step + 1, lr.at(step + 1));
-    chunks.values().forEach(Model::zeroGrad);
+    if (twoBw == null) {
+      List<Parameter> params = parameters();
+      GradientClipping.apply(params, (float) gradScale);
+      optimizer.step(params, step + 1, lr.at(step + 1));
+      chunks.values().forEach(Model::zeroGrad);
+    } // 2bw: the updates happened inside the window, every interval backwards
+
     inFlight.values().forEach(b -> b.free(backend));
     inFlight.clear();
     losses.clear();
@@ -194,6 +231,9 @@ public final class ModelStageCompute implements StageCompute {
     }
     inFlight.values().forEach(b -> b.free(backend));
     inFlight.clear();
+    if (twoBw != null) {
+      twoBw.free();
+    }
     chunks.values().forEach(m -> m.layers().forEach(Layer::free));
     backend.close();
   }

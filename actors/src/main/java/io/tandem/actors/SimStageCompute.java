@@ -34,7 +34,7 @@ public final class SimStageCompute implements StageCompute {
   }
 
   @Override
-  public HostTensor forward(long step, int mb, int v, HostTensor input) {
+  public HostTensor forward(long step, int mb, int v, int version, HostTensor input) {
     waitFor(costs.f(v));
     synchronized (stashed) {
       stashed.add(key(mb, v));
@@ -43,13 +43,13 @@ public final class SimStageCompute implements StageCompute {
   }
 
   @Override
-  public HostTensor backwardInput(long step, int mb, int v, HostTensor gradOutput) {
+  public HostTensor backwardInput(long step, int mb, int v, int version, HostTensor gradOutput) {
     waitFor(costs.b(v));
     return v == 0 ? null : new HostTensor(new int[] {1}, PLACEHOLDER);
   }
 
   @Override
-  public void backwardWeight(long step, int mb, int v) {
+  public void backwardWeight(long step, int mb, int v, int version) {
     waitFor(costs.w(v));
     synchronized (stashed) {
       stashed.remove(key(mb, v));

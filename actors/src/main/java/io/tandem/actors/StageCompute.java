@@ -14,19 +14,20 @@ public interface StageCompute extends AutoCloseable {
    * Forward of microbatch {@code mb} through virtual stage {@code v}. {@code input} is the
    * previous stage's activation, or null on the first stage (the compute reads its data for
    * {@code (step, mb)}). Returns the activation for stage {@code v+1}, or null on the last stage
-   * (where the loss is computed and kept).
+   * (where the loss is computed and kept). {@code version} is the weight version the schedule
+   * tags the op with (PipeDream-2BW; 0 for flush schedules).
    */
-  HostTensor forward(long step, int mb, int v, HostTensor input);
+  HostTensor forward(long step, int mb, int v, int version, HostTensor input);
 
   /**
    * Input gradient (B) of {@code mb} on stage {@code v}. {@code gradOutput} comes from stage
    * {@code v+1}, or is null on the last stage (gradient of the loss). Returns the gradient for
    * stage {@code v-1}, or null on the first stage.
    */
-  HostTensor backwardInput(long step, int mb, int v, HostTensor gradOutput);
+  HostTensor backwardInput(long step, int mb, int v, int version, HostTensor gradOutput);
 
   /** Weight gradient (W) of {@code mb} on stage {@code v}: accumulates into the stage's gradients. */
-  void backwardWeight(long step, int mb, int v);
+  void backwardWeight(long step, int mb, int v, int version);
 
   /** Microbatch-stage activations currently stashed (F done, W not yet), all stages of this device. */
   int heldActivations();

@@ -219,24 +219,25 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     busy = true;
     long s = step;
     HostTensor in = input;
-    CompletableFuture<HostTensor> future = CompletableFuture.supplyAsync(() -> run(s, op, in), executor);
+    int version = ref.getWeightVersion();
+    CompletableFuture<HostTensor> future = CompletableFuture.supplyAsync(() -> run(s, op, version, in), executor);
     double start = nowMs();
     getContext().pipeToSelf(future, (out, err) -> new OpDone(s, op, out, start, nowMs(), err));
   }
 
-  private HostTensor run(long s, Op op, HostTensor input) {
+  private HostTensor run(long s, Op op, int version, HostTensor input) {
     int mb = op.microbatch();
     int v = op.virtualStage();
     return switch (op.kind()) {
-      case F -> compute.forward(s, mb, v, input);
-      case B -> compute.backwardInput(s, mb, v, input);
+      case F -> compute.forward(s, mb, v, version, input);
+      case B -> compute.backwardInput(s, mb, v, version, input);
       case W -> {
-        compute.backwardWeight(s, mb, v);
+        compute.backwardWeight(s, mb, v, version);
         yield null;
       }
       case BW -> {
-        HostTensor g = compute.backwardInput(s, mb, v, input);
-        compute.backwardWeight(s, mb, v);
+        HostTensor g = compute.backwardInput(s, mb, v, version, input);
+        compute.backwardWeight(s, mb, v, version);
         yield g;
       }
     };
