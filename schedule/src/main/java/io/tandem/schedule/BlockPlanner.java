@@ -32,11 +32,12 @@ final class BlockPlanner {
     this.p = block.devices();
     this.m = m;
     slots = new int[p][5][];
+    int[][] offsets = block.offsets();
     for (int d = 0; d < p; d++) {
       for (int t = 0; t < 4; t++) {
         int[] s = new int[m];
         for (int mb = 0; mb < m; mb++) {
-          s[mb] = block.offsets()[d][t] + BuildingBlock.INTERVAL * mb;
+          s[mb] = offsets[d][t] + BuildingBlock.INTERVAL * mb;
         }
         slots[d][t] = s;
       }
@@ -55,6 +56,31 @@ final class BlockPlanner {
       planner.dropW();
     }
     return planner.order();
+  }
+
+  /**
+   * Peak activation (DESIGN.md units) of the uncompacted block over enough repetitions to reach
+   * its steady state: a cheap estimate of what {@link #plan} gives, for screening candidates.
+   */
+  static double roughPeak(BuildingBlock block, int m) {
+    int lo = Integer.MAX_VALUE;
+    int hi = Integer.MIN_VALUE;
+    for (int[] o : block.offsets()) {
+      for (int x : o) {
+        lo = Math.min(lo, x);
+        hi = Math.max(hi, x);
+      }
+    }
+    int reps = Math.min(m, (hi - lo) / BuildingBlock.INTERVAL + 3);
+    int peak = 0;
+    for (List<Op> ops : plan(block, reps, false)) {
+      int held = 0;
+      for (Op op : ops) {
+        held += op.kind() == OpKind.F ? 1 : op.kind() == OpKind.W ? -1 : 0;
+        peak = Math.max(peak, held);
+      }
+    }
+    return peak / 2.0;
   }
 
   private void shiftToZero() {
@@ -130,32 +156,6 @@ final class BlockPlanner {
     withW = true;
   }
 
-  /** Peak activation (chunk units) of device d: explicit W's, or W's in free slots when none. */
-  private int peak(int d) {
-    int bound = lastSlot(d);
-    int[] occ = occupancy(d, bound + 1);
-    int cur = 0;
-    int peak = 0;
-    int pending = 0;
-    for (int slot = 0; slot <= bound; slot++) {
-      if (occ[slot] != 0) {
-        int t = (occ[slot] - 1) % 5;
-        if (t < 2) {
-          cur++;
-        } else if (t < 4) {
-          pending++;
-        } else {
-          cur--;
-        }
-      } else if (!withW && pending > 0) {
-        pending--;
-        cur--;
-      }
-      peak = Math.max(peak, cur);
-    }
-    return peak;
-  }
-
   /** Passes sorted by (slot, device, type, index), encoded as long. */
   private long[] sortedPasses() {
     int count = 0;
@@ -182,11 +182,7 @@ final class BlockPlanner {
   private int earliest(int d, int t, int i) {
     int dep = -1;
     if (t == 4) {
-      int[] bs = new int[slots[d][2].length + slots[d][3].length];
-      System.arraycopy(slots[d][2], 0, bs, 0, slots[d][2].length);
-      System.arraycopy(slots[d][3], 0, bs, slots[d][2].length, slots[d][3].length);
-      Arrays.sort(bs);
-      dep = bs[i];
+      dep = kthB(d, i);
     } else {
       if ((t == 0 || t == 2) && d > 0) {
         dep = Math.max(dep, slots[d - 1][t][i]);
@@ -204,17 +200,34 @@ final class BlockPlanner {
     return dep + 1;
   }
 
+  /** Slot of device d's i-th B in slot order (each chunk's B's are already in slot order). */
+  private int kthB(int d, int i) {
+    int[] x = slots[d][2];
+    int[] y = slots[d][3];
+    int a = 0;
+    int b = 0;
+    for (int k = 0; k < i; k++) {
+      if (b >= y.length || (a < x.length && x[a] < y[b])) {
+        a++;
+      } else {
+        b++;
+      }
+    }
+    if (b >= y.length || (a < x.length && x[a] < y[b])) {
+      return x[a];
+    }
+    return y[b];
+  }
+
   private void compact(boolean includeW) {
     if (includeW) {
       putW();
     }
+    Profile[] profiles = new Profile[p];
     int cap = 0;
     for (int d = 0; d < p; d++) {
-      cap = Math.max(cap, peak(d));
-    }
-    int[][] taken = new int[p][];
-    for (int d = 0; d < p; d++) {
-      taken[d] = new int[lastSlot(d) + 2];
+      profiles[d] = new Profile(occupancy(d, lastSlot(d) + 2), withW);
+      cap = Math.max(cap, profiles[d].peak());
     }
     int phase = 0;
     for (long code : sortedPasses()) {
@@ -229,24 +242,97 @@ final class BlockPlanner {
       if (phase == 1 && t == 0 && i == m - 1) {
         phase = 2;
       }
-      if (!fixed) {
-        for (int slot = earliest(d, t, i); slot < current; slot++) {
-          if (taken[d][slot] != 0) {
-            continue;
-          }
+      if (fixed) {
+        continue;
+      }
+      Profile profile = profiles[d];
+      for (int slot = earliest(d, t, i); slot < current; slot++) {
+        if (profile.free(slot) && profile.tryMove(current, slot, cap)) {
           slots[d][t][i] = slot;
-          if (peak(d) <= cap) {
-            break;
-          }
-          slots[d][t][i] = current;
+          break;
         }
       }
-      taken[d][slots[d][t][i]] = 1;
     }
     if (!withW) {
       putW();
     }
     squeeze();
+  }
+
+  /**
+   * Activation count of one device slot by slot, for checking moves cheaply. With explicit W's
+   * a move only changes the counts between its two slots; without, every free slot after a B
+   * releases one activation (an implicit W), so a move changes the counts from its new slot on.
+   */
+  private static final class Profile {
+    private final int[] occ;
+    private final boolean explicitW;
+    private final int[] memAfter;
+    private final int[] pendingAfter;
+
+    Profile(int[] occ, boolean explicitW) {
+      this.occ = occ;
+      this.explicitW = explicitW;
+      memAfter = new int[occ.length];
+      pendingAfter = new int[occ.length];
+      walk(0, occ.length - 1, Integer.MAX_VALUE, true);
+    }
+
+    boolean free(int slot) {
+      return occ[slot] == 0;
+    }
+
+    int peak() {
+      int peak = 0;
+      for (int x : memAfter) {
+        peak = Math.max(peak, x);
+      }
+      return peak;
+    }
+
+    /** Moves the pass at {@code from} to the free {@code to < from} if no count exceeds cap. */
+    boolean tryMove(int from, int to, int cap) {
+      int code = occ[from];
+      occ[to] = code;
+      occ[from] = 0;
+      int last = explicitW ? from : occ.length - 1;
+      if (walk(to, last, cap, false)) {
+        walk(to, last, cap, true);
+        return true;
+      }
+      occ[from] = code;
+      occ[to] = 0;
+      return false;
+    }
+
+    /** Recounts slots first..last; false as soon as a count exceeds cap. */
+    private boolean walk(int first, int last, int cap, boolean store) {
+      int cur = first == 0 ? 0 : memAfter[first - 1];
+      int pending = first == 0 ? 0 : pendingAfter[first - 1];
+      for (int slot = first; slot <= last; slot++) {
+        if (occ[slot] != 0) {
+          int t = (occ[slot] - 1) % 5;
+          if (t < 2) {
+            cur++;
+          } else if (t < 4) {
+            pending++;
+          } else {
+            cur--;
+          }
+        } else if (!explicitW && pending > 0) {
+          pending--;
+          cur--;
+        }
+        if (cur > cap) {
+          return false;
+        }
+        if (store) {
+          memAfter[slot] = cur;
+          pendingAfter[slot] = pending;
+        }
+      }
+      return true;
+    }
   }
 
   /** Every pass (W's included) as early as its inputs and its device's previous pass allow. */
@@ -310,10 +396,10 @@ final class BlockPlanner {
             pending[chunk][tail[chunk]++] = mb;
           }
         } else {
-          addW(ops, d, pending, head, tail, false);
+          addW(ops, d, pending, head, tail);
         }
       }
-      while (addW(ops, d, pending, head, tail, true)) {
+      while (addW(ops, d, pending, head, tail)) {
         // drain
       }
       out.add(ops);
@@ -321,7 +407,7 @@ final class BlockPlanner {
     return out;
   }
 
-  private boolean addW(List<Op> ops, int d, int[][] pending, int[] head, int[] tail, boolean drain) {
+  private boolean addW(List<Op> ops, int d, int[][] pending, int[] head, int[] tail) {
     for (int c = 1; c >= 0; c--) {
       if (head[c] < tail[c]) {
         ops.add(Op.w(pending[c][head[c]++], VShape.stage(p, d, c)));

@@ -21,6 +21,12 @@ record BuildingBlock(int[][] offsets) {
   /** Slots per repetition: six passes of one microbatch on one device. */
   static final int INTERVAL = 6;
 
+  /** The slots per device; a copy, since arrays are mutable. */
+  @Override
+  public int[][] offsets() {
+    return Arrays.stream(offsets).map(int[]::clone).toArray(int[][]::new);
+  }
+
   BuildingBlock {
     offsets = Arrays.stream(offsets).map(int[]::clone).toArray(int[][]::new);
     for (int[] o : offsets) {
@@ -55,6 +61,60 @@ record BuildingBlock(int[][] offsets) {
       o[i] = new int[] {2 * i, 3 * p - i - 2, 3 * p + gap + 2 * i - 1, 6 * p + gap - i - 2};
     }
     return new BuildingBlock(o);
+  }
+
+  /**
+   * The block family {@code auto} searches: device {@code i} runs chunk-0 F at {@code a*i},
+   * chunk-1 F at {@code F0(p-1) + 1 + b*(p-1-i)}, chunk-1 B at {@code F1(0) + 1 + g + c*i} and
+   * chunk-0 B at {@code B1(p-1) + 1 + h + e*(p-1-i)}, for steps {@code a, b, c, e} in {1, 2} and
+   * the smallest gaps {@code g, h} that keep each device's slots distinct modulo 6. Steps of 1
+   * give short lifespans (low memory); steps of 2 leave slots for W's (fewer bubbles).
+   */
+  static java.util.List<BuildingBlock> family(int p) {
+    java.util.List<BuildingBlock> out = new java.util.ArrayList<>();
+    for (int steps = 0; steps < 16; steps++) {
+      int a = 1 + (steps & 1);
+      int b = 1 + ((steps >> 1) & 1);
+      int c = 1 + ((steps >> 2) & 1);
+      int e = 1 + ((steps >> 3) & 1);
+      search:
+      for (int sum = 0; sum <= 10; sum++) {
+        for (int g = 0; g <= sum; g++) {
+          int h = sum - g;
+          int[][] o = new int[p][4];
+          for (int i = 0; i < p; i++) {
+            o[i][0] = a * i;
+            o[i][1] = a * (p - 1) + 1 + b * (p - 1 - i);
+          }
+          for (int i = 0; i < p; i++) {
+            o[i][2] = o[0][1] + 1 + g + c * i;
+          }
+          for (int i = 0; i < p; i++) {
+            o[i][3] = o[p - 1][2] + 1 + h + e * (p - 1 - i);
+          }
+          if (distinctModInterval(o)) {
+            if (out.stream().noneMatch(x -> Arrays.deepEquals(x.offsets(), o))) {
+              out.add(new BuildingBlock(o));
+            }
+            break search;
+          }
+        }
+      }
+    }
+    return out;
+  }
+
+  private static boolean distinctModInterval(int[][] offsets) {
+    for (int[] o : offsets) {
+      for (int i = 0; i < 4; i++) {
+        for (int j = i + 1; j < 4; j++) {
+          if (Math.floorMod(o[i] - o[j], INTERVAL) == 0) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
   }
 
   int devices() {

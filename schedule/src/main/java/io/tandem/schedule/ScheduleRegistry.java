@@ -14,7 +14,12 @@ public final class ScheduleRegistry {
   /** The registered generators, in listing order. One line each. */
   private static final List<ScheduleGenerator> GENERATORS = List.of(
       new GPipe(),
-      new OneFOneB());
+      new OneFOneB(),
+      new ZbV(),
+      new VMin(),
+      new VHalf(),
+      new VZb(),
+      new AutoV());
 
   static {
     List<String> seen = new ArrayList<>();

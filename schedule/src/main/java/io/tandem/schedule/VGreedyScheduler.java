@@ -40,12 +40,7 @@ final class VGreedyScheduler {
    * @param wSlack a pending W is started while waiting only if the next op is ready no sooner than
    *     {@code wSlack * W} from now (0: always fill waits with W; 1: only when W fits the gap)
    */
-  record Policy(int capChunks, Preference preference, boolean chunk1BackwardFirst, double wSlack,
-      BuildingBlock priority) {
-    Policy(int capChunks, Preference preference, boolean chunk1BackwardFirst, double wSlack) {
-      this(capChunks, preference, chunk1BackwardFirst, wSlack, null);
-    }
-  }
+  record Policy(int capChunks, Preference preference, boolean chunk1BackwardFirst, double wSlack) {}
 
   /** The constructed order, its makespan and peak (chunk activations). */
   record Result(List<List<Op>> ops, double makespan, int peakChunks) {}
@@ -65,12 +60,11 @@ final class VGreedyScheduler {
   private final int[] wTail;
   private final double[] time;
   private final double[] wake;
-  private final long[] stuckAt;
+  private final boolean[] stuck;
   private final int[] mem;
   private final int[] remaining;
   private final boolean[] lastWasF;
   private final List<List<Op>> ops;
-  private long generation;
   private int peak;
 
   private VGreedyScheduler(int devices, int microbatches, StageCosts costs, Policy policy) {
@@ -94,8 +88,7 @@ final class VGreedyScheduler {
     wTail = new int[p];
     time = new double[p];
     wake = new double[p];
-    stuckAt = new long[p];
-    java.util.Arrays.fill(stuckAt, -1);
+    stuck = new boolean[p];
     mem = new int[p];
     remaining = new int[p];
     java.util.Arrays.fill(remaining, 6 * m);
@@ -120,7 +113,7 @@ final class VGreedyScheduler {
         if (remaining[i] == 0) {
           continue;
         }
-        double at = stuckAt[i] == generation ? Math.max(time[i], wake[i]) : time[i];
+        double at = stuck[i] ? Math.max(time[i], wake[i]) : time[i];
         if (at < best) {
           best = at;
           d = i;
@@ -163,21 +156,6 @@ final class VGreedyScheduler {
       case FORWARD -> true;
       case ALTERNATE -> !lastWasF[d];
     };
-    if (policy.priority() != null) {
-      // Building-block priority: the ready op with the earliest slot in the repeated block.
-      int[] o = policy.priority().offsets()[d];
-      if (bChunk >= 0 && rb0 >= 0 && rb0 <= t + EPS && rb1 >= 0 && rb1 <= t + EPS) {
-        bChunk = o[3] + 6 * nextB[d][0] < o[2] + 6 * nextB[d][1] ? 0 : 1;
-      }
-      if (rf1 >= 0 && rf1 <= t + EPS && f1Fits && rf0 >= 0 && rf0 <= t + EPS && f0Fits) {
-        fChunk = o[0] + 6 * nextF[d][0] < o[1] + 6 * nextF[d][1] ? 0 : 1;
-      }
-      if (bChunk >= 0 && fChunk >= 0) {
-        int bSlot = o[bChunk == 1 ? 2 : 3] + 6 * nextB[d][bChunk];
-        int fSlot = o[fChunk] + 6 * nextF[d][fChunk];
-        forwardFirst = fSlot < bSlot;
-      }
-    }
     if (bChunk >= 0 && (fChunk < 0 || !forwardFirst)) {
       placeB(d, bChunk, t, bChunk == 1 ? rb1 : rb0);
       return true;
@@ -204,7 +182,7 @@ final class VGreedyScheduler {
         return true;
       }
     }
-    stuckAt[d] = generation;
+    stuck[d] = true;
     wake[d] = next;
     return false;
   }
@@ -284,7 +262,14 @@ final class VGreedyScheduler {
     double end = start + duration;
     time[d] = end;
     remaining[d]--;
-    generation++;
+    // Inputs only cross to neighbouring devices: only they (and d) can have new ready ops.
+    stuck[d] = false;
+    if (d > 0) {
+      stuck[d - 1] = false;
+    }
+    if (d < p - 1) {
+      stuck[d + 1] = false;
+    }
     return end;
   }
 }

@@ -26,4 +26,15 @@ final class VShape {
     }
     return costs;
   }
+
+  /** True when every F, B and W takes the same time and comm is 0: unit slots are exact. */
+  static boolean slotModelExact(StageCosts costs) {
+    double unit = costs.f(0);
+    for (int v = 0; v < costs.stages(); v++) {
+      if (costs.f(v) != unit || costs.b(v) != unit || costs.w(v) != unit) {
+        return false;
+      }
+    }
+    return costs.comm() == 0;
+  }
 }
