@@ -1,17 +1,23 @@
 package io.tandem.schedule;
 public class ScratchMain {
   public static void main(String[] a) {
-    for (int p : new int[]{1,2,4,8,16}) for (int m : new int[]{1, p, 2*p, 4*p}) {
-      StringBuilder sb = new StringBuilder("p="+p+" m="+m);
-      for (ScheduleGenerator g : ScheduleRegistry.all()) {
-        try {
-          Schedule s = g.generate(ScheduleSpec.of(p, m));
-          SimulationResult r = Simulator.simulate(s);
-          SimulationResult r5 = Simulator.simulate(s, StageCosts.uniform(s.costs(), s.stages(), s.chunksPerDevice()), new MemoryModel(0.5));
-          sb.append(String.format(" | %s %.4f pk=%.2f/%.2f", g.name(), r.bubble(), r.maxPeakActivation(), r5.maxPeakActivation()));
-        } catch (IllegalArgumentException e) { sb.append(" | "+g.name()+" ERR "+e.getMessage()); }
+    for (int rep = 0; rep < 2; rep++)
+    for (ScheduleGenerator g : ScheduleRegistry.all()) {
+      long t0 = System.nanoTime(); long tg = 0;
+      for (int p = 1; p <= 16; p++) for (int m = 1; m <= 64; m++) {
+        try { long t1 = System.nanoTime(); Schedule s = g.generate(ScheduleSpec.of(p, m)); tg += System.nanoTime()-t1; Validator.validate(s);} catch (IllegalArgumentException e) {}
       }
-      System.out.println(sb + String.format("  zbh1bound=%.4f", (p-1.0)/(3*m+p-1)));
+      System.out.printf("%s total %.2fs gen %.2fs%n", g.name(), (System.nanoTime()-t0)/1e9, tg/1e9);
+    }
+    for (ScheduleGenerator g : ScheduleRegistry.all()) {
+      for (int rep = 0; rep < 3; rep++) {
+      long t0 = System.nanoTime();
+      Schedule s = g.generate(ScheduleSpec.of(64, 512));
+      long t1 = System.nanoTime();
+      SimulationResult r = Simulator.simulate(s);
+      long t2 = System.nanoTime();
+      System.out.printf("p64 m512 %s gen %.3fs sim %.3fs bubble %.4f%n", g.name(), (t1-t0)/1e9, (t2-t1)/1e9, r.bubble());
+      }
     }
   }
 }
