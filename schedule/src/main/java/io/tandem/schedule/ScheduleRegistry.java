@@ -15,10 +15,14 @@ public final class ScheduleRegistry {
   private static final List<ScheduleGenerator> GENERATORS = List.of(
       new GPipe(),
       new OneFOneB(),
+      new InterleavedOneFOneB(),
+      new ZeroBubbleH1(),
+      new ZeroBubbleH2(),
       new ZbV(),
       new VMin(),
       new VHalf(),
       new VZb(),
+      new PipeDream2BW(),
       new AutoV());
 
   static {
