@@ -52,6 +52,20 @@ public record Op(OpKind kind, int microbatch, int virtualStage) {
     return new Op(OpKind.valueOf(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
   }
 
+  /**
+   * A well-mixed hash: the record default ({@code 31*h + x}) makes ops of neighbouring
+   * microbatches and stages collide, which degrades large hash maps keyed by op (e.g. {@link
+   * Schedule#weightVersions()}, copied into an open-addressing {@code Map.copyOf}).
+   */
+  @Override
+  public int hashCode() {
+    long h = ((long) microbatch << 32) ^ ((long) virtualStage << 2) ^ kind.ordinal();
+    h *= 0x9E3779B97F4A7C15L;
+    h ^= h >>> 29;
+    h *= 0xBF58476D1CE4E5B9L;
+    return (int) (h ^ (h >>> 32));
+  }
+
   @Override
   public String toString() {
     return kind.name() + microbatch + "@" + virtualStage;

@@ -1,0 +1,80 @@
+package io.tandem.schedule;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@code auto}: the Controllable Memory paper's generator. Given a peak-activation limit
+ * ({@link ScheduleSpec#memoryLimit()}, DESIGN.md units; default {@code p}, the memory of 1F1B)
+ * it builds V-shape candidates and returns the one with the least bubble under the spec's costs
+ * whose peak stays within the limit:
+ *
+ * <ul>
+ *   <li>building blocks ({@link BuildingBlock#family}, plus the V-Min and V-Half blocks): per-device
+ *       offsets of F/B within a repeating interval, repeated over the microbatches, compacted and
+ *       squeezed, with W's in the free slots ({@link BlockPlanner});
+ *   <li>the cost-aware greedy ({@link VGreedyScheduler}) under a ladder of caps up to the limit;
+ *   <li>the V-Min, V-Half and V-ZB schedules themselves.
+ * </ul>
+ *
+ * The candidate set only grows with the limit and the choice is the best within it, so a larger
+ * limit never gives a larger bubble, and at the V-Min / V-Half / V-ZB peaks {@code auto} is at
+ * least as good as those schedules.
+ */
+public final class AutoV implements ScheduleGenerator {
+  public static final String NAME = "auto";
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public String description() {
+    return "auto (Controllable Memory): best V-shape schedule within --memory-limit (default p)";
+  }
+
+  @Override
+  public Schedule generate(ScheduleSpec spec) {
+    int p = spec.devices();
+    int m = spec.microbatches();
+    double limit = spec.memoryLimit().orElse(p);
+    if (limit < 1) {
+      throw new IllegalArgumentException(
+          "auto needs a memory limit >= 1 (one microbatch's activations per device), got " + limit);
+    }
+    StageCosts costs = VShape.costs(NAME, spec);
+    VCandidates pick = new VCandidates(NAME, spec, costs, limit);
+    for (ScheduleGenerator g : List.of(new VMin(), new VHalf(), new VZb())) {
+      pick.offer(g.generate(spec));
+    }
+    for (BuildingBlock block : BuildingBlock.family(p)) {
+      // Screening by a limit-independent estimate keeps the candidate set growing with the limit.
+      if (BlockPlanner.roughPeak(block, m) <= limit + 0.5) {
+        pick.offer(BlockPlanner.plan(block, m, true));
+      }
+    }
+    for (int cap : capLadder(p)) {
+      if (cap <= 2 * limit + 1e-9) {
+        for (VGreedyScheduler.Preference pref : VGreedyScheduler.Preference.values()) {
+          pick.offer(VGreedyScheduler.run(p, m, costs,
+              new VGreedyScheduler.Policy(cap, pref, true, 0)));
+        }
+      }
+    }
+    return pick.best();
+  }
+
+  /** Greedy caps in chunk activations: 2, then about 2p * k / 6 for k = 1..6 (2p = 1F1B memory). */
+  static List<Integer> capLadder(int p) {
+    List<Integer> caps = new ArrayList<>();
+    caps.add(2);
+    for (int k = 1; k <= 6; k++) {
+      int cap = Math.max(2, (2 * p * k + 5) / 6);
+      if (!caps.contains(cap)) {
+        caps.add(cap);
+      }
+    }
+    return caps;
+  }
+}
