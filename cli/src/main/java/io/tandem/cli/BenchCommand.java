@@ -4,8 +4,8 @@ import picocli.CommandLine.Command;
 
 /** {@code tandem bench ...}: benchmarks whose numbers go into BENCHMARKS.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    subcommands = {BenchRuntimeCommand.class},
-    description = "Run benchmarks (numbers for BENCHMARKS.md).")
+    description = "Run benchmarks (numbers for BENCHMARKS.md).",
+    subcommands = {BenchRuntimeCommand.class, BenchGemmCommand.class})
 public final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

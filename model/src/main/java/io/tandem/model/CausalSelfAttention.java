@@ -172,6 +172,12 @@ public final class CausalSelfAttention implements Layer {
   }
 
   @Override
+  public PassFlops flops(int batchSize, int seqLen) {
+    double core = 4.0 * batchSize * seqLen * seqLen * width;
+    return qkv.flops(batchSize, seqLen).plus(proj.flops(batchSize, seqLen)).plus(new PassFlops(core, 2 * core, 0));
+  }
+
+  @Override
   public StashBytes stashBytes(int batchSize, int seqLen) {
     long rows = (long) batchSize * seqLen;
     long core = (rows * 3 * width + (long) batchSize * heads * seqLen * seqLen) * Float.BYTES;

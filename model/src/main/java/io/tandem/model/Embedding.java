@@ -107,6 +107,11 @@ public final class Embedding implements Layer {
   }
 
   @Override
+  public PassFlops flops(int batchSize, int seqLen) {
+    return PassFlops.NONE;
+  }
+
+  @Override
   public StashBytes stashBytes(int batchSize, int seqLen) {
     return new StashBytes(0, 0, (long) batchSize * seqLen * width * Float.BYTES);
   }

@@ -60,6 +60,11 @@ public final class Gelu implements Layer {
   }
 
   @Override
+  public PassFlops flops(int batchSize, int seqLen) {
+    return PassFlops.NONE;
+  }
+
+  @Override
   public StashBytes stashBytes(int batchSize, int seqLen) {
     return new StashBytes((long) batchSize * seqLen * width * Float.BYTES, 0, 0);
   }

@@ -50,6 +50,9 @@ public interface Layer {
   /** Bytes this layer stashes for one microbatch of this shape. */
   StashBytes stashBytes(int batchSize, int seqLen);
 
+  /** Matrix-multiply work of each pass for one microbatch of this shape. */
+  PassFlops flops(int batchSize, int seqLen);
+
   /** Number of trainable scalars. */
   default long parameterCount() {
     long n = 0;

@@ -85,6 +85,11 @@ public final class LayerNorm implements Layer {
   }
 
   @Override
+  public PassFlops flops(int batchSize, int seqLen) {
+    return PassFlops.NONE;
+  }
+
+  @Override
   public StashBytes stashBytes(int batchSize, int seqLen) {
     long rows = (long) batchSize * seqLen;
     return new StashBytes(0, (rows * width + 2 * rows) * Float.BYTES, rows * width * Float.BYTES);

@@ -119,6 +119,12 @@ public final class Linear implements Layer {
     return new StashBytes(0, rows * in * Float.BYTES, rows * out * Float.BYTES);
   }
 
+  @Override
+  public PassFlops flops(int batchSize, int seqLen) {
+    double f = 2.0 * batchSize * seqLen * in * out;
+    return new PassFlops(f, f, f);
+  }
+
   private void checkCols(Tensor t, int cols, String what) {
     if (t.cols() != cols) {
       throw new IllegalArgumentException(name + ": " + what + " has " + t.cols() + " columns, expected " + cols);

@@ -108,6 +108,12 @@ public final class LmHeadLoss implements Layer {
   }
 
   @Override
+  public PassFlops flops(int batchSize, int seqLen) {
+    double f = 2.0 * batchSize * seqLen * width * vocab;
+    return new PassFlops(f, f, f);
+  }
+
+  @Override
   public StashBytes stashBytes(int batchSize, int seqLen) {
     long rows = (long) batchSize * seqLen;
     return new StashBytes(0, rows * (width + vocab) * Float.BYTES, 0);

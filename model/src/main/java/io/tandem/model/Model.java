@@ -203,6 +203,17 @@ public final class Model {
     return s;
   }
 
+  /** Per-layer parameters, stash and work for microbatches of {@code batchSize} full sequences. */
+  public List<LayerInfo> describe(int batchSize) {
+    List<LayerInfo> out = new ArrayList<>();
+    for (int i = 0; i < layers.size(); i++) {
+      Layer l = layers.get(i);
+      out.add(new LayerInfo(first + i, l.name(), l.parameterCount(), l.stashBytes(batchSize, spec.seqLen()),
+          l.flops(batchSize, spec.seqLen())));
+    }
+    return out;
+  }
+
   /** SHA-256 of one layer's weights: its parameters' float32 values, little-endian, in order. */
   public static byte[] layerDigest(Layer layer) {
     MessageDigest md = sha256();

@@ -1,6 +1,7 @@
 package io.tandem.model;
 
 import io.tandem.kernels.Backend;
+import io.tandem.kernels.CpuBackend;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -44,6 +45,19 @@ public sealed interface ModelSpec permits GptSpec, MlpSpec {
       layers.add(createLayer(backend, seed, i));
     }
     return new Model(this, from, layers);
+  }
+
+  /**
+   * Per-layer parameters, stash and work for microbatches of {@code batchSize} sequences, for
+   * planning: builds the model once on a temporary one-thread CPU backend and frees it.
+   */
+  default List<LayerInfo> describe(int batchSize) {
+    try (Backend cpu = CpuBackend.create(1)) {
+      Model m = build(cpu, 0);
+      List<LayerInfo> info = m.describe(batchSize);
+      m.free();
+      return info;
+    }
   }
 
   /** The random stream that initializes layer {@code index}. */

@@ -113,6 +113,15 @@ public final class TransformerBlock implements Layer {
   }
 
   @Override
+  public PassFlops flops(int batchSize, int seqLen) {
+    PassFlops f = PassFlops.NONE;
+    for (Layer l : sublayers) {
+      f = f.plus(l.flops(batchSize, seqLen));
+    }
+    return f;
+  }
+
+  @Override
   public StashBytes stashBytes(int batchSize, int seqLen) {
     StashBytes s = StashBytes.NONE;
     for (Layer l : sublayers) {

@@ -48,6 +48,23 @@ class PresetsTest {
   }
 
   @Test
+  void describeReportsEveryLayerForThePlanner() {
+    List<LayerInfo> info = Presets.GPT_TINY.describe(4);
+    assertEquals(Presets.GPT_TINY.numLayers(), info.size());
+    long params = info.stream().mapToLong(LayerInfo::parameters).sum();
+    assertEquals(336_896, params);
+    LayerInfo block = info.get(1);
+    assertEquals("block0", block.name());
+    int rows = 4 * 64;
+    int d = 64;
+    assertEquals(24.0 * rows * d * d + 4.0 * 4 * 64 * 64 * d, block.flops().forward(), 0.0);
+    assertEquals(block.flops().forward() + 4.0 * 4 * 64 * 64 * d, block.flops().backwardInput(), 0.0);
+    assertEquals(24.0 * rows * d * d, block.flops().backwardWeight(), 0.0);
+    assertTrue(block.stash().afterForward() > block.stash().afterBackwardInput() / 2);
+    assertEquals(0, info.get(0).stash().afterForward(), "the embedding keeps nothing until B");
+  }
+
+  @Test
   void unknownPresetNamesTheKnownOnes() {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Presets.byName("gpt-huge"));
     assertTrue(e.getMessage().contains("gpt-tiny"), e.getMessage());

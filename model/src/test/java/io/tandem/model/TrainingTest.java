@@ -10,7 +10,10 @@ import io.tandem.model.optim.AdamW;
 import io.tandem.model.optim.LearningRate;
 import org.junit.jupiter.api.Test;
 
-/** Short training runs learn: the corpus validation loss drops, addition gets solved. */
+/**
+ * Short training runs learn: 300 steps of gpt-tiny (batch 4 x 64 bytes) on the corpus lower the
+ * validation loss by more than 2 nats; 500 steps on 2-digit addition reach 60% exact answers.
+ */
 class TrainingTest {
 
   @Test
@@ -21,7 +24,7 @@ class TrainingTest {
       double start = Evaluation.validationLoss(model, backend, data, 4, 8);
       Trainer trainer = new Trainer(backend, model, AdamW.defaults(), new LearningRate(3e-3f, 20, 300, 0.1f), 1.0);
       for (int step = 1; step <= 300; step++) {
-        trainer.step(data, 1, step, 1, 8);
+        trainer.step(data, 1, step, 1, 4);
       }
       double end = Evaluation.validationLoss(model, backend, data, 4, 8);
       System.out.printf("gpt-tiny corpus validation loss %.3f -> %.3f%n", start, end);
@@ -31,24 +34,30 @@ class TrainingTest {
     }
   }
 
-  /** Measured drop: see the test output; asserted with slack. */
+  /** Measured 5.536 -> 2.852 nats (drop 2.68) on the 2-core dev VM; asserted with slack. */
   private static final double MARGIN_NATS = 2.0;
 
+  /** A 2-block GPT that sees one example per sequence (12 tokens), so positions line up. */
+  static final GptSpec ADDER = new GptSpec("adder", 2, 64, 4, 12, 256);
+
   @Test
-  void gptLearnsAddition() {
+  void gptLearnsTwoDigitAddition() {
     try (Backend backend = TestSupport.cpu(2)) {
-      Model model = Presets.GPT_TINY.build(backend, 1);
+      Model model = ADDER.build(backend, 1);
       AdditionTask task = new AdditionTask(2);
-      Trainer trainer = new Trainer(backend, model, AdamW.defaults(), new LearningRate(3e-3f, 20, 300, 0.1f), 1.0);
-      for (int step = 1; step <= 300; step++) {
-        trainer.step(task, 1, step, 1, 8);
+      Trainer trainer = new Trainer(backend, model, AdamW.defaults(), new LearningRate(1e-2f, 20, 500, 0.1f), 1.0);
+      double before = Evaluation.additionAccuracy(model, backend, task, 8, 32);
+      for (int step = 1; step <= 500; step++) {
+        trainer.step(task, 1, step, 1, 64);
       }
-      double acc = Evaluation.additionAccuracy(model, backend, task, 4, 16);
-      System.out.printf("gpt-tiny 2-digit addition accuracy %.3f%n", acc);
+      double acc = Evaluation.additionAccuracy(model, backend, task, 8, 32);
+      System.out.printf("2-digit addition exact-match accuracy %.3f -> %.3f%n", before, acc);
+      assertTrue(before < 0.05, "untrained accuracy " + before);
       assertTrue(acc > MIN_ACCURACY, "accuracy " + acc);
       model.free();
     }
   }
 
-  private static final double MIN_ACCURACY = 0.5;
+  /** Measured 0.832 on 256 held-out examples; asserted with slack. */
+  private static final double MIN_ACCURACY = 0.6;
 }
