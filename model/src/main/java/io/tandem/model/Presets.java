@@ -5,9 +5,9 @@ import java.util.Locale;
 
 /** Named model presets. */
 public final class Presets {
-  /** A few hundred K parameters, 9 layers: fast enough for tests. */
+  /** 337 K parameters, 9 layers (6 blocks, width 64, 4 heads, 64 tokens): fast enough for tests. */
   public static final GptSpec GPT_TINY = new GptSpec("gpt-tiny", 6, 64, 4, 64, 256);
-  /** About 3.6 M parameters, 11 layers: the demo. */
+  /** 3.7 M parameters, 11 layers (8 blocks, width 192, 6 heads, 128 tokens): the demo. */
   public static final GptSpec GPT_MINI = new GptSpec("gpt-mini", 8, 192, 6, 128, 256);
   /** A small per-position MLP, 8 layers. */
   public static final MlpSpec MLP_SMALL = new MlpSpec("mlp-small", 3, 128, 64, 256);
