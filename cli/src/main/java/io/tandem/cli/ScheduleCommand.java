@@ -28,7 +28,8 @@ import picocli.CommandLine.Spec;
       ScheduleCommand.ExportCmd.class,
       ScheduleCommand.ImportCmd.class,
       ScheduleCommand.ValidateCmd.class,
-      ScheduleCompareCommand.class
+      ScheduleCompareCommand.class,
+      ScheduleBenchCommand.class
     })
 public final class ScheduleCommand implements Runnable {
   @Spec CommandSpec spec;
@@ -61,12 +62,13 @@ public final class ScheduleCommand implements Runnable {
     String name;
     @Mixin ScheduleSpecOptions specOptions;
     @Mixin RenderOptions render;
+    @Mixin MemoryOptions memory;
 
     @Override
     public void run() {
       ScheduleSpec s = specOptions.spec();
       Schedule schedule = ScheduleRegistry.generate(name, s);
-      SimulationResult r = Simulator.simulate(schedule);
+      SimulationResult r = memory.simulate(schedule);
       ScheduleSupport.checkLimit(schedule, r, s.memoryLimit());
       render.show(schedule, r, spec.commandLine().getOut());
     }
@@ -99,12 +101,17 @@ public final class ScheduleCommand implements Runnable {
     @Parameters(index = "0", paramLabel = "FILE", description = "Schedule JSON file.")
     Path file;
     @Mixin RenderOptions render;
+    @Mixin MemoryOptions memory;
 
     @Override
     public void run() {
       Schedule schedule = ScheduleSupport.readFile(file);
-      Validator.validate(schedule);
-      render.show(schedule, Simulator.simulate(schedule), spec.commandLine().getOut());
+      try {
+        Validator.validate(schedule);
+      } catch (IllegalArgumentException e) {
+        throw new UserException(file + ": " + e.getMessage());
+      }
+      render.show(schedule, memory.simulate(schedule), spec.commandLine().getOut());
     }
   }
 

@@ -6,7 +6,6 @@ import io.tandem.schedule.ScheduleGenerator;
 import io.tandem.schedule.ScheduleRegistry;
 import io.tandem.schedule.ScheduleSpec;
 import io.tandem.schedule.SimulationResult;
-import io.tandem.schedule.Simulator;
 import io.tandem.schedule.TextTimeline;
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -27,11 +26,12 @@ import picocli.CommandLine.Spec;
 final class ScheduleCompareCommand implements Runnable {
   @Spec CommandSpec spec;
   @Mixin ScheduleSpecOptions specOptions;
+  @Mixin MemoryOptions memory;
 
   @Override
   public void run() {
     ScheduleSpec s = specOptions.spec();
-    SimulationResult base = Simulator.simulate(new OneFOneB().generate(s));
+    SimulationResult base = memory.simulate(new OneFOneB().generate(s));
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"schedule", "makespan", "bubble", "peak", "vs 1f1b time", "vs 1f1b peak",
         "peak per device"});
@@ -40,7 +40,7 @@ final class ScheduleCompareCommand implements Runnable {
       SimulationResult r;
       try {
         schedule = g.generate(s);
-        r = Simulator.simulate(schedule);
+        r = memory.simulate(schedule);
       } catch (IllegalArgumentException e) {
         rows.add(new String[] {g.name(), "refused: " + e.getMessage()});
         continue;
@@ -60,9 +60,10 @@ final class ScheduleCompareCommand implements Runnable {
       });
     }
     PrintWriter out = spec.commandLine().getOut();
-    out.printf(Locale.ROOT, "p=%d m=%d costs F=%s B=%s W=%s comm=%s%n", s.devices(), s.microbatches(),
+    out.printf(Locale.ROOT, "p=%d m=%d costs F=%s B=%s W=%s comm=%s%s%n", s.devices(), s.microbatches(),
         TextTimeline.num(s.costs().f()), TextTimeline.num(s.costs().b()), TextTimeline.num(s.costs().w()),
-        TextTimeline.num(s.costs().comm()));
+        TextTimeline.num(s.costs().comm()),
+        memory.bRelease > 0 ? ", B frees " + TextTimeline.num(memory.bRelease) + " of an activation" : "");
     out.print(table(rows));
   }
 
