@@ -10,16 +10,17 @@ import java.util.List;
  * whose peak stays within the limit:
  *
  * <ul>
- *   <li>building blocks ({@link BuildingBlock#family}, plus the V-Min and V-Half blocks): per-device
- *       offsets of F/B within a repeating interval, repeated over the microbatches, compacted and
- *       squeezed, with W's in the free slots ({@link BlockPlanner});
- *   <li>the cost-aware greedy ({@link VGreedyScheduler}) under a ladder of caps up to the limit;
- *   <li>the V-Min, V-Half and V-ZB schedules themselves.
+ *   <li>the V-ZB, V-Half and V-Min schedules themselves;
+ *   <li>building blocks ({@link BuildingBlock#family}): per-device offsets of F/B within a
+ *       repeating interval, repeated over the microbatches, compacted and squeezed, with W's in
+ *       the free slots ({@link BlockPlanner});
+ *   <li>the cost-aware greedy ({@link VGreedyScheduler}) under a ladder of caps up to the limit.
  * </ul>
  *
  * The candidate set only grows with the limit and the choice is the best within it, so a larger
  * limit never gives a larger bubble, and at the V-Min / V-Half / V-ZB peaks {@code auto} is at
- * least as good as those schedules.
+ * least as good as those schedules. The search stops as soon as a candidate reaches the makespan
+ * no V schedule can beat ({@link VShape#makespanLowerBound}); that keeps both properties.
  */
 public final class AutoV implements ScheduleGenerator {
   public static final String NAME = "auto";
@@ -45,24 +46,50 @@ public final class AutoV implements ScheduleGenerator {
     }
     StageCosts costs = VShape.costs(NAME, spec);
     VCandidates pick = new VCandidates(NAME, spec, costs, limit);
-    for (ScheduleGenerator g : List.of(new VMin(), new VHalf(), new VZb())) {
-      pick.offer(g.generate(spec));
+    double bound = VShape.makespanLowerBound(p, m, costs);
+    for (Candidate candidate : candidates(spec, costs, limit)) {
+      candidate.offerTo(pick);
+      if (pick.reaches(bound)) {
+        break; // no V schedule is faster: the rest cannot win
+      }
+    }
+    return pick.best();
+  }
+
+  /** One candidate construction, built only when offered. */
+  private interface Candidate {
+    void offerTo(VCandidates pick);
+  }
+
+  /**
+   * The candidates in evaluation order, the most promising first (so the lower-bound stop comes
+   * early): V-ZB, V-Half, V-Min, the block family, the greedy cap ladder. Which candidates exist
+   * depends on the limit only through limit-independent thresholds, so the set grows with it.
+   */
+  private static List<Candidate> candidates(ScheduleSpec spec, StageCosts costs, double limit) {
+    int p = spec.devices();
+    int m = spec.microbatches();
+    List<Candidate> out = new ArrayList<>();
+    for (ScheduleGenerator g : List.of(new VZb(), new VHalf(), new VMin())) {
+      out.add(pick -> pick.offer(g.generate(spec)));
     }
     for (BuildingBlock block : BuildingBlock.family(p)) {
-      // Screening by a limit-independent estimate keeps the candidate set growing with the limit.
-      if (BlockPlanner.roughPeak(block, m) <= limit + 0.5) {
-        pick.offer(BlockPlanner.plan(block, m, true));
-      }
+      out.add(pick -> {
+        // Screening by a limit-independent estimate keeps the candidate set growing with the limit.
+        if (BlockPlanner.roughPeak(block, m) <= limit + 0.5) {
+          pick.offer(BlockPlanner.plan(block, m, true));
+        }
+      });
     }
     for (int cap : capLadder(p)) {
       if (cap <= 2 * limit + 1e-9) {
         for (VGreedyScheduler.Preference pref : VGreedyScheduler.Preference.values()) {
-          pick.offer(VGreedyScheduler.run(p, m, costs,
-              new VGreedyScheduler.Policy(cap, pref, true, 0)));
+          out.add(pick -> pick.offer(
+              VGreedyScheduler.run(p, m, costs, new VGreedyScheduler.Policy(cap, pref, true, 0))));
         }
       }
     }
-    return pick.best();
+    return out;
   }
 
   /** Greedy caps in chunk activations: 2, then about 2p * k / 6 for k = 1..6 (2p = 1F1B memory). */

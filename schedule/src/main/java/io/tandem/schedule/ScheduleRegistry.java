@@ -18,11 +18,11 @@ public final class ScheduleRegistry {
       new InterleavedOneFOneB(),
       new ZeroBubbleH1(),
       new ZeroBubbleH2(),
+      new PipeDream2BW(),
       new ZbV(),
       new VMin(),
       new VHalf(),
       new VZb(),
-      new PipeDream2BW(),
       new AutoV());
 
   static {

@@ -58,6 +58,11 @@ final class VCandidates {
     }
   }
 
+  /** Whether the best candidate already reaches {@code lowerBound}, so no other can beat it. */
+  boolean reaches(double lowerBound) {
+    return bestMakespan <= lowerBound + EPS;
+  }
+
   /** Whether some candidate fitted the limit. */
   boolean found() {
     return best != null;

@@ -37,4 +37,20 @@ final class VShape {
     }
     return costs.comm() == 0;
   }
+
+  /**
+   * A makespan no V-shape schedule can beat: device {@code d} cannot start before the first
+   * microbatch's forward has crossed stages {@code 0..d-1}, and then has all its own work to do.
+   */
+  static double makespanLowerBound(int p, int m, StageCosts costs) {
+    double bound = 0;
+    double arrival = 0;
+    for (int d = 0; d < p; d++) {
+      int other = 2 * p - 1 - d;
+      double busy = m * (costs.f(d) + costs.b(d) + costs.w(d) + costs.f(other) + costs.b(other) + costs.w(other));
+      bound = Math.max(bound, arrival + busy);
+      arrival += costs.f(d) + costs.comm();
+    }
+    return bound;
+  }
 }
