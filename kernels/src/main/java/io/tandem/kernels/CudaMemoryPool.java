@@ -10,8 +10,9 @@ import jcuda.driver.JCudaDriver;
 /**
  * Device memory blocks cached by size class, so training steps that allocate the same shapes
  * again reuse memory instead of calling {@code cuMemAlloc}/{@code cuMemFree} (which
- * synchronize the device). Classes are 256 bytes and then quarter steps between powers of two,
- * so a block wastes at most 25%. Not thread-safe: its backend is used from one thread at a time.
+ * synchronize the device). Classes are multiples of 256 bytes, and quarter steps between powers
+ * of two above 1 KiB, so a block wastes less than 256 bytes or at most 25%. Not thread-safe:
+ * its backend is used from one thread at a time.
  */
 final class CudaMemoryPool {
   private final Map<Long, ArrayDeque<CUdeviceptr>> free = new HashMap<>();
