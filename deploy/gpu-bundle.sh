@@ -53,12 +53,22 @@ trap 'rm -rf "$TMP"' EXIT
 LAUNCHER
 chmod +x "$OUT/bin/tandem"
 
+# Newest glibc symbol version the runtime's native code asks for (what the node must have).
+glibc_needed() {
+  local v=""
+  if command -v objdump >/dev/null; then
+    v="$(objdump -T "$OUT"/runtime/bin/java "$OUT"/runtime/lib/*.so "$OUT"/runtime/lib/server/*.so 2>/dev/null \
+      | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n 1 | sed 's/^GLIBC_//' || true)"
+  fi
+  echo "${v:-2.34 (not measured: no objdump)}"
+}
+
 {
   echo "Tandem GPU bundle"
   echo "commit:  $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (modified)')"
   echo "built:   $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m)"
   echo "runtime: $("$OUT/runtime/bin/java" -version 2>&1 | head -1), modules $MODULES"
-  echo "needs:   NVIDIA driver (libcuda.so.1, CUDA 12.x or 13.x), glibc >= $(ldd --version 2>/dev/null | head -1 | grep -o '[0-9.]*$' || echo '?') on x86-64"
+  echo "needs:   x86-64 Linux, NVIDIA driver (libcuda.so.1), glibc >= $(glibc_needed)"
   echo "run:     ./gpu-check.sh    or    bin/tandem --help"
 } > "$OUT/BUNDLE.txt"
 
