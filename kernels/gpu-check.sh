@@ -8,7 +8,8 @@
 # 2. GEMM TFLOP/s at size^3 (default 4096) for the FP32 and TF32 kernels,
 # 3. torch.matmul with TF32 off and on, for comparison, when python3 can import torch.
 # Exit code: that of step 1 (0 = every op agrees). Outside a bundle it uses ../gpu-bundle or
-# the repository's ./tandem launcher.
+# the repository's ./tandem launcher. CUDA_FORCE_PTX_JIT=1 ./gpu-check.sh --size 0 checks the
+# compute_80 PTX path (driver JIT) instead of the sm_90 SASS.
 set -uo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 if [ -x "$HERE/bin/tandem" ]; then
