@@ -24,6 +24,7 @@ constexpr int PITCH_N = BN + 8;
 constexpr int THREADS = 256;
 constexpr int LOADS = BM * BK / THREADS;  // 8
 
+#ifndef TANDEM_HOST_EMULATION
 __device__ __forceinline__ unsigned to_tf32(float x) {
   unsigned r;
   asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(r) : "f"(x));
@@ -37,6 +38,11 @@ __device__ __forceinline__ void mma(float (&d)[4], const unsigned (&a)[4], const
       : "+f"(d[0]), "+f"(d[1]), "+f"(d[2]), "+f"(d[3])
       : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b[0]), "r"(b[1]));
 }
+#else
+// Host emulation of these two instructions (kernels/src/test/cuda/emulate.cpp).
+unsigned to_tf32(float x);
+void mma(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]);
+#endif
 
 // Index maps as in gemm.cu: consecutive threads follow the contiguous dimension.
 template <bool TRANS_A>
