@@ -305,6 +305,100 @@ static void check_rows() {
   report("sum of squares (double)", std::fabs(partial[1024] - rs) / rs, 1e-12);
 }
 
+static void check_elementwise() {
+  const long long n = 1000;
+  auto x = rnd(n, 4.0f), y0 = rnd(n), g = rnd(n), m0 = rnd(n, 0.1f), v0 = rnd(n, 0.01f);
+  for (auto& v : v0) v = std::fabs(v) + 1e-4f;
+  auto run1d = [&](const std::function<void()>& k) { launch({3, 1, 1}, 128, k); };  // grid-stride
+  std::vector<float> y(n), dx(n), out(n);
+  std::vector<double> ry(n), rdx(n);
+  run1d([&] { gelu_f32(n, x.data(), y.data()); });
+  run1d([&] { gelu_backward_f32(n, x.data(), y0.data(), dx.data()); });
+  for (long long i = 0; i < n; ++i) {
+    const double v = x[i], t = std::tanh(0.7978845608028654 * (v + 0.044715 * v * v * v));
+    ry[i] = 0.5 * v * (1 + t);
+    rdx[i] = y0[i] * (0.5 * (1 + t) + 0.5 * v * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * v * v));
+  }
+  report("gelu", error(y, ry), 1e-5);
+  report("gelu backward", error(dx, rdx), 1e-5);
+
+  auto p = y0, m = m0, v = v0;
+  const float lr = 1e-2f, b1 = 0.9f, b2 = 0.999f, eps = 1e-8f, wd = 0.1f;
+  const float bc1 = 1 - std::pow(b1, 3), bc2 = 1 - std::pow(b2, 3);
+  run1d([&] { adamw_f32(n, p.data(), g.data(), m.data(), v.data(), lr, b1, b2, eps, wd, bc1, bc2); });
+  std::vector<double> rp(n), rm(n), rv(n);
+  for (long long i = 0; i < n; ++i) {
+    double pi = y0[i] - (double)lr * wd * y0[i];
+    rm[i] = b1 * (double)m0[i] + (1 - b1) * (double)g[i];
+    rv[i] = b2 * (double)v0[i] + (1 - b2) * (double)g[i] * g[i];
+    rp[i] = pi - lr * (rm[i] / bc1) / (std::sqrt(rv[i] / bc2) + eps);
+  }
+  report("adamw (p, m, v)", std::max({error(p, rp), error(m, rm), error(v, rv)}), 1e-5);
+
+  auto ps = y0, vel = m0;
+  run1d([&] { sgd_f32(n, ps.data(), g.data(), vel.data(), 0.05f, 0.9f, 0.01f); });
+  std::vector<double> rps(n), rvel(n);
+  for (long long i = 0; i < n; ++i) {
+    rvel[i] = 0.9 * m0[i] + g[i] + 0.01 * y0[i];
+    rps[i] = y0[i] - 0.05 * rvel[i];
+  }
+  report("sgd (p, velocity)", std::max(error(ps, rps), error(vel, rvel)), 1e-5);
+
+  auto a = y0, b = g;
+  std::vector<double> rab(n);
+  run1d([&] { fill_f32(out.data() + 10, n - 20, 2.5f); });
+  run1d([&] { axpy_f32(n, -0.5f, x.data(), a.data()); });
+  run1d([&] { add_f32(n, a.data(), b.data(), a.data()); });
+  run1d([&] { scale_f32(n, 3.0f, a.data()); });
+  bool fillOk = out[9] == 0 && out[10] == 2.5f && out[n - 11] == 2.5f && out[n - 10] == 0;
+  for (long long i = 0; i < n; ++i) rab[i] = 3.0 * ((y0[i] - 0.5 * x[i]) + g[i]);
+  report("fill, axpy, add (aliased), scale", fillOk ? error(a, rab) : INFINITY, 1e-6);
+
+  const int rows = 130, cols = 70;
+  auto mat = rnd(rows * cols), bias = rnd(cols), dbias = rnd(cols);
+  auto mat2 = mat;
+  launch({4, 1, 1}, 256, [&] { bias_add_f32(mat2.data(), bias.data(), rows, cols); });
+  std::vector<double> rmat(rows * cols), rdb(dbias.begin(), dbias.end());
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c) {
+      rmat[r * cols + c] = mat[r * cols + c] + (double)bias[c];
+      rdb[c] += mat[r * cols + c];
+    }
+  const int per = 64, chunks = (rows + per - 1) / per;
+  std::vector<float> partial(chunks * cols);
+  launch({1, (unsigned)chunks, 1}, 128, [&] { column_sum_partial_f32(mat.data(), partial.data(), rows, cols, per); });
+  launch({1, 1, 1}, 128, [&] { column_sum_finish_f32(partial.data(), dbias.data(), chunks, cols); });
+  report("bias add", error(mat2, rmat), 1e-6);
+  report("bias grad (two-pass column sums, accumulates)", error(dbias, rdb), 1e-5);
+
+  auto sx = rnd(rows * cols, 5.0f);
+  std::vector<float> sy(rows * cols);
+  launch({rows, 1, 1}, 64, [&] { softmax_f32(sx.data(), sy.data(), rows, cols); });
+  std::vector<double> rsy(rows * cols);
+  for (int r = 0; r < rows; ++r) {
+    double mx = -INFINITY, sum = 0;
+    for (int c = 0; c < cols; ++c) mx = std::max(mx, (double)sx[r * cols + c]);
+    for (int c = 0; c < cols; ++c) sum += std::exp(sx[r * cols + c] - mx);
+    for (int c = 0; c < cols; ++c) rsy[r * cols + c] = std::exp(sx[r * cols + c] - mx) / sum;
+  }
+  report("softmax 130x70", error(sy, rsy), 1e-5);
+
+  std::vector<int> ids = {2, 0, 2, 7, 1};
+  auto table = rnd(5 * cols);
+  std::vector<float> emb(5 * cols);
+  launch({2, 1, 1}, 128, [&] { embedding_forward_f32(table.data(), ids.data(), emb.data(), 5, cols, 5); });
+  bool embOk = true;
+  for (int r = 0; r < 5; ++r)
+    for (int c = 0; c < cols; ++c)
+      embOk &= ids[r] < 5 ? emb[r * cols + c] == table[ids[r] * cols + c] : std::isnan(emb[r * cols + c]);
+  report("embedding gather (bad id -> NaN row)", embOk ? 0 : 1, 0);
+
+  auto src = rnd(n);
+  std::vector<float> dst(n + 5, 0.0f);
+  run1d([&] { copy_f32(src.data() + 3, dst.data() + 5, n - 3); });
+  report("copy with offsets", std::memcmp(dst.data() + 5, src.data() + 3, 4 * (n - 3)) == 0 ? 0 : 1, 0);
+}
+
 int main() {
   for (int tf = 0; tf < 2; ++tf) {
     for (int ta = 0; ta < 2; ++ta)
@@ -314,6 +408,7 @@ int main() {
     check_gemm(tf, true, false, 9, 10, 0, 1.0f, 0.25f, 1);
   }
   check_rows();
+  check_elementwise();
   std::printf(failures ? "%d FAILED\n" : "all ok\n", failures);
   return failures ? 1 : 0;
 }

@@ -10,15 +10,19 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import jcuda.Pointer;
 import jcuda.driver.CUcontext;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.CUdeviceptr;
 import jcuda.driver.CUfunction;
+import jcuda.driver.CUjit_option;
 import jcuda.driver.CUmodule;
+import jcuda.driver.CUresult;
 import jcuda.driver.CUstream;
 import jcuda.driver.CUstream_flags;
 import jcuda.driver.JCudaDriver;
+import jcuda.driver.JITOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -93,9 +97,7 @@ public final class CudaBackend implements Backend {
       check(JCudaDriver.cuDevicePrimaryCtxRetain(context, device), "cuDevicePrimaryCtxRetain");
       contextRetained = true;
       check(JCudaDriver.cuCtxSetCurrent(context), "cuCtxSetCurrent");
-      check(JCudaDriver.cuModuleLoadData(module, image.bytes()), "cuModuleLoadData",
-          "tandem_kernels.fatbin: sm_90 SASS, compute_80 PTX ISA 9.0; driver "
-              + CudaAvailability.probe().driverVersion());
+      loadModule(image.bytes());
       moduleLoaded = true;
       for (CudaKernel k : CudaKernel.values()) {
         CUfunction f = new CUfunction();
@@ -121,6 +123,32 @@ public final class CudaBackend implements Backend {
     });
     LOG.info("CUDA backend on device {}: {} ({} SMs, {} MiB), driver {}, GEMM {}", ordinal, info.name(),
         multiprocessors, info.memoryBytes() >> 20, CudaAvailability.probe().driverVersion(), gemmVariant);
+  }
+
+  /**
+   * Loads the fatbin; on failure loads it again with the JIT's error log switched on, so the
+   * exception says why (typically the PTX JIT on a GPU other than sm_90).
+   */
+  private void loadModule(byte[] fatbin) {
+    int rc = JCudaDriver.cuModuleLoadData(module, fatbin);
+    if (rc == CUresult.CUDA_SUCCESS) {
+      return;
+    }
+    String log = "";
+    try {
+      JITOptions jit = new JITOptions();
+      jit.putBytes(CUjit_option.CU_JIT_ERROR_LOG_BUFFER, new byte[8192]);
+      jit.putInt(CUjit_option.CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES, 8192);
+      CUmodule retry = new CUmodule();
+      if (JCudaDriver.cuModuleLoadDataJIT(retry, Pointer.to(fatbin), jit) == CUresult.CUDA_SUCCESS) {
+        JCudaDriver.cuModuleUnload(retry);
+      }
+      log = jit.getString(CUjit_option.CU_JIT_ERROR_LOG_BUFFER).trim();
+    } catch (RuntimeException e) {
+      log = "no JIT log: " + e;
+    }
+    check(rc, "cuModuleLoadData", "tandem_kernels.fatbin: sm_90 SASS + compute_80 PTX ISA 9.0; driver "
+        + CudaAvailability.probe().driverVersion() + (log.isEmpty() ? "" : "; JIT log: " + log));
   }
 
   private DeviceInfo describe() {
