@@ -33,14 +33,15 @@ final class VectorKernels implements CpuKernels {
   @Override
   public void microKernel(int kc, float[] ap, int ao, float[] bp, int bo, float alpha,
       float[] c, int co, int ldc, int rows, int cols) {
-    FloatVector c00 = FloatVector.zero(S);
-    FloatVector c01 = c00;
-    FloatVector c10 = c00;
-    FloatVector c11 = c00;
-    FloatVector c20 = c00;
-    FloatVector c21 = c00;
-    FloatVector c30 = c00;
-    FloatVector c31 = c00;
+    FloatVector z = FloatVector.zero(S);
+    FloatVector c00 = z;
+    FloatVector c01 = z;
+    FloatVector c10 = z;
+    FloatVector c11 = z;
+    FloatVector c20 = z;
+    FloatVector c21 = z;
+    FloatVector c30 = z;
+    FloatVector c31 = z;
     for (int p = 0; p < kc; p++) {
       FloatVector b0 = FloatVector.fromArray(S, bp, bo);
       FloatVector b1 = FloatVector.fromArray(S, bp, bo + VL);
@@ -60,10 +61,14 @@ final class VectorKernels implements CpuKernels {
       bo += NR;
     }
     if (rows == MR && cols == NR) {
-      update(c, co, c00, c01, alpha);
-      update(c, co + ldc, c10, c11, alpha);
-      update(c, co + 2 * ldc, c20, c21, alpha);
-      update(c, co + 3 * ldc, c30, c31, alpha);
+      update(c, co, c00, alpha);
+      update(c, co + VL, c01, alpha);
+      update(c, co + ldc, c10, alpha);
+      update(c, co + ldc + VL, c11, alpha);
+      update(c, co + 2 * ldc, c20, alpha);
+      update(c, co + 2 * ldc + VL, c21, alpha);
+      update(c, co + 3 * ldc, c30, alpha);
+      update(c, co + 3 * ldc + VL, c31, alpha);
       return;
     }
     float[] t = new float[MR * NR];
@@ -83,10 +88,9 @@ final class VectorKernels implements CpuKernels {
     }
   }
 
-  /** {@code c[o ..] += alpha * acc}, two roundings as in the scalar edge path. */
-  private static void update(float[] c, int o, FloatVector acc0, FloatVector acc1, float alpha) {
-    FloatVector.fromArray(S, c, o).add(acc0.mul(alpha)).intoArray(c, o);
-    FloatVector.fromArray(S, c, o + VL).add(acc1.mul(alpha)).intoArray(c, o + VL);
+  /** {@code c[o .. o+VL) += alpha * acc}, two roundings as in the scalar edge path. */
+  private static void update(float[] c, int o, FloatVector acc, float alpha) {
+    FloatVector.fromArray(S, c, o).add(acc.mul(alpha)).intoArray(c, o);
   }
 
   @Override
