@@ -50,7 +50,7 @@ public final class GpuCheck {
         out.println();
         out.printf("%-28s  %9s  %8s%n", "GEMM " + gemmSize + "^3 (float32 in/out)", "ms", "TFLOP/s");
         for (CudaBackend b : List.of(fp32, tf32)) {
-          GemmBenchmark.Timing t = GemmBenchmark.time(b, gemmSize, 3, 2.0);
+          GemmTimer.Timing t = GemmTimer.time(b, gemmSize, 3, 2.0);
           out.printf("%-28s  %9.3f  %8.2f%n", "tandem " + b.gemmVariant().name().toLowerCase(java.util.Locale.ROOT),
               t.millis(), t.tflops());
           out.flush();

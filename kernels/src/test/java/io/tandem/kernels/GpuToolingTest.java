@@ -43,13 +43,13 @@ class GpuToolingTest {
   }
 
   @Test
-  void gemmBenchmarkTimesAnyBackend() {
+  void gemmTimerTimesAnyBackend() {
     try (CpuBackend cpu = CpuBackend.create(1)) {
-      GemmBenchmark.Timing t = GemmBenchmark.time(cpu, 48, 1, 0.01);
+      GemmTimer.Timing t = GemmTimer.time(cpu, 48, 1, 0.01);
       assertEquals(48, t.n());
       assertTrue(t.reps() >= 3 && t.millis() > 0 && t.tflops() > 0, t.toString());
       assertEquals(0, cpu.allocatedBytes());
-      assertThrows(IllegalArgumentException.class, () -> GemmBenchmark.time(cpu, 0, 0, 0));
+      assertThrows(IllegalArgumentException.class, () -> GemmTimer.time(cpu, 0, 0, 0));
     }
   }
 }

@@ -3,8 +3,8 @@ package io.tandem.kernels;
 import java.util.SplittableRandom;
 
 /** Times square float32 GEMM ({@code C = A B}, n x n x n) on any backend. */
-public final class GemmBenchmark {
-  private GemmBenchmark() {}
+public final class GemmTimer {
+  private GemmTimer() {}
 
   /**
    * One measurement.
