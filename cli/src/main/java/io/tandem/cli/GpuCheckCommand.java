@@ -7,9 +7,10 @@ import picocli.CommandLine.Option;
 
 /** {@code tandem bench gpu-check}: CUDA backend vs CPU on every op, then GEMM throughput. */
 @Command(name = "gpu-check", mixinStandardHelpOptions = true,
-    description = {"Check the CUDA backend against the CPU backend on every op (1e-4 relative;",
-        "TF32 GEMM 1e-2), then time 4096^3 GEMM with the FP32 and TF32 kernels.",
-        "Exit code 0 when every op agrees, 1 otherwise (or without a CUDA device)."})
+    description = {"CUDA backend vs CPU backend on every op, then GEMM TFLOP/s.",
+        "Agreement required: 1e-4 relative (TF32 GEMM: 1e-2). The benchmark times",
+        "size^3 GEMM with the FP32 and the TF32 kernel. Exit code 0 when every op",
+        "agrees, 1 otherwise (or without a CUDA device)."})
 public final class GpuCheckCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
