@@ -2,6 +2,7 @@ package io.tandem.bench;
 
 import io.tandem.kernels.CpuBackend;
 import io.tandem.kernels.DeviceBuffer;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
@@ -17,8 +18,10 @@ import org.ejml.dense.row.CommonOps_MT_FDRM;
  *
  * <p>Protocol per library: warm up (the Vector API is very slow until C2 compiles it) for at
  * least {@code warmupSeconds}, then time single products until {@code measureSeconds} have
- * passed (at least 3), and report the median. The two results are also compared element-wise
- * so a fast wrong kernel cannot pass unnoticed.
+ * passed (at least 3), and report the median and the best run. On a shared machine the wall
+ * clock numbers drop with the load, so the process CPU time of the timed runs is recorded too:
+ * {@code flops / cpu-seconds} is throughput per busy core, which load hardly changes. The two
+ * results are also compared element-wise so a fast wrong kernel cannot pass unnoticed.
  */
 public final class GemmBenchmark {
 
@@ -48,12 +51,17 @@ public final class GemmBenchmark {
    * @param kernels the CPU backend's kernel path ({@code VECTOR} or {@code SCALAR})
    * @param tandemGflops median GFLOP/s of {@link CpuBackend#gemm}
    * @param ejmlGflops median GFLOP/s of EJML
+   * @param tandemBestGflops GFLOP/s of the fastest timed product of the CPU backend
+   * @param ejmlBestGflops GFLOP/s of the fastest timed product of EJML
+   * @param tandemCoreGflops CPU backend GFLOP per CPU-second of this process (per busy core)
+   * @param ejmlCoreGflops EJML GFLOP per CPU-second of this process (per busy core)
    * @param tandemRuns timed products of the CPU backend
    * @param ejmlRuns timed products of EJML
    * @param maxRelativeDifference largest |tandem - ejml| / max|ejml| over C
    */
   public record Result(int size, int threads, String kernels, double tandemGflops,
-      double ejmlGflops, int tandemRuns, int ejmlRuns, double maxRelativeDifference) {
+      double ejmlGflops, double tandemBestGflops, double ejmlBestGflops, double tandemCoreGflops,
+      double ejmlCoreGflops, int tandemRuns, int ejmlRuns, double maxRelativeDifference) {
 
     public double speedup() {
       return tandemGflops / ejmlGflops;
@@ -63,22 +71,25 @@ public final class GemmBenchmark {
     public String toJson() {
       return String.format(Locale.ROOT,
           "{\"size\":%d,\"threads\":%d,\"path\":\"%s\",\"tandemGflops\":%.2f,"
-              + "\"ejmlGflops\":%.2f,\"speedup\":%.2f,\"tandemRuns\":%d,\"ejmlRuns\":%d,"
-              + "\"maxRelativeDifference\":%.3g}",
-          size, threads, kernels, tandemGflops, ejmlGflops, speedup(), tandemRuns, ejmlRuns,
+              + "\"ejmlGflops\":%.2f,\"speedup\":%.2f,\"tandemBestGflops\":%.2f,"
+              + "\"ejmlBestGflops\":%.2f,\"tandemCoreGflops\":%.2f,\"ejmlCoreGflops\":%.2f,"
+              + "\"tandemRuns\":%d,\"ejmlRuns\":%d,\"maxRelativeDifference\":%.3g}",
+          size, threads, kernels, tandemGflops, ejmlGflops, speedup(), tandemBestGflops,
+          ejmlBestGflops, tandemCoreGflops, ejmlCoreGflops, tandemRuns, ejmlRuns,
           maxRelativeDifference);
     }
 
     /** A few human-readable lines. */
     public String toText() {
       return String.format(Locale.ROOT,
-          "gemm %d x %d x %d float32, %d thread(s)%n"
-              + "  tandem (CpuBackend, %s kernels) %8.2f GFLOP/s  (median of %d)%n"
-              + "  ejml   (%s)      %8.2f GFLOP/s  (median of %d)%n"
-              + "  speedup %.1fx, max relative difference %.2g%n",
-          size, size, size, threads, kernels.toLowerCase(Locale.ROOT), tandemGflops, tandemRuns,
-          threads > 1 ? "CommonOps_MT_FDRM" : "CommonOps_FDRM", ejmlGflops, ejmlRuns, speedup(),
-          maxRelativeDifference);
+          "gemm %d x %d x %d float32, %d thread(s); GFLOP/s median / best, and per busy core%n"
+              + "  tandem (CpuBackend, %s kernels) %8.2f / %8.2f  (%d runs)  %6.2f per core%n"
+              + "  ejml   (%s)      %8.2f / %8.2f  (%d runs)  %6.2f per core%n"
+              + "  speedup %.1fx (medians), max relative difference %.2g%n",
+          size, size, size, threads, kernels.toLowerCase(Locale.ROOT), tandemGflops,
+          tandemBestGflops, tandemRuns, tandemCoreGflops,
+          threads > 1 ? "CommonOps_MT_FDRM" : "CommonOps_FDRM", ejmlGflops, ejmlBestGflops,
+          ejmlRuns, ejmlCoreGflops, speedup(), maxRelativeDifference);
     }
   }
 
@@ -97,7 +108,7 @@ public final class GemmBenchmark {
     double flops = 2.0 * n * n * n;
 
     float[] tandemC = new float[n * n];
-    double[] tandem;
+    Timing tandem;
     String kernels;
     try (CpuBackend be = CpuBackend.create(o.threads())) {
       kernels = be.kernels().name();
@@ -113,7 +124,7 @@ public final class GemmBenchmark {
     FMatrixRMaj ma = FMatrixRMaj.wrap(n, n, a);
     FMatrixRMaj mb = FMatrixRMaj.wrap(n, n, b);
     FMatrixRMaj mc = new FMatrixRMaj(n, n);
-    double[] ejml;
+    Timing ejml;
     if (o.threads() > 1) {
       EjmlConcurrency.setMaxThreads(o.threads());
       ejml = time(o, () -> CommonOps_MT_FDRM.mult(ma, mb, mc));
@@ -127,18 +138,33 @@ public final class GemmBenchmark {
       maxAbs = Math.max(maxAbs, Math.abs(mc.data[i]));
       maxDiff = Math.max(maxDiff, Math.abs(mc.data[i] - tandemC[i]));
     }
-    return new Result(n, o.threads(), kernels, flops / median(tandem) / 1e9,
-        flops / median(ejml) / 1e9, tandem.length, ejml.length, maxAbs == 0 ? maxDiff : maxDiff / maxAbs);
+    double g = flops / 1e9;
+    return new Result(n, o.threads(), kernels, g / median(tandem.runs), g / median(ejml.runs),
+        g / min(tandem.runs), g / min(ejml.runs), g * tandem.runs.length / tandem.cpuSeconds,
+        g * ejml.runs.length / ejml.cpuSeconds, tandem.runs.length, ejml.runs.length,
+        maxAbs == 0 ? maxDiff : maxDiff / maxAbs);
   }
 
-  /** Warms up, then returns the seconds of each timed run. */
-  private static double[] time(Options o, Runnable op) {
+  /** Seconds of each timed run, and the process CPU seconds spent over all of them. */
+  private record Timing(double[] runs, double cpuSeconds) {}
+
+  private static double processCpuSeconds() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getProcessCpuTime() / 1e9;
+    }
+    return Double.NaN;
+  }
+
+  /** Warms up, then times single runs. */
+  private static Timing time(Options o, Runnable op) {
     long warmEnd = System.nanoTime() + (long) (o.warmupSeconds() * 1e9);
     do {
       op.run();
     } while (System.nanoTime() < warmEnd);
     double[] runs = new double[16];
     int count = 0;
+    double cpu0 = processCpuSeconds();
     long end = System.nanoTime() + (long) (o.measureSeconds() * 1e9);
     while (count < 3 || System.nanoTime() < end) {
       long t0 = System.nanoTime();
@@ -149,7 +175,11 @@ public final class GemmBenchmark {
       }
       runs[count++] = s;
     }
-    return Arrays.copyOf(runs, count);
+    return new Timing(Arrays.copyOf(runs, count), processCpuSeconds() - cpu0);
+  }
+
+  private static double min(double[] xs) {
+    return Arrays.stream(xs).min().orElseThrow();
   }
 
   private static double median(double[] xs) {

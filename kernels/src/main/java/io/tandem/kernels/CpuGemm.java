@@ -3,7 +3,8 @@ package io.tandem.kernels;
 /**
  * Blocked, packed GEMM on {@link CpuKernels} micro-kernels (the BLIS loop nest: column blocks of
  * {@link #NC}, depth blocks of {@link #KC}, row blocks of {@code mc}; B and A packed into
- * micro-panels, then a register-tiled micro-kernel per tile).
+ * micro-panels, then a register-tiled micro-kernel per tile). A multithreaded product is cut
+ * into independent C tiles, one task each, with no barrier until the end.
  *
  * <p>Determinism: every C element is owned by exactly one task, and its value is always
  * {@code beta * C}, then for each depth block in increasing order {@code C += alpha * sum}, with
@@ -98,60 +99,64 @@ final class CpuGemm {
       }
       return;
     }
-    Scratch own = scratch.get();
-    int mBlocks = (g.m + mc - 1) / mc;
-    for (int jc = 0; jc < g.n; jc += nc) {
-      int ncur = Math.min(nc, g.n - jc);
-      int panels = (ncur + nr - 1) / nr;
-      int nSplit = parallel ? Math.max(1, Math.min(panels, (2 * par.threads() + mBlocks - 1) / mBlocks)) : 1;
-      int col0 = jc;
-      for (int pc = 0; pc < g.k; pc += KC) {
-        int kc = Math.min(KC, g.k - pc);
-        int depth0 = pc;
-        boolean first = pc == 0;
-        float[] bp = own.b(panels * nr * kc);
-        if (parallel) {
-          par.forRange(panels, Math.max(1, 64 / Math.max(1, kc / 64)),
-              (p0, p1) -> packB(g, depth0, kc, col0, ncur, p0, p1, bp));
-          par.forEach(mBlocks * nSplit,
-              t -> block(g, t / nSplit, t % nSplit, nSplit, panels, col0, ncur, depth0, kc, first, bp));
-        } else {
-          packB(g, depth0, kc, col0, ncur, 0, panels, bp);
-          for (int ib = 0; ib < mBlocks; ib++) {
-            block(g, ib, 0, 1, panels, col0, ncur, depth0, kc, first, bp);
-          }
-        }
-      }
-    }
-  }
-
-  /** One task: row block {@code ib}, the {@code js}-th of {@code nSplit} ranges of B panels. */
-  private void block(Problem g, int ib, int js, int nSplit, int panels, int col0, int ncur,
-      int depth0, int kc, boolean first, float[] bp) {
-    int i0 = ib * mc;
-    int rows = Math.min(mc, g.m - i0);
-    int jp0 = (int) ((long) panels * js / nSplit);
-    int jp1 = (int) ((long) panels * (js + 1) / nSplit);
-    if (jp0 >= jp1) {
+    if (!parallel) {
+      tile(g, 0, g.m, 0, g.n);
       return;
     }
-    int cFrom = col0 + jp0 * nr;
-    int cTo = col0 + Math.min(ncur, jp1 * nr);
-    if (first) {
-      scaleC(g, i0, i0 + rows, cFrom, cTo);
+    // Independent C tiles, one task each, about two per thread; each task packs its own A and
+    // B, so the split keeps rows/splitM close to cols/splitN (least repacking in total).
+    int target = 2 * par.threads();
+    int rowUnits = (g.m + mr - 1) / mr;
+    int colUnits = (g.n + nr - 1) / nr;
+    int maxM = Math.max(1, Math.min(rowUnits, g.m / 32));
+    int maxN = Math.max(1, Math.min(colUnits, g.n / 32));
+    int splitM = Math.max(1, Math.min(Math.min(target, maxM),
+        (int) Math.round(Math.sqrt((double) target * g.m / g.n))));
+    int splitN = Math.max(1, Math.min(maxN, (target + splitM - 1) / splitM));
+    par.forEach(splitM * splitN, t -> {
+      int im = t / splitN;
+      int in = t % splitN;
+      int r0 = Math.min(g.m, (int) ((long) rowUnits * im / splitM) * mr);
+      int r1 = Math.min(g.m, (int) ((long) rowUnits * (im + 1) / splitM) * mr);
+      int c0 = Math.min(g.n, (int) ((long) colUnits * in / splitN) * nr);
+      int c1 = Math.min(g.n, (int) ((long) colUnits * (in + 1) / splitN) * nr);
+      tile(g, r0, r1, c0, c1);
+    });
+  }
+
+  /** C[r0 .. r1) x [c0 .. c1): the whole blocked loop nest on one thread. */
+  private void tile(Problem g, int r0, int r1, int c0, int c1) {
+    if (r0 >= r1 || c0 >= c1) {
+      return;
     }
-    int rowPanels = (rows + mr - 1) / mr;
-    float[] ap = scratch.get().a(rowPanels * mr * kc);
-    packA(g, i0, rows, depth0, kc, ap);
-    for (int jp = jp0; jp < jp1; jp++) {
-      int j = jp * nr;
-      int cols = Math.min(nr, ncur - j);
-      int bo = jp * nr * kc;
-      int cBase = g.cOff + i0 * g.ldc + col0 + j;
-      for (int ip = 0; ip < rowPanels; ip++) {
-        int r = ip * mr;
-        kern.microKernel(kc, ap, ip * mr * kc, bp, bo, g.alpha, g.c, cBase + r * g.ldc, g.ldc,
-            Math.min(mr, rows - r), cols);
+    Scratch s = scratch.get();
+    for (int jc = c0; jc < c1; jc += nc) {
+      int ncur = Math.min(nc, c1 - jc);
+      int panels = (ncur + nr - 1) / nr;
+      for (int pc = 0; pc < g.k; pc += KC) {
+        int kc = Math.min(KC, g.k - pc);
+        float[] bp = s.b(panels * nr * kc);
+        packB(g, pc, kc, jc, ncur, 0, panels, bp);
+        for (int i0 = r0; i0 < r1; i0 += mc) {
+          int rows = Math.min(mc, r1 - i0);
+          if (pc == 0) {
+            scaleC(g, i0, i0 + rows, jc, jc + ncur);
+          }
+          int rowPanels = (rows + mr - 1) / mr;
+          float[] ap = s.a(rowPanels * mr * kc);
+          packA(g, i0, rows, pc, kc, ap);
+          for (int jp = 0; jp < panels; jp++) {
+            int j = jp * nr;
+            int cols = Math.min(nr, ncur - j);
+            int bo = jp * nr * kc;
+            int cBase = g.cOff + i0 * g.ldc + jc + j;
+            for (int ip = 0; ip < rowPanels; ip++) {
+              int r = ip * mr;
+              kern.microKernel(kc, ap, ip * mr * kc, bp, bo, g.alpha, g.c, cBase + r * g.ldc,
+                  g.ldc, Math.min(mr, rows - r), cols);
+            }
+          }
+        }
       }
     }
   }

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Packs Tandem for a GPU node that has the NVIDIA driver and nothing else (no Java, no CUDA
+# toolkit, no network): a jlinked Java runtime plus the fat jar, in one folder.
+#
+#   deploy/gpu-bundle.sh [OUT_DIR]        (default: gpu-bundle/ at the repository root)
+#
+# Result:
+#   OUT_DIR/bin/tandem        runs the tandem command with the bundled runtime
+#   OUT_DIR/gpu-check.sh      CUDA-vs-CPU check on every op, then the GEMM benchmark table
+#   OUT_DIR/runtime/          jlinked runtime (needs glibc >= 2.34 when built from a Debian JDK)
+#   OUT_DIR/lib/tandem-all.jar
+# Copy the folder (or a tar of it) to the node and run OUT_DIR/gpu-check.sh there.
+# TANDEM_MVN_OPTS adds Maven options (e.g. -o for offline).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="${1:-$ROOT/gpu-bundle}"
+MODULES=java.base,java.logging,java.management,java.naming,jdk.unsupported,java.xml,jdk.incubator.vector
+JLINK="${JAVA_HOME:+$JAVA_HOME/bin/}jlink"
+JAR="$ROOT/cli/target/tandem-all.jar"
+
+command -v "$JLINK" >/dev/null || { echo "gpu-bundle: jlink not found (set JAVA_HOME to a JDK 17+)" >&2; exit 1; }
+command -v mvn >/dev/null || { echo "gpu-bundle: Maven (mvn) not found" >&2; exit 1; }
+case "$OUT" in
+  "" | / | "$ROOT") echo "gpu-bundle: refusing to write to '$OUT'" >&2; exit 1 ;;
+esac
+
+echo "gpu-bundle: building the fat jar" >&2
+# shellcheck disable=SC2086  # TANDEM_MVN_OPTS is a list of options
+(cd "$ROOT" && mvn -B -q ${TANDEM_MVN_OPTS:-} -DskipTests -pl cli -am package)
+[ -f "$JAR" ] || { echo "gpu-bundle: $JAR was not built" >&2; exit 1; }
+
+rm -rf "$OUT"
+mkdir -p "$OUT/bin" "$OUT/lib"
+echo "gpu-bundle: jlinking a runtime ($MODULES)" >&2
+"$JLINK" --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages --compress=2 \
+  --output "$OUT/runtime"
+cp "$JAR" "$OUT/lib/tandem-all.jar"
+cp "$ROOT/kernels/gpu-check.sh" "$OUT/gpu-check.sh"
+chmod +x "$OUT/gpu-check.sh"
+
+cat > "$OUT/bin/tandem" <<'LAUNCHER'
+#!/usr/bin/env bash
+# Tandem from a GPU bundle (made by deploy/gpu-bundle.sh): the bundled runtime runs the fat jar.
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# JCuda unpacks its JNI library into java.io.tmpdir and reuses a file already there; a private
+# directory per run avoids stale or half-written copies when several JVMs start at once.
+TMP="$(mktemp -d "${TMPDIR:-/tmp}/tandem.XXXXXX")"
+trap 'rm -rf "$TMP"' EXIT
+# shellcheck disable=SC2086  # TANDEM_JAVA_OPTS is a list of options
+"$HERE/runtime/bin/java" --add-modules jdk.incubator.vector -Djava.io.tmpdir="$TMP" \
+  ${TANDEM_JAVA_OPTS:-} -jar "$HERE/lib/tandem-all.jar" "$@"
+LAUNCHER
+chmod +x "$OUT/bin/tandem"
+
+# Newest glibc symbol version the runtime's native code asks for (what the node must have).
+glibc_needed() {
+  local v=""
+  if command -v objdump >/dev/null; then
+    v="$(objdump -T "$OUT"/runtime/bin/java "$OUT"/runtime/lib/*.so "$OUT"/runtime/lib/server/*.so 2>/dev/null \
+      | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -n 1 | sed 's/^GLIBC_//' || true)"
+  fi
+  echo "${v:-2.34 (not measured: no objdump)}"
+}
+
+{
+  echo "Tandem GPU bundle"
+  echo "commit:  $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (modified)')"
+  echo "built:   $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(uname -m)"
+  echo "runtime: $("$OUT/runtime/bin/java" -version 2>&1 | head -1), modules $MODULES"
+  echo "needs:   x86-64 Linux, NVIDIA driver (libcuda.so.1), glibc >= $(glibc_needed)"
+  echo "run:     ./gpu-check.sh    or    bin/tandem --help"
+} > "$OUT/BUNDLE.txt"
+
+"$OUT/bin/tandem" --version >/dev/null 2>&1 || { echo "gpu-bundle: the bundle does not start" >&2; exit 1; }
+echo "gpu-bundle: $OUT ($(du -sh "$OUT" | cut -f1))" >&2
