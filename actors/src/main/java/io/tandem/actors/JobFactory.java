@@ -43,6 +43,7 @@ public final class JobFactory {
     return switch (spec.getBackend().toLowerCase(Locale.ROOT)) {
       case "sim" -> new SimComputeProvider(null, spec.getOpMs());
       case "cpu" -> ModelComputeProvider.cpu(spec);
+      case "cuda" -> ModelComputeProvider.cuda(spec);
       default -> throw new IllegalArgumentException("backend '" + spec.getBackend() + "' is not available yet");
     };
   }

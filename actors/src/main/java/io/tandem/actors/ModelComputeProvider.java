@@ -2,6 +2,8 @@ package io.tandem.actors;
 
 import io.tandem.kernels.Backend;
 import io.tandem.kernels.CpuBackend;
+import io.tandem.kernels.CudaAvailability;
+import io.tandem.kernels.CudaBackend;
 import io.tandem.model.ModelSpec;
 import io.tandem.model.Presets;
 import io.tandem.model.data.AdditionTask;
@@ -42,6 +44,22 @@ public final class ModelComputeProvider implements ComputeProvider {
   public static ModelComputeProvider cpu(JobSpec spec) {
     int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, spec.getDevices()));
     return new ModelComputeProvider(spec, device -> CpuBackend.create(threads));
+  }
+
+  /**
+   * CUDA devices: device {@code d} of the job on GPU {@code d}. Fails with the probe's reason
+   * (no driver, no device) when CUDA is not usable here, or when there are fewer GPUs than devices.
+   */
+  public static ModelComputeProvider cuda(JobSpec spec) {
+    CudaAvailability cuda = CudaAvailability.probe();
+    if (!cuda.available()) {
+      throw new IllegalArgumentException("--backend cuda: " + cuda.reason() + "; use --backend cpu");
+    }
+    if (cuda.devices() < spec.getDevices()) {
+      throw new IllegalArgumentException("--backend cuda: " + spec.getDevices() + " devices asked for, "
+          + cuda.devices() + " GPU(s) found");
+    }
+    return new ModelComputeProvider(spec, CudaBackend::open);
   }
 
   static Dataset dataset(String name) {
