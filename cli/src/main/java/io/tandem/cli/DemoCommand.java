@@ -21,7 +21,7 @@ import picocli.CommandLine.Option;
     description = "Train gpt-mini on 4 embedded CPU devices with the v-half schedule, then summarize.")
 public final class DemoCommand implements Callable<Integer> {
 
-  @Option(names = "--steps", defaultValue = "60", description = "optimizer steps (default: ${DEFAULT-VALUE})")
+  @Option(names = "--steps", defaultValue = "40", description = "optimizer steps (default: ${DEFAULT-VALUE})")
   int steps;
 
   @Option(names = "--schedule", defaultValue = "v-half", description = "schedule (default: ${DEFAULT-VALUE})")
