@@ -18,6 +18,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 public final class SimStageCompute implements StageCompute {
   private static final float[] PLACEHOLDER = new float[] {0f};
+  private static final long SPIN_NANOS = TimeUnit.MICROSECONDS.toNanos(200);
 
   private final StageCosts costs;
   private final double opMillis;
@@ -101,8 +102,13 @@ public final class SimStageCompute implements StageCompute {
     long nanos = Math.round(cost * opMillis * 1_000_000.0);
     long deadline = System.nanoTime() + nanos;
     long left;
-    while ((left = deadline - System.nanoTime()) > 0) {
-      LockSupport.parkNanos(Math.min(left, TimeUnit.MILLISECONDS.toNanos(5)));
+    // park while far from the deadline, then spin: parking overshoots by tens of microseconds,
+    // which would add up over the hundreds of ops of a step
+    while ((left = deadline - System.nanoTime()) > SPIN_NANOS) {
+      LockSupport.parkNanos(Math.min(left - SPIN_NANOS, TimeUnit.MILLISECONDS.toNanos(5)));
+    }
+    while (deadline - System.nanoTime() > 0) {
+      Thread.onSpinWait();
     }
   }
 }

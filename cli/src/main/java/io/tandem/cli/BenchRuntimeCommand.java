@@ -39,7 +39,7 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
   @Option(names = "--microbatches", defaultValue = "16", description = "microbatches (default: ${DEFAULT-VALUE})")
   int microbatches;
 
-  @Option(names = "--schedule", defaultValue = "1f1b", description = "schedule (default: ${DEFAULT-VALUE})")
+  @Option(names = "--schedule", defaultValue = "1f1b", description = "schedule, or all (default: ${DEFAULT-VALUE})")
   String schedule;
 
   @Option(names = "--op-ms", defaultValue = "20", description = "milliseconds per unit op cost (default: ${DEFAULT-VALUE})")
@@ -56,6 +56,17 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** One schedule's measurement. */
+  record Result(String schedule, double simulatedMs, double measuredMs, double[] measuredPeak, double[] simulatedPeak) {
+    double efficiency() {
+      return simulatedMs / measuredMs;
+    }
+
+    double maxPeak() {
+      return java.util.Arrays.stream(measuredPeak).max().orElse(0);
+    }
+  }
+
   @Override
   public Integer call() {
     if (!mode.equals("embedded")) {
@@ -64,19 +75,57 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
     if (steps < 2) {
       throw new IllegalArgumentException("--steps must be >= 2 (the first step is warm-up)");
     }
+    PrintWriter out = spec.commandLine().getOut();
+    if (!schedule.equalsIgnoreCase("all")) {
+      Result r = measure(schedule);
+      if (json) {
+        out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"schedule\":\"%s\",\"devices\":%d,\"microbatches\":%d,\"opMs\":%s,"
+                + "\"simulatedMs\":%.3f,\"measuredMs\":%.3f,\"efficiency\":%.4f,\"peakActivation\":%s}%n",
+            mode, r.schedule(), devices, microbatches, opMs, r.simulatedMs(), r.measuredMs(), r.efficiency(),
+            java.util.Arrays.toString(r.measuredPeak()).replace(" ", ""));
+      } else {
+        out.printf(Locale.ROOT, "%s p=%d m=%d op=%.1f ms: simulated %.1f ms, measured median %.1f ms, efficiency %.3f%n",
+            r.schedule(), devices, microbatches, opMs, r.simulatedMs(), r.measuredMs(), r.efficiency());
+      }
+      out.flush();
+      return 0;
+    }
+    List<Result> results = new ArrayList<>();
+    for (String name : ScheduleRegistry.names()) {
+      try {
+        results.add(measure(name));
+      } catch (IllegalArgumentException e) {
+        out.printf(Locale.ROOT, "%-17s refused: %s%n", name, e.getMessage());
+      }
+    }
+    Result base = results.stream().filter(r -> r.schedule().equals("1f1b")).findFirst().orElse(results.get(0));
+    out.printf(Locale.ROOT, "p=%d m=%d costs %s, op %.1f ms, median of %d steps (sim backend, embedded)%n",
+        devices, microbatches, costs, opMs, steps - 1);
+    out.println("schedule          simulated ms  measured ms  efficiency  throughput vs 1f1b  peak act (measured)  vs 1f1b");
+    for (Result r : results) {
+      out.printf(Locale.ROOT, "%-17s %12.1f %12.1f %11.3f %19.3f %20.2f %8.3f%n", r.schedule(), r.simulatedMs(),
+          r.measuredMs(), r.efficiency(), base.measuredMs() / r.measuredMs(), r.maxPeak(), r.maxPeak() / base.maxPeak());
+    }
+    out.flush();
+    return 0;
+  }
+
+  private Result measure(String name) {
     JobFactory.validate(JobSpec.newBuilder().setDevices(devices).setMicrobatches(microbatches).setSteps(steps)
-        .setSchedule(schedule).setBackend("sim").setOpMs(opMs).build());
+        .setSchedule(name).setBackend("sim").setOpMs(opMs).build());
     ScheduleSpec s = ScheduleSpec.of(devices, microbatches).withCosts(OpCosts.parse(costs))
-        .withChunksPerDevice(schedule.equalsIgnoreCase("interleaved-1f1b") ? 2 : 1);
-    Schedule plan = ScheduleRegistry.generate(schedule, s);
+        .withChunksPerDevice(name.equalsIgnoreCase("interleaved-1f1b") ? 2 : 1);
+    Schedule plan = ScheduleRegistry.generate(name, s);
     Validator.validate(plan);
-    double simulatedMs = Simulator.simulate(plan).makespan() * opMs;
+    io.tandem.schedule.SimulationResult sim = Simulator.simulate(plan);
     List<Double> times = new ArrayList<>();
+    double[][] peak = new double[1][];
     JobEvent end = LocalRuntime.run(new JobConfig("bench-" + Long.toHexString(System.nanoTime()), plan, steps, 0,
         Duration.ofMinutes(5)), new SimComputeProvider(null, opMs), e -> {
           if (e instanceof JobEvent.StepCompleted c && c.step() > 0) {
             synchronized (times) {
               times.add(c.stepMillis());
+              peak[0] = c.peakActivationUnits();
             }
           }
         });
@@ -85,17 +134,6 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
     }
     List<Double> sorted = new ArrayList<>(times);
     Collections.sort(sorted);
-    double median = sorted.get(sorted.size() / 2);
-    PrintWriter out = spec.commandLine().getOut();
-    if (json) {
-      out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"schedule\":\"%s\",\"devices\":%d,\"microbatches\":%d,\"opMs\":%s,"
-              + "\"simulatedMs\":%.3f,\"measuredMs\":%.3f,\"efficiency\":%.4f}%n",
-          mode, plan.name(), devices, microbatches, opMs, simulatedMs, median, simulatedMs / median);
-    } else {
-      out.printf(Locale.ROOT, "%s p=%d m=%d op=%.1f ms: simulated %.1f ms, measured median %.1f ms, efficiency %.3f%n",
-          plan.name(), devices, microbatches, opMs, simulatedMs, median, simulatedMs / median);
-    }
-    out.flush();
-    return 0;
+    return new Result(plan.name(), sim.makespan() * opMs, sorted.get(sorted.size() / 2), peak[0], sim.peakActivation());
   }
 }
