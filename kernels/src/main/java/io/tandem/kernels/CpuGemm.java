@@ -136,7 +136,7 @@ final class CpuGemm {
       for (int pc = 0; pc < g.k; pc += KC) {
         int kc = Math.min(KC, g.k - pc);
         float[] bp = s.b(panels * nr * kc);
-        packB(g, pc, kc, jc, ncur, 0, panels, bp);
+        packB(g, pc, kc, jc, ncur, panels, bp);
         for (int i0 = r0; i0 < r1; i0 += mc) {
           int rows = Math.min(mc, r1 - i0);
           if (pc == 0) {
@@ -218,13 +218,13 @@ final class CpuGemm {
   }
 
   /**
-   * Packs op(B)[p0 .. p0+kc) x [col0 + panel*nr ..) for panels {@code [jp0, jp1)} into
-   * {@code bp[panel*nr*kc + p*nr + j]}, zero-padded to whole panels.
+   * Packs op(B)[p0 .. p0+kc) x [col0 .. col0+ncur) into {@code panels} micro-panels of nr
+   * columns, {@code bp[panel*nr*kc + p*nr + j]}, zero-padded to whole panels.
    */
-  private void packB(Problem g, int p0, int kc, int col0, int ncur, int jp0, int jp1, float[] bp) {
+  private void packB(Problem g, int p0, int kc, int col0, int ncur, int panels, float[] bp) {
     float[] b = g.b;
     int ldb = g.ldb;
-    for (int jp = jp0; jp < jp1; jp++) {
+    for (int jp = 0; jp < panels; jp++) {
       int base = jp * nr * kc;
       int j0 = col0 + jp * nr;
       int live = Math.min(nr, ncur - jp * nr);

@@ -21,7 +21,8 @@ class CpuBackendGemmTest {
   static List<Arguments> cases() {
     int[][] sizes = {
       {1, 1, 1}, {3, 5, 2}, {7, 13, 5}, {4, 16, 8}, {33, 17, 65}, {70, 40, 300},
-      {130, 37, 20}, {16, 300, 9}, {150, 170, 260}, {5, 4, 0}
+      {130, 37, 20}, {16, 300, 9}, {150, 170, 260}, {1000, 24, 200}, {20, 1000, 200},
+      {5, 4, 0}
     };
     List<Arguments> out = new ArrayList<>();
     for (CpuBackend.Kernels path : CpuTestSupport.paths()) {

@@ -56,6 +56,8 @@ final class CpuScenarios {
       for (boolean tb : tf) {
         s.put("gemm" + (ta ? "T" : "N") + (tb ? "T" : "N"), be -> gemm(be, ta, tb, 150, 170, 300));
         s.put("gemmSmall" + (ta ? "T" : "N") + (tb ? "T" : "N"), be -> gemm(be, ta, tb, 13, 29, 7));
+        s.put("gemmTall" + (ta ? "T" : "N") + (tb ? "T" : "N"), be -> gemm(be, ta, tb, 1000, 24, 200));
+        s.put("gemmWide" + (ta ? "T" : "N") + (tb ? "T" : "N"), be -> gemm(be, ta, tb, 20, 1000, 200));
       }
     }
     s.put("gemmBatched", be -> {
