@@ -1,15 +1,11 @@
 package io.tandem.schedule;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParseException;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
-import java.io.StringWriter;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -39,71 +35,59 @@ public final class ScheduleJson {
   private static final ObjectMapper MAPPER = new ObjectMapper()
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
-  private static final JsonFactory FACTORY = new JsonFactory();
 
   private ScheduleJson() {}
 
   /** The JSON of {@code s}; {@code metrics} is written when not null. One device's ops per line. */
   public static String write(Schedule s, SimulationResult metrics) {
-    StringWriter out = new StringWriter();
-    try (JsonGenerator g = FACTORY.createGenerator(out)) {
-      g.writeStartObject();
-      g.writeStringField("name", s.name());
-      g.writeNumberField("devices", s.devices());
-      g.writeNumberField("microbatches", s.microbatches());
-      g.writeNumberField("chunksPerDevice", s.chunksPerDevice());
-      g.writeRaw("\n ");
-      g.writeArrayFieldStart("placement");
-      for (int d : s.placement().deviceOfStage()) {
-        g.writeNumber(d);
-      }
-      g.writeEndArray();
-      g.writeRaw("\n ");
-      g.writeArrayFieldStart("ops");
-      Map<Op, Integer> versions = s.weightVersions();
-      for (int d = 0; d < s.devices(); d++) {
-        g.writeRaw("\n  ");
-        g.writeStartArray();
-        for (Op op : s.opsOf(d)) {
-          g.writeStartObject();
-          g.writeStringField("op", op.kind().name());
-          g.writeNumberField("mb", op.microbatch());
-          g.writeNumberField("v", op.virtualStage());
-          Integer version = versions.get(op);
-          if (version != null) {
-            g.writeNumberField("version", version);
-          }
-          g.writeEndObject();
-        }
-        g.writeEndArray();
-      }
-      g.writeRaw("\n ");
-      g.writeEndArray();
-      g.writeRaw("\n ");
-      g.writeObjectFieldStart("costs");
-      g.writeNumberField("F", s.costs().f());
-      g.writeNumberField("B", s.costs().b());
-      g.writeNumberField("W", s.costs().w());
-      g.writeNumberField("comm", s.costs().comm());
-      g.writeEndObject();
-      if (metrics != null) {
-        g.writeRaw("\n ");
-        g.writeObjectFieldStart("metrics");
-        g.writeNumberField("makespan", metrics.makespan());
-        g.writeNumberField("bubble", metrics.bubble());
-        g.writeArrayFieldStart("peakActivation");
-        for (double v : metrics.peakActivation()) {
-          g.writeNumber(v);
-        }
-        g.writeEndArray();
-        g.writeEndObject();
-      }
-      g.writeRaw("\n");
-      g.writeEndObject();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    StringBuilder b = new StringBuilder();
+    b.append("{\"name\":\"").append(JsonStringEncoder.getInstance().quoteAsString(s.name())).append('"');
+    b.append(",\"devices\":").append(s.devices());
+    b.append(",\"microbatches\":").append(s.microbatches());
+    b.append(",\"chunksPerDevice\":").append(s.chunksPerDevice()).append(",\n");
+    b.append(" \"placement\":[");
+    List<Integer> placement = s.placement().deviceOfStage();
+    for (int v = 0; v < placement.size(); v++) {
+      b.append(v == 0 ? "" : ",").append(placement.get(v));
     }
-    return out + "\n";
+    b.append("],\n \"ops\":[");
+    Map<Op, Integer> versions = s.weightVersions();
+    for (int d = 0; d < s.devices(); d++) {
+      b.append(d == 0 ? "\n  [" : ",\n  [");
+      List<Op> ops = s.opsOf(d);
+      for (int i = 0; i < ops.size(); i++) {
+        Op op = ops.get(i);
+        b.append(i == 0 ? "" : ",").append("{\"op\":\"").append(op.kind().name())
+            .append("\",\"mb\":").append(op.microbatch()).append(",\"v\":").append(op.virtualStage());
+        Integer version = versions.get(op);
+        if (version != null) {
+          b.append(",\"version\":").append(version);
+        }
+        b.append('}');
+      }
+      b.append(']');
+    }
+    b.append("\n ],\n \"costs\":{\"F\":").append(number(s.costs().f()))
+        .append(",\"B\":").append(number(s.costs().b()))
+        .append(",\"W\":").append(number(s.costs().w()))
+        .append(",\"comm\":").append(number(s.costs().comm())).append('}');
+    if (metrics != null) {
+      b.append(",\n \"metrics\":{\"makespan\":").append(number(metrics.makespan()))
+          .append(",\"bubble\":").append(number(metrics.bubble())).append(",\"peakActivation\":[");
+      double[] peak = metrics.peakActivation();
+      for (int d = 0; d < peak.length; d++) {
+        b.append(d == 0 ? "" : ",").append(number(peak[d]));
+      }
+      b.append("]}");
+    }
+    return b.append("\n}\n").toString();
+  }
+
+  private static String number(double v) {
+    if (!Double.isFinite(v)) {
+      throw new IllegalArgumentException("cannot write " + v + " as JSON");
+    }
+    return Double.toString(v);
   }
 
   /** Parses the JSON of {@link #write}; any mistake is an {@link IllegalArgumentException}. */

@@ -80,7 +80,8 @@ public final class TextTimeline {
     return out.toString();
   }
 
-  static String list(double[] values) {
+  /** Numbers as {@code [4 3 2.5]}. */
+  public static String list(double[] values) {
     StringBuilder b = new StringBuilder("[");
     for (int i = 0; i < values.length; i++) {
       b.append(i == 0 ? "" : " ").append(num(values[i]));
@@ -89,7 +90,7 @@ public final class TextTimeline {
   }
 
   /** A number without trailing zeros: 4, 2.5, 0.333. */
-  static String num(double v) {
+  public static String num(double v) {
     if (v == Math.rint(v) && Math.abs(v) < 1e15) {
       return String.valueOf((long) v);
     }

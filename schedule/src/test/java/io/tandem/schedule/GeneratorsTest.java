@@ -74,6 +74,14 @@ class GeneratorsTest {
   }
 
   @Test
+  void zbH2_beatsZbH1_withUnequalCostsAndComm() {
+    ScheduleSpec spec = ScheduleSpec.of(8, 32).withCosts(new OpCosts(1, 2, 1, 0.2));
+    double h1 = Simulator.simulate(new ZeroBubbleH1().generate(spec)).bubble();
+    double h2 = Simulator.simulate(new ZeroBubbleH2().generate(spec)).bubble();
+    assertTrue(h2 < h1 - 0.02, "H2 " + h2 + " vs H1 " + h1);
+  }
+
+  @Test
   void zbPeaks_underHalfReleaseAtB_areReportedAndNoLarger() {
     // B frees half of the activation: peaks can only shrink. Values recorded in BENCHMARKS.md.
     MemoryModel half = new MemoryModel(0.5);

@@ -28,6 +28,20 @@ class ScheduleJsonTest {
     assertEquals(json, ScheduleJson.write(back, Simulator.simulate(back)));
   }
 
+  /** The format is read by other tools: the exact bytes of small exports are pinned. */
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource({"1f1b,2,2", "2bw,2,3"})
+  void export_matchesGoldenFiles(String name, int p, int m) throws Exception {
+    String file = "/schedules/" + name + "-p" + p + "-m" + m + ".json";
+    String golden;
+    try (var in = ScheduleJsonTest.class.getResourceAsStream(file)) {
+      golden = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+    Schedule s = ScheduleRegistry.generate(name, ScheduleSpec.of(p, m));
+    assertEquals(golden, ScheduleJson.write(s, Simulator.simulate(s)));
+    assertEquals(s, ScheduleJson.read(golden));
+  }
+
   @Test
   void export_hasTheDesignKeys() throws Exception {
     Schedule s = new OneFOneB().generate(ScheduleSpec.of(2, 2));

@@ -110,4 +110,14 @@ class ValidatorTest {
         List.of(List.of(Op.bw(0, 0), Op.f(0, 0))), OpCosts.UNIT);
     assertTrue(invalid(s).getMessage().contains("waits for F0@0 on device 0"));
   }
+
+  @Test
+  void versionedSchedule_needsAVersionOnEveryOp() {
+    Schedule s = new PipeDream2BW().generate(ScheduleSpec.of(2, 2));
+    java.util.Map<Op, Integer> versions = new java.util.HashMap<>(s.weightVersions());
+    versions.remove(Op.bw(1, 1));
+    Schedule broken = new Schedule(s.name(), s.microbatches(), s.placement(), s.ops(), s.costs(), versions);
+    assertEquals("op BW1@1 on device 1: it has no weight version (every op of a versioned schedule needs one)",
+        invalid(broken).getMessage());
+  }
 }
