@@ -28,8 +28,7 @@ import picocli.CommandLine.Spec;
       ScheduleCommand.ExportCmd.class,
       ScheduleCommand.ImportCmd.class,
       ScheduleCommand.ValidateCmd.class,
-      ScheduleCompareCommand.class,
-      ScheduleBenchCommand.class
+      ScheduleCompareCommand.class
     })
 public final class ScheduleCommand implements Runnable {
   @Spec CommandSpec spec;
