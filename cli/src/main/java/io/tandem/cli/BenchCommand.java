@@ -4,7 +4,7 @@ import picocli.CommandLine.Command;
 
 /** {@code tandem bench ...}: benchmarks whose numbers go into BENCHMARKS.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    subcommands = {BenchRuntimeCommand.class},
+    subcommands = {BenchRuntimeCommand.class, BenchDataplaneCommand.class},
     description = "Run benchmarks (numbers for BENCHMARKS.md).")
 public final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
