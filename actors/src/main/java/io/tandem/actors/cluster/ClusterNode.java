@@ -87,7 +87,11 @@ public final class ClusterNode implements AutoCloseable {
         .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
         .withValue("pekko.coordinated-shutdown.exit-jvm", ConfigValueFactory.fromAnyRef("off"))
-        .withFallback(ConfigFactory.load());
+        .withFallback(ConfigFactory.defaultOverrides())
+        .withFallback(ConfigFactory.defaultApplication())
+        .withFallback(ConfigFactory.parseResources(ClusterNode.class.getClassLoader(), "tandem-cluster.conf"))
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM, config);
     try {
       if (seeds.isEmpty()) {
