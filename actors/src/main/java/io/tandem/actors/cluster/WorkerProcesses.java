@@ -1,6 +1,5 @@
 package io.tandem.actors.cluster;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
@@ -86,9 +85,5 @@ public final class WorkerProcesses implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-  }
-
-  static String classpathSeparator() {
-    return File.pathSeparator;
   }
 }
