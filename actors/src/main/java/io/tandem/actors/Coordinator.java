@@ -57,24 +57,18 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final SortedMap<Integer, byte[]> weights = new TreeMap<>();
 
   private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, JobConfig job,
-      List<DeviceCompute> opened, ActorRef<JobEvent> listener) {
+      List<DeviceCompute> owned, List<ActorRef<StageWorker.Command>> stageWorkers, ActorRef<JobEvent> listener) {
     super(context);
     this.job = job;
     this.schedule = job.schedule();
     this.listener = listener;
     this.timers = timers;
     this.replyAdapter = context.messageAdapter(StageWorker.Reply.class, FromWorker::new);
-    int p = schedule.devices();
-    if (opened.size() != p) {
-      throw new IllegalArgumentException("schedule needs " + p + " devices, got " + opened.size());
+    if (stageWorkers.size() != schedule.devices()) {
+      throw new IllegalArgumentException("schedule needs " + schedule.devices() + " devices, got " + stageWorkers.size());
     }
-    for (int d = 0; d < p; d++) {
-      DeviceCompute device = opened.get(d);
-      devices.add(device);
-      workers.add(context.spawn(StageWorker.create(job.jobId(), d, schedule.stages(),
-          schedule.chunksPerDevice(), java.util.Set.copyOf(schedule.placement().stagesOf(d)),
-          device.compute(), device.executor()), "stage-worker-" + d));
-    }
+    devices.addAll(owned);
+    workers.addAll(stageWorkers);
     List<ActorRef<StageWorker.Command>> owners = new ArrayList<>();
     for (int v = 0; v < schedule.stages(); v++) {
       owners.add(workers.get(schedule.placement().device(v)));
@@ -87,11 +81,37 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    * device, and reports to {@code listener}. It closes the devices when it stops.
    */
   public static Behavior<Command> create(JobConfig job, List<DeviceCompute> devices, ActorRef<JobEvent> listener) {
-    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      Coordinator c = new Coordinator(ctx, timers, job, devices, listener);
-      c.startStep(0);
-      return c;
-    }));
+    return Behaviors.setup(ctx -> {
+      Schedule schedule = job.schedule();
+      if (devices.size() != schedule.devices()) {
+        throw new IllegalArgumentException("schedule needs " + schedule.devices() + " devices, got " + devices.size());
+      }
+      List<ActorRef<StageWorker.Command>> spawned = new ArrayList<>();
+      for (int d = 0; d < devices.size(); d++) {
+        DeviceCompute device = devices.get(d);
+        spawned.add(ctx.spawn(StageWorker.create(job.jobId(), d, schedule.stages(),
+            schedule.chunksPerDevice(), java.util.Set.copyOf(schedule.placement().stagesOf(d)),
+            device.compute(), device.executor()), "stage-worker-" + d));
+      }
+      return Behaviors.withTimers(timers -> start(new Coordinator(ctx, timers, job, devices, spawned, listener)));
+    });
+  }
+
+  /**
+   * A coordinator that drives stage workers that already exist (one per schedule device, in
+   * device order, possibly in other JVMs) and reports to {@code listener}. It owns no devices:
+   * whoever spawned the workers releases them.
+   */
+  public static Behavior<Command> forWorkers(JobConfig job, List<ActorRef<StageWorker.Command>> stageWorkers,
+      ActorRef<JobEvent> listener) {
+    List<ActorRef<StageWorker.Command>> copy = List.copyOf(stageWorkers);
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        start(new Coordinator(ctx, timers, job, List.of(), copy, listener))));
+  }
+
+  private static Coordinator start(Coordinator c) {
+    c.startStep(0);
+    return c;
   }
 
   @Override

@@ -31,11 +31,11 @@ public final class ProtoOps {
     return new Op(kind, ref.getMicrobatch(), ref.getVirtualStage());
   }
 
-  /** Short form for messages: {@code F3@5}, or {@code ?7@5} for an unknown kind. */
+  /** Short form for messages: {@code F3@5}, or {@code kind99:3@5} for an unknown kind. */
   public static String describe(OpRef ref) {
     String kind = switch (ref.getKind()) {
       case F, B, W, BW -> ref.getKind().name();
-      default -> "?" + ref.getKindValue();
+      default -> "kind" + ref.getKindValue() + ":";
     };
     return kind + ref.getMicrobatch() + "@" + ref.getVirtualStage();
   }

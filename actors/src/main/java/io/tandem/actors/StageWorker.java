@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
@@ -49,11 +50,19 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   /** Send this device's weights (serialized per layer) to {@code replyTo}. */
   public record CollectWeights(ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * The data plane refused a tensor meant for this worker (bad checksum, wrong size, other job):
+   * the step fails with {@code reason}. {@code header} is what could be read of the frame.
+   */
+  public record TensorRejected(TensorFrameHeader header, String reason) implements Command {}
+
   /** Drop the step in flight (another worker failed). */
   public record AbortStep(long step) implements Command {}
 
   private record OpDone(long step, Op op, HostTensor output, double startMs, double endMs,
       Throwable error) implements Command {}
+
+  private record SendFailed(long step, OpRef op, int target, Throwable error) implements Command {}
 
   private record UpdateDone(long step, ActorRef<Reply> replyTo, Throwable error) implements Command {}
 
@@ -80,6 +89,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private final Set<Integer> myStages;
   private final StageCompute compute;
   private final Executor executor;
+  private final TensorTransport transport;
   private final long epochNanos = System.nanoTime();
   private final double epochMillis = System.currentTimeMillis();
 
@@ -99,8 +109,10 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private long peakHeldBytes;
 
   private StageWorker(ActorContext<Command> context, String jobId, int device, int stages,
-      int chunksPerDevice, Set<Integer> myStages, StageCompute compute, Executor executor) {
+      int chunksPerDevice, Set<Integer> myStages, StageCompute compute, Executor executor,
+      TensorTransport transport) {
     super(context);
+    this.transport = transport;
     this.jobId = jobId;
     this.device = device;
     this.stages = stages;
@@ -112,8 +124,14 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   public static Behavior<Command> create(String jobId, int device, int stages, int chunksPerDevice,
       Set<Integer> myStages, StageCompute compute, Executor executor) {
+    return create(jobId, device, stages, chunksPerDevice, myStages, compute, executor, TensorTransport.local());
+  }
+
+  /** A worker whose outgoing tensors go through {@code transport} (e.g. the data plane). */
+  public static Behavior<Command> create(String jobId, int device, int stages, int chunksPerDevice,
+      Set<Integer> myStages, StageCompute compute, Executor executor, TensorTransport transport) {
     return Behaviors.setup(ctx -> new StageWorker(ctx, jobId, device, stages, chunksPerDevice,
-        myStages, compute, executor));
+        myStages, compute, executor, transport));
   }
 
   @Override
@@ -122,6 +140,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(Peers.class, this::onPeers)
         .onMessage(RunStep.class, this::onRunStep)
         .onMessage(TensorArrived.class, this::onTensor)
+        .onMessage(TensorRejected.class, this::onTensorRejected)
+        .onMessage(SendFailed.class, this::onSendFailed)
         .onMessage(OpDone.class, this::onOpDone)
         .onMessage(ApplyUpdate.class, this::onApplyUpdate)
         .onMessage(UpdateDone.class, this::onUpdateDone)
@@ -178,6 +198,26 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     inbox.put(key(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage()), msg.tensor());
     advance();
+    return this;
+  }
+
+  private Behavior<Command> onTensorRejected(TensorRejected msg) {
+    TensorFrameHeader h = msg.header();
+    boolean known = h.getJobId().equals(jobId);
+    long failedStep = known ? h.getStep() : step;
+    OpRef producer = h.hasProducer() ? h.getProducer() : null;
+    String what = producer == null ? "a tensor" : (h.getGradient() ? "the gradient" : "the activation")
+        + " of " + ProtoOps.describe(producer) + " (microbatch " + producer.getMicrobatch() + ", step "
+        + h.getStep() + ") for virtual stage " + h.getTargetStage();
+    fail(failedStep, producer, "data plane rejected " + what + ": " + msg.reason());
+    return this;
+  }
+
+  private Behavior<Command> onSendFailed(SendFailed msg) {
+    if (msg.error() != null && msg.step() == step && !failed) {
+      fail(step, msg.op(), "sending the output of " + ProtoOps.describe(msg.op()) + " to virtual stage "
+          + msg.target() + " failed: " + rootMessage(msg.error()));
+    }
     return this;
   }
 
@@ -262,10 +302,18 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     if (done.output() != null) {
       boolean gradient = op.kind() != OpKind.F;
       int target = gradient ? op.virtualStage() - 1 : op.virtualStage() + 1;
-      TensorFrameHeader header = TensorFrameHeader.newBuilder()
+      TensorFrameHeader.Builder header = TensorFrameHeader.newBuilder()
           .setJobId(jobId).setStep(step).setProducer(ref).setTargetStage(target)
-          .setGradient(gradient).setPayloadBytes(done.output().bytes()).build();
-      ownerOfStage.get(target).tell(new TensorArrived(header, done.output()));
+          .setGradient(gradient).setPayloadBytes(done.output().bytes());
+      for (int d : done.output().shape()) {
+        header.addShape(d);
+      }
+      CompletionStage<Void> sent = transport.send(ownerOfStage.get(target),
+          new TensorArrived(header.build(), done.output()));
+      if (!sent.toCompletableFuture().isDone() || sent.toCompletableFuture().isCompletedExceptionally()) {
+        long s = step;
+        getContext().pipeToSelf(sent, (ok, err) -> new SendFailed(s, ref, target, err));
+      }
     }
     next++;
     advance();

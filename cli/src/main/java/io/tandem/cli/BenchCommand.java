@@ -5,8 +5,8 @@ import picocli.CommandLine.Command;
 /** {@code tandem bench ...}: benchmarks whose numbers go into BENCHMARKS.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Run benchmarks (numbers for BENCHMARKS.md).",
-    subcommands = {BenchRuntimeCommand.class, BenchGemmCommand.class, BenchSchedulesCommand.class,
-      GpuCheckCommand.class})
+    subcommands = {BenchRuntimeCommand.class, BenchDataplaneCommand.class, BenchGemmCommand.class,
+      BenchSchedulesCommand.class, GpuCheckCommand.class})
 public final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 

@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
     description = "Measure runtime efficiency on the sim backend: simulated makespan vs measured step time.")
 public final class BenchRuntimeCommand implements Callable<Integer> {
 
-  @Option(names = "--mode", defaultValue = "embedded", description = "embedded (one JVM) (default: ${DEFAULT-VALUE})")
+  @Option(names = "--mode", defaultValue = "embedded", description = "embedded (one JVM) or processes (one worker JVM per device on loopback) (default: ${DEFAULT-VALUE})")
   String mode;
 
   @Option(names = "--devices", defaultValue = "4", description = "devices (default: ${DEFAULT-VALUE})")
@@ -69,8 +69,11 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (!mode.equals("embedded")) {
-      throw new IllegalArgumentException("--mode " + mode + " is not available; use embedded");
+    if (!mode.equals("embedded") && !mode.equals("processes")) {
+      throw new IllegalArgumentException("--mode must be embedded or processes, got '" + mode + "'");
+    }
+    if (mode.equals("processes") && !OpCosts.parse(costs).equals(OpCosts.UNIT)) {
+      throw new IllegalArgumentException("--mode processes runs unit costs only (F=1,B=1,W=1,comm=0)");
     }
     if (steps < 2) {
       throw new IllegalArgumentException("--steps must be >= 2 (the first step is warm-up)");
@@ -99,8 +102,8 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
       }
     }
     Result base = results.stream().filter(r -> r.schedule().equals("1f1b")).findFirst().orElse(results.get(0));
-    out.printf(Locale.ROOT, "p=%d m=%d costs %s, op %.1f ms, median of %d steps (sim backend, embedded)%n",
-        devices, microbatches, costs, opMs, steps - 1);
+    out.printf(Locale.ROOT, "p=%d m=%d costs %s, op %.1f ms, median of %d steps (sim backend, %s)%n",
+        devices, microbatches, costs, opMs, steps - 1, mode);
     out.println("schedule          simulated ms  measured ms  efficiency  throughput vs 1f1b  peak act (measured)  vs 1f1b");
     for (Result r : results) {
       out.printf(Locale.ROOT, "%-17s %12.1f %12.1f %11.3f %19.3f %20.2f %8.3f%n", r.schedule(), r.simulatedMs(),
@@ -120,15 +123,21 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
     io.tandem.schedule.SimulationResult sim = Simulator.simulate(plan);
     List<Double> times = new ArrayList<>();
     double[][] peak = new double[1][];
-    JobEvent end = LocalRuntime.run(new JobConfig("bench-" + Long.toHexString(System.nanoTime()), plan, steps, 0,
-        Duration.ofMinutes(5)), new SimComputeProvider(null, opMs), e -> {
-          if (e instanceof JobEvent.StepCompleted c && c.step() > 0) {
-            synchronized (times) {
-              times.add(c.stepMillis());
-              peak[0] = c.peakActivationUnits();
-            }
-          }
-        });
+    java.util.function.Consumer<JobEvent> onEvent = e -> {
+      if (e instanceof JobEvent.StepCompleted c && c.step() > 0) {
+        synchronized (times) {
+          times.add(c.stepMillis());
+          peak[0] = c.peakActivationUnits();
+        }
+      }
+    };
+    String jobId = "bench-" + Long.toHexString(System.nanoTime());
+    JobEvent end = mode.equals("processes")
+        ? ProcessesRuntime.run(JobSpec.newBuilder().setJobId(jobId).setDevices(devices).setMicrobatches(microbatches)
+            .setSteps(steps).setSchedule(name).setBackend("sim").setOpMs(opMs).setStepTimeoutS(300).build(),
+            Duration.ofMinutes(10), onEvent)
+        : LocalRuntime.run(new JobConfig(jobId, plan, steps, 0, Duration.ofMinutes(5)),
+            new SimComputeProvider(null, opMs), onEvent);
     if (end instanceof JobEvent.JobFailed f) {
       throw new IllegalStateException("benchmark job failed: " + f.message());
     }

@@ -18,6 +18,8 @@ import picocli.CommandLine.Command;
       ScheduleCommand.class,
       BenchCommand.class,
       DemoCommand.class,
+      CoordinatorCommand.class,
+      WorkerCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TandemCli implements Runnable {

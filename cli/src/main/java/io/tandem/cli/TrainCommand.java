@@ -3,6 +3,7 @@ package io.tandem.cli;
 import io.tandem.proto.JobSpec;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
@@ -65,6 +66,18 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--trace", description = "write the executed ops of the last step as Chrome-trace JSON")
   java.nio.file.Path trace;
 
+  @Option(names = "--cluster", description = "run on a cluster (tandem coordinator + tandem worker members) instead of this JVM")
+  boolean cluster;
+
+  @Option(names = "--seeds", description = "with --cluster: host:port[,..] of cluster members to join (e.g. the coordinator)")
+  String seeds;
+
+  @Option(names = "--min-nodes", defaultValue = "0", description = "with --cluster: worker nodes to wait for (default: --devices)")
+  int minNodes;
+
+  @Option(names = "--bind", defaultValue = "127.0.0.1", description = "with --cluster: host this client binds (default: ${DEFAULT-VALUE})")
+  String bind;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   JobSpec jobSpec() {
@@ -84,13 +97,23 @@ public final class TrainCommand implements Callable<Integer> {
         .setDataset(dataset)
         .setMemoryLimit(memoryLimit)
         .setOpMs(opMs)
+        .setStepTimeoutS(stepTimeoutSeconds)
         .build();
   }
 
   @Override
   public Integer call() {
-    TrainingRun run = TrainingRun.start(jobSpec(), clip, Duration.ofSeconds(stepTimeoutSeconds),
-        spec.commandLine().getErr());
+    TrainingRun run;
+    if (cluster) {
+      List<String> seedList = ClusterOptions.seeds(seeds);
+      if (seedList.isEmpty()) {
+        throw new IllegalArgumentException("--cluster needs --seeds host:port (e.g. of 'tandem coordinator')");
+      }
+      run = TrainingRun.startOnCluster(jobSpec(), bind, seedList, minNodes > 0 ? minNodes : devices,
+          Duration.ofSeconds(stepTimeoutSeconds), spec.commandLine().getErr());
+    } else {
+      run = TrainingRun.start(jobSpec(), clip, Duration.ofSeconds(stepTimeoutSeconds), spec.commandLine().getErr());
+    }
     return run.finish(spec.commandLine().getOut(), spec.commandLine().getErr(), trace);
   }
 

@@ -5,6 +5,7 @@ import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.JobFactory;
 import io.tandem.actors.LocalRuntime;
+import io.tandem.actors.cluster.ClusterNode;
 import io.tandem.proto.JobSpec;
 import io.tandem.proto.OpTiming;
 import io.tandem.proto.StepReport;
@@ -49,6 +50,27 @@ final class TrainingRun {
     run.schedule = plan;
     run.end = LocalRuntime.run(new JobConfig(job.getJobId(), plan, job.getSteps(), clip, stepTimeout),
         provider, run::onEvent);
+    return run;
+  }
+
+  /**
+   * Runs {@code job} on a cluster: this JVM joins {@code seeds} as a client member, submits the
+   * job to the job master and shows its progress like a local run.
+   */
+  static TrainingRun startOnCluster(JobSpec job, String bind, List<String> seeds, int minNodes, Duration stepTimeout,
+      PrintWriter err) {
+    Schedule plan = JobFactory.schedule(job);
+    ComputeProvider provider = JobFactory.provider(job, plan);
+    err.printf(Locale.ROOT, "tandem: training %s on a cluster (%d %s device(s) on >= %d worker node(s)), schedule %s,"
+        + " %d microbatches x %d, %d steps%n", job.getModel(), job.getDevices(), job.getBackend(), minNodes,
+        plan.name(), job.getMicrobatches(), job.getMicrobatchSize(), job.getSteps());
+    err.flush();
+    TrainingRun run = new TrainingRun(err, job.getSteps(), provider.tokensPerStep(), System.console() != null);
+    run.schedule = plan;
+    try (ClusterNode node = ClusterNode.start(bind, 0, seeds, List.of("client"), 0)) {
+      Duration limit = stepTimeout.multipliedBy(job.getSteps() + 2).plusMinutes(5);
+      run.end = node.run(job, minNodes, limit, run::onEvent);
+    }
     return run;
   }
 

@@ -1,0 +1,181 @@
+package io.tandem.actors.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
+import io.tandem.actors.JobEvent;
+import io.tandem.actors.dataplane.DataPlaneClient;
+import io.tandem.actors.dataplane.DataPlaneServer;
+import io.tandem.actors.dataplane.StageDirectory;
+import io.tandem.proto.JobSpec;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.cluster.typed.SingletonActor;
+
+/**
+ * One cluster member (one per JVM): an actor system on Artery TCP with roles {@code coordinator}
+ * and/or {@code worker}. Every member starts the {@link JobMaster} singleton (it runs on the
+ * oldest coordinator-role member; others get a proxy). A worker member also runs a data plane
+ * server and a {@link NodeAgent}.
+ */
+public final class ClusterNode implements AutoCloseable {
+  /** The actor system name every member shares. */
+  public static final String SYSTEM = "tandem";
+
+  private final ActorSystem<Void> system;
+  private final ClusterSettings settings;
+  private final ActorRef<JobMaster.Command> jobMaster;
+  private final DataPlaneServer dataPlane;
+  private final DataPlaneClient client;
+
+  private ClusterNode(ActorSystem<Void> system, boolean worker, int devices, String host) {
+    this.system = system;
+    this.settings = ClusterSettings.create(system.settings().config());
+    this.jobMaster = ClusterSingleton.get(system).init(
+        SingletonActor.of(Behaviors.supervise(JobMaster.create(settings))
+                .onFailure(org.apache.pekko.actor.typed.SupervisorStrategy.restartWithBackoff(
+                    Duration.ofMillis(200), Duration.ofSeconds(5), 0.2)), "job-master")
+            .withStopMessage(JobMaster.Stop.INSTANCE)
+            .withSettings(ClusterSingletonSettings.create(system).withRole("coordinator")));
+    if (worker) {
+      StageDirectory directory = new StageDirectory();
+      this.dataPlane = DataPlaneServer.bind(system, host, 0, directory, settings.maxFrameBytes(), Duration.ofSeconds(30));
+      this.client = new DataPlaneClient(system, settings.queueFrames());
+      system.systemActorOf(NodeAgent.create(address(), devices, dataPlane.host(), dataPlane.port(), directory, client),
+          "node-agent", Props.empty());
+    } else {
+      this.dataPlane = null;
+      this.client = null;
+    }
+  }
+
+  /**
+   * Starts a member on {@code host:port} (0 = any free port) joining {@code seeds}
+   * ({@code host:port} each; empty = found a new cluster with this member as its seed).
+   *
+   * @param roles {@code coordinator}, {@code worker}, or both
+   * @param devices devices a worker member offers
+   */
+  public static ClusterNode start(String host, int port, List<String> seeds, List<String> roles, int devices) {
+    List<String> seedAddresses = new ArrayList<>();
+    for (String s : seeds) {
+      if (!s.matches("[^:]+:\\d+")) {
+        throw new IllegalArgumentException("--seeds takes host:port[,host:port...], got '" + s + "'");
+      }
+      seedAddresses.add("pekko://" + SYSTEM + "@" + s);
+    }
+    Config config = ConfigFactory.empty()
+        .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
+        .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
+        .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port))
+        .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses))
+        .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
+        .withValue("pekko.coordinated-shutdown.exit-jvm", ConfigValueFactory.fromAnyRef("off"))
+        .withFallback(ConfigFactory.defaultOverrides())
+        .withFallback(ConfigFactory.defaultApplication())
+        .withFallback(ConfigFactory.parseResources(ClusterNode.class.getClassLoader(), "tandem-cluster.conf"))
+        .withFallback(ConfigFactory.defaultReference())
+        .resolve();
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM, config);
+    try {
+      if (seeds.isEmpty()) {
+        Cluster cluster = Cluster.get(system);
+        cluster.manager().tell(Join.create(cluster.selfMember().address()));
+      }
+      return new ClusterNode(system, roles.contains("worker"), devices, host);
+    } catch (RuntimeException e) {
+      system.terminate();
+      throw e;
+    }
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  /** This member's address, e.g. {@code pekko://tandem@127.0.0.1:25520}. */
+  public Address address() {
+    return Cluster.get(system).selfMember().address();
+  }
+
+  /** The Artery port this member listens on. */
+  public int port() {
+    return (Integer) address().port().get();
+  }
+
+  /**
+   * Submits {@code spec} to the cluster's job master and waits for its end. Every event goes to
+   * {@code onEvent} (on an actor thread: keep it short).
+   *
+   * @param minNodes worker nodes to wait for before the job starts
+   * @param limit how long the whole job may take
+   */
+  public JobEvent run(JobSpec spec, int minNodes, Duration limit, Consumer<JobEvent> onEvent) {
+    CompletableFuture<JobEvent> result = new CompletableFuture<>();
+    Behavior<JobEvent> listener = Behaviors.receive(JobEvent.class).onAnyMessage(event -> {
+      onEvent.accept(event);
+      if (event instanceof JobEvent.StepCompleted) {
+        return Behaviors.same();
+      }
+      result.complete(event);
+      return Behaviors.stopped();
+    }).build();
+    ActorRef<JobEvent> replyTo = system.systemActorOf(listener,
+        "job-listener-" + spec.getJobId().replaceAll("[^A-Za-z0-9_-]", "-"), Props.empty());
+    jobMaster.tell(new JobMaster.SubmitJob(spec, minNodes, replyTo));
+    try {
+      return result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      return new JobEvent.JobFailed("job " + spec.getJobId() + " did not end within " + limit.toSeconds() + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new JobEvent.JobFailed("interrupted");
+    } catch (ExecutionException e) {
+      return new JobEvent.JobFailed(String.valueOf(e.getCause()));
+    }
+  }
+
+  /** Blocks until this member's actor system has terminated. */
+  public void awaitTermination() throws InterruptedException {
+    try {
+      system.getWhenTerminated().toCompletableFuture().get();
+    } catch (ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** Leaves the cluster and stops the actor system (waits up to 30 s). */
+  @Override
+  public void close() {
+    if (client != null) {
+      client.close();
+    }
+    if (dataPlane != null) {
+      dataPlane.close();
+    }
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // best effort
+    }
+  }
+}

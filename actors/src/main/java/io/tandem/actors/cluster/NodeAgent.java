@@ -1,0 +1,212 @@
+package io.tandem.actors.cluster;
+
+import io.tandem.actors.ComputeProvider;
+import io.tandem.actors.DeviceCompute;
+import io.tandem.actors.JobFactory;
+import io.tandem.actors.StageWorker;
+import io.tandem.actors.dataplane.DataPlaneClient;
+import io.tandem.actors.dataplane.StageDirectory;
+import io.tandem.proto.DeviceDescription;
+import io.tandem.proto.JobSpec;
+import io.tandem.proto.Registration;
+import io.tandem.schedule.Schedule;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.actor.typed.receptionist.ServiceKey;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * One per worker JVM. Registers with the Receptionist under {@link #SERVICE_KEY}, describes its
+ * devices and data plane endpoint, and on a plan opens its devices (the model is built here
+ * from the job spec's seed: weights never travel), spawns their stage workers and makes them
+ * reachable from the data plane. Releasing a job stops its workers and closes its devices.
+ */
+public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
+
+  /** Every node agent registers under this key. */
+  public static final ServiceKey<Command> SERVICE_KEY = ServiceKey.create(Command.class, "tandem-node-agent");
+
+  /** Messages a node agent accepts. */
+  public sealed interface Command {}
+
+  /** Reply with this node's {@link Registration}. */
+  public record Describe(ActorRef<Reply> replyTo) implements Command {}
+
+  /**
+   * Open {@code devices} (schedule device indices) of the job and spawn their stage workers.
+   *
+   * @param dataPlanes data plane {@code host:port} of every node of the job, by node address
+   */
+  public record SpawnWorkers(JobSpec spec, List<Integer> devices, Map<String, String> dataPlanes,
+      ActorRef<Reply> replyTo) implements Command {}
+
+  /** Stop the job's workers and close its devices. */
+  public record ReleaseJob(String jobId) implements Command {}
+
+  private record Opened(SpawnWorkers request, Schedule schedule, List<DeviceCompute> devices, Throwable error)
+      implements Command {}
+
+  /** What a node agent answers. */
+  public sealed interface Reply {}
+
+  public record Described(Registration registration) implements Reply {}
+
+  /** The job's stage workers on this node, by schedule device. */
+  public record WorkersSpawned(String jobId, String node, Map<Integer, ActorRef<StageWorker.Command>> workers)
+      implements Reply {}
+
+  public record SpawnFailed(String jobId, String node, String message) implements Reply {}
+
+  private record JobOnNode(List<ActorRef<StageWorker.Command>> workers, List<DeviceCompute> devices) {}
+
+  private final Address self;
+  private final int deviceCount;
+  private final String dataPlaneHost;
+  private final int dataPlanePort;
+  private final StageDirectory directory;
+  private final DataPlaneClient client;
+  private final ExecutorService setup = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "node-agent-setup");
+    t.setDaemon(true);
+    return t;
+  });
+  private final Map<String, JobOnNode> jobs = new HashMap<>();
+
+  private NodeAgent(ActorContext<Command> context, Address self, int deviceCount, String dataPlaneHost,
+      int dataPlanePort, StageDirectory directory, DataPlaneClient client) {
+    super(context);
+    this.self = self;
+    this.deviceCount = deviceCount;
+    this.dataPlaneHost = dataPlaneHost;
+    this.dataPlanePort = dataPlanePort;
+    this.directory = directory;
+    this.client = client;
+    context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
+  }
+
+  /**
+   * @param self this node's cluster address
+   * @param deviceCount devices this node offers
+   * @param directory where the node's data plane server finds the workers
+   * @param client this node's data plane sender
+   */
+  public static Behavior<Command> create(Address self, int deviceCount, String dataPlaneHost, int dataPlanePort,
+      StageDirectory directory, DataPlaneClient client) {
+    return Behaviors.setup(ctx -> new NodeAgent(ctx, self, deviceCount, dataPlaneHost, dataPlanePort, directory, client));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Describe.class, this::onDescribe)
+        .onMessage(SpawnWorkers.class, this::onSpawn)
+        .onMessage(Opened.class, this::onOpened)
+        .onMessage(ReleaseJob.class, this::onRelease)
+        .onSignal(PostStop.class, s -> onStop())
+        .build();
+  }
+
+  private Behavior<Command> onDescribe(Describe msg) {
+    Registration.Builder r = Registration.newBuilder().setNode(self.toString())
+        .setAgentPath(getContext().getSelf().path().toString())
+        .setDataPlaneHost(dataPlaneHost).setDataPlanePort(dataPlanePort);
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / deviceCount);
+    for (int d = 0; d < deviceCount; d++) {
+      r.addDevices(DeviceDescription.newBuilder().setKind("cpu").setName(self.hostPort() + "/cpu" + d)
+          .setMemoryBytes(Runtime.getRuntime().maxMemory() / deviceCount).setThreads(threads));
+    }
+    msg.replyTo().tell(new Described(r.build()));
+    return this;
+  }
+
+  private Behavior<Command> onSpawn(SpawnWorkers msg) {
+    String jobId = msg.spec().getJobId();
+    if (jobs.containsKey(jobId)) {
+      msg.replyTo().tell(new SpawnFailed(jobId, self.toString(), "job '" + jobId + "' already has workers on this node"));
+      return this;
+    }
+    // building the model from (seed, layer) takes a while: not on the dispatcher
+    CompletableFuture<Opened> opened = CompletableFuture.supplyAsync(() -> open(msg), setup);
+    getContext().pipeToSelf(opened, (ok, err) -> ok != null ? ok : new Opened(msg, null, List.of(), err));
+    return this;
+  }
+
+  private static Opened open(SpawnWorkers msg) {
+    Schedule schedule = JobFactory.schedule(msg.spec());
+    ComputeProvider provider = JobFactory.provider(msg.spec(), schedule);
+    List<DeviceCompute> opened = new ArrayList<>();
+    try {
+      for (int d : msg.devices()) {
+        opened.add(provider.open(d, schedule));
+      }
+    } catch (RuntimeException e) {
+      opened.forEach(DeviceCompute::close);
+      return new Opened(msg, schedule, List.of(), e);
+    }
+    return new Opened(msg, schedule, opened, null);
+  }
+
+  private Behavior<Command> onOpened(Opened o) {
+    SpawnWorkers msg = o.request();
+    String jobId = msg.spec().getJobId();
+    if (o.error() != null) {
+      Throwable c = o.error().getCause() != null && o.error() instanceof java.util.concurrent.CompletionException
+          ? o.error().getCause() : o.error();
+      msg.replyTo().tell(new SpawnFailed(jobId, self.toString(), "opening devices " + msg.devices() + " failed: "
+          + (c.getMessage() == null ? c.toString() : c.getMessage())));
+      return this;
+    }
+    Schedule schedule = o.schedule();
+    DataPlaneTransport transport = new DataPlaneTransport(self, msg.dataPlanes(), client);
+    Map<Integer, ActorRef<StageWorker.Command>> spawned = new TreeMap<>();
+    List<ActorRef<StageWorker.Command>> workers = new ArrayList<>();
+    for (int i = 0; i < msg.devices().size(); i++) {
+      int d = msg.devices().get(i);
+      DeviceCompute device = o.devices().get(i);
+      Set<Integer> stages = Set.copyOf(schedule.placement().stagesOf(d));
+      ActorRef<StageWorker.Command> w = getContext().spawn(StageWorker.create(jobId, d, schedule.stages(),
+          schedule.chunksPerDevice(), stages, device.compute(), device.executor(), transport),
+          "worker-" + jobId.replaceAll("[^A-Za-z0-9_-]", "-") + "-" + d);
+      stages.forEach(v -> directory.register(jobId, v, w));
+      spawned.put(d, w);
+      workers.add(w);
+    }
+    jobs.put(jobId, new JobOnNode(workers, o.devices()));
+    getContext().getLog().info("job {}: devices {} ready on {}", jobId, msg.devices(), self);
+    msg.replyTo().tell(new WorkersSpawned(jobId, self.toString(), spawned));
+    return this;
+  }
+
+  private Behavior<Command> onRelease(ReleaseJob msg) {
+    JobOnNode job = jobs.remove(msg.jobId());
+    directory.unregister(msg.jobId());
+    if (job != null) {
+      job.workers().forEach(getContext()::stop);
+      job.devices().forEach(DeviceCompute::close);
+      getContext().getLog().info("job {} released on {}", msg.jobId(), self);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onStop() {
+    jobs.values().forEach(j -> j.devices().forEach(DeviceCompute::close));
+    jobs.clear();
+    setup.shutdownNow();
+    return this;
+  }
+}

@@ -1,0 +1,108 @@
+package io.tandem.actors.dataplane;
+
+import io.tandem.actors.StageWorker;
+import io.tandem.proto.TensorFrameHeader;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.javadsl.Flow;
+import org.apache.pekko.stream.javadsl.Framing;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.stream.javadsl.Tcp;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiving end of the data plane: a TCP server whose connections carry tensor frames.
+ * Each frame is cut by its length field, decoded and verified ({@link TensorFrames#decode}),
+ * and delivered as {@link StageWorker.TensorArrived} to the local worker of its job and target
+ * stage. A bad frame is delivered as {@link StageWorker.TensorRejected}, so the step fails
+ * with a message instead of waiting for a tensor that never comes.
+ */
+public final class DataPlaneServer implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DataPlaneServer.class);
+
+  private final Tcp.ServerBinding binding;
+
+  private DataPlaneServer(Tcp.ServerBinding binding) {
+    this.binding = binding;
+  }
+
+  /** Binds {@code host:port} (0 = any free port) and serves frames into {@code directory}. */
+  public static DataPlaneServer bind(ActorSystem<?> system, String host, int port, StageDirectory directory,
+      int maxFrameBytes, Duration timeout) {
+    Flow<ByteString, ByteString, ?> handler = Flow.fromSinkAndSource(
+        Flow.of(ByteString.class)
+            .via(Framing.lengthField(TensorFrames.LENGTH_FIELD, 0, maxFrameBytes, ByteOrder.BIG_ENDIAN))
+            .to(Sink.foreach(frame -> deliver(frame, directory))),
+        Source.<ByteString>maybe());
+    CompletionStage<Tcp.ServerBinding> bound = Tcp.get(system).bind(host, port)
+        .to(Sink.foreach(connection -> connection.handleWith(handler, system)))
+        .run(system);
+    try {
+      return new DataPlaneServer(bound.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while binding the data plane on " + host + ":" + port, e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new IllegalStateException("cannot bind the data plane on " + host + ":" + port + ": "
+          + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
+    }
+  }
+
+  /** Decodes one frame and hands it to its worker (or the rejection to whoever can fail the step). */
+  static void deliver(ByteString bytes, StageDirectory directory) {
+    TensorFrames.Frame frame;
+    try {
+      frame = TensorFrames.decode(bytes);
+    } catch (TensorFrames.RejectedFrame e) {
+      reject(e.header(), e.getMessage(), directory);
+      return;
+    }
+    TensorFrameHeader h = frame.header();
+    Optional<ActorRef<StageWorker.Command>> worker = directory.lookup(h.getJobId(), h.getTargetStage());
+    if (worker.isPresent()) {
+      worker.get().tell(new StageWorker.TensorArrived(h, frame.tensor()));
+    } else {
+      reject(h, "frame of job '" + h.getJobId() + "' for virtual stage " + h.getTargetStage()
+          + ", which no worker of that job holds on this node", directory);
+    }
+  }
+
+  private static void reject(TensorFrameHeader h, String reason, StageDirectory directory) {
+    LOG.error("data plane rejected a frame (job '{}', step {}, stage {}): {}", h.getJobId(), h.getStep(),
+        h.getTargetStage(), reason);
+    StageWorker.TensorRejected msg = new StageWorker.TensorRejected(h, reason);
+    Optional<ActorRef<StageWorker.Command>> owner = directory.lookup(h.getJobId(), h.getTargetStage());
+    if (owner.isEmpty()) {
+      owner = directory.anyHolding(h.getTargetStage()).map(java.util.Map.Entry::getValue);
+    }
+    if (owner.isPresent()) {
+      owner.get().tell(msg);
+    } else {
+      directory.all().forEach(w -> w.tell(msg));
+    }
+  }
+
+  public int port() {
+    return binding.localAddress().getPort();
+  }
+
+  public String host() {
+    return binding.localAddress().getHostString();
+  }
+
+  /** Stops accepting connections. */
+  @Override
+  public void close() {
+    binding.unbind();
+  }
+}

@@ -1,0 +1,88 @@
+package io.tandem.actors.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.actors.JobConfig;
+import io.tandem.actors.JobEvent;
+import io.tandem.actors.JobFactory;
+import io.tandem.actors.LocalRuntime;
+import io.tandem.proto.JobSpec;
+import io.tandem.schedule.Schedule;
+import io.tandem.schedule.ScheduleRegistry;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Four worker JVMs on loopback, this JVM the coordinator: training gpt-tiny gives bitwise the
+ * weights of the embedded run (which PipelineEquivalenceTest ties to the single-process trainer).
+ */
+@Timeout(value = 240)
+class ClusterEquivalenceTest {
+  static final int DEVICES = 4;
+  static ClusterNode coordinator;
+  static WorkerProcesses workers;
+  static String reference;
+  static final AtomicInteger JOBS = new AtomicInteger();
+
+  static JobSpec spec(String schedule) {
+    return JobSpec.newBuilder().setJobId("cluster-" + schedule + "-" + JOBS.incrementAndGet()).setBackend("cpu")
+        .setModel("gpt-tiny").setSchedule(schedule).setDevices(DEVICES).setMicrobatches(8).setMicrobatchSize(1)
+        .setSteps(2).setSeed(11).setLearningRate(0.003).setClipNorm(1.0).setDataset("corpus").setOptimizer("adamw")
+        .setStepTimeoutS(60).build();
+  }
+
+  @BeforeAll
+  static void startCluster() {
+    coordinator = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0);
+    workers = WorkerProcesses.start(DEVICES, WorkerMain.class.getName(),
+        List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid())),
+        Path.of("target", "cluster-test-logs"));
+    JobSpec ref = spec("1f1b");
+    Schedule schedule = JobFactory.schedule(ref);
+    JobEvent end = LocalRuntime.run(new JobConfig(ref.getJobId(), schedule, ref.getSteps(), ref.getClipNorm(),
+        Duration.ofSeconds(60)), JobFactory.provider(ref, schedule), e -> { });
+    reference = assertInstanceOf(JobEvent.JobSucceeded.class, end, end.toString()).weightsSha256();
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (workers != null) {
+      workers.close();
+    }
+    if (coordinator != null) {
+      coordinator.close();
+    }
+  }
+
+  static Stream<String> schedules() {
+    return Stream.of("1f1b", ScheduleRegistry.names().contains("v-half") ? "v-half" : "zb-h1");
+  }
+
+  @ParameterizedTest(name = "{0} on 4 worker JVMs")
+  @MethodSource("schedules")
+  void trainingOnWorkerJvms_isBitwiseEqualToEmbeddedRun(String schedule) {
+    JobEvent end = coordinator.run(spec(schedule), DEVICES, Duration.ofSeconds(200), e -> { });
+    JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end,
+        end + " (worker logs in " + workers.logs() + ")");
+    assertEquals(reference, ok.weightsSha256(), schedule + " across JVMs");
+    assertEquals(DEVICES, workers.alive());
+  }
+
+  @Test
+  void unknownSchedule_failsTheJobWithItsName() {
+    JobEvent end = coordinator.run(spec("no-such-schedule"), DEVICES, Duration.ofSeconds(60), e -> { });
+    JobEvent.JobFailed failed = assertInstanceOf(JobEvent.JobFailed.class, end);
+    assertTrue(failed.message().contains("no-such-schedule"), failed.message());
+  }
+}
