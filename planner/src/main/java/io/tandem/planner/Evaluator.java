@@ -1,0 +1,350 @@
+package io.tandem.planner;
+
+import io.tandem.schedule.MemoryModel;
+import io.tandem.schedule.Op;
+import io.tandem.schedule.OpTiming;
+import io.tandem.schedule.Placement;
+import io.tandem.schedule.Schedule;
+import io.tandem.schedule.SimulationResult;
+import io.tandem.schedule.Simulator;
+import io.tandem.schedule.StageCosts;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Scores one configuration: splits the layers with {@link Partitioner} under each device's
+ * memory, then simulates the family's op order with the split's per-stage costs and counts the
+ * exact bytes each device holds along its op list.
+ *
+ * <p>Memory of a device: weights, gradients and optimizer state of its layers (twice the weights
+ * for 2BW), plus the largest activation it holds between two of its ops: F stashes what B and W
+ * need, B frees what only B needed and keeps the output gradient, W frees the rest. A
+ * recomputing chunk keeps only its input from F; its B first rebuilds the chunk's stash
+ * (counted at that moment) and then keeps what W needs. The partitioner's per-stage memory test
+ * is an estimate (the device's peak in microbatches times the chunk's bytes); the exact count
+ * decides, and a split that fails it is tried again with tighter caps.
+ */
+final class Evaluator {
+  private static final double[] CAP_SCALES = {1.0, 0.9, 0.8};
+
+  private final ProfileSums sums;
+  private final ClusterSpec cluster;
+  private final Positions positions;
+  private final ScheduleOrders orders;
+
+  /**
+   * Pipeline positions of one depth: position {@code k} is the group of {@code width} devices that
+   * hold the same layers in the replicas; its speed and memory are the group's least.
+   */
+  record Positions(int depth, int width, List<DeviceSpec> devices, double[] speed, long[] memory) {
+    static Positions of(List<DeviceSpec> sorted, int depth, int width) {
+      double[] speed = new double[depth];
+      long[] memory = new long[depth];
+      for (int k = 0; k < depth; k++) {
+        speed[k] = Double.POSITIVE_INFINITY;
+        memory[k] = Long.MAX_VALUE;
+        for (int r = 0; r < width; r++) {
+          DeviceSpec d = sorted.get(k * width + r);
+          speed[k] = Math.min(speed[k], d.speed());
+          memory[k] = Math.min(memory[k], d.memoryBytes());
+        }
+      }
+      return new Positions(depth, width, List.copyOf(sorted.subList(0, depth * width)), speed, memory);
+    }
+
+    /** The device of replica {@code r} at position {@code k}. */
+    DeviceSpec device(int replica, int position) {
+      return devices.get(position * width + replica);
+    }
+  }
+
+  Evaluator(ProfileSums sums, ClusterSpec cluster, Positions positions, ScheduleOrders orders) {
+    this.sums = sums;
+    this.cluster = cluster;
+    this.positions = positions;
+    this.orders = orders;
+  }
+
+  /** Tries no recomputation, then recomputation where memory is short, then everywhere. */
+  Evaluation evaluate(Family family, int m, boolean allowRecompute) {
+    int d = positions.depth();
+    boolean[] none = new boolean[d];
+    Evaluation plain = evaluate(family, m, none);
+    if (plain.feasible() || !allowRecompute || plain.boundaries() == null) {
+      return plain; // fits, may not recompute, or refused before any split
+    }
+    if (plain.peakBytes() != null) {
+      boolean[] selective = new boolean[d];
+      int count = 0;
+      for (int k = 0; k < d; k++) {
+        selective[k] = plain.peakBytes()[k] > plain.memoryBytes()[k];
+        count += selective[k] ? 1 : 0;
+      }
+      if (count > 0 && count < d) {
+        Evaluation sel = evaluate(family, m, selective);
+        if (sel.feasible()) {
+          return sel;
+        }
+      }
+    }
+    boolean[] all = new boolean[d];
+    java.util.Arrays.fill(all, true);
+    Evaluation full = evaluate(family, m, all);
+    return full.feasible() || full.shortBytes() > 0 && full.shortBytes() < plain.shortBytes() || plain.shortBytes() == 0
+        ? full : plain;
+  }
+
+  /** Scores the family with recomputation on the positions flagged. */
+  Evaluation evaluate(Family family, int m, boolean[] recomputeAt) {
+    int d = positions.depth();
+    int w = positions.width();
+    int b = sums.profile().microbatchSize();
+    Optional<String> unsupported = family.unsupported(d, m, sums.layers());
+    if (unsupported.isPresent()) {
+      return Evaluation.refused(family, d, w, b, m, unsupported.get());
+    }
+    boolean auto = family.name().equals("auto");
+    ScheduleOrders.Order order;
+    try {
+      order = auto ? null : orders.get(family, d, m, 0);
+    } catch (IllegalArgumentException e) {
+      return Evaluation.refused(family, d, w, b, m, e.getMessage());
+    }
+    Placement placement = auto ? family.placement(d) : order.schedule().placement();
+    int stages = placement.stages();
+    boolean[] rec = new boolean[stages];
+    for (int v = 0; v < stages; v++) {
+      rec[v] = recomputeAt[placement.device(v)];
+    }
+    double[] units = new double[d];
+    for (int k = 0; k < d; k++) {
+      units[k] = auto ? 1.0 : order.peakUnits()[k];
+    }
+    Evaluation last = null;
+    for (double scale : CAP_SCALES) {
+      Optional<Partitioner.Split> split = Partitioner.balance(sums.layers(), stages,
+          stageCost(family, placement, rec, units, scale));
+      if (split.isEmpty()) {
+        return last != null ? last : memoryShort(family, m, placement, rec, order, auto);
+      }
+      int[] bounds = split.get().boundaries();
+      double limit = 0;
+      ScheduleOrders.Order run = order;
+      if (auto) {
+        limit = autoLimit(placement, bounds, rec);
+        if (limit < 1) {
+          return last != null ? last : memoryShort(family, m, placement, rec, null, true);
+        }
+        try {
+          run = orders.get(family, d, m, limit);
+        } catch (IllegalArgumentException e) {
+          return Evaluation.refused(family, d, w, b, m, e.getMessage());
+        }
+      }
+      last = score(family, m, limit, run.schedule(), bounds, rec);
+      if (last.feasible()) {
+        return last;
+      }
+    }
+    return last;
+  }
+
+  private Partitioner.StageCost stageCost(Family family, Placement placement, boolean[] rec, double[] units,
+      double scale) {
+    int c = placement.chunksPerDevice();
+    int extraCopies = family.weightCopies() - 1;
+    return new Partitioner.StageCost() {
+      @Override
+      public double time(int stage, int from, int to) {
+        double t = sums.total(from, to) + (rec[stage] ? sums.f(from, to) : 0);
+        return t / positions.speed()[placement.device(stage)];
+      }
+
+      @Override
+      public boolean fits(int stage, int from, int to) {
+        int k = placement.device(stage);
+        double cap = (double) positions.memory()[k] * scale / c;
+        double bytes = sums.staticBytes(from, to) + (double) extraCopies * sums.parameterBytes(from, to);
+        if (rec[stage]) {
+          bytes += units[k] * c * sums.inputBytes(from)
+              + sums.afterForward(from, to) + sums.wFromBackward(from, to);
+        } else {
+          bytes += units[k] * sums.afterForward(from, to);
+        }
+        return bytes <= cap;
+      }
+    };
+  }
+
+  /** auto's limit in DESIGN.md units: the activation the tightest device has room for, capped at p. */
+  private double autoLimit(Placement placement, int[] bounds, boolean[] rec) {
+    int d = positions.depth();
+    double limit = d;
+    for (int k = 0; k < d; k++) {
+      long fixed = 0;
+      long perUnit = 0;
+      for (int v : placement.stagesOf(k)) {
+        fixed += sums.staticBytes(bounds[v], bounds[v + 1]);
+        if (rec[v]) {
+          fixed += sums.afterForward(bounds[v], bounds[v + 1]) + sums.wFromBackward(bounds[v], bounds[v + 1]);
+          perUnit += sums.inputBytes(bounds[v]);
+        } else {
+          perUnit += sums.afterForward(bounds[v], bounds[v + 1]);
+        }
+      }
+      long room = positions.memory()[k] - fixed;
+      if (room <= 0) {
+        return 0;
+      }
+      if (perUnit > 0) {
+        limit = Math.min(limit, (double) room / perUnit);
+      }
+    }
+    return Math.floor(limit * 2) / 2;
+  }
+
+  /** No split passes the memory test: say by how much the time-balanced split is short. */
+  private Evaluation memoryShort(Family family, int m, Placement placement, boolean[] rec,
+      ScheduleOrders.Order order, boolean auto) {
+    int d = positions.depth();
+    Partitioner.Split split = Partitioner.balance(sums.layers(), placement.stages(), new Partitioner.StageCost() {
+      @Override
+      public double time(int stage, int from, int to) {
+        return (sums.total(from, to) + (rec[stage] ? sums.f(from, to) : 0))
+            / positions.speed()[placement.device(stage)];
+      }
+
+      @Override
+      public boolean fits(int stage, int from, int to) {
+        return true;
+      }
+    }).orElseThrow();
+    ScheduleOrders.Order o = order;
+    double limit = 0;
+    if (auto) {
+      limit = 1;
+      try {
+        o = orders.get(family, d, m, 1);
+      } catch (IllegalArgumentException e) {
+        return Evaluation.refused(family, d, positions.width(), sums.profile().microbatchSize(), m, e.getMessage());
+      }
+    }
+    // the exact count decides: it may even fit where the per-stage estimate refused every split
+    return score(family, m, limit, o.schedule(), split.boundaries(), rec);
+  }
+
+  /** Simulated step time and exact memory of one split. */
+  private Evaluation score(Family family, int m, double limit, Schedule schedule, int[] bounds, boolean[] rec) {
+    int d = positions.depth();
+    int w = positions.width();
+    Placement placement = schedule.placement();
+    int stages = placement.stages();
+    // memory, position by position
+    long[] peak = new long[d];
+    long[] act = new long[d];
+    long[] mem = positions.memory().clone();
+    int extraCopies = family.weightCopies() - 1;
+    int shortPos = -1;
+    long shortBytes = 0;
+    for (int k = 0; k < d; k++) {
+      long fixed = 0;
+      for (int v : placement.stagesOf(k)) {
+        fixed += sums.staticBytes(bounds[v], bounds[v + 1]) + extraCopies * sums.parameterBytes(bounds[v], bounds[v + 1]);
+      }
+      act[k] = activationPeak(schedule.opsOf(k), bounds, rec);
+      peak[k] = fixed + act[k];
+      if (peak[k] - mem[k] > shortBytes) {
+        shortBytes = peak[k] - mem[k];
+        shortPos = k;
+      }
+    }
+    // time
+    double[] f = new double[stages];
+    double[] bw = new double[stages];
+    double[] ww = new double[stages];
+    long boundary = 0;
+    for (int v = 0; v < stages; v++) {
+      double speed = positions.speed()[placement.device(v)];
+      int from = bounds[v];
+      int to = bounds[v + 1];
+      f[v] = sums.f(from, to) / speed;
+      bw[v] = (sums.b(from, to) + (rec[v] ? sums.f(from, to) : 0)) / speed;
+      ww[v] = sums.w(from, to) / speed;
+      if (v + 1 < stages) {
+        boundary = Math.max(boundary, sums.outputBytes(to - 1));
+      }
+    }
+    double comm = d > 1 ? cluster.transferMs(boundary) : 0;
+    SimulationResult sim = Simulator.simulate(schedule, new StageCosts(f, bw, ww, comm), MemoryModel.DEFAULT);
+    double[] finish = new double[d];
+    for (OpTiming t : sim.timings()) {
+      finish[t.device()] = Math.max(finish[t.device()], t.end());
+    }
+    double step = 0;
+    for (int k = 0; k < d; k++) {
+      long grads = 0;
+      for (int v : placement.stagesOf(k)) {
+        grads += sums.gradientBytes(bounds[v], bounds[v + 1]);
+      }
+      step = Math.max(step, finish[k] + allReduceMs(grads, w));
+    }
+    boolean feasible = shortPos < 0;
+    String reason = "";
+    if (!feasible) {
+      reason = String.format(java.util.Locale.ROOT, "device %s needs %s, has %s (short by %s)",
+          positions.device(0, shortPos).id(), Bytes.format(peak[shortPos]), Bytes.format(mem[shortPos]),
+          Bytes.format(shortBytes));
+    }
+    return new Evaluation(family, d, w, sums.profile().microbatchSize(), m, limit, feasible, step, sim.bubble(),
+        placement, bounds.clone(), rec.clone(), peak, act, mem, shortPos, shortBytes, reason);
+  }
+
+  /** Ring all-reduce of {@code bytes} over {@code width} replicas. */
+  private double allReduceMs(long bytes, int width) {
+    if (width <= 1 || bytes == 0) {
+      return 0;
+    }
+    double volume = 2.0 * (width - 1) / width * bytes;
+    return volume / cluster.linkBytesPerSecond() * 1e3 + 2.0 * (width - 1) * cluster.linkLatencyMs();
+  }
+
+  /** The most activation bytes held between two ops of one device's list. */
+  long activationPeak(List<Op> ops, int[] bounds, boolean[] rec) {
+    long held = 0;
+    long best = 0;
+    for (Op op : ops) {
+      int v = op.virtualStage();
+      int from = bounds[v];
+      int to = bounds[v + 1];
+      long bOnly = sums.bOnly(from, to);
+      long wf = sums.wFromForward(from, to);
+      long wb = sums.wFromBackward(from, to);
+      if (rec[v]) {
+        long in = sums.inputBytes(from);
+        switch (op.kind()) {
+          case F -> held += in;
+          case B -> {
+            best = Math.max(best, held + bOnly + wf + wb);
+            held += wf + wb - in;
+          }
+          case W -> held -= wf + wb;
+          case BW -> {
+            best = Math.max(best, held + bOnly + wf + wb);
+            held -= in;
+          }
+          default -> throw new IllegalStateException("unexpected op " + op);
+        }
+      } else {
+        switch (op.kind()) {
+          case F -> held += bOnly + wf;
+          case B -> held += wb - bOnly;
+          case W -> held -= wf + wb;
+          case BW -> held -= bOnly + wf;
+          default -> throw new IllegalStateException("unexpected op " + op);
+        }
+      }
+      best = Math.max(best, held);
+    }
+    return best;
+  }
+}
