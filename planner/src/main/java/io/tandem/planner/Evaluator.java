@@ -1,14 +1,9 @@
 package io.tandem.planner;
 
-import io.tandem.schedule.MemoryModel;
-import io.tandem.schedule.Op;
-import io.tandem.schedule.OpTiming;
 import io.tandem.schedule.Placement;
-import io.tandem.schedule.Schedule;
-import io.tandem.schedule.SimulationResult;
-import io.tandem.schedule.Simulator;
-import io.tandem.schedule.StageCosts;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -31,6 +26,8 @@ final class Evaluator {
   private final ClusterSpec cluster;
   private final Positions positions;
   private final ScheduleOrders orders;
+  /** Splits already computed in this search, by everything they depend on (see {@link #splitKey}). */
+  private final Map<String, Optional<Partitioner.Split>> splits;
 
   /**
    * Pipeline positions of one depth: position {@code k} is the group of {@code width} devices that
@@ -58,11 +55,13 @@ final class Evaluator {
     }
   }
 
-  Evaluator(ProfileSums sums, ClusterSpec cluster, Positions positions, ScheduleOrders orders) {
+  Evaluator(ProfileSums sums, ClusterSpec cluster, Positions positions, ScheduleOrders orders,
+      Map<String, Optional<Partitioner.Split>> splits) {
     this.sums = sums;
     this.cluster = cluster;
     this.positions = positions;
     this.orders = orders;
+    this.splits = splits;
   }
 
   /** Tries no recomputation, then recomputation where memory is short, then everywhere. */
@@ -88,7 +87,7 @@ final class Evaluator {
       }
     }
     boolean[] all = new boolean[d];
-    java.util.Arrays.fill(all, true);
+    Arrays.fill(all, true);
     Evaluation full = evaluate(family, m, all);
     return full.feasible() || full.shortBytes() > 0 && full.shortBytes() < plain.shortBytes() || plain.shortBytes() == 0
         ? full : plain;
@@ -106,7 +105,7 @@ final class Evaluator {
     boolean auto = family.name().equals("auto");
     ScheduleOrders.Order order;
     try {
-      order = auto ? null : orders.get(family, d, m, 0);
+      order = auto ? null : orders.get(family, d, scoredMicrobatches(family, d, m), 0);
     } catch (IllegalArgumentException e) {
       return Evaluation.refused(family, d, w, b, m, e.getMessage());
     }
@@ -122,8 +121,9 @@ final class Evaluator {
     }
     Evaluation last = null;
     for (double scale : CAP_SCALES) {
-      Optional<Partitioner.Split> split = Partitioner.balance(sums.layers(), stages,
-          stageCost(family, placement, rec, units, scale));
+      double capScale = scale;
+      Optional<Partitioner.Split> split = splits.computeIfAbsent(splitKey(family, placement, rec, units, scale),
+          k -> Partitioner.balance(sums.layers(), stages, stageCost(family, placement, rec, units, capScale)));
       if (split.isEmpty()) {
         return last != null ? last : memoryShort(family, m, placement, rec, order, auto);
       }
@@ -136,12 +136,12 @@ final class Evaluator {
           return last != null ? last : memoryShort(family, m, placement, rec, null, true);
         }
         try {
-          run = orders.get(family, d, m, limit);
+          run = orders.get(family, d, scoredMicrobatches(family, d, m), limit);
         } catch (IllegalArgumentException e) {
           return Evaluation.refused(family, d, w, b, m, e.getMessage());
         }
       }
-      last = score(family, m, limit, run.schedule(), bounds, rec);
+      last = score(family, m, limit, run, bounds, rec);
       if (last.feasible()) {
         return last;
       }
@@ -149,29 +149,44 @@ final class Evaluator {
     return last;
   }
 
+  /** What a split depends on besides the profile and positions (fixed per evaluator). */
+  private String splitKey(Family family, Placement placement, boolean[] rec, double[] units, double scale) {
+    return sums.profile().microbatchSize() + "|" + positions.depth() + "x" + positions.width() + "|"
+        + placement.deviceOfStage() + "|" + family.weightCopies() + "|" + Arrays.toString(rec) + "|"
+        + Arrays.toString(units) + "|" + scale;
+  }
+
   private Partitioner.StageCost stageCost(Family family, Placement placement, boolean[] rec, double[] units,
       double scale) {
     int c = placement.chunksPerDevice();
+    int stages = placement.stages();
     int extraCopies = family.weightCopies() - 1;
+    double[] speed = new double[stages];
+    double[] cap = new double[stages];
+    double[] unit = new double[stages];
+    for (int v = 0; v < stages; v++) {
+      int k = placement.device(v);
+      speed[v] = positions.speed()[k];
+      cap[v] = (double) positions.memory()[k] * scale / c;
+      unit[v] = units[k];
+    }
     return new Partitioner.StageCost() {
       @Override
       public double time(int stage, int from, int to) {
         double t = sums.total(from, to) + (rec[stage] ? sums.f(from, to) : 0);
-        return t / positions.speed()[placement.device(stage)];
+        return t / speed[stage];
       }
 
       @Override
       public boolean fits(int stage, int from, int to) {
-        int k = placement.device(stage);
-        double cap = (double) positions.memory()[k] * scale / c;
         double bytes = sums.staticBytes(from, to) + (double) extraCopies * sums.parameterBytes(from, to);
         if (rec[stage]) {
-          bytes += units[k] * c * sums.inputBytes(from)
+          bytes += unit[stage] * c * sums.inputBytes(from)
               + sums.afterForward(from, to) + sums.wFromBackward(from, to);
         } else {
-          bytes += units[k] * sums.afterForward(from, to);
+          bytes += unit[stage] * sums.afterForward(from, to);
         }
-        return bytes <= cap;
+        return bytes <= cap[stage];
       }
     };
   }
@@ -224,20 +239,50 @@ final class Evaluator {
     if (auto) {
       limit = 1;
       try {
-        o = orders.get(family, d, m, 1);
+        o = orders.get(family, d, scoredMicrobatches(family, d, m), 1);
       } catch (IllegalArgumentException e) {
         return Evaluation.refused(family, d, positions.width(), sums.profile().microbatchSize(), m, e.getMessage());
       }
     }
     // the exact count decides: it may even fit where the per-stage estimate refused every split
-    return score(family, m, limit, o.schedule(), split.boundaries(), rec);
+    return score(family, m, limit, o, split.boundaries(), rec);
+  }
+
+  /**
+   * Microbatches to generate and simulate for {@code m}: all of them, except for the families
+   * whose generators search (V-shape, ZB-H2) when {@code m} is large: those are scored on
+   * {@code max(2p, 32)} microbatches and extended by the steady-state period (their bubble does
+   * not grow with {@code m}); {@link #exact} re-scores a chosen configuration on all of them.
+   */
+  static int scoredMicrobatches(Family family, int p, int m) {
+    boolean searching = family.vShape() || family.name().equals("zb-h2");
+    int cap = Math.max(2 * p, 32);
+    return searching && m > cap ? cap : m;
+  }
+
+  /** {@code e} scored again on all its microbatches (same split and recomputation). */
+  Evaluation exact(Evaluation e) {
+    ScheduleOrders.Order order;
+    try {
+      order = orders.getExact(e.family(), e.depth(), e.microbatches(), e.memoryLimit());
+    } catch (IllegalArgumentException ex) {
+      return Evaluation.refused(e.family(), e.depth(), e.width(), e.microbatchSize(), e.microbatches(), ex.getMessage());
+    }
+    return score(e.family(), e.microbatches(), e.memoryLimit(), order, e.boundaries(), e.recompute());
+  }
+
+  /** Whether {@code e} was scored on fewer microbatches than it has. */
+  static boolean extrapolated(Evaluation e) {
+    return scoredMicrobatches(e.family(), e.depth(), e.microbatches()) < e.microbatches();
   }
 
   /** Simulated step time and exact memory of one split. */
-  private Evaluation score(Family family, int m, double limit, Schedule schedule, int[] bounds, boolean[] rec) {
+  private Evaluation score(Family family, int m, double limit, ScheduleOrders.Order order, int[] bounds,
+      boolean[] rec) {
     int d = positions.depth();
     int w = positions.width();
-    Placement placement = schedule.placement();
+    CompiledOrder compiled = order.compiled();
+    Placement placement = order.schedule().placement();
     int stages = placement.stages();
     // memory, position by position
     long[] peak = new long[d];
@@ -251,7 +296,7 @@ final class Evaluator {
       for (int v : placement.stagesOf(k)) {
         fixed += sums.staticBytes(bounds[v], bounds[v + 1]) + extraCopies * sums.parameterBytes(bounds[v], bounds[v + 1]);
       }
-      act[k] = activationPeak(schedule.opsOf(k), bounds, rec);
+      act[k] = activationPeak(compiled.kinds(k), compiled.stages(k), bounds, rec);
       peak[k] = fixed + act[k];
       if (peak[k] - mem[k] > shortBytes) {
         shortBytes = peak[k] - mem[k];
@@ -275,11 +320,31 @@ final class Evaluator {
       }
     }
     double comm = d > 1 ? cluster.transferMs(boundary) : 0;
-    SimulationResult sim = Simulator.simulate(schedule, new StageCosts(f, bw, ww, comm), MemoryModel.DEFAULT);
-    double[] finish = new double[d];
-    for (OpTiming t : sim.timings()) {
-      finish[t.device()] = Math.max(finish[t.device()], t.end());
+    double[] busy = new double[d];
+    double[] finish = compiled.finishTimes(f, bw, ww, comm, busy);
+    int scored = order.schedule().microbatches();
+    if (scored < m) {
+      // steady state: each further microbatch adds the busiest device's work for one microbatch
+      double period = 0;
+      double[] perMb = new double[d];
+      for (int v = 0; v < stages; v++) {
+        perMb[placement.device(v)] += f[v] + bw[v] + ww[v];
+      }
+      for (double p : perMb) {
+        period = Math.max(period, p);
+      }
+      for (int k = 0; k < d; k++) {
+        finish[k] += (m - scored) * period;
+        busy[k] += (m - scored) * perMb[k];
+      }
     }
+    double makespan = 0;
+    double totalBusy = 0;
+    for (int k = 0; k < d; k++) {
+      makespan = Math.max(makespan, finish[k]);
+      totalBusy += busy[k];
+    }
+    double bubble = makespan > 0 ? 1 - totalBusy / (d * makespan) : 0;
     double step = 0;
     for (int k = 0; k < d; k++) {
       long grads = 0;
@@ -295,7 +360,7 @@ final class Evaluator {
           positions.device(0, shortPos).id(), Bytes.format(peak[shortPos]), Bytes.format(mem[shortPos]),
           Bytes.format(shortBytes));
     }
-    return new Evaluation(family, d, w, sums.profile().microbatchSize(), m, limit, feasible, step, sim.bubble(),
+    return new Evaluation(family, d, w, sums.profile().microbatchSize(), m, limit, feasible, step, bubble,
         placement, bounds.clone(), rec.clone(), peak, act, mem, shortPos, shortBytes, reason);
   }
 
@@ -309,38 +374,35 @@ final class Evaluator {
   }
 
   /** The most activation bytes held between two ops of one device's list. */
-  long activationPeak(List<Op> ops, int[] bounds, boolean[] rec) {
+  long activationPeak(int[] kinds, int[] stagesOfOps, int[] bounds, boolean[] rec) {
     long held = 0;
     long best = 0;
-    for (Op op : ops) {
-      int v = op.virtualStage();
+    for (int i = 0; i < kinds.length; i++) {
+      int v = stagesOfOps[i];
       int from = bounds[v];
       int to = bounds[v + 1];
-      long bOnly = sums.bOnly(from, to);
-      long wf = sums.wFromForward(from, to);
-      long wb = sums.wFromBackward(from, to);
+      int kind = kinds[i];
       if (rec[v]) {
         long in = sums.inputBytes(from);
-        switch (op.kind()) {
-          case F -> held += in;
-          case B -> {
-            best = Math.max(best, held + bOnly + wf + wb);
-            held += wf + wb - in;
-          }
-          case W -> held -= wf + wb;
-          case BW -> {
-            best = Math.max(best, held + bOnly + wf + wb);
-            held -= in;
-          }
-          default -> throw new IllegalStateException("unexpected op " + op);
+        if (kind == CompiledOrder.F) {
+          held += in;
+        } else if (kind == CompiledOrder.W) {
+          held -= sums.wFromForward(from, to) + sums.wFromBackward(from, to);
+        } else {
+          long wf = sums.wFromForward(from, to);
+          long wb = sums.wFromBackward(from, to);
+          best = Math.max(best, held + sums.bOnly(from, to) + wf + wb);
+          held += kind == CompiledOrder.B ? wf + wb - in : -in;
         }
       } else {
-        switch (op.kind()) {
-          case F -> held += bOnly + wf;
-          case B -> held += wb - bOnly;
-          case W -> held -= wf + wb;
-          case BW -> held -= bOnly + wf;
-          default -> throw new IllegalStateException("unexpected op " + op);
+        if (kind == CompiledOrder.F) {
+          held += sums.afterForward(from, to);
+        } else if (kind == CompiledOrder.B) {
+          held += sums.wFromBackward(from, to) - sums.bOnly(from, to);
+        } else if (kind == CompiledOrder.W) {
+          held -= sums.wFromForward(from, to) + sums.wFromBackward(from, to);
+        } else {
+          held -= sums.afterForward(from, to);
         }
       }
       best = Math.max(best, held);

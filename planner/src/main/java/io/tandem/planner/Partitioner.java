@@ -7,8 +7,11 @@ import java.util.Optional;
  * Splits layers {@code 0..L-1} into {@code V} contiguous, non-empty ranges (one per virtual
  * stage, in stage order) minimizing the largest stage time, subject to each stage's memory
  * test. Exact dynamic programming over (stages used, layers covered) in {@code O(V L^2)} cost
- * calls: {@code best[k][j]} is the least bottleneck of layers {@code 0..j-1} in {@code k}
- * stages. Ties keep the split whose boundaries come first, so the result is deterministic.
+ * calls at most: {@code best[k][j]} is the least bottleneck of layers {@code 0..j-1} in {@code k}
+ * stages. The last stage's start is scanned from the shortest range up and the scan stops once
+ * that stage alone is as slow as the best found, so stage times must not decrease when a range
+ * grows (true of sums of non-negative layer times). Memory need not be monotone. Ties keep the
+ * shortest last stage, so the result is deterministic.
  */
 public final class Partitioner {
   private Partitioner() {}
@@ -88,15 +91,17 @@ public final class Partitioner {
       for (int j = k; j <= maxJ; j++) {
         double b = inf;
         int arg = -1;
-        for (int i = k - 1; i < j; i++) {
-          double prev = best[k - 1][i];
-          if (prev >= b) {
-            continue; // cannot improve (ties keep the earlier i)
+        // longest last stage last: time only grows as i falls, so stop once it reaches b
+        for (int i = j - 1; i >= k - 1; i--) {
+          double t = cost.time(stage, i, j);
+          if (t >= b) {
+            break;
           }
-          if (!cost.fits(stage, i, j)) {
+          double prev = best[k - 1][i];
+          if (prev >= b || !cost.fits(stage, i, j)) {
             continue;
           }
-          double v = Math.max(prev, cost.time(stage, i, j));
+          double v = Math.max(prev, t);
           if (v < b) {
             b = v;
             arg = i;

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Chooses how to train a model on a set of devices: schedule family, pipeline depth x
@@ -112,6 +113,7 @@ public final class Planner {
     final Map<String, Integer> evaluations = new HashMap<>();
     final Map<Integer, ProfileSums> sums = new HashMap<>();
     final Map<Long, Evaluator.Positions> positions = new HashMap<>();
+    final Map<String, Optional<Partitioner.Split>> splits = new HashMap<>();
     int evaluated;
 
     Search(PlanRequest request) {
@@ -141,11 +143,7 @@ public final class Planner {
         if (evaluations.getOrDefault(name, 0) >= perFamilyCap) {
           continue;
         }
-        ProfileSums ps = sums.computeIfAbsent(c.microbatchSize(),
-            b -> new ProfileSums(request.profile().atMicrobatchSize(b)));
-        Evaluator.Positions pos = positions.computeIfAbsent(((long) c.depth() << 32) | c.width(),
-            k -> Evaluator.Positions.of(sorted, c.depth(), c.width()));
-        Evaluation e = new Evaluator(ps, request.cluster(), pos, orders)
+        Evaluation e = evaluator(c.microbatchSize(), c.depth(), c.width())
             .evaluate(c.family(), c.microbatches(), request.allowRecompute());
         if (e.boundaries() == null) {
           refusal.putIfAbsent(name, e.reason());
@@ -225,16 +223,38 @@ public final class Planner {
       return out;
     }
 
-    /** The fastest feasible evaluation over the families (ties: family order), or null. */
+    /**
+     * The fastest feasible evaluation over the families (ties: family order), or null. A
+     * winner scored on fewer microbatches than it has is scored again exactly first; if it then
+     * no longer fits or wins, the next one is taken.
+     */
     Evaluation best() {
-      Evaluation best = null;
-      for (Family f : families) {
-        Evaluation e = bestFeasible.get(f.name());
-        if (e != null && (best == null || e.stepTimeMs() < best.stepTimeMs() - 1e-9)) {
-          best = e;
+      while (true) {
+        Evaluation best = null;
+        for (Family f : families) {
+          Evaluation e = bestFeasible.get(f.name());
+          if (e != null && (best == null || e.stepTimeMs() < best.stepTimeMs() - 1e-9)) {
+            best = e;
+          }
+        }
+        if (best == null || !Evaluator.extrapolated(best)) {
+          return best;
+        }
+        Evaluation exact = evaluator(best.microbatchSize(), best.depth(), best.width()).exact(best);
+        if (exact.feasible()) {
+          bestFeasible.put(best.family().name(), exact);
+        } else {
+          bestFeasible.remove(best.family().name());
+          closest.putIfAbsent(best.family().name(), exact);
         }
       }
-      return best;
+    }
+
+    Evaluator evaluator(int b, int d, int w) {
+      ProfileSums ps = sums.computeIfAbsent(b, x -> new ProfileSums(request.profile().atMicrobatchSize(x)));
+      Evaluator.Positions pos = positions.computeIfAbsent(((long) d << 32) | w,
+          k -> Evaluator.Positions.of(sorted, d, w));
+      return new Evaluator(ps, request.cluster(), pos, orders, splits);
     }
 
     List<Integer> microbatchSizes(int perReplica) {

@@ -19,8 +19,8 @@ import java.util.OptionalDouble;
 final class ScheduleOrders {
   private static final int CAPACITY = 512;
 
-  /** A generated order and its per-device peak activation (DESIGN.md units). */
-  record Order(Schedule schedule, double[] peakUnits) {}
+  /** A generated order, flattened for timing, and its per-device peak activation (DESIGN.md units). */
+  record Order(Schedule schedule, CompiledOrder compiled, double[] peakUnits) {}
 
   private record Key(String family, int devices, int microbatches, double limit) {}
 
@@ -48,11 +48,22 @@ final class ScheduleOrders {
     return o;
   }
 
+  /** As {@link #get}, without caching: a one-off full-size order (e.g. the chosen plan's). */
+  Order getExact(Family family, int p, int m, double limit) {
+    synchronized (this) {
+      Order o = cache.get(new Key(family.name(), p, m, family.name().equals("auto") ? limit : 0));
+      if (o != null) {
+        return o;
+      }
+    }
+    return generate(family, p, m, limit);
+  }
+
   private static Order generate(Family family, int p, int m, double limit) {
     ScheduleSpec spec = new ScheduleSpec(p, m, family.chunks(), OpCosts.UNIT, null,
         family.name().equals("auto") ? OptionalDouble.of(limit) : OptionalDouble.empty());
     Schedule s = ScheduleRegistry.generate(family.name(), spec);
-    return new Order(s, peakUnits(s));
+    return new Order(s, new CompiledOrder(s), peakUnits(s));
   }
 
   /** Peak held activation per device: F adds 1/c, W or BW frees it (DESIGN.md's model). */
