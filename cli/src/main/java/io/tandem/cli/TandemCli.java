@@ -16,6 +16,7 @@ import picocli.CommandLine.Command;
     subcommands = {
       TrainCommand.class,
       ScheduleCommand.class,
+      PlanCommand.class,
       BenchCommand.class,
       DemoCommand.class,
       CoordinatorCommand.class,

@@ -41,7 +41,15 @@ public final class Planner {
    *     batch is not divisible by any width)
    */
   public Plan plan(PlanRequest request) {
-    Search s = new Search(request);
+    return plan(request, true);
+  }
+
+  /**
+   * With {@code thorough}, each family keeps its own incumbent (so every family's best is found
+   * for the alternatives); without, one incumbent prunes all families (re-planning).
+   */
+  private Plan plan(PlanRequest request, boolean thorough) {
+    Search s = new Search(request, thorough);
     s.run();
     Evaluation best = s.best();
     if (best == null) {
@@ -66,7 +74,7 @@ public final class Planner {
       throw new IllegalArgumentException("replan needs a plan made by Planner.plan (it carries the request)");
     }
     PlanRequest request = previous.request().withCluster(previous.request().cluster().withDevices(survivingDevices));
-    return plan(request);
+    return plan(request, false);
   }
 
   /**
@@ -97,7 +105,7 @@ public final class Planner {
 
   /** Whether some plan fits {@code request}. */
   private boolean feasible(PlanRequest request) {
-    Search s = new Search(request);
+    Search s = new Search(request, false);
     s.run();
     return s.best() != null;
   }
@@ -105,6 +113,9 @@ public final class Planner {
   /** The search state of one call (not shared between calls). */
   private final class Search {
     final PlanRequest request;
+    final boolean thorough;
+    final Map<String, Double> bottlenecks = new HashMap<>();
+    Evaluation incumbent;
     final List<Family> families;
     final List<DeviceSpec> sorted;
     final Map<String, Evaluation> bestFeasible = new HashMap<>();
@@ -116,8 +127,9 @@ public final class Planner {
     final Map<String, Optional<Partitioner.Split>> splits = new HashMap<>();
     int evaluated;
 
-    Search(PlanRequest request) {
+    Search(PlanRequest request, boolean thorough) {
       this.request = request;
+      this.thorough = thorough;
       this.families = request.families();
       if (families.isEmpty()) {
         throw new IllegalArgumentException("no schedule family to search");
@@ -140,6 +152,9 @@ public final class Planner {
         if (best != null && c.estimateMs() >= best.stepTimeMs()) {
           continue; // cannot beat what this family already has
         }
+        if (!thorough && incumbent != null && c.estimateMs() >= incumbent.stepTimeMs()) {
+          continue; // cannot beat the best plan so far
+        }
         if (evaluations.getOrDefault(name, 0) >= perFamilyCap) {
           continue;
         }
@@ -154,6 +169,9 @@ public final class Planner {
         if (e.feasible()) {
           if (best == null || e.stepTimeMs() < best.stepTimeMs() - 1e-9) {
             bestFeasible.put(name, e);
+          }
+          if (incumbent == null || e.stepTimeMs() < incumbent.stepTimeMs() - 1e-9) {
+            incumbent = e;
           }
         } else {
           Evaluation near = closest.get(name);
@@ -206,10 +224,12 @@ public final class Planner {
         double allReduce = w > 1 ? 2.0 * (w - 1) / w * grads / d / request.cluster().linkBytesPerSecond() * 1e3 : 0;
         for (int b : microbatchSizes(perReplica)) {
           int m = perReplica / b;
-          double work = m * totalMs * b / request.profile().microbatchSize() / speed;
+          double scale = (double) b / request.profile().microbatchSize();
+          double work = m * totalMs * scale / speed;
           for (int fi = 0; fi < families.size(); fi++) {
             Family f = families.get(fi);
-            double est = work / (1 - f.bubbleEstimate(d, m)) + allReduce;
+            double perDevice = Math.max(work, m * scale * f.chunks() * bottleneck(f, pos));
+            double est = perDevice / (1 - f.bubbleEstimate(d, m)) + allReduce;
             out.add(new Candidate(f, fi, d, w, b, m, est));
           }
         }
@@ -255,6 +275,34 @@ public final class Planner {
       Evaluator.Positions pos = positions.computeIfAbsent(((long) d << 32) | w,
           k -> Evaluator.Positions.of(sorted, d, w));
       return new Evaluator(ps, request.cluster(), pos, orders, splits);
+    }
+
+    /**
+     * Least largest stage time of the family's placement at the profile's own microbatch size,
+     * memory ignored: with the chunk count, the estimate's per-microbatch device load.
+     */
+    double bottleneck(Family f, Evaluator.Positions pos) {
+      int d = pos.depth();
+      String key = d + "x" + pos.width() + (f.vShape() ? "v" : "i") + f.chunks();
+      return bottlenecks.computeIfAbsent(key, k -> {
+        if (d * f.chunks() > request.profile().numLayers()) {
+          return Double.POSITIVE_INFINITY;
+        }
+        ProfileSums ps = sums.computeIfAbsent(request.profile().microbatchSize(),
+            x -> new ProfileSums(request.profile()));
+        io.tandem.schedule.Placement placement = f.placement(d);
+        return Partitioner.balance(ps.layers(), placement.stages(), new Partitioner.StageCost() {
+          @Override
+          public double time(int stage, int from, int to) {
+            return ps.total(from, to) / pos.speed()[placement.device(stage)];
+          }
+
+          @Override
+          public boolean fits(int stage, int from, int to) {
+            return true;
+          }
+        }).map(Partitioner.Split::bottleneck).orElse(Double.POSITIVE_INFINITY);
+      });
     }
 
     List<Integer> microbatchSizes(int perReplica) {
