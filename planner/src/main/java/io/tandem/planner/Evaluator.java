@@ -125,7 +125,7 @@ final class Evaluator {
       Optional<Partitioner.Split> split = splits.computeIfAbsent(splitKey(family, placement, rec, units, scale),
           k -> Partitioner.balance(sums.layers(), stages, stageCost(family, placement, rec, units, capScale)));
       if (split.isEmpty()) {
-        return last != null ? last : memoryShort(family, m, placement, rec, order, auto);
+        return last != null ? last : memoryShort(family, m, placement, rec, order, units, auto);
       }
       int[] bounds = split.get().boundaries();
       double limit = 0;
@@ -133,7 +133,7 @@ final class Evaluator {
       if (auto) {
         limit = autoLimit(placement, bounds, rec);
         if (limit < 1) {
-          return last != null ? last : memoryShort(family, m, placement, rec, null, true);
+          return last != null ? last : memoryShort(family, m, placement, rec, null, units, true);
         }
         try {
           run = orders.get(family, d, scoredMicrobatches(family, d, m), limit);
@@ -218,15 +218,25 @@ final class Evaluator {
     return Math.floor(limit * 2) / 2;
   }
 
-  /** No split passes the memory test: say by how much the time-balanced split is short. */
+  /**
+   * No split passes the memory test: score the split that needs the least memory relative to
+   * each device (the estimate's bytes over the device's share, largest ratio least), to say by
+   * how much the configuration is short at best.
+   */
   private Evaluation memoryShort(Family family, int m, Placement placement, boolean[] rec,
-      ScheduleOrders.Order order, boolean auto) {
+      ScheduleOrders.Order order, double[] units, boolean auto) {
     int d = positions.depth();
+    int c = placement.chunksPerDevice();
+    int extraCopies = family.weightCopies() - 1;
     Partitioner.Split split = Partitioner.balance(sums.layers(), placement.stages(), new Partitioner.StageCost() {
       @Override
       public double time(int stage, int from, int to) {
-        return (sums.total(from, to) + (rec[stage] ? sums.f(from, to) : 0))
-            / positions.speed()[placement.device(stage)];
+        int k = placement.device(stage);
+        // monotone in the range (the recomputing chunk's input term is left out)
+        double bytes = sums.staticBytes(from, to) + (double) extraCopies * sums.parameterBytes(from, to)
+            + (rec[stage] ? sums.afterForward(from, to) + sums.wFromBackward(from, to)
+                : units[k] * sums.afterForward(from, to));
+        return bytes * c / positions.memory()[k];
       }
 
       @Override
@@ -296,7 +306,7 @@ final class Evaluator {
       for (int v : placement.stagesOf(k)) {
         fixed += sums.staticBytes(bounds[v], bounds[v + 1]) + extraCopies * sums.parameterBytes(bounds[v], bounds[v + 1]);
       }
-      act[k] = activationPeak(compiled.kinds(k), compiled.stages(k), bounds, rec);
+      act[k] = MemoryEstimate.activationPeak(sums, compiled.kinds(k), compiled.stages(k), bounds, rec);
       peak[k] = fixed + act[k];
       if (peak[k] - mem[k] > shortBytes) {
         shortBytes = peak[k] - mem[k];
@@ -371,42 +381,5 @@ final class Evaluator {
     }
     double volume = 2.0 * (width - 1) / width * bytes;
     return volume / cluster.linkBytesPerSecond() * 1e3 + 2.0 * (width - 1) * cluster.linkLatencyMs();
-  }
-
-  /** The most activation bytes held between two ops of one device's list. */
-  long activationPeak(int[] kinds, int[] stagesOfOps, int[] bounds, boolean[] rec) {
-    long held = 0;
-    long best = 0;
-    for (int i = 0; i < kinds.length; i++) {
-      int v = stagesOfOps[i];
-      int from = bounds[v];
-      int to = bounds[v + 1];
-      int kind = kinds[i];
-      if (rec[v]) {
-        long in = sums.inputBytes(from);
-        if (kind == CompiledOrder.F) {
-          held += in;
-        } else if (kind == CompiledOrder.W) {
-          held -= sums.wFromForward(from, to) + sums.wFromBackward(from, to);
-        } else {
-          long wf = sums.wFromForward(from, to);
-          long wb = sums.wFromBackward(from, to);
-          best = Math.max(best, held + sums.bOnly(from, to) + wf + wb);
-          held += kind == CompiledOrder.B ? wf + wb - in : -in;
-        }
-      } else {
-        if (kind == CompiledOrder.F) {
-          held += sums.afterForward(from, to);
-        } else if (kind == CompiledOrder.B) {
-          held += sums.wFromBackward(from, to) - sums.bOnly(from, to);
-        } else if (kind == CompiledOrder.W) {
-          held -= sums.wFromForward(from, to) + sums.wFromBackward(from, to);
-        } else {
-          held -= sums.afterForward(from, to);
-        }
-      }
-      best = Math.max(best, held);
-    }
-    return best;
   }
 }
