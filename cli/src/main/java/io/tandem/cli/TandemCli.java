@@ -17,6 +17,7 @@ import picocli.CommandLine.Command;
       TrainCommand.class,
       ScheduleCommand.class,
       PlanCommand.class,
+      ProfileCommand.class,
       BenchCommand.class,
       DemoCommand.class,
       CoordinatorCommand.class,

@@ -167,10 +167,10 @@ public final class Planner {
         evaluated++;
         evaluations.merge(name, 1, Integer::sum);
         if (e.feasible()) {
-          if (best == null || e.stepTimeMs() < best.stepTimeMs() - 1e-9) {
+          if (best == null || better(e, best)) {
             bestFeasible.put(name, e);
           }
-          if (incumbent == null || e.stepTimeMs() < incumbent.stepTimeMs() - 1e-9) {
+          if (incumbent == null || better(e, incumbent)) {
             incumbent = e;
           }
         } else {
@@ -253,7 +253,7 @@ public final class Planner {
         Evaluation best = null;
         for (Family f : families) {
           Evaluation e = bestFeasible.get(f.name());
-          if (e != null && (best == null || e.stepTimeMs() < best.stepTimeMs() - 1e-9)) {
+          if (e != null && (best == null || better(e, best))) {
             best = e;
           }
         }
@@ -268,6 +268,15 @@ public final class Planner {
           closest.putIfAbsent(best.family().name(), exact);
         }
       }
+    }
+
+    /** Faster; at equal time (within 1e-9 relative), less peak memory. */
+    static boolean better(Evaluation a, Evaluation b) {
+      double tol = 1e-9 * Math.max(a.stepTimeMs(), b.stepTimeMs());
+      if (Math.abs(a.stepTimeMs() - b.stepTimeMs()) > tol) {
+        return a.stepTimeMs() < b.stepTimeMs();
+      }
+      return a.maxPeak() < b.maxPeak();
     }
 
     Evaluator evaluator(int b, int d, int w) {
@@ -372,8 +381,8 @@ public final class Planner {
       Evaluation e = s.bestFeasible.get(f.name());
       if (e != null) {
         String reason = e == chosen ? "chosen"
-            : String.format(Locale.ROOT, "%.1f%% slower than %s", 100 * (e.stepTimeMs() / chosen.stepTimeMs() - 1),
-                chosen.family().name());
+            : String.format(Locale.ROOT, "%.1f%% slower than %s", Math.max(0, 100 * (e.stepTimeMs() / chosen.stepTimeMs() - 1)),
+                chosen.family().name()) + (e.stepTimeMs() <= chosen.stepTimeMs() ? " (as fast, more memory)" : "");
         out.add(new Alternative(f.name(), true, e.stepTimeMs(), perDevice(e), e.config(), reason));
         continue;
       }
