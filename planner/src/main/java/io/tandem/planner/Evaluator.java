@@ -281,9 +281,16 @@ final class Evaluator {
     return score(e.family(), e.microbatches(), e.memoryLimit(), order, e.boundaries(), e.recompute());
   }
 
-  /** Whether {@code e} was scored on fewer microbatches than it has. */
-  static boolean extrapolated(Evaluation e) {
-    return scoredMicrobatches(e.family(), e.depth(), e.microbatches()) < e.microbatches();
+  /** Above this many ops a full-size order is not generated to re-score a plan (it can take minutes). */
+  static final long EXACT_OPS_LIMIT = 120_000;
+
+  /**
+   * Whether {@code e} was scored on fewer microbatches than it has and its full order is small
+   * enough ({@link #EXACT_OPS_LIMIT}) to score it exactly.
+   */
+  static boolean needsExactScore(Evaluation e) {
+    long ops = 3L * e.microbatches() * e.depth() * e.family().chunks();
+    return scoredMicrobatches(e.family(), e.depth(), e.microbatches()) < e.microbatches() && ops <= EXACT_OPS_LIMIT;
   }
 
   /** Simulated step time and exact memory of one split. */

@@ -244,9 +244,10 @@ public final class Planner {
     }
 
     /**
-     * The fastest feasible evaluation over the families (ties: family order), or null. A
-     * winner scored on fewer microbatches than it has is scored again exactly first; if it then
-     * no longer fits or wins, the next one is taken.
+     * The fastest feasible evaluation over the families (ties: less memory, then family order),
+     * or null. A winner scored on fewer microbatches than it has is scored again exactly first
+     * (unless its full order is too large to generate quickly); if it then no longer fits or
+     * wins, the next one is taken.
      */
     Evaluation best() {
       while (true) {
@@ -257,7 +258,7 @@ public final class Planner {
             best = e;
           }
         }
-        if (best == null || !Evaluator.extrapolated(best)) {
+        if (best == null || !Evaluator.needsExactScore(best)) {
           return best;
         }
         Evaluation exact = evaluator(best.microbatchSize(), best.depth(), best.width()).exact(best);
