@@ -215,7 +215,10 @@ final class Evaluator {
         limit = Math.min(limit, (double) room / perUnit);
       }
     }
-    return Math.floor(limit * 2) / 2;
+    // a few levels only (multiples of about p/6), so auto's costly orders are shared
+    double grid = Math.max(0.5, Math.round(d / 6.0 * 2) / 2.0);
+    double level = Math.floor(limit / grid + 1e-9) * grid;
+    return level >= 1 ? level : Math.floor(limit * 2) / 2;
   }
 
   /**
@@ -290,7 +293,10 @@ final class Evaluator {
    */
   static boolean needsExactScore(Evaluation e) {
     long ops = 3L * e.microbatches() * e.depth() * e.family().chunks();
-    return scoredMicrobatches(e.family(), e.depth(), e.microbatches()) < e.microbatches() && ops <= EXACT_OPS_LIMIT;
+    // auto below 1F1B memory searches many constructions: seconds at p=16, m=256
+    boolean costly = e.family().name().equals("auto") && e.memoryLimit() < e.depth();
+    return scoredMicrobatches(e.family(), e.depth(), e.microbatches()) < e.microbatches() && ops <= EXACT_OPS_LIMIT
+        && !costly;
   }
 
   /** Simulated step time and exact memory of one split. */

@@ -31,6 +31,9 @@ import java.util.Optional;
  * {@link #replan} after {@link #plan} reuses them. Thread-safe.
  */
 public final class Planner {
+  /** Configurations of {@code auto} scored per search: each of its orders takes up to seconds. */
+  static final int AUTO_CAP = 3;
+
   private final ScheduleOrders orders = new ScheduleOrders();
 
   /**
@@ -155,7 +158,7 @@ public final class Planner {
         if (!thorough && incumbent != null && c.estimateMs() >= incumbent.stepTimeMs()) {
           continue; // cannot beat the best plan so far
         }
-        if (evaluations.getOrDefault(name, 0) >= perFamilyCap) {
+        if (evaluations.getOrDefault(name, 0) >= (c.family().name().equals("auto") ? AUTO_CAP : perFamilyCap)) {
           continue;
         }
         Evaluation e = evaluator(c.microbatchSize(), c.depth(), c.width())
