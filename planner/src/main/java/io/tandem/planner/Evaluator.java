@@ -285,7 +285,7 @@ final class Evaluator {
   }
 
   /** Above this many ops a full-size order is not generated to re-score a plan (it can take minutes). */
-  static final long EXACT_OPS_LIMIT = 120_000;
+  static final long EXACT_OPS_LIMIT = 25_000;
 
   /**
    * Whether {@code e} was scored on fewer microbatches than it has and its full order is small

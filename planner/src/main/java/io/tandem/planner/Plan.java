@@ -30,7 +30,7 @@ import java.util.List;
  * @param recompute per virtual stage, whether its activations are recomputed in B
  * @param memoryLimit {@code auto}'s peak-activation limit (DESIGN.md units); 0 for other families
  * @param stepTimeMs simulated step time, gradient all-reduce included (for V-shape and ZB-H2 orders
- *     of more than 120k ops: simulated on {@code max(2p, 32)} microbatches and extended by the
+ *     of more than 25k ops: simulated on {@code max(2p, 32)} microbatches and extended by the
  *     busiest device's per-microbatch work, since generating the full order can take minutes)
  * @param bubble simulated idle share of the pipeline
  * @param deviceIds cluster device of each plan device
