@@ -263,40 +263,15 @@ final class Evaluator {
 
   /**
    * Microbatches to generate and simulate for {@code m}: all of them, except for the families
-   * whose generators search (V-shape, ZB-H2) when {@code m} is large: those are scored on
-   * {@code max(2p, 32)} microbatches and extended by the steady-state period (their bubble does
-   * not grow with {@code m}); {@link #exact} re-scores a chosen configuration on all of them.
+   * whose generators search (V-shape, ZB-H2) when {@code m} is large: those are timed on
+   * {@code max(2p, 32)} microbatches and on half as many, and extended linearly from the two.
+   * Generating their full orders takes up to seconds (superlinear in {@code m}), too slow for
+   * the search and for re-planning; a test checks the extension against full simulations.
    */
   static int scoredMicrobatches(Family family, int p, int m) {
     boolean searching = family.vShape() || family.name().equals("zb-h2");
     int cap = Math.max(2 * p, 32);
     return searching && m > cap ? cap : m;
-  }
-
-  /** {@code e} scored again on all its microbatches (same split and recomputation). */
-  Evaluation exact(Evaluation e) {
-    ScheduleOrders.Order order;
-    try {
-      order = orders.getExact(e.family(), e.depth(), e.microbatches(), e.memoryLimit());
-    } catch (IllegalArgumentException ex) {
-      return Evaluation.refused(e.family(), e.depth(), e.width(), e.microbatchSize(), e.microbatches(), ex.getMessage());
-    }
-    return score(e.family(), e.microbatches(), e.memoryLimit(), order, e.boundaries(), e.recompute());
-  }
-
-  /** Above this many ops a full-size order is not generated to re-score a plan (it can take minutes). */
-  static final long EXACT_OPS_LIMIT = 25_000;
-
-  /**
-   * Whether {@code e} was scored on fewer microbatches than it has and its full order is small
-   * enough ({@link #EXACT_OPS_LIMIT}) to score it exactly.
-   */
-  static boolean needsExactScore(Evaluation e) {
-    long ops = 3L * e.microbatches() * e.depth() * e.family().chunks();
-    // auto below 1F1B memory searches many constructions: seconds at p=16, m=256
-    boolean costly = e.family().name().equals("auto") && e.memoryLimit() < e.depth();
-    return scoredMicrobatches(e.family(), e.depth(), e.microbatches()) < e.microbatches() && ops <= EXACT_OPS_LIMIT
-        && !costly;
   }
 
   /** Simulated step time and exact memory of one split. */
@@ -347,18 +322,20 @@ final class Evaluator {
     double[] finish = compiled.finishTimes(f, bw, ww, comm, busy);
     int scored = order.schedule().microbatches();
     if (scored < m) {
-      // steady state: each further microbatch adds the busiest device's work for one microbatch
-      double period = 0;
+      // steady state: time the order on half as many microbatches too; each further microbatch
+      // adds what one did between the two (per device, at least its own work for one)
+      ScheduleOrders.Order half = orders.get(family, d, scored / 2, limit);
+      double[] finishHalf = half.compiled().finishTimes(f, bw, ww, comm, null);
       double[] perMb = new double[d];
       for (int v = 0; v < stages; v++) {
         perMb[placement.device(v)] += f[v] + bw[v] + ww[v];
       }
-      for (double p : perMb) {
-        period = Math.max(period, p);
-      }
+      int more = m - scored;
+      int between = scored - scored / 2;
       for (int k = 0; k < d; k++) {
-        finish[k] += (m - scored) * period;
-        busy[k] += (m - scored) * perMb[k];
+        double slope = Math.max(perMb[k], (finish[k] - finishHalf[k]) / between);
+        finish[k] += more * slope;
+        busy[k] += more * perMb[k];
       }
     }
     double makespan = 0;

@@ -29,9 +29,9 @@ import java.util.List;
  * @param microbatchSize sequences per microbatch
  * @param recompute per virtual stage, whether its activations are recomputed in B
  * @param memoryLimit {@code auto}'s peak-activation limit (DESIGN.md units); 0 for other families
- * @param stepTimeMs simulated step time, gradient all-reduce included (for V-shape and ZB-H2 orders
- *     of more than 25k ops: simulated on {@code max(2p, 32)} microbatches and extended by the
- *     busiest device's per-microbatch work, since generating the full order can take minutes)
+ * @param stepTimeMs simulated step time, gradient all-reduce included (V-shape and ZB-H2 orders
+ *     with more than {@code max(2p, 32)} microbatches: simulated on that many and on half as many and
+ *     extended linearly, since generating their full orders takes seconds)
  * @param bubble simulated idle share of the pipeline
  * @param deviceIds cluster device of each plan device
  * @param peakBytesPerDevice expected peak: weights, gradients, optimizer state, activations

@@ -246,32 +246,16 @@ public final class Planner {
       return out;
     }
 
-    /**
-     * The fastest feasible evaluation over the families (ties: less memory, then family order),
-     * or null. A winner scored on fewer microbatches than it has is scored again exactly first
-     * (unless its full order is too large to generate quickly); if it then no longer fits or
-     * wins, the next one is taken.
-     */
+    /** The fastest feasible evaluation over the families (ties: less memory, then family order), or null. */
     Evaluation best() {
-      while (true) {
-        Evaluation best = null;
-        for (Family f : families) {
-          Evaluation e = bestFeasible.get(f.name());
-          if (e != null && (best == null || better(e, best))) {
-            best = e;
-          }
-        }
-        if (best == null || !Evaluator.needsExactScore(best)) {
-          return best;
-        }
-        Evaluation exact = evaluator(best.microbatchSize(), best.depth(), best.width()).exact(best);
-        if (exact.feasible()) {
-          bestFeasible.put(best.family().name(), exact);
-        } else {
-          bestFeasible.remove(best.family().name());
-          closest.putIfAbsent(best.family().name(), exact);
+      Evaluation best = null;
+      for (Family f : families) {
+        Evaluation e = bestFeasible.get(f.name());
+        if (e != null && (best == null || better(e, best))) {
+          best = e;
         }
       }
+      return best;
     }
 
     /** Faster; at equal time (within 1e-9 relative), less peak memory. */

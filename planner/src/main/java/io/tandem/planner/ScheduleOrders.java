@@ -48,17 +48,6 @@ final class ScheduleOrders {
     return o;
   }
 
-  /** As {@link #get}, without caching: a one-off full-size order (e.g. the chosen plan's). */
-  Order getExact(Family family, int p, int m, double limit) {
-    synchronized (this) {
-      Order o = cache.get(new Key(family.name(), p, m, family.name().equals("auto") ? limit : 0));
-      if (o != null) {
-        return o;
-      }
-    }
-    return generate(family, p, m, limit);
-  }
-
   private static Order generate(Family family, int p, int m, double limit) {
     ScheduleSpec spec = new ScheduleSpec(p, m, family.chunks(), OpCosts.UNIT, null,
         family.name().equals("auto") ? OptionalDouble.of(limit) : OptionalDouble.empty());

@@ -163,6 +163,44 @@ class PlannerTest {
   }
 
   /**
+   * The reported step time against a full simulation of the schedule the runtime would generate
+   * (one replica, speed-1 devices, so no all-reduce): exact for the closed-form families, within
+   * 3% for the searching ones, whose long orders are simulated on fewer microbatches and extended.
+   */
+  @Test
+  void stepTime_matchesAFullSimulationOfTheRegeneratedSchedule() {
+    for (String family : List.of("1f1b", "zb-h1", "interleaved-1f1b", "zb-h2", "v-min", "v-half", "v-zb", "zb-v")) {
+      Plan plan = new Planner().plan(pipelineOnly(GPT_24, 4, "80GiB", 96).withSchedules(List.of(family)));
+      assertEquals(96, plan.microbatches());
+      ModelProfile profile = plan.request().profile().atMicrobatchSize(plan.microbatchSize());
+      Schedule s = ScheduleRegistry.generate(plan.schedule(), new ScheduleSpec(plan.pipelineDepth(),
+          plan.microbatches(), plan.chunksPerDevice(), OpCosts.UNIT, null, OptionalDouble.empty()));
+      int stages = plan.stages().size();
+      double[] f = new double[stages];
+      double[] b = new double[stages];
+      double[] w = new double[stages];
+      long boundary = 0;
+      for (StageRange r : plan.stages()) {
+        int v = r.virtualStage();
+        for (int l = r.firstLayer(); l < r.endLayer(); l++) {
+          LayerProfile lp = profile.layer(l);
+          f[v] += lp.forwardMs();
+          b[v] += lp.backwardInputMs() + (plan.recompute().get(v) ? lp.forwardMs() : 0);
+          w[v] += lp.backwardWeightMs();
+        }
+        if (v + 1 < stages) {
+          boundary = Math.max(boundary, profile.layer(r.endLayer() - 1).outputBytes());
+        }
+      }
+      double comm = plan.request().cluster().transferMs(boundary);
+      double full = io.tandem.schedule.Simulator.simulate(s, new io.tandem.schedule.StageCosts(f, b, w, comm),
+          io.tandem.schedule.MemoryModel.DEFAULT).makespan();
+      boolean searched = Family.byName(family).vShape() || family.equals("zb-h2");
+      assertEquals(full, plan.stepTimeMs(), searched ? 0.03 * full : 1e-6 * full, family);
+    }
+  }
+
+  /**
    * Regenerates the plan's schedule as the runtime would and walks every device's ops with the
    * layer bytes, independently of the planner's code: the plan's peaks are right and fit.
    */
