@@ -40,6 +40,12 @@ public final class BenchPlannerCommand implements Runnable {
   @Option(names = "--hybrid-devices", split = ",", description = "device counts of the grid-search comparison (default: 16,32)")
   List<Integer> hybridDevices = new ArrayList<>(List.of(16, 32));
 
+  @Option(names = "--hybrid-memory", split = ",", description = "device memory of the grid-search comparison (default: 40GiB,24GiB)")
+  List<String> hybridMemory = new ArrayList<>(List.of("40GiB", "24GiB"));
+
+  @Option(names = "--skip-sweep", description = "leave out the layers/devices timing sweep")
+  boolean skipSweep;
+
   @Option(names = "--repeat", defaultValue = "3", description = "runs per timing (default: ${DEFAULT-VALUE})")
   int repeat;
 
@@ -67,18 +73,20 @@ public final class BenchPlannerCommand implements Runnable {
         + "; devices 80 GiB, link 10 GB/s 0.02 ms; global batch 512 (1024 for 256 devices)");
     out.printf(Locale.ROOT, "%-8s %-8s %10s %10s %10s %6s  %s%n", "blocks", "devices", "first ms", "best ms",
         "cpu ms", "scored", "plan");
-    for (int l : layers) {
+    for (int l : skipSweep ? List.<Integer>of() : layers) {
       sweepRow(out, l, 64);
     }
-    for (int n : devices) {
+    for (int n : skipSweep ? List.<Integer>of() : devices) {
       sweepRow(out, 96, n);
     }
     out.flush();
     if (!skipReplan) {
       replan(out);
     }
-    for (int n : hybridDevices) {
-      hybrid(out, n);
+    for (String memory : hybridMemory) {
+      for (int n : hybridDevices) {
+        hybrid(out, n, memory);
+      }
     }
     out.flush();
   }
@@ -123,13 +131,14 @@ public final class BenchPlannerCommand implements Runnable {
     out.flush();
   }
 
-  private void hybrid(PrintWriter out, int n) {
+  private void hybrid(PrintWriter out, int n, String memory) {
     GptShape shape = new GptShape(32, 4096, 32, 2048, 50257);
     ModelProfile profile = AnalyticProfiler.gpuDefault().profile(shape, 1);
-    ClusterSpec cluster = new ClusterSpec(ClusterSpec.uniform(n, Bytes.parse("40GiB")).devices(), 25e9, 0.01);
+    ClusterSpec cluster = new ClusterSpec(ClusterSpec.uniform(n, Bytes.parse(memory)).devices(), 25e9, 0.01);
     PlanRequest r = PlanRequest.of(profile, cluster, 128);
-    out.printf(Locale.ROOT, "hybrid grid search, %d devices: %s (%.2f B parameters), 40 GiB each, link 25 GB/s"
-        + " 0.01 ms, global batch 128, %s%n", n, shape, shape.parameters() / 1e9, AnalyticProfiler.gpuDefault().describe());
+    out.printf(Locale.ROOT, "hybrid grid search, %d devices: %s (%.2f B parameters), %s each, link 25 GB/s"
+        + " 0.01 ms, global batch 128, %s%n", n, shape, shape.parameters() / 1e9, memory,
+        AnalyticProfiler.gpuDefault().describe());
     Plan best = null;
     Plan oneF = null;
     try {
@@ -141,6 +150,7 @@ public final class BenchPlannerCommand implements Runnable {
     }
     out.println("  best:      " + describe(best));
     out.println("  1f1b only: " + describe(oneF));
+    out.printf(Locale.ROOT, "  planning: %d and %d configurations scored%n", best.evaluated(), oneF.evaluated());
     out.printf(Locale.ROOT, "  throughput gain of the best plan over the best 1F1B plan: %+.1f%%%n",
         100 * (oneF.stepTimeMs() / best.stepTimeMs() - 1));
   }
