@@ -130,7 +130,7 @@ public final class ClusterNode implements AutoCloseable {
     CompletableFuture<JobEvent> result = new CompletableFuture<>();
     Behavior<JobEvent> listener = Behaviors.receive(JobEvent.class).onAnyMessage(event -> {
       onEvent.accept(event);
-      if (event instanceof JobEvent.StepCompleted) {
+      if (event instanceof JobEvent.StepCompleted || event instanceof JobEvent.Progress) {
         return Behaviors.same();
       }
       result.complete(event);

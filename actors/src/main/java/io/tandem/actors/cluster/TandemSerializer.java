@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.StageWorker;
+import io.tandem.proto.CheckpointFile;
 import io.tandem.proto.ErrorReport;
 import io.tandem.proto.JobSpec;
 import io.tandem.proto.OpProgram;
@@ -82,6 +83,14 @@ public final class TandemSerializer extends SerializerWithStringManifest {
       return "W.WeightsReported";
     } else if (o instanceof StageWorker.UpdateFailed) {
       return "W.UpdateFailed";
+    } else if (o instanceof StageWorker.TakeCheckpoint) {
+      return "W.TakeCheckpoint";
+    } else if (o instanceof StageWorker.CheckpointWritten) {
+      return "W.CheckpointWritten";
+    } else if (o instanceof StageWorker.CheckpointFailed) {
+      return "W.CheckpointFailed";
+    } else if (o instanceof JobEvent.Progress) {
+      return "E.Progress";
     } else if (o instanceof NodeAgent.Describe) {
       return "N.Describe";
     } else if (o instanceof NodeAgent.SpawnWorkers) {
@@ -163,6 +172,33 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         out.writeLong(m.step());
         string(out, m.message());
       }
+      case "W.TakeCheckpoint" -> {
+        StageWorker.TakeCheckpoint m = (StageWorker.TakeCheckpoint) o;
+        out.writeLong(m.step());
+        string(out, m.dir());
+        ref(out, m.replyTo());
+      }
+      case "W.CheckpointWritten" -> {
+        StageWorker.CheckpointWritten m = (StageWorker.CheckpointWritten) o;
+        out.writeInt(m.device());
+        out.writeLong(m.step());
+        out.writeInt(m.files().size());
+        for (CheckpointFile f : m.files()) {
+          proto(out, f);
+        }
+        out.writeDouble(m.blockingMs());
+      }
+      case "W.CheckpointFailed" -> {
+        StageWorker.CheckpointFailed m = (StageWorker.CheckpointFailed) o;
+        out.writeInt(m.device());
+        out.writeLong(m.step());
+        string(out, m.message());
+      }
+      case "E.Progress" -> {
+        JobEvent.Progress m = (JobEvent.Progress) o;
+        string(out, m.kind());
+        string(out, m.message());
+      }
       case "N.Describe" -> ref(out, ((NodeAgent.Describe) o).replyTo());
       case "N.SpawnWorkers" -> {
         NodeAgent.SpawnWorkers m = (NodeAgent.SpawnWorkers) o;
@@ -176,6 +212,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
           string(out, e.getKey());
           string(out, e.getValue());
         }
+        out.writeLong(m.restoreStep());
         ref(out, m.replyTo());
       }
       case "N.ReleaseJob" -> string(out, ((NodeAgent.ReleaseJob) o).jobId());
@@ -268,6 +305,19 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         yield new StageWorker.WeightsReported(device, weights);
       }
       case "W.UpdateFailed" -> new StageWorker.UpdateFailed(in.readInt(), in.readLong(), string(in));
+      case "W.TakeCheckpoint" -> new StageWorker.TakeCheckpoint(in.readLong(), string(in), ref(in));
+      case "W.CheckpointWritten" -> {
+        int device = in.readInt();
+        long step = in.readLong();
+        int n = in.readInt();
+        List<CheckpointFile> files = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          files.add(CheckpointFile.parseFrom(bytes(in)));
+        }
+        yield new StageWorker.CheckpointWritten(device, step, files, in.readDouble());
+      }
+      case "W.CheckpointFailed" -> new StageWorker.CheckpointFailed(in.readInt(), in.readLong(), string(in));
+      case "E.Progress" -> new JobEvent.Progress(string(in), string(in));
       case "N.Describe" -> new NodeAgent.Describe(ref(in));
       case "N.SpawnWorkers" -> {
         JobSpec spec = JobSpec.parseFrom(bytes(in));
@@ -281,7 +331,8 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         for (int i = 0; i < m; i++) {
           planes.put(string(in), string(in));
         }
-        yield new NodeAgent.SpawnWorkers(spec, devices, planes, ref(in));
+        long restoreStep = in.readLong();
+        yield new NodeAgent.SpawnWorkers(spec, devices, planes, restoreStep, ref(in));
       }
       case "N.ReleaseJob" -> new NodeAgent.ReleaseJob(string(in));
       case "N.Described" -> new NodeAgent.Described(Registration.parseFrom(bytes(in)));
