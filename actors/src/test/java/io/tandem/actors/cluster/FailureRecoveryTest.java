@@ -1,0 +1,99 @@
+package io.tandem.actors.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.actors.JobConfig;
+import io.tandem.actors.JobEvent;
+import io.tandem.actors.JobFactory;
+import io.tandem.actors.LocalRuntime;
+import io.tandem.proto.JobSpec;
+import io.tandem.schedule.Schedule;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real worker JVMs killed with SIGKILL mid-run: the job recovers on the survivors from its
+ * last checkpoint and ends with bitwise the weights of an uninterrupted run.
+ */
+@Timeout(value = 300)
+class FailureRecoveryTest {
+  static final int WORKERS = 4;
+  static final int STEPS = 6;
+  static ClusterNode coordinator;
+  static WorkerProcesses workers;
+  static String reference;
+  @TempDir static Path checkpoints;
+
+  static JobSpec spec(String id, int devices, int every) {
+    return JobSpec.newBuilder().setJobId(id).setBackend("cpu").setModel("gpt-tiny").setSchedule("1f1b")
+        .setDevices(devices).setMicrobatches(4).setMicrobatchSize(1).setSteps(STEPS).setSeed(23)
+        .setLearningRate(0.003).setClipNorm(1.0).setDataset("corpus").setOptimizer("adamw").setStepTimeoutS(60)
+        .setCheckpointDir(checkpoints.resolve(id).toString()).setCheckpointEvery(every).setKeepCheckpoints(2)
+        .build();
+  }
+
+  @BeforeAll
+  static void startCluster() {
+    coordinator = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0);
+    workers = WorkerProcesses.start(WORKERS, WorkerMain.class.getName(),
+        List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid())),
+        Path.of("target", "failure-test-logs"));
+    JobSpec ref = spec("reference", WORKERS, 0);
+    Schedule schedule = JobFactory.schedule(ref);
+    JobEvent end = LocalRuntime.run(new JobConfig(ref.getJobId(), schedule, ref.getSteps(), ref.getClipNorm(),
+        Duration.ofSeconds(60)), JobFactory.provider(ref, schedule), e -> { });
+    reference = assertInstanceOf(JobEvent.JobSucceeded.class, end, end.toString()).weightsSha256();
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (workers != null) {
+      workers.close();
+    }
+    if (coordinator != null) {
+      coordinator.close();
+    }
+  }
+
+  static String progress(List<JobEvent> events) {
+    return events.stream().filter(e -> e instanceof JobEvent.Progress).map(e -> ((JobEvent.Progress) e).kind()
+        + ": " + ((JobEvent.Progress) e).message()).collect(Collectors.joining("\n"));
+  }
+
+  @Test
+  void sigkillOfOneOfFourWorkers_finishesOnThree_bitwiseEqual() {
+    List<JobEvent> events = new CopyOnWriteArrayList<>();
+    AtomicBoolean killed = new AtomicBoolean();
+    AtomicBoolean checkpointed = new AtomicBoolean();
+    JobEvent end = coordinator.run(spec("kill-one", WORKERS, 2), WORKERS, Duration.ofSeconds(240), e -> {
+      events.add(e);
+      if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint")) {
+        checkpointed.set(true);
+      }
+      if (e instanceof JobEvent.StepCompleted s && checkpointed.get() && s.step() >= 2 && !killed.getAndSet(true)) {
+        workers.kill(1);
+      }
+    });
+    String log = progress(events);
+    System.err.println("kill-one events:\n" + log);
+    JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end,
+        end + "\n" + log + "\n(worker logs in " + workers.logs() + ")");
+    assertTrue(killed.get(), "a worker was killed");
+    assertEquals(reference, ok.weightsSha256(), "weights after recovery on 3 workers\n" + log);
+    assertTrue(log.contains("failure-detected: node ") || log.contains("downed: node "), log);
+    assertTrue(log.contains("re-planned: re-planned to schedule 1f1b on 3 device(s)"), log);
+    assertTrue(log.contains("restored: restored step "), log);
+    assertEquals(WORKERS - 1, workers.alive());
+  }
+}
