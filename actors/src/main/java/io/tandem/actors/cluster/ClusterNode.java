@@ -43,6 +43,7 @@ public final class ClusterNode implements AutoCloseable {
   private final ActorRef<JobMaster.Command> jobMaster;
   private final DataPlaneServer dataPlane;
   private final DataPlaneClient client;
+  private final java.util.concurrent.atomic.AtomicLong listeners = new java.util.concurrent.atomic.AtomicLong();
 
   private ClusterNode(ActorSystem<Void> system, boolean worker, int devices, String host) {
     this.system = system;
@@ -120,13 +121,13 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   /**
-   * Submits {@code spec} to the cluster's job master and waits for its end. Every event goes to
-   * {@code onEvent} (on an actor thread: keep it short).
+   * Submits {@code spec} to the cluster's job master without waiting. Every event goes to
+   * {@code onEvent} (on an actor thread: keep it short); the returned stage completes with the
+   * terminal one ({@link JobEvent.JobSucceeded} or {@link JobEvent.JobFailed}).
    *
    * @param minNodes worker nodes to wait for before the job starts
-   * @param limit how long the whole job may take
    */
-  public JobEvent run(JobSpec spec, int minNodes, Duration limit, Consumer<JobEvent> onEvent) {
+  public CompletableFuture<JobEvent> submit(JobSpec spec, int minNodes, Consumer<JobEvent> onEvent) {
     CompletableFuture<JobEvent> result = new CompletableFuture<>();
     Behavior<JobEvent> listener = Behaviors.receive(JobEvent.class).onAnyMessage(event -> {
       onEvent.accept(event);
@@ -137,8 +138,21 @@ public final class ClusterNode implements AutoCloseable {
       return Behaviors.stopped();
     }).build();
     ActorRef<JobEvent> replyTo = system.systemActorOf(listener,
-        "job-listener-" + spec.getJobId().replaceAll("[^A-Za-z0-9_-]", "-"), Props.empty());
+        "job-listener-" + spec.getJobId().replaceAll("[^A-Za-z0-9_-]", "-") + "-" + listeners.incrementAndGet(),
+        Props.empty());
     jobMaster.tell(new JobMaster.SubmitJob(spec, minNodes, replyTo));
+    return result;
+  }
+
+  /**
+   * Submits {@code spec} to the cluster's job master and waits for its end. Every event goes to
+   * {@code onEvent} (on an actor thread: keep it short).
+   *
+   * @param minNodes worker nodes to wait for before the job starts
+   * @param limit how long the whole job may take
+   */
+  public JobEvent run(JobSpec spec, int minNodes, Duration limit, Consumer<JobEvent> onEvent) {
+    CompletableFuture<JobEvent> result = submit(spec, minNodes, onEvent);
     try {
       return result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
