@@ -25,6 +25,18 @@ public record CheckpointPolicy(String dir, int every, int keep, String jobId, lo
     }
   }
 
+  /** The spec's policy, or null when it asks for no checkpoints; a bad combination is an error naming the option. */
+  public static CheckpointPolicy of(io.tandem.proto.JobSpec spec) {
+    if (spec.getCheckpointEvery() <= 0) {
+      return null;
+    }
+    if (spec.getSchedule().equalsIgnoreCase("2bw")) {
+      throw new IllegalArgumentException("--checkpoint-every: 2bw keeps two weight versions; checkpoints hold one");
+    }
+    return new CheckpointPolicy(spec.getCheckpointDir(), spec.getCheckpointEvery(),
+        spec.getKeepCheckpoints() > 0 ? spec.getKeepCheckpoints() : DEFAULT_KEEP, spec.getJobId(), spec.getSeed());
+  }
+
   /** Whether a checkpoint follows {@code completed} steps of a job of {@code steps} steps. */
   public boolean due(long completed, long steps) {
     return completed % every == 0 && completed < steps;

@@ -128,26 +128,13 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       try {
         run.schedule = JobFactory.schedule(spec);
         JobFactory.provider(spec, run.schedule); // checks backend and model names up front
-        checkpointPolicy(spec);
+        CheckpointPolicy.of(spec);
       } catch (RuntimeException e) {
         replyTo.tell(new JobEvent.JobFailed(e.getMessage()));
         return Behaviors.stopped();
       }
       return run;
     }));
-  }
-
-  /** The spec's checkpoint policy, or null when it asks for none. */
-  static CheckpointPolicy checkpointPolicy(JobSpec spec) {
-    if (spec.getCheckpointEvery() <= 0) {
-      return null;
-    }
-    if (!spec.getCheckpointDir().isBlank() && spec.getSchedule().equalsIgnoreCase("2bw")) {
-      throw new IllegalArgumentException("--checkpoint-every: 2bw keeps two weight versions; checkpoints hold one");
-    }
-    return new CheckpointPolicy(spec.getCheckpointDir(), spec.getCheckpointEvery(),
-        spec.getKeepCheckpoints() > 0 ? spec.getKeepCheckpoints() : CheckpointPolicy.DEFAULT_KEEP,
-        spec.getJobId(), spec.getSeed());
   }
 
   @Override
@@ -239,7 +226,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     Duration stepTimeout = spec.getStepTimeoutS() > 0
         ? Duration.ofMillis((long) (spec.getStepTimeoutS() * 1000)) : settings.stepTimeout();
     JobConfig job = new JobConfig(runSpec.getJobId(), schedule, spec.getSteps(), spec.getClipNorm(), stepTimeout,
-        Math.max(0, restoreStep), checkpointPolicy(spec));
+        Math.max(0, restoreStep), CheckpointPolicy.of(spec));
     int a = attempt;
     ActorRef<Command> self = getContext().getSelf();
     forwarder = getContext().spawn(Behaviors.receive(JobEvent.class).onAnyMessage(e -> {
