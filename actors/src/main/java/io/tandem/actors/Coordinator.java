@@ -227,7 +227,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (cp != null && cp.due(step + 1, job.steps())) {
       // before the next step's programs: each worker snapshots ahead of its next op
       pendingCheckpoints.put(step + 1, new TreeMap<>());
-      workers.forEach(w -> w.tell(new StageWorker.TakeCheckpoint(step + 1, cp.dir(), replyAdapter)));
+      workers.forEach(w -> w.tell(new StageWorker.TakeCheckpoint(step + 1, cp.dir(), cp.jobId(), replyAdapter)));
     }
     if (step + 1 < job.steps()) {
       startStep(step + 1);

@@ -65,10 +65,11 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
    * At the step boundary after {@code step} steps: copy this device's layer states to host
    * memory (before any op of the next step), then write them to the checkpoint store at
    * {@code dir} in the background and reply {@link CheckpointWritten} or {@link CheckpointFailed}.
+   * {@code jobId} is the job's id as submitted (stable across re-plans), stamped in the files.
    */
-  public record TakeCheckpoint(long step, String dir, ActorRef<Reply> replyTo) implements Command {}
+  public record TakeCheckpoint(long step, String dir, String jobId, ActorRef<Reply> replyTo) implements Command {}
 
-  private record SnapshotTaken(long step, String dir, ActorRef<Reply> replyTo, SortedMap<Integer, byte[]> state,
+  private record SnapshotTaken(long step, String dir, String jobId, ActorRef<Reply> replyTo, SortedMap<Integer, byte[]> state,
       double blockingMs, Throwable error) implements Command {}
 
   private record OpDone(long step, Op op, HostTensor output, double startMs, double endMs,
@@ -409,7 +410,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       lastSnapshotMs = (System.nanoTime() - t0) / 1e6;
       return state;
     }, executor);
-    getContext().pipeToSelf(f, (state, err) -> new SnapshotTaken(msg.step(), msg.dir(), msg.replyTo(), state,
+    getContext().pipeToSelf(f, (state, err) -> new SnapshotTaken(msg.step(), msg.dir(), msg.jobId(), msg.replyTo(), state,
         lastSnapshotMs, err));
     return this;
   }
@@ -429,7 +430,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     CheckpointStore store = new CheckpointStore(java.nio.file.Path.of(s.dir()), 1);
     int dev = device;
-    String job = jobId;
+    String job = s.jobId();
     ActorRef<Reply> replyTo = s.replyTo();
     writer.execute(() -> {
       try {

@@ -176,6 +176,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         StageWorker.TakeCheckpoint m = (StageWorker.TakeCheckpoint) o;
         out.writeLong(m.step());
         string(out, m.dir());
+        string(out, m.jobId());
         ref(out, m.replyTo());
       }
       case "W.CheckpointWritten" -> {
@@ -305,7 +306,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         yield new StageWorker.WeightsReported(device, weights);
       }
       case "W.UpdateFailed" -> new StageWorker.UpdateFailed(in.readInt(), in.readLong(), string(in));
-      case "W.TakeCheckpoint" -> new StageWorker.TakeCheckpoint(in.readLong(), string(in), ref(in));
+      case "W.TakeCheckpoint" -> new StageWorker.TakeCheckpoint(in.readLong(), string(in), string(in), ref(in));
       case "W.CheckpointWritten" -> {
         int device = in.readInt();
         long step = in.readLong();

@@ -18,15 +18,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Real worker JVMs killed with SIGKILL mid-run: the job recovers on the survivors from its
- * last checkpoint and ends with bitwise the weights of an uninterrupted run.
+ * last checkpoint and ends with bitwise the weights of an uninterrupted run. The scenarios
+ * share four worker JVMs and run in order, each losing one more worker (4, then 3, then 2).
  */
 @Timeout(value = 300)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FailureRecoveryTest {
   static final int WORKERS = 4;
   static final int STEPS = 6;
@@ -72,6 +77,7 @@ class FailureRecoveryTest {
   }
 
   @Test
+  @Order(1)
   void sigkillOfOneOfFourWorkers_finishesOnThree_bitwiseEqual() {
     List<JobEvent> events = new CopyOnWriteArrayList<>();
     AtomicBoolean killed = new AtomicBoolean();
@@ -95,5 +101,75 @@ class FailureRecoveryTest {
     assertTrue(log.contains("re-planned: re-planned to schedule 1f1b on 3 device(s)"), log);
     assertTrue(log.contains("restored: restored step "), log);
     assertEquals(WORKERS - 1, workers.alive());
+  }
+
+  /** Flips a byte of one layer file of the newest committed checkpoint; returns that file. */
+  static Path corruptNewest(Path dir) {
+    try {
+      io.tandem.actors.checkpoint.CheckpointStore store = new io.tandem.actors.checkpoint.CheckpointStore(dir, 1);
+      long newest = store.committedSteps().get(0);
+      Path file = store.stepDir(newest).resolve(io.tandem.actors.checkpoint.CheckpointStore.layerFileName(3));
+      byte[] b = java.nio.file.Files.readAllBytes(file);
+      b[b.length / 2] ^= 0x40;
+      java.nio.file.Files.write(file, b);
+      return file;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void corruptNewestCheckpoint_restoresThePreviousOne_andSaysSo() throws Exception {
+    int devices = (int) workers.alive();
+    JobSpec spec = spec("corrupt", devices, 1);
+    List<JobEvent> events = new CopyOnWriteArrayList<>();
+    AtomicBoolean killed = new AtomicBoolean();
+    java.util.concurrent.CompletableFuture<Path> corrupted = new java.util.concurrent.CompletableFuture<>();
+    JobEvent end = coordinator.run(spec, devices, Duration.ofSeconds(240), e -> {
+      events.add(e);
+      if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint") && p.message().contains("step-3 ")
+          && !killed.getAndSet(true)) {
+        workers.kill(2);
+        // once no checkpoint can commit any more (a worker is gone), spoil the newest one
+        new Thread(() -> {
+          try {
+            Thread.sleep(1500);
+            corrupted.complete(corruptNewest(Path.of(spec.getCheckpointDir())));
+          } catch (Throwable t) {
+            corrupted.completeExceptionally(t);
+          }
+        }).start();
+      }
+    });
+    String log = progress(events);
+    System.err.println("corrupt events:\n" + log);
+    JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + log);
+    Path bad = corrupted.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(reference, ok.weightsSha256(), log);
+    assertTrue(log.contains("checkpoint-skipped: checkpoint file " + bad) && log.contains("is corrupt"), log);
+    long newest = Long.parseLong(bad.getParent().getFileName().toString().substring("step-".length()));
+    assertTrue(log.contains("restored: restored step " + (newest - 1) + " from "), log);
+  }
+
+  @Test
+  @Order(3)
+  void noCheckpointYet_restartsFromStepZeroOnTheSurvivors_andSaysWhy() {
+    int devices = (int) workers.alive();
+    List<JobEvent> events = new CopyOnWriteArrayList<>();
+    AtomicBoolean killed = new AtomicBoolean();
+    JobEvent end = coordinator.run(spec("no-checkpoint", devices, 0), devices, Duration.ofSeconds(240), e -> {
+      events.add(e);
+      if (e instanceof JobEvent.StepCompleted s && s.step() >= 1 && !killed.getAndSet(true)) {
+        workers.kill(3);
+      }
+    });
+    String log = progress(events);
+    System.err.println("no-checkpoint events:\n" + log);
+    JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + log);
+    assertEquals(reference, ok.weightsSha256(), log);
+    assertTrue(log.contains("restart: no checkpoint to restore (checkpointing is off for this job): restarting from step 0"),
+        log);
+    assertTrue(log.contains("on " + (devices - 1) + " device(s)"), log);
   }
 }
