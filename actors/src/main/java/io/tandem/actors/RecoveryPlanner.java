@@ -33,7 +33,7 @@ public final class RecoveryPlanner {
     try {
       Schedule s = fits(same);
       return new Replan(same, s, why + "; kept schedule " + s.name() + " over the " + devices
-          + " surviving device(s), layers split evenly");
+          + " available device(s), layers split evenly");
     } catch (IllegalArgumentException e) {
       tried = e.getMessage();
     }

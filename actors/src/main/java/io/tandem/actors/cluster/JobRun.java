@@ -93,6 +93,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   private final Map<Integer, ActorRef<StageWorker.Command>> workers = new TreeMap<>();
   private final Set<String> lost = new LinkedHashSet<>();
   private final Set<String> suspects = new LinkedHashSet<>();
+  /** Nodes that joined after the job started, by address: taken in at the next checkpoint or re-plan. */
+  private final Map<String, ActorRef<NodeAgent.Command>> joiners = new TreeMap<>();
   private ActorRef<Coordinator.Command> coordinator;
   private ActorRef<JobEvent> forwarder;
   private long restoreStep = -1;
@@ -171,13 +173,42 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       timers.startSingleTimer(new TimedOut("asking " + agents.size() + " node(s) for their devices", attempt),
           settings.spawnTimeout());
       agents.values().forEach(a -> a.tell(new NodeAgent.Describe(agentAdapter)));
+    } else if (phase != Phase.WAIT_NODES && phase != Phase.DESCRIBE) {
+      for (ActorRef<NodeAgent.Command> a : msg.agents()) {
+        String node = nodeOf(a);
+        boolean known = agents.containsKey(node) && !lost.contains(node);
+        if (!known && !joiners.containsKey(node)) {
+          joiners.put(node, a);
+          registrations.remove(node);
+          a.tell(new NodeAgent.Describe(agentAdapter));
+        }
+      }
     }
-    return this; // nodes that leave later are seen through cluster membership events
+    return this; // nodes that leave are seen through cluster membership events
+  }
+
+  /** Joined nodes that have described themselves, by address. */
+  private List<String> readyJoiners() {
+    return joiners.keySet().stream().filter(registrations::containsKey).toList();
+  }
+
+  /** At a checkpoint boundary: re-plan to take in the nodes that joined, restoring that checkpoint. */
+  private Behavior<Command> takeInJoiners(String checkpoint) {
+    List<String> ready = readyJoiners();
+    detectedNanos = System.nanoTime();
+    emit("joined", "node(s) " + String.join(", ", ready) + " joined; taking them in at " + checkpoint);
+    abortAttempt();
+    phase = Phase.RECOVERING;
+    return recover("node(s) " + String.join(", ", ready) + " joined");
   }
 
   private Behavior<Command> onAgent(FromAgent msg) {
     NodeAgent.Reply r = msg.reply();
-    if (r instanceof NodeAgent.Described d && phase == Phase.DESCRIBE) {
+    if (r instanceof NodeAgent.Described d && joiners.containsKey(d.registration().getNode())) {
+      registrations.put(d.registration().getNode(), d.registration());
+      emit("node-joined", "node " + d.registration().getNode() + " joined with " + d.registration().getDevicesCount()
+          + " device(s); it is taken in at the next checkpoint or re-plan");
+    } else if (r instanceof NodeAgent.Described d && phase == Phase.DESCRIBE) {
       registrations.put(d.registration().getNode(), d.registration());
       if (registrations.size() == agents.size()) {
         List<String> nodes = new ArrayList<>(agents.keySet());
@@ -251,8 +282,12 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       }
       return this;
     }
-    if (event instanceof JobEvent.Progress) {
+    if (event instanceof JobEvent.Progress p) {
       replyTo.tell(event);
+      if (p.kind().equals("checkpoint") && phase == Phase.RUN && !readyJoiners().isEmpty()
+          && schedule.devices() < spec.getDevices()) {
+        return takeInJoiners(p.message().split(" ")[1]);
+      }
       return this;
     }
     if (event instanceof JobEvent.JobFailed f && phase == Phase.RUN) {
@@ -316,6 +351,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       return this;
     }
     String node = e.member().address().toString();
+    if (joiners.remove(node) != null) {
+      registrations.remove(node);
+    }
     if (!inJob(node)) {
       return this;
     }
@@ -359,11 +397,21 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     List<String> survivors = new ArrayList<>();
     int devices = 0;
     for (Map.Entry<String, List<Integer>> e : assignment.entrySet()) {
-      if (!lost.contains(e.getKey())) {
+      if (!lost.contains(e.getKey()) && !survivors.contains(e.getKey())) {
         survivors.add(e.getKey());
         devices += e.getValue().size();
       }
     }
+    for (String node : readyJoiners()) {
+      if (devices >= spec.getDevices()) {
+        break;
+      }
+      survivors.add(node);
+      devices += Math.max(1, registrations.get(node).getDevicesCount());
+      agents.put(node, joiners.remove(node));
+      lost.remove(node);
+    }
+    devices = Math.min(devices, spec.getDevices());
     if (survivors.isEmpty()) {
       return fail("every node of job " + spec.getJobId() + " was lost (" + String.join(", ", lost) + ")");
     }
@@ -392,6 +440,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     schedule = plan.schedule();
     runSpec = plan.spec().toBuilder().setJobId(spec.getJobId() + "-r" + attempt).build();
     assignment.clear();
+    java.util.Collections.sort(survivors);
     for (int d = 0; d < schedule.devices(); d++) {
       assignment.computeIfAbsent(survivors.get(d % survivors.size()), n -> new ArrayList<>()).add(d);
     }

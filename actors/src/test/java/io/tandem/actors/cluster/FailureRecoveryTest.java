@@ -71,6 +71,13 @@ class FailureRecoveryTest {
     }
   }
 
+  static String referenceOf(JobSpec spec) {
+    Schedule schedule = JobFactory.schedule(spec);
+    JobEvent end = LocalRuntime.run(new JobConfig(spec.getJobId(), schedule, spec.getSteps(), spec.getClipNorm(),
+        Duration.ofSeconds(60)), JobFactory.provider(spec, schedule), e -> { });
+    return assertInstanceOf(JobEvent.JobSucceeded.class, end, end.toString()).weightsSha256();
+  }
+
   static String progress(List<JobEvent> events) {
     return events.stream().filter(e -> e instanceof JobEvent.Progress).map(e -> ((JobEvent.Progress) e).kind()
         + ": " + ((JobEvent.Progress) e).message()).collect(Collectors.joining("\n"));
@@ -171,5 +178,43 @@ class FailureRecoveryTest {
     assertTrue(log.contains("restart: no checkpoint to restore (checkpointing is off for this job): restarting from step 0"),
         log);
     assertTrue(log.contains("on " + (devices - 1) + " device(s)"), log);
+  }
+
+  @Test
+  @Order(4)
+  void killedWorkerRestarted_isTakenBackIn() {
+    JobSpec spec = spec("rejoin", 2, 2).toBuilder().setSteps(24).build();
+    String expected = referenceOf(spec.toBuilder().setCheckpointEvery(0).build());
+    List<JobEvent> events = new CopyOnWriteArrayList<>();
+    AtomicBoolean killed = new AtomicBoolean();
+    AtomicBoolean restarted = new AtomicBoolean();
+    List<String> workerArgs = List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid()));
+    java.util.concurrent.atomic.AtomicReference<WorkerProcesses> third = new java.util.concurrent.atomic.AtomicReference<>();
+    try (WorkerProcesses second = WorkerProcesses.start(1, WorkerMain.class.getName(), workerArgs,
+        Path.of("target", "failure-test-logs", "second"))) {
+      JobEvent end = coordinator.run(spec, 2, Duration.ofSeconds(240), e -> {
+        events.add(e);
+        if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint") && !killed.getAndSet(true)) {
+          second.kill(0);
+        }
+        if (e instanceof JobEvent.Progress p && p.kind().equals("failure-detected") && !restarted.getAndSet(true)) {
+          third.set(WorkerProcesses.start(1, WorkerMain.class.getName(), workerArgs,
+              Path.of("target", "failure-test-logs", "third")));
+        }
+      });
+      String log = progress(events);
+      System.err.println("rejoin events:\n" + log);
+      JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + log);
+      assertEquals(expected, ok.weightsSha256(), log);
+      // restarted at once, the worker is back either for the re-plan after the failure or at the
+      // next checkpoint after it; both ways the job ends on two devices again
+      int joined = log.indexOf("node-joined: node ");
+      assertTrue(joined >= 0, log);
+      assertTrue(log.indexOf("re-planned to schedule 1f1b on 2 device(s)", joined) > joined, log);
+    } finally {
+      if (third.get() != null) {
+        third.get().close();
+      }
+    }
   }
 }
