@@ -74,6 +74,12 @@ public final class ClusterNode implements AutoCloseable {
    * @param devices devices a worker member offers
    */
   public static ClusterNode start(String host, int port, List<String> seeds, List<String> roles, int devices) {
+    return start(host, port, seeds, roles, devices, ConfigFactory.empty());
+  }
+
+  /** As {@link #start(String, int, List, List, int)}, with {@code overrides} over every other setting. */
+  public static ClusterNode start(String host, int port, List<String> seeds, List<String> roles, int devices,
+      Config overrides) {
     List<String> seedAddresses = new ArrayList<>();
     for (String s : seeds) {
       if (!s.matches("[^:]+:\\d+")) {
@@ -88,6 +94,7 @@ public final class ClusterNode implements AutoCloseable {
         .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
         .withValue("pekko.coordinated-shutdown.exit-jvm", ConfigValueFactory.fromAnyRef("off"))
+        .withFallback(overrides)
         .withFallback(ConfigFactory.defaultOverrides())
         .withFallback(ConfigFactory.defaultApplication())
         .withFallback(ConfigFactory.parseResources(ClusterNode.class.getClassLoader(), "tandem-cluster.conf"))

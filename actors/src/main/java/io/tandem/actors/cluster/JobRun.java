@@ -11,6 +11,7 @@ import io.tandem.actors.checkpoint.Checkpoint;
 import io.tandem.actors.checkpoint.CheckpointStore;
 import io.tandem.proto.JobSpec;
 import io.tandem.proto.Registration;
+import io.tandem.proto.RunningJob;
 import io.tandem.schedule.Schedule;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -103,11 +104,18 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   private long detectedNanos;
   private boolean awaitingFirstStep;
 
+  private final JobStore store;
+  private final int firstAttempt;
+  private ActorRef<JobMaster.Command> master;
+
   private JobRun(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobSpec spec, int minNodes,
-      ActorRef<JobEvent> replyTo, ClusterSettings settings) {
+      ActorRef<JobEvent> replyTo, ClusterSettings settings, int firstAttempt, JobStore store) {
     super(ctx);
     this.spec = spec;
-    this.runSpec = spec;
+    this.store = store;
+    this.firstAttempt = firstAttempt;
+    this.attempt = firstAttempt;
+    this.runSpec = firstAttempt == 0 ? spec : spec.toBuilder().setJobId(spec.getJobId() + "-r" + firstAttempt).build();
     this.minNodes = Math.max(1, minNodes);
     this.replyTo = replyTo;
     this.settings = settings;
@@ -126,19 +134,46 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
         settings.nodeWaitTimeout());
   }
 
-  static Behavior<Command> create(JobSpec spec, int minNodes, ActorRef<JobEvent> replyTo, ClusterSettings settings) {
+  /**
+   * @param firstAttempt 0 for a new job; otherwise the job resumes (its job master moved) as
+   *     this attempt, from its last checkpoint
+   * @param store where the running job is recorded (null = nowhere)
+   */
+  static Behavior<Command> create(JobSpec spec, int minNodes, ActorRef<JobEvent> replyTo, ClusterSettings settings,
+      int firstAttempt, JobStore store, ActorRef<JobMaster.Command> master) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      JobRun run = new JobRun(ctx, timers, spec, minNodes, replyTo, settings);
+      JobRun run = new JobRun(ctx, timers, spec, minNodes, replyTo, settings, firstAttempt, store);
+      run.master = master;
       try {
         run.schedule = JobFactory.schedule(spec);
         JobFactory.provider(spec, run.schedule); // checks backend and model names up front
         CheckpointPolicy.of(spec);
       } catch (RuntimeException e) {
+        master.tell(new JobMaster.RunEnded(spec.getJobId()));
         replyTo.tell(new JobEvent.JobFailed(e.getMessage()));
         return Behaviors.stopped();
       }
+      run.record();
+      if (firstAttempt > 0) {
+        run.emit("coordinator-moved", "the job master moved to " + run.selfAddress + "; resuming job "
+            + spec.getJobId() + " from its last checkpoint");
+      }
       return run;
     }));
+  }
+
+  /** Records the job and its current attempt in the job store. */
+  private void record() {
+    if (store == null) {
+      return;
+    }
+    try {
+      store.record(RunningJob.newBuilder().setSpec(spec).setMinNodes(minNodes).setAttempt(attempt)
+          .setReplyTo(org.apache.pekko.actor.typed.ActorRefResolver.get(getContext().getSystem())
+              .toSerializationFormat(replyTo)).build());
+    } catch (RuntimeException e) {
+      getContext().getLog().warn("job {}: {}", spec.getJobId(), e.getMessage());
+    }
   }
 
   @Override
@@ -236,6 +271,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     } else if (r instanceof NodeAgent.Described d && phase == Phase.DESCRIBE) {
       registrations.put(d.registration().getNode(), d.registration());
       if (registrations.size() == agents.size()) {
+        if (firstAttempt > 0) {
+          resumeFromCheckpoint();
+        }
         List<String> nodes = new ArrayList<>(agents.keySet());
         for (int d2 = 0; d2 < schedule.devices(); d2++) {
           assignment.computeIfAbsent(nodes.get(d2 % nodes.size()), n -> new ArrayList<>()).add(d2);
@@ -325,9 +363,20 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       timers.startSingleTimer("confirm", new ConfirmWindowEnded(attempt, f.message()), settings.failureConfirmWindow());
       return this;
     }
+    ended();
     replyTo.tell(event);
     release();
     return Behaviors.stopped();
+  }
+
+  /** Before the submitter hears of the end: the job master is free again and nothing is left to resume. */
+  private void ended() {
+    if (store != null) {
+      store.clear(spec.getJobId());
+    }
+    if (master != null) {
+      master.tell(new JobMaster.RunEnded(spec.getJobId()));
+    }
   }
 
   private Behavior<Command> onConfirmWindowEnded(ConfirmWindowEnded msg) {
@@ -436,6 +485,24 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     workers.clear();
   }
 
+  /** A resumed job: drop the previous job master's workers and restore the newest valid checkpoint. */
+  private void resumeFromCheckpoint() {
+    for (int a = 0; a < firstAttempt; a++) {
+      String id = a == 0 ? spec.getJobId() : spec.getJobId() + "-r" + a;
+      agents.values().forEach(agent -> agent.tell(new NodeAgent.ReleaseJob(id)));
+    }
+    detectedNanos = System.nanoTime();
+    restoreStep = -1;
+    if (!spec.getCheckpointDir().isBlank() && spec.getCheckpointEvery() > 0) {
+      Optional<Checkpoint> c = new CheckpointStore(Path.of(spec.getCheckpointDir()), 1)
+          .latestValid(m -> emit("checkpoint-skipped", m));
+      c.ifPresent(cp -> restoreStep = cp.step());
+    }
+    if (restoreStep < 0) {
+      emit("restart", "no checkpoint to resume job " + spec.getJobId() + " from: restarting from step 0");
+    }
+  }
+
   /** Re-plans over the surviving nodes and spawns the next attempt's workers from the last checkpoint. */
   private Behavior<Command> recover(String why) {
     long t0 = System.nanoTime();
@@ -482,6 +549,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       }
     }
     attempt++;
+    record();
     schedule = plan.schedule();
     runSpec = plan.spec().toBuilder().setJobId(spec.getJobId() + "-r" + attempt).build();
     assignment.clear();
@@ -505,6 +573,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
 
   private Behavior<Command> fail(String message) {
     getContext().getLog().error("job {} failed: {}", spec.getJobId(), message);
+    ended();
     replyTo.tell(new JobEvent.JobFailed(message));
     if (coordinator != null) {
       getContext().stop(coordinator);

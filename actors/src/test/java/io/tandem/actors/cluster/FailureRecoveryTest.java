@@ -41,6 +41,10 @@ class FailureRecoveryTest {
   @TempDir static Path checkpoints;
 
   static JobSpec spec(String id, int devices, int every) {
+    return spec(id, devices, every, checkpoints);
+  }
+
+  static JobSpec spec(String id, int devices, int every, Path checkpoints) {
     return JobSpec.newBuilder().setJobId(id).setBackend("cpu").setModel("gpt-tiny").setSchedule("1f1b")
         .setDevices(devices).setMicrobatches(4).setMicrobatchSize(1).setSteps(STEPS).setSeed(23)
         .setLearningRate(0.003).setClipNorm(1.0).setDataset("corpus").setOptimizer("adamw").setStepTimeoutS(60)
