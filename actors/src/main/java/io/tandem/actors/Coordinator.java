@@ -38,11 +38,18 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Messages the coordinator accepts. */
   public sealed interface Command {}
 
+  /**
+   * Checkpoint at the end of the step in flight whatever the interval; with {@code pause}, start
+   * no further step (whoever asked re-plans from that checkpoint). Ignored without a checkpoint
+   * policy or at the last step.
+   */
+  public record CheckpointNow(boolean pause) implements Command {}
+
   private record FromWorker(StageWorker.Reply reply) implements Command {}
 
   private record StepTimedOut(long step) implements Command {}
 
-  private enum Phase { COMPUTE, UPDATE, WEIGHTS, DONE }
+  private enum Phase { COMPUTE, UPDATE, WEIGHTS, PAUSED, DONE }
 
   private final JobConfig job;
   private final Schedule schedule;
@@ -61,6 +68,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private double lastNorm;
   private final SortedMap<Integer, byte[]> weights = new TreeMap<>();
   private final Map<Long, SortedMap<Integer, StageWorker.CheckpointWritten>> pendingCheckpoints = new TreeMap<>();
+  private boolean checkpointNow;
+  private boolean pauseAfterCheckpoint;
 
   private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, JobConfig job,
       List<DeviceCompute> owned, List<ActorRef<StageWorker.Command>> stageWorkers, ActorRef<JobEvent> listener) {
@@ -129,6 +138,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return newReceiveBuilder()
         .onMessage(FromWorker.class, this::onWorker)
         .onMessage(StepTimedOut.class, this::onTimeout)
+        .onMessage(CheckpointNow.class, c -> {
+          checkpointNow = true;
+          pauseAfterCheckpoint |= c.pause();
+          return this;
+        })
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
           devices.forEach(DeviceCompute::close);
           return this;
@@ -224,10 +238,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     listener.tell(new JobEvent.StepCompleted(step, lastLoss, millis, units, bytes, lastNorm,
         List.copyOf(reports.values())));
     CheckpointPolicy cp = job.checkpoints();
-    if (cp != null && cp.due(step + 1, job.steps())) {
+    boolean forced = checkpointNow && step + 1 < job.steps();
+    if (cp != null && (cp.due(step + 1, job.steps()) || forced)) {
       // before the next step's programs: each worker snapshots ahead of its next op
       pendingCheckpoints.put(step + 1, new TreeMap<>());
       workers.forEach(w -> w.tell(new StageWorker.TakeCheckpoint(step + 1, cp.dir(), cp.jobId(), replyAdapter)));
+      checkpointNow = false;
+      if (forced && pauseAfterCheckpoint) {
+        phase = Phase.PAUSED; // the one who asked takes over once the checkpoint is committed
+        step = step + 1;
+        return this;
+      }
     }
     if (step + 1 < job.steps()) {
       startStep(step + 1);

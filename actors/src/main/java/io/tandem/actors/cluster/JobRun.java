@@ -97,6 +97,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   /** Nodes that joined after the job started, by address: taken in at the next checkpoint or re-plan. */
   private final Map<String, ActorRef<NodeAgent.Command>> joiners = new TreeMap<>();
   private Set<ActorRef<NodeAgent.Command>> latestAgents = Set.of();
+  /** Nodes leaving gracefully: the job checkpoints, then re-plans without them. */
+  private final Set<String> leaving = new LinkedHashSet<>();
   private ActorRef<Coordinator.Command> coordinator;
   private ActorRef<JobEvent> forwarder;
   private long restoreStep = -1;
@@ -286,6 +288,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       if (workers.size() == schedule.devices()) {
         startCoordinator();
       }
+    } else if (r instanceof NodeAgent.NodeLeaving l) {
+      return onNodeLeaving(l);
     } else if (r instanceof NodeAgent.SpawnFailed f && phase == Phase.SPAWN && f.jobId().equals(runSpec.getJobId())) {
       return fail("node " + f.node() + " could not start its workers: " + f.message());
     }
@@ -347,6 +351,10 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     }
     if (event instanceof JobEvent.Progress p) {
       replyTo.tell(event);
+      if (!leaving.isEmpty() && phase == Phase.RUN
+          && (p.kind().equals("checkpoint") || p.kind().equals("checkpoint-skipped"))) {
+        return withoutLeaving();
+      }
       if (p.kind().equals("checkpoint") && phase == Phase.RUN && !readyJoiners().isEmpty()
           && schedule.devices() < spec.getDevices()) {
         return takeInJoiners(p.message().split(" ")[1]);
@@ -467,6 +475,37 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       phase = Phase.RECOVERING;
     }
     return suspects.isEmpty() ? recover("node " + node + " lost") : this;
+  }
+
+  private Behavior<Command> onNodeLeaving(NodeAgent.NodeLeaving l) {
+    if (!l.jobId().equals(runSpec.getJobId())) {
+      // an earlier attempt's workers: nothing of this attempt runs there
+      agents.values().stream().filter(a -> nodeOf(a).equals(l.node())).forEach(a -> a.tell(new NodeAgent.ReleaseJob(l.jobId())));
+      return this;
+    }
+    if (!inJob(l.node()) || !leaving.add(l.node())) {
+      return this;
+    }
+    detectedNanos = System.nanoTime();
+    if (phase == Phase.RUN && coordinator != null && CheckpointPolicy.of(spec) != null) {
+      emit("leaving", "node " + l.node() + " is leaving gracefully: checkpointing at the end of step " + (lastStep + 1)
+          + ", then re-planning without it");
+      coordinator.tell(new Coordinator.CheckpointNow(true));
+      return this;
+    }
+    emit("leaving", "node " + l.node() + " is leaving gracefully"
+        + (CheckpointPolicy.of(spec) == null ? " (the job has no checkpoints)" : "") + "; re-planning without it");
+    return withoutLeaving();
+  }
+
+  /** Moves the job off the leaving nodes (after their checkpoint, when there is one). */
+  private Behavior<Command> withoutLeaving() {
+    List<String> gone = List.copyOf(leaving);
+    abortAttempt(); // releases the leaving nodes too, so they can go
+    lost.addAll(gone);
+    leaving.clear();
+    phase = Phase.RECOVERING;
+    return recover("node(s) " + String.join(", ", gone) + " left gracefully");
   }
 
   /** Stops the coordinator (dropping the step in flight) and the workers of the current attempt. */
