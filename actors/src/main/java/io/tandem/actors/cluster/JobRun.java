@@ -109,6 +109,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   private final JobStore store;
   private final int firstAttempt;
   private ActorRef<JobMaster.Command> master;
+  private RecoveryPlanner recoveryPlanner;
 
   private JobRun(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobSpec spec, int minNodes,
       ActorRef<JobEvent> replyTo, ClusterSettings settings, int firstAttempt, JobStore store) {
@@ -150,6 +151,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
         run.schedule = JobFactory.schedule(spec);
         JobFactory.provider(spec, run.schedule); // checks backend and model names up front
         CheckpointPolicy.of(spec);
+        run.recoveryPlanner = new RecoveryPlanner(spec);
       } catch (RuntimeException e) {
         master.tell(new JobMaster.RunEnded(spec.getJobId()));
         replyTo.tell(new JobEvent.JobFailed(e.getMessage()));
@@ -568,7 +570,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     }
     RecoveryPlanner.Replan plan;
     try {
-      plan = RecoveryPlanner.replan(spec, devices, why);
+      plan = recoveryPlanner.replan(devices, why);
     } catch (RuntimeException e) {
       return fail("re-planning job " + spec.getJobId() + " over " + devices + " device(s) failed: " + e.getMessage());
     }
