@@ -18,6 +18,14 @@ public sealed interface JobEvent {
   /** The job ran all its steps. {@code weightsSha256} hashes all weights in layer order. */
   record JobSucceeded(long steps, double finalLoss, String weightsSha256) implements JobEvent {}
 
+  /**
+   * Something the submitter should see: a checkpoint committed, a failure detected, a node
+   * downed, a re-plan, a restore. {@code kind} is a short tag ({@code checkpoint},
+   * {@code failure-detected}, {@code downed}, {@code re-planned}, {@code restored},
+   * {@code checkpoint-skipped}, {@code restart}), {@code message} one line for people.
+   */
+  record Progress(String kind, String message) implements JobEvent {}
+
   /** The job stopped with an error naming what failed. */
   record JobFailed(String message) implements JobEvent {}
 }

@@ -43,6 +43,7 @@ public final class ClusterNode implements AutoCloseable {
   private final ActorRef<JobMaster.Command> jobMaster;
   private final DataPlaneServer dataPlane;
   private final DataPlaneClient client;
+  private final java.util.concurrent.atomic.AtomicLong listeners = new java.util.concurrent.atomic.AtomicLong();
 
   private ClusterNode(ActorSystem<Void> system, boolean worker, int devices, String host) {
     this.system = system;
@@ -73,6 +74,12 @@ public final class ClusterNode implements AutoCloseable {
    * @param devices devices a worker member offers
    */
   public static ClusterNode start(String host, int port, List<String> seeds, List<String> roles, int devices) {
+    return start(host, port, seeds, roles, devices, ConfigFactory.empty());
+  }
+
+  /** As {@link #start(String, int, List, List, int)}, with {@code overrides} over every other setting. */
+  public static ClusterNode start(String host, int port, List<String> seeds, List<String> roles, int devices,
+      Config overrides) {
     List<String> seedAddresses = new ArrayList<>();
     for (String s : seeds) {
       if (!s.matches("[^:]+:\\d+")) {
@@ -87,6 +94,7 @@ public final class ClusterNode implements AutoCloseable {
         .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seedAddresses))
         .withValue("pekko.cluster.roles", ConfigValueFactory.fromIterable(roles))
         .withValue("pekko.coordinated-shutdown.exit-jvm", ConfigValueFactory.fromAnyRef("off"))
+        .withFallback(overrides)
         .withFallback(ConfigFactory.defaultOverrides())
         .withFallback(ConfigFactory.defaultApplication())
         .withFallback(ConfigFactory.parseResources(ClusterNode.class.getClassLoader(), "tandem-cluster.conf"))
@@ -120,6 +128,30 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   /**
+   * Submits {@code spec} to the cluster's job master without waiting. Every event goes to
+   * {@code onEvent} (on an actor thread: keep it short); the returned stage completes with the
+   * terminal one ({@link JobEvent.JobSucceeded} or {@link JobEvent.JobFailed}).
+   *
+   * @param minNodes worker nodes to wait for before the job starts
+   */
+  public CompletableFuture<JobEvent> submit(JobSpec spec, int minNodes, Consumer<JobEvent> onEvent) {
+    CompletableFuture<JobEvent> result = new CompletableFuture<>();
+    Behavior<JobEvent> listener = Behaviors.receive(JobEvent.class).onAnyMessage(event -> {
+      onEvent.accept(event);
+      if (event instanceof JobEvent.StepCompleted || event instanceof JobEvent.Progress) {
+        return Behaviors.same();
+      }
+      result.complete(event);
+      return Behaviors.stopped();
+    }).build();
+    ActorRef<JobEvent> replyTo = system.systemActorOf(listener,
+        "job-listener-" + spec.getJobId().replaceAll("[^A-Za-z0-9_-]", "-") + "-" + listeners.incrementAndGet(),
+        Props.empty());
+    jobMaster.tell(new JobMaster.SubmitJob(spec, minNodes, replyTo));
+    return result;
+  }
+
+  /**
    * Submits {@code spec} to the cluster's job master and waits for its end. Every event goes to
    * {@code onEvent} (on an actor thread: keep it short).
    *
@@ -127,18 +159,7 @@ public final class ClusterNode implements AutoCloseable {
    * @param limit how long the whole job may take
    */
   public JobEvent run(JobSpec spec, int minNodes, Duration limit, Consumer<JobEvent> onEvent) {
-    CompletableFuture<JobEvent> result = new CompletableFuture<>();
-    Behavior<JobEvent> listener = Behaviors.receive(JobEvent.class).onAnyMessage(event -> {
-      onEvent.accept(event);
-      if (event instanceof JobEvent.StepCompleted) {
-        return Behaviors.same();
-      }
-      result.complete(event);
-      return Behaviors.stopped();
-    }).build();
-    ActorRef<JobEvent> replyTo = system.systemActorOf(listener,
-        "job-listener-" + spec.getJobId().replaceAll("[^A-Za-z0-9_-]", "-"), Props.empty());
-    jobMaster.tell(new JobMaster.SubmitJob(spec, minNodes, replyTo));
+    CompletableFuture<JobEvent> result = submit(spec, minNodes, onEvent);
     try {
       return result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -160,22 +181,28 @@ public final class ClusterNode implements AutoCloseable {
     }
   }
 
-  /** Leaves the cluster and stops the actor system (waits up to 30 s). */
+  /** Leaves the cluster and stops the actor system (waits up to 90 s: a worker first drains its jobs). */
   @Override
   public void close() {
-    if (client != null) {
-      client.close();
-    }
-    if (dataPlane != null) {
-      dataPlane.close();
-    }
+    // coordinated shutdown first: a worker lets its jobs checkpoint and move off it (the data
+    // plane must still carry that step), then leaves the cluster
     system.terminate();
     try {
-      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      system.getWhenTerminated().toCompletableFuture().get(90, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
       // best effort
+    }
+    try {
+      if (client != null) {
+        client.close();
+      }
+      if (dataPlane != null) {
+        dataPlane.close();
+      }
+    } catch (RuntimeException e) {
+      // the actor system (and its streams) are gone already
     }
   }
 }

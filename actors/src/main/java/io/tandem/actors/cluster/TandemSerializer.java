@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.StageWorker;
+import io.tandem.proto.CheckpointFile;
 import io.tandem.proto.ErrorReport;
 import io.tandem.proto.JobSpec;
 import io.tandem.proto.OpProgram;
@@ -82,6 +83,14 @@ public final class TandemSerializer extends SerializerWithStringManifest {
       return "W.WeightsReported";
     } else if (o instanceof StageWorker.UpdateFailed) {
       return "W.UpdateFailed";
+    } else if (o instanceof StageWorker.TakeCheckpoint) {
+      return "W.TakeCheckpoint";
+    } else if (o instanceof StageWorker.CheckpointWritten) {
+      return "W.CheckpointWritten";
+    } else if (o instanceof StageWorker.CheckpointFailed) {
+      return "W.CheckpointFailed";
+    } else if (o instanceof JobEvent.Progress) {
+      return "E.Progress";
     } else if (o instanceof NodeAgent.Describe) {
       return "N.Describe";
     } else if (o instanceof NodeAgent.SpawnWorkers) {
@@ -94,6 +103,8 @@ public final class TandemSerializer extends SerializerWithStringManifest {
       return "N.WorkersSpawned";
     } else if (o instanceof NodeAgent.SpawnFailed) {
       return "N.SpawnFailed";
+    } else if (o instanceof NodeAgent.NodeLeaving) {
+      return "N.NodeLeaving";
     } else if (o instanceof JobMaster.SubmitJob) {
       return "J.SubmitJob";
     } else if (o instanceof JobEvent.StepCompleted) {
@@ -163,6 +174,34 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         out.writeLong(m.step());
         string(out, m.message());
       }
+      case "W.TakeCheckpoint" -> {
+        StageWorker.TakeCheckpoint m = (StageWorker.TakeCheckpoint) o;
+        out.writeLong(m.step());
+        string(out, m.dir());
+        string(out, m.jobId());
+        ref(out, m.replyTo());
+      }
+      case "W.CheckpointWritten" -> {
+        StageWorker.CheckpointWritten m = (StageWorker.CheckpointWritten) o;
+        out.writeInt(m.device());
+        out.writeLong(m.step());
+        out.writeInt(m.files().size());
+        for (CheckpointFile f : m.files()) {
+          proto(out, f);
+        }
+        out.writeDouble(m.blockingMs());
+      }
+      case "W.CheckpointFailed" -> {
+        StageWorker.CheckpointFailed m = (StageWorker.CheckpointFailed) o;
+        out.writeInt(m.device());
+        out.writeLong(m.step());
+        string(out, m.message());
+      }
+      case "E.Progress" -> {
+        JobEvent.Progress m = (JobEvent.Progress) o;
+        string(out, m.kind());
+        string(out, m.message());
+      }
       case "N.Describe" -> ref(out, ((NodeAgent.Describe) o).replyTo());
       case "N.SpawnWorkers" -> {
         NodeAgent.SpawnWorkers m = (NodeAgent.SpawnWorkers) o;
@@ -176,6 +215,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
           string(out, e.getKey());
           string(out, e.getValue());
         }
+        out.writeLong(m.restoreStep());
         ref(out, m.replyTo());
       }
       case "N.ReleaseJob" -> string(out, ((NodeAgent.ReleaseJob) o).jobId());
@@ -195,6 +235,11 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         string(out, m.jobId());
         string(out, m.node());
         string(out, m.message());
+      }
+      case "N.NodeLeaving" -> {
+        NodeAgent.NodeLeaving m = (NodeAgent.NodeLeaving) o;
+        string(out, m.jobId());
+        string(out, m.node());
       }
       case "J.SubmitJob" -> {
         JobMaster.SubmitJob m = (JobMaster.SubmitJob) o;
@@ -268,6 +313,19 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         yield new StageWorker.WeightsReported(device, weights);
       }
       case "W.UpdateFailed" -> new StageWorker.UpdateFailed(in.readInt(), in.readLong(), string(in));
+      case "W.TakeCheckpoint" -> new StageWorker.TakeCheckpoint(in.readLong(), string(in), string(in), ref(in));
+      case "W.CheckpointWritten" -> {
+        int device = in.readInt();
+        long step = in.readLong();
+        int n = in.readInt();
+        List<CheckpointFile> files = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          files.add(CheckpointFile.parseFrom(bytes(in)));
+        }
+        yield new StageWorker.CheckpointWritten(device, step, files, in.readDouble());
+      }
+      case "W.CheckpointFailed" -> new StageWorker.CheckpointFailed(in.readInt(), in.readLong(), string(in));
+      case "E.Progress" -> new JobEvent.Progress(string(in), string(in));
       case "N.Describe" -> new NodeAgent.Describe(ref(in));
       case "N.SpawnWorkers" -> {
         JobSpec spec = JobSpec.parseFrom(bytes(in));
@@ -281,7 +339,8 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         for (int i = 0; i < m; i++) {
           planes.put(string(in), string(in));
         }
-        yield new NodeAgent.SpawnWorkers(spec, devices, planes, ref(in));
+        long restoreStep = in.readLong();
+        yield new NodeAgent.SpawnWorkers(spec, devices, planes, restoreStep, ref(in));
       }
       case "N.ReleaseJob" -> new NodeAgent.ReleaseJob(string(in));
       case "N.Described" -> new NodeAgent.Described(Registration.parseFrom(bytes(in)));
@@ -296,6 +355,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         yield new NodeAgent.WorkersSpawned(job, node, workers);
       }
       case "N.SpawnFailed" -> new NodeAgent.SpawnFailed(string(in), string(in), string(in));
+      case "N.NodeLeaving" -> new NodeAgent.NodeLeaving(string(in), string(in));
       case "J.SubmitJob" -> new JobMaster.SubmitJob(JobSpec.parseFrom(bytes(in)), in.readInt(), ref(in));
       case "E.StepCompleted" -> {
         long step = in.readLong();

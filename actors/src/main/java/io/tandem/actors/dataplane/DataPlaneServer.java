@@ -71,6 +71,9 @@ public final class DataPlaneServer implements AutoCloseable {
     Optional<ActorRef<StageWorker.Command>> worker = directory.lookup(h.getJobId(), h.getTargetStage());
     if (worker.isPresent()) {
       worker.get().tell(new StageWorker.TensorArrived(h, frame.tensor()));
+    } else if (directory.wasReleased(h.getJobId())) {
+      LOG.debug("dropping a late frame of released job '{}' (step {}, stage {})", h.getJobId(), h.getStep(),
+          h.getTargetStage());
     } else {
       reject(h, "frame of job '" + h.getJobId() + "' for virtual stage " + h.getTargetStage()
           + ", which no worker of that job holds on this node", directory);

@@ -12,13 +12,24 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 public final class StageDirectory {
   private final Map<String, Map<Integer, ActorRef<StageWorker.Command>>> jobs = new ConcurrentHashMap<>();
+  /** Jobs (or attempts of a job, after a re-plan) released on this node: their late frames are dropped. */
+  private final java.util.Set<String> released = ConcurrentHashMap.newKeySet();
 
   public void register(String jobId, int stage, ActorRef<StageWorker.Command> worker) {
     jobs.computeIfAbsent(jobId, j -> new ConcurrentHashMap<>()).put(stage, worker);
   }
 
   public void unregister(String jobId) {
+    released.add(jobId);
     jobs.remove(jobId);
+  }
+
+  /**
+   * Whether {@code jobId} had workers here that were released: a frame still in flight for it
+   * (a peer finishing an aborted step) is stale, not an error.
+   */
+  public boolean wasReleased(String jobId) {
+    return released.contains(jobId) && !jobs.containsKey(jobId);
   }
 
   /** The worker of {@code stage} in {@code jobId}. */
