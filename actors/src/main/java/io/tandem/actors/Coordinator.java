@@ -33,6 +33,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Messages the coordinator accepts. */
   public sealed interface Command {}
 
+  /** Stop the job: the step in flight is dropped and the listener gets {@link JobEvent.JobCancelled}. */
+  public record Cancel(String reason) implements Command {}
+
   private record FromWorker(StageWorker.Reply reply) implements Command {}
 
   private record StepTimedOut(long step) implements Command {}
@@ -119,6 +122,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return newReceiveBuilder()
         .onMessage(FromWorker.class, this::onWorker)
         .onMessage(StepTimedOut.class, this::onTimeout)
+        .onMessage(Cancel.class, this::onCancel)
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
           devices.forEach(DeviceCompute::close);
           return this;
@@ -251,6 +255,19 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return failed("step " + step + " timed out after " + job.stepTimeout().toSeconds() + " s in phase "
         + phase.name().toLowerCase(java.util.Locale.ROOT)
         + (phase == Phase.COMPUTE ? "; devices without a report: " + missing : ""));
+  }
+
+  private Behavior<Command> onCancel(Cancel msg) {
+    if (phase == Phase.DONE) {
+      return this;
+    }
+    long completed = phase == Phase.WEIGHTS ? job.steps() : step;
+    timers.cancelAll();
+    workers.forEach(w -> w.tell(new StageWorker.AbortStep(step)));
+    phase = Phase.DONE;
+    getContext().getLog().info("job {} cancelled after {} step(s): {}", job.jobId(), completed, msg.reason());
+    listener.tell(new JobEvent.JobCancelled(completed, msg.reason()));
+    return Behaviors.stopped();
   }
 
   private Behavior<Command> failed(String message) {

@@ -6,6 +6,23 @@ import java.util.List;
 /** What the coordinator tells a job's listener. */
 public sealed interface JobEvent {
 
+  /** True for the job's last event (succeeded, failed or cancelled). */
+  default boolean terminal() {
+    return false;
+  }
+
+  /**
+   * The job's workers are up and its first step is starting.
+   *
+   * @param schedule the schedule's name
+   * @param deviceNodes per schedule device, the node (cluster address, or "local") running it
+   */
+  record JobStarted(String schedule, List<String> deviceNodes) implements JobEvent {
+    public JobStarted {
+      deviceNodes = List.copyOf(deviceNodes);
+    }
+  }
+
   /**
    * One optimizer step finished.
    *
@@ -16,8 +33,30 @@ public sealed interface JobEvent {
       long[] peakActivationBytes, double gradNorm, List<StepReport> reports) implements JobEvent {}
 
   /** The job ran all its steps. {@code weightsSha256} hashes all weights in layer order. */
-  record JobSucceeded(long steps, double finalLoss, String weightsSha256) implements JobEvent {}
+  record JobSucceeded(long steps, double finalLoss, String weightsSha256) implements JobEvent {
+    @Override
+    public boolean terminal() {
+      return true;
+    }
+  }
 
   /** The job stopped with an error naming what failed. */
-  record JobFailed(String message) implements JobEvent {}
+  record JobFailed(String message) implements JobEvent {
+    @Override
+    public boolean terminal() {
+      return true;
+    }
+  }
+
+  /**
+   * The job was cancelled on request; the step in flight was dropped.
+   *
+   * @param stepsCompleted optimizer steps applied before the cancel
+   */
+  record JobCancelled(long stepsCompleted, String reason) implements JobEvent {
+    @Override
+    public boolean terminal() {
+      return true;
+    }
+  }
 }

@@ -12,9 +12,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -43,6 +45,7 @@ public final class ClusterNode implements AutoCloseable {
   private final ActorRef<JobMaster.Command> jobMaster;
   private final DataPlaneServer dataPlane;
   private final DataPlaneClient client;
+  private final AtomicLong listeners = new AtomicLong();
 
   private ClusterNode(ActorSystem<Void> system, boolean worker, int devices, String host) {
     this.system = system;
@@ -127,18 +130,7 @@ public final class ClusterNode implements AutoCloseable {
    * @param limit how long the whole job may take
    */
   public JobEvent run(JobSpec spec, int minNodes, Duration limit, Consumer<JobEvent> onEvent) {
-    CompletableFuture<JobEvent> result = new CompletableFuture<>();
-    Behavior<JobEvent> listener = Behaviors.receive(JobEvent.class).onAnyMessage(event -> {
-      onEvent.accept(event);
-      if (event instanceof JobEvent.StepCompleted) {
-        return Behaviors.same();
-      }
-      result.complete(event);
-      return Behaviors.stopped();
-    }).build();
-    ActorRef<JobEvent> replyTo = system.systemActorOf(listener,
-        "job-listener-" + spec.getJobId().replaceAll("[^A-Za-z0-9_-]", "-"), Props.empty());
-    jobMaster.tell(new JobMaster.SubmitJob(spec, minNodes, replyTo));
+    CompletableFuture<JobEvent> result = submit(spec, minNodes, onEvent).toCompletableFuture();
     try {
       return result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
@@ -149,6 +141,38 @@ public final class ClusterNode implements AutoCloseable {
     } catch (ExecutionException e) {
       return new JobEvent.JobFailed(String.valueOf(e.getCause()));
     }
+  }
+
+  /**
+   * Submits {@code spec} to the cluster's job master without waiting. Every event goes to
+   * {@code onEvent} (on an actor thread: keep it short); the returned stage completes with the
+   * terminal event ({@link JobEvent#terminal()}).
+   *
+   * @param minNodes worker nodes to wait for before the job starts
+   */
+  public CompletionStage<JobEvent> submit(JobSpec spec, int minNodes, Consumer<JobEvent> onEvent) {
+    CompletableFuture<JobEvent> result = new CompletableFuture<>();
+    Behavior<JobEvent> listener = Behaviors.receive(JobEvent.class).onAnyMessage(event -> {
+      onEvent.accept(event);
+      if (!event.terminal()) {
+        return Behaviors.same();
+      }
+      result.complete(event);
+      return Behaviors.stopped();
+    }).build();
+    ActorRef<JobEvent> replyTo = system.systemActorOf(listener,
+        "job-listener-" + spec.getJobId().replaceAll("[^A-Za-z0-9_-]", "-") + "-" + listeners.incrementAndGet(),
+        Props.empty());
+    jobMaster.tell(new JobMaster.SubmitJob(spec, minNodes, replyTo));
+    return result;
+  }
+
+  /**
+   * Asks the job master to cancel {@code jobId}; its submitter gets {@link JobEvent.JobCancelled}
+   * (an id that is not running is ignored).
+   */
+  public void cancel(String jobId, String reason) {
+    jobMaster.tell(new JobMaster.CancelJob(jobId, reason));
   }
 
   /** Blocks until this member's actor system has terminated. */

@@ -24,6 +24,12 @@ public final class JobMaster {
    */
   public record SubmitJob(JobSpec spec, int minNodes, ActorRef<JobEvent> replyTo) implements Command {}
 
+  /**
+   * Cancel job {@code jobId} if it is the one running (or waiting for nodes); its submitter gets
+   * {@link JobEvent.JobCancelled}. Unknown ids are ignored.
+   */
+  public record CancelJob(String jobId, String reason) implements Command {}
+
   /** Stop message of the singleton (hand-over): fails the running job. */
   public enum Stop implements Command { INSTANCE }
 
@@ -37,6 +43,7 @@ public final class JobMaster {
     return Behaviors.receive(Command.class)
         .onMessage(SubmitJob.class, m -> start(ctx, settings, m))
         .onMessage(RunEnded.class, m -> Behaviors.same())
+        .onMessage(CancelJob.class, m -> Behaviors.same())
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
   }
@@ -46,10 +53,11 @@ public final class JobMaster {
     ActorRef<JobRun.Command> run = ctx.spawn(JobRun.create(m.spec(), m.minNodes(), m.replyTo(), settings),
         "job-" + jobId.replaceAll("[^A-Za-z0-9_-]", "-"));
     ctx.watchWith(run, new RunEnded(jobId));
-    return running(ctx, settings, jobId);
+    return running(ctx, settings, jobId, run);
   }
 
-  private static Behavior<Command> running(ActorContext<Command> ctx, ClusterSettings settings, String jobId) {
+  private static Behavior<Command> running(ActorContext<Command> ctx, ClusterSettings settings, String jobId,
+      ActorRef<JobRun.Command> run) {
     return Behaviors.receive(Command.class)
         .onMessage(SubmitJob.class, m -> {
           m.replyTo().tell(new JobEvent.JobFailed("the cluster is running job '" + jobId
@@ -57,6 +65,12 @@ public final class JobMaster {
           return Behaviors.same();
         })
         .onMessage(RunEnded.class, m -> m.jobId().equals(jobId) ? idle(ctx, settings) : Behaviors.same())
+        .onMessage(CancelJob.class, m -> {
+          if (m.jobId().equals(jobId)) {
+            run.tell(new JobRun.Cancel(m.reason()));
+          }
+          return Behaviors.same();
+        })
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
   }

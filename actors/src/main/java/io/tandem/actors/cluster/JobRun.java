@@ -44,6 +44,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
 
   private record TimedOut(String phase) implements Command {}
 
+  /** Cancel the job: before it runs, it ends at once; while it runs, its coordinator drops the step. */
+  record Cancel(String reason) implements Command {}
+
   private enum Phase { WAIT_NODES, DESCRIBE, SPAWN, RUN }
 
   private final JobSpec spec;
@@ -58,6 +61,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   private final List<ActorRef<NodeAgent.Command>> chosen = new ArrayList<>();
   private final Map<String, Registration> registrations = new TreeMap<>();
   private final Map<Integer, ActorRef<StageWorker.Command>> workers = new TreeMap<>();
+  private ActorRef<Coordinator.Command> coordinator;
 
   private JobRun(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobSpec spec, int minNodes,
       ActorRef<JobEvent> replyTo, ClusterSettings settings) {
@@ -95,6 +99,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
         .onMessage(FromAgent.class, this::onAgent)
         .onMessage(FromCoordinator.class, this::onEvent)
         .onMessage(TimedOut.class, t -> fail("job " + spec.getJobId() + " timed out " + t.phase()))
+        .onMessage(Cancel.class, this::onCancel)
         .build();
   }
 
@@ -156,14 +161,29 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
         ? Duration.ofMillis((long) (spec.getStepTimeoutS() * 1000)) : settings.stepTimeout();
     JobConfig job = new JobConfig(spec.getJobId(), schedule, spec.getSteps(), spec.getClipNorm(), stepTimeout);
     ActorRef<JobEvent> events = getContext().messageAdapter(JobEvent.class, FromCoordinator::new);
-    getContext().spawn(Coordinator.forWorkers(job, new ArrayList<>(workers.values()), events), "coordinator");
+    List<String> nodes = new ArrayList<>();
+    workers.values().forEach(w -> nodes.add(w.path().address().toString()));
+    replyTo.tell(new JobEvent.JobStarted(schedule.name(), nodes));
+    coordinator = getContext().spawn(Coordinator.forWorkers(job, new ArrayList<>(workers.values()), events),
+        "coordinator");
   }
 
   private Behavior<Command> onEvent(FromCoordinator msg) {
     replyTo.tell(msg.event());
-    if (msg.event() instanceof JobEvent.StepCompleted) {
+    if (!msg.event().terminal()) {
       return this;
     }
+    release();
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onCancel(Cancel msg) {
+    if (coordinator != null) {
+      coordinator.tell(new Coordinator.Cancel(msg.reason()));
+      return this;
+    }
+    getContext().getLog().info("job {} cancelled before it started: {}", spec.getJobId(), msg.reason());
+    replyTo.tell(new JobEvent.JobCancelled(0, msg.reason()));
     release();
     return Behaviors.stopped();
   }

@@ -96,6 +96,12 @@ public final class TandemSerializer extends SerializerWithStringManifest {
       return "N.SpawnFailed";
     } else if (o instanceof JobMaster.SubmitJob) {
       return "J.SubmitJob";
+    } else if (o instanceof JobMaster.CancelJob) {
+      return "J.CancelJob";
+    } else if (o instanceof JobEvent.JobStarted) {
+      return "E.JobStarted";
+    } else if (o instanceof JobEvent.JobCancelled) {
+      return "E.JobCancelled";
     } else if (o instanceof JobEvent.StepCompleted) {
       return "E.StepCompleted";
     } else if (o instanceof JobEvent.JobSucceeded) {
@@ -228,6 +234,24 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         string(out, m.weightsSha256());
       }
       case "E.JobFailed" -> string(out, ((JobEvent.JobFailed) o).message());
+      case "J.CancelJob" -> {
+        JobMaster.CancelJob m = (JobMaster.CancelJob) o;
+        string(out, m.jobId());
+        string(out, m.reason());
+      }
+      case "E.JobStarted" -> {
+        JobEvent.JobStarted m = (JobEvent.JobStarted) o;
+        string(out, m.schedule());
+        out.writeInt(m.deviceNodes().size());
+        for (String n : m.deviceNodes()) {
+          string(out, n);
+        }
+      }
+      case "E.JobCancelled" -> {
+        JobEvent.JobCancelled m = (JobEvent.JobCancelled) o;
+        out.writeLong(m.stepsCompleted());
+        string(out, m.reason());
+      }
       default -> throw new IllegalArgumentException("no writer for " + manifest);
     }
   }
@@ -319,6 +343,17 @@ public final class TandemSerializer extends SerializerWithStringManifest {
       }
       case "E.JobSucceeded" -> new JobEvent.JobSucceeded(in.readLong(), in.readDouble(), string(in));
       case "E.JobFailed" -> new JobEvent.JobFailed(string(in));
+      case "J.CancelJob" -> new JobMaster.CancelJob(string(in), string(in));
+      case "E.JobStarted" -> {
+        String schedule = string(in);
+        int n = in.readInt();
+        List<String> nodes = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          nodes.add(string(in));
+        }
+        yield new JobEvent.JobStarted(schedule, nodes);
+      }
+      case "E.JobCancelled" -> new JobEvent.JobCancelled(in.readLong(), string(in));
       default -> throw new IllegalArgumentException("unknown message manifest '" + manifest + "'");
     };
   }
