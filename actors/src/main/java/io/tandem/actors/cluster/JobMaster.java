@@ -2,15 +2,17 @@ package io.tandem.actors.cluster;
 
 import io.tandem.actors.JobEvent;
 import io.tandem.proto.JobSpec;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * The cluster's coordinator: a Cluster Singleton on the {@code coordinator} role. It takes one
- * job at a time and runs it in a {@link JobRun} child, which streams the job's events back to
- * the submitter.
+ * The cluster's coordinator: a Cluster Singleton on the {@code coordinator} role. It runs one
+ * job at a time in a {@link JobRun} child, which streams the job's events back to the
+ * submitter; jobs submitted meanwhile wait in a queue, in submission order.
  */
 public final class JobMaster {
   private JobMaster() {}
@@ -20,13 +22,14 @@ public final class JobMaster {
 
   /**
    * Run {@code spec} once {@code minNodes} worker nodes are up; every {@link JobEvent} goes to
-   * {@code replyTo}, the last being {@link JobEvent.JobSucceeded} or {@link JobEvent.JobFailed}.
+   * {@code replyTo}, the last being {@link JobEvent.JobSucceeded}, {@link JobEvent.JobFailed}
+   * or {@link JobEvent.JobCancelled}.
    */
   public record SubmitJob(JobSpec spec, int minNodes, ActorRef<JobEvent> replyTo) implements Command {}
 
   /**
-   * Cancel job {@code jobId} if it is the one running (or waiting for nodes); its submitter gets
-   * {@link JobEvent.JobCancelled}. Unknown ids are ignored.
+   * Cancel job {@code jobId}, running or queued; its submitter gets {@link JobEvent.JobCancelled}.
+   * Unknown ids are ignored.
    */
   public record CancelJob(String jobId, String reason) implements Command {}
 
@@ -36,38 +39,56 @@ public final class JobMaster {
   private record RunEnded(String jobId) implements Command {}
 
   public static Behavior<Command> create(ClusterSettings settings) {
-    return Behaviors.setup(ctx -> idle(ctx, settings));
+    return Behaviors.setup(ctx -> idle(ctx, settings, new ArrayDeque<>()));
   }
 
-  private static Behavior<Command> idle(ActorContext<Command> ctx, ClusterSettings settings) {
+  private static Behavior<Command> idle(ActorContext<Command> ctx, ClusterSettings settings, Deque<SubmitJob> queue) {
+    if (!queue.isEmpty()) {
+      return start(ctx, settings, queue.poll(), queue);
+    }
     return Behaviors.receive(Command.class)
-        .onMessage(SubmitJob.class, m -> start(ctx, settings, m))
+        .onMessage(SubmitJob.class, m -> start(ctx, settings, m, queue))
         .onMessage(RunEnded.class, m -> Behaviors.same())
         .onMessage(CancelJob.class, m -> Behaviors.same())
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
   }
 
-  private static Behavior<Command> start(ActorContext<Command> ctx, ClusterSettings settings, SubmitJob m) {
+  private static Behavior<Command> start(ActorContext<Command> ctx, ClusterSettings settings, SubmitJob m,
+      Deque<SubmitJob> queue) {
     String jobId = m.spec().getJobId();
     ActorRef<JobRun.Command> run = ctx.spawn(JobRun.create(m.spec(), m.minNodes(), m.replyTo(), settings),
         "job-" + jobId.replaceAll("[^A-Za-z0-9_-]", "-"));
     ctx.watchWith(run, new RunEnded(jobId));
-    return running(ctx, settings, jobId, run);
+    return running(ctx, settings, jobId, run, queue);
   }
 
   private static Behavior<Command> running(ActorContext<Command> ctx, ClusterSettings settings, String jobId,
-      ActorRef<JobRun.Command> run) {
+      ActorRef<JobRun.Command> run, Deque<SubmitJob> queue) {
     return Behaviors.receive(Command.class)
         .onMessage(SubmitJob.class, m -> {
-          m.replyTo().tell(new JobEvent.JobFailed("the cluster is running job '" + jobId
-              + "'; submit '" + m.spec().getJobId() + "' when it has ended"));
+          boolean duplicate = m.spec().getJobId().equals(jobId)
+              || queue.stream().anyMatch(q -> q.spec().getJobId().equals(m.spec().getJobId()));
+          if (duplicate) {
+            m.replyTo().tell(new JobEvent.JobFailed("a job '" + m.spec().getJobId() + "' is already running or queued"));
+          } else {
+            ctx.getLog().info("job {} queued behind {} ({} waiting)", m.spec().getJobId(), jobId, queue.size() + 1);
+            queue.add(m);
+          }
           return Behaviors.same();
         })
-        .onMessage(RunEnded.class, m -> m.jobId().equals(jobId) ? idle(ctx, settings) : Behaviors.same())
+        .onMessage(RunEnded.class, m -> m.jobId().equals(jobId) ? idle(ctx, settings, queue) : Behaviors.same())
         .onMessage(CancelJob.class, m -> {
           if (m.jobId().equals(jobId)) {
             run.tell(new JobRun.Cancel(m.reason()));
+          } else {
+            queue.removeIf(q -> {
+              if (q.spec().getJobId().equals(m.jobId())) {
+                q.replyTo().tell(new JobEvent.JobCancelled(0, m.reason()));
+                return true;
+              }
+              return false;
+            });
           }
           return Behaviors.same();
         })

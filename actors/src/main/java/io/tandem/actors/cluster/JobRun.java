@@ -162,7 +162,10 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     JobConfig job = new JobConfig(spec.getJobId(), schedule, spec.getSteps(), spec.getClipNorm(), stepTimeout);
     ActorRef<JobEvent> events = getContext().messageAdapter(JobEvent.class, FromCoordinator::new);
     List<String> nodes = new ArrayList<>();
-    workers.values().forEach(w -> nodes.add(w.path().address().toString()));
+    org.apache.pekko.actor.Address self = org.apache.pekko.cluster.typed.Cluster.get(getContext().getSystem())
+        .selfMember().address();
+    workers.values().forEach(w -> nodes.add((w.path().address().hasLocalScope() ? self : w.path().address())
+        .toString()));
     replyTo.tell(new JobEvent.JobStarted(schedule.name(), nodes));
     coordinator = getContext().spawn(Coordinator.forWorkers(job, new ArrayList<>(workers.values()), events),
         "coordinator");
