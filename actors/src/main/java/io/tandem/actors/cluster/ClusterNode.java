@@ -46,6 +46,7 @@ public final class ClusterNode implements AutoCloseable {
   private final DataPlaneServer dataPlane;
   private final DataPlaneClient client;
   private final AtomicLong listeners = new AtomicLong();
+  private volatile String managementUri = "";
 
   private ClusterNode(ActorSystem<Void> system, boolean worker, int devices, String host) {
     this.system = system;
@@ -76,6 +77,15 @@ public final class ClusterNode implements AutoCloseable {
    * @param devices devices a worker member offers
    */
   public static ClusterNode start(String host, int port, List<String> seeds, List<String> roles, int devices) {
+    return start(host, port, seeds, roles, devices, ConfigFactory.empty());
+  }
+
+  /**
+   * Like {@link #start(String, int, List, List, int)} with {@code overrides} on top of every
+   * other setting (e.g. Artery TLS settings, or {@code tandem.management}).
+   */
+  public static ClusterNode start(String host, int port, List<String> seeds, List<String> roles, int devices,
+      Config overrides) {
     List<String> seedAddresses = new ArrayList<>();
     for (String s : seeds) {
       if (!s.matches("[^:]+:\\d+")) {
@@ -83,7 +93,7 @@ public final class ClusterNode implements AutoCloseable {
       }
       seedAddresses.add("pekko://" + SYSTEM + "@" + s);
     }
-    Config config = ConfigFactory.empty()
+    Config config = overrides
         .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
         .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port))
@@ -97,11 +107,14 @@ public final class ClusterNode implements AutoCloseable {
         .resolve();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM, config);
     try {
-      if (seeds.isEmpty()) {
+      Management management = Management.create(config);
+      if (seeds.isEmpty() && !management.bootstrap()) {
         Cluster cluster = Cluster.get(system);
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
-      return new ClusterNode(system, roles.contains("worker"), devices, host);
+      ClusterNode node = new ClusterNode(system, roles.contains("worker"), devices, host);
+      node.managementUri = management.start(system);
+      return node;
     } catch (RuntimeException e) {
       system.terminate();
       throw e;
@@ -115,6 +128,11 @@ public final class ClusterNode implements AutoCloseable {
   /** This member's address, e.g. {@code pekko://tandem@127.0.0.1:25520}. */
   public Address address() {
     return Cluster.get(system).selfMember().address();
+  }
+
+  /** The Pekko Management endpoint (e.g. {@code http://127.0.0.1:8558}); empty when it is off. */
+  public String managementUri() {
+    return managementUri;
   }
 
   /** The Artery port this member listens on. */
