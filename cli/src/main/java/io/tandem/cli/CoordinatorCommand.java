@@ -23,11 +23,16 @@ public final class CoordinatorCommand implements Callable<Integer> {
   @Option(names = "--seeds", description = "host:port[,..] of members to join; none: start a new cluster")
   String seeds;
 
+  @Option(names = "--bootstrap", description = "form or join the cluster with Pekko Cluster Bootstrap (service "
+      + "discovery, e.g. Kubernetes) instead of --seeds")
+  boolean bootstrap;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException {
-    ClusterNode node = ClusterNode.start(bind, port, ClusterOptions.seeds(seeds), List.of("coordinator"), 0);
+    ClusterNode node = ClusterNode.start(bind, port, ClusterOptions.seeds(seeds), List.of("coordinator"), 0,
+        ClusterOptions.bootstrap(bootstrap));
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "coordinator-shutdown"));
     spec.commandLine().getErr().printf("tandem: coordinator up at %s; start workers with: tandem worker --seeds %s:%d%n",
         node.address(), bind, node.port());
