@@ -58,8 +58,10 @@ public final class ClusterNode implements AutoCloseable {
             .withStopMessage(JobMaster.Stop.INSTANCE)
             .withSettings(ClusterSingletonSettings.create(system).withRole("coordinator")));
     if (worker) {
-      StageDirectory directory = new StageDirectory();
-      this.dataPlane = DataPlaneServer.bind(system, host, 0, directory, settings.maxFrameBytes(), Duration.ofSeconds(30));
+      StageDirectory directory = new StageDirectory(true);
+      Cluster cluster = Cluster.get(system);
+      this.dataPlane = DataPlaneServer.bind(system, host, 0, directory, settings.maxFrameBytes(), Duration.ofSeconds(30),
+          peer -> isMemberHost(cluster, peer));
       this.client = new DataPlaneClient(system, settings.queueFrames());
       system.systemActorOf(NodeAgent.create(address(), devices, dataPlane.host(), dataPlane.port(), directory, client),
           "node-agent", Props.empty());
@@ -67,6 +69,26 @@ public final class ClusterNode implements AutoCloseable {
       this.dataPlane = null;
       this.client = null;
     }
+  }
+
+  /** True when {@code peer}'s host is the host of a cluster member (data plane connections from others are refused). */
+  private static boolean isMemberHost(Cluster cluster, java.net.InetSocketAddress peer) {
+    if (peer.getAddress() == null) {
+      return false;
+    }
+    for (org.apache.pekko.cluster.Member m : cluster.state().getMembers()) {
+      String host = m.address().host().getOrElse(() -> "");
+      try {
+        for (java.net.InetAddress a : java.net.InetAddress.getAllByName(host)) {
+          if (a.equals(peer.getAddress())) {
+            return true;
+          }
+        }
+      } catch (java.net.UnknownHostException e) {
+        // a member whose name does not resolve here cannot be this peer
+      }
+    }
+    return false;
   }
 
   /**

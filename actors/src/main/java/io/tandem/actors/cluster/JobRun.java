@@ -151,7 +151,10 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     }
     getContext().getLog().info("job {}: devices {} on data planes {}", spec.getJobId(), assignment, endpoints);
     timers.startSingleTimer(new TimedOut("while the nodes opened their devices"), settings.spawnTimeout());
-    assignment.forEach((agent, devices) -> agent.tell(new NodeAgent.SpawnWorkers(spec, devices, endpoints, agentAdapter)));
+    byte[] key = new byte[32];
+    new java.security.SecureRandom().nextBytes(key); // the job's data plane key, known only to its nodes
+    assignment.forEach((agent, devices) -> agent.tell(new NodeAgent.SpawnWorkers(spec, devices, endpoints, key,
+        agentAdapter)));
   }
 
   private void startCoordinator() {

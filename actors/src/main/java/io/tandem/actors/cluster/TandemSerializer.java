@@ -182,6 +182,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
           string(out, e.getKey());
           string(out, e.getValue());
         }
+        bytes(out, m.dataPlaneKey());
         ref(out, m.replyTo());
       }
       case "N.ReleaseJob" -> string(out, ((NodeAgent.ReleaseJob) o).jobId());
@@ -305,7 +306,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         for (int i = 0; i < m; i++) {
           planes.put(string(in), string(in));
         }
-        yield new NodeAgent.SpawnWorkers(spec, devices, planes, ref(in));
+        yield new NodeAgent.SpawnWorkers(spec, devices, planes, bytes(in), ref(in));
       }
       case "N.ReleaseJob" -> new NodeAgent.ReleaseJob(string(in));
       case "N.Described" -> new NodeAgent.Described(Registration.parseFrom(bytes(in)));
