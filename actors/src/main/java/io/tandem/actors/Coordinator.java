@@ -1,6 +1,11 @@
 package io.tandem.actors;
 
+import io.tandem.actors.checkpoint.CheckpointStore;
 import io.tandem.model.optim.GradientClipping;
+import io.tandem.proto.CheckpointFile;
+import io.tandem.proto.CheckpointManifest;
+import io.tandem.proto.Plan;
+import java.nio.file.Path;
 import io.tandem.proto.ErrorReport;
 import io.tandem.proto.OpProgram;
 import io.tandem.proto.StepReport;
@@ -58,6 +63,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private double lastLoss = Double.NaN;
   private double lastNorm;
   private final SortedMap<Integer, byte[]> weights = new TreeMap<>();
+  private final Map<Long, SortedMap<Integer, StageWorker.CheckpointWritten>> pendingCheckpoints = new TreeMap<>();
 
   private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, JobConfig job,
       List<DeviceCompute> owned, List<ActorRef<StageWorker.Command>> stageWorkers, ActorRef<JobEvent> listener) {
@@ -113,7 +119,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private static Coordinator start(Coordinator c) {
-    c.startStep(0);
+    if (c.job.startStep() >= c.job.steps()) {
+      c.collectWeights();
+    } else {
+      c.startStep(c.job.startStep());
+    }
     return c;
   }
 
@@ -157,6 +167,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return failed(u.message());
     } else if (reply instanceof StageWorker.WeightsReported w) {
       return onWeights(w);
+    } else if (reply instanceof StageWorker.CheckpointWritten c) {
+      return onCheckpointWritten(c);
+    } else if (reply instanceof StageWorker.CheckpointFailed c) {
+      pendingCheckpoints.remove(c.step());
+      emit("checkpoint-skipped", "checkpoint step-" + c.step() + " not committed: " + c.message());
     }
     return this;
   }
@@ -212,16 +227,78 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     });
     listener.tell(new JobEvent.StepCompleted(step, lastLoss, millis, units, bytes, lastNorm,
         List.copyOf(reports.values())));
+    CheckpointPolicy cp = job.checkpoints();
+    if (cp != null && cp.due(step + 1, job.steps())) {
+      // before the next step's programs: each worker snapshots ahead of its next op
+      pendingCheckpoints.put(step + 1, new TreeMap<>());
+      workers.forEach(w -> w.tell(new StageWorker.TakeCheckpoint(step + 1, cp.dir(), cp.jobId(), replyAdapter)));
+    }
     if (step + 1 < job.steps()) {
       startStep(step + 1);
     } else {
-      phase = Phase.WEIGHTS;
-      weights.clear();
-      acks = 0;
-      timers.startSingleTimer("step-timeout", new StepTimedOut(step), job.stepTimeout());
-      workers.forEach(w -> w.tell(new StageWorker.CollectWeights(replyAdapter)));
+      collectWeights();
     }
     return this;
+  }
+
+  private void collectWeights() {
+    phase = Phase.WEIGHTS;
+    weights.clear();
+    acks = 0;
+    timers.startSingleTimer("step-timeout", new StepTimedOut(step), job.stepTimeout());
+    workers.forEach(w -> w.tell(new StageWorker.CollectWeights(replyAdapter)));
+  }
+
+  private Behavior<Command> onCheckpointWritten(StageWorker.CheckpointWritten w) {
+    SortedMap<Integer, StageWorker.CheckpointWritten> acked = pendingCheckpoints.get(w.step());
+    if (acked == null) {
+      return this;
+    }
+    acked.put(w.device(), w);
+    if (acked.size() < workers.size()) {
+      return this;
+    }
+    pendingCheckpoints.remove(w.step());
+    CheckpointPolicy cp = job.checkpoints();
+    CheckpointManifest.Builder m = CheckpointManifest.newBuilder().setJobId(cp.jobId()).setStep(w.step())
+        .setDataPosition(w.step()).setRngSeed(cp.seed()).setCreatedUnixMs(System.currentTimeMillis())
+        .setPlan(plan());
+    SortedMap<Integer, CheckpointFile> files = new TreeMap<>();
+    double blocking = 0;
+    for (StageWorker.CheckpointWritten d : acked.values()) {
+      d.files().forEach(f -> files.put(f.getLayer(), f));
+      blocking = Math.max(blocking, d.blockingMs());
+    }
+    m.addAllFiles(files.values()).setLayers(files.size());
+    if (!files.isEmpty() && (files.firstKey() != 0 || files.lastKey() != files.size() - 1)) {
+      emit("checkpoint-skipped", "checkpoint step-" + w.step() + " not committed: layers " + files.keySet()
+          + " are not every layer once");
+      return this;
+    }
+    try {
+      new CheckpointStore(Path.of(cp.dir()), cp.keep()).commit(m.build());
+      emit("checkpoint", String.format(java.util.Locale.ROOT,
+          "checkpoint step-%d committed (%d layer files, snapshot blocked compute %.1f ms)", w.step(), files.size(),
+          blocking));
+    } catch (RuntimeException e) {
+      emit("checkpoint-skipped", "checkpoint step-" + w.step() + " not committed: " + e.getMessage());
+    }
+    return this;
+  }
+
+  private Plan plan() {
+    Plan.Builder p = Plan.newBuilder().setSchedule(schedule.name()).setDevices(schedule.devices())
+        .setMicrobatches(schedule.microbatches());
+    for (int v = 0; v < schedule.stages(); v++) {
+      p.addPlacement(schedule.placement().device(v));
+    }
+    workers.forEach(w -> p.addDeviceAddresses(w.path().toString()));
+    return p.build();
+  }
+
+  private void emit(String kind, String message) {
+    getContext().getLog().info("job {}: {}", job.jobId(), message);
+    listener.tell(new JobEvent.Progress(kind, message));
   }
 
   private Behavior<Command> onWeights(StageWorker.WeightsReported w) {

@@ -11,8 +11,11 @@ import java.time.Duration;
  * @param steps optimizer steps to run
  * @param clipNorm global gradient-norm clip (0 = off)
  * @param stepTimeout how long a step may take before the job fails
+ * @param startStep the first step to run (after a restore: the checkpoint's step)
+ * @param checkpoints when and where to checkpoint; null = never
  */
-public record JobConfig(String jobId, Schedule schedule, long steps, double clipNorm, Duration stepTimeout) {
+public record JobConfig(String jobId, Schedule schedule, long steps, double clipNorm, Duration stepTimeout,
+    long startStep, CheckpointPolicy checkpoints) {
   public JobConfig {
     if (steps < 1) {
       throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
@@ -20,5 +23,13 @@ public record JobConfig(String jobId, Schedule schedule, long steps, double clip
     if (clipNorm < 0) {
       throw new IllegalArgumentException("gradient clip norm must be >= 0, got " + clipNorm);
     }
+    if (startStep < 0 || startStep > steps) {
+      throw new IllegalArgumentException("start step must be in [0, " + steps + "], got " + startStep);
+    }
+  }
+
+  /** A job from step 0 without checkpoints. */
+  public JobConfig(String jobId, Schedule schedule, long steps, double clipNorm, Duration stepTimeout) {
+    this(jobId, schedule, steps, clipNorm, stepTimeout, 0, null);
   }
 }

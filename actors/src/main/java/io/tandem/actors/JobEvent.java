@@ -12,12 +12,15 @@ public sealed interface JobEvent {
   }
 
   /**
-   * The job's workers are up and its first step is starting.
+   * The job's workers are up and its steps are starting: at the job's start (attempt 0) and
+   * after every recovery (attempt 1, 2, ...: re-planned over the surviving devices).
    *
    * @param schedule the schedule's name
-   * @param deviceNodes per schedule device, the node (cluster address, or "local") running it
+   * @param deviceNodes per schedule device, the node (cluster address) running it
+   * @param attempt 0 at the start, then one more per recovery
+   * @param fromStep the step the attempt starts at (the restored checkpoint's; 0 at the start)
    */
-  record JobStarted(String schedule, List<String> deviceNodes) implements JobEvent {
+  record JobStarted(String schedule, List<String> deviceNodes, int attempt, long fromStep) implements JobEvent {
     public JobStarted {
       deviceNodes = List.copyOf(deviceNodes);
     }
@@ -39,6 +42,14 @@ public sealed interface JobEvent {
       return true;
     }
   }
+
+  /**
+   * Something the submitter should see: a checkpoint committed, a failure detected, a node
+   * downed, a re-plan, a restore. {@code kind} is a short tag ({@code checkpoint},
+   * {@code failure-detected}, {@code downed}, {@code re-planned}, {@code restored},
+   * {@code checkpoint-skipped}, {@code restart}), {@code message} one line for people.
+   */
+  record Progress(String kind, String message) implements JobEvent {}
 
   /** The job stopped with an error naming what failed. */
   record JobFailed(String message) implements JobEvent {

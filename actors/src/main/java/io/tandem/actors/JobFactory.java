@@ -25,6 +25,10 @@ public final class JobFactory {
     require(!backend.equals("sim") || spec.getOpMs() >= 0, "--op-ms must be >= 0, got " + spec.getOpMs());
     require(spec.getMicrobatchSize() >= 0, "--microbatch-size must be >= 1, got " + spec.getMicrobatchSize());
     require(spec.getLearningRate() >= 0, "--lr must be >= 0, got " + spec.getLearningRate());
+    require(spec.getCheckpointEvery() >= 0, "--checkpoint-every must be >= 0, got " + spec.getCheckpointEvery());
+    require(spec.getCheckpointEvery() == 0 || !spec.getCheckpointDir().isBlank(),
+        "--checkpoint-dir is required with --checkpoint-every");
+    CheckpointPolicy.of(spec);
   }
 
   /** The schedule the spec names, generated for its devices and microbatches, and validated. */

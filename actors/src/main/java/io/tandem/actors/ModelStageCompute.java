@@ -225,6 +225,31 @@ public final class ModelStageCompute implements StageCompute {
   }
 
   @Override
+  public SortedMap<Integer, byte[]> snapshot() {
+    SortedMap<Integer, byte[]> out = new TreeMap<>();
+    for (Model m : chunks.values()) {
+      List<Layer> layers = m.layers();
+      for (int i = 0; i < layers.size(); i++) {
+        out.put(m.firstLayer() + i, LayerState.save(layers.get(i), true));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void restore(java.util.function.IntFunction<byte[]> stateOfLayer) {
+    if (twoBw != null) {
+      throw new IllegalStateException("PipeDream-2BW keeps two weight versions; checkpoints hold one");
+    }
+    for (Model m : chunks.values()) {
+      List<Layer> layers = m.layers();
+      for (int i = 0; i < layers.size(); i++) {
+        LayerState.load(layers.get(i), stateOfLayer.apply(m.firstLayer() + i));
+      }
+    }
+  }
+
+  @Override
   public void close() {
     for (int mb : List.copyOf(inFlight.keySet())) {
       chunks.values().forEach(m -> m.discard(mb));

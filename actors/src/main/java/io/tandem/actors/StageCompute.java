@@ -47,6 +47,21 @@ public interface StageCompute extends AutoCloseable {
   /** Weights of each layer this device holds, serialized, by global layer index. */
   SortedMap<Integer, byte[]> weights();
 
+  /**
+   * Each held layer's full state (weights and optimizer state, {@code LayerState} bytes) copied
+   * to host memory, by global layer index: what a checkpoint stores. Empty for computes without
+   * layers (sim).
+   */
+  default SortedMap<Integer, byte[]> snapshot() {
+    return new java.util.TreeMap<>();
+  }
+
+  /**
+   * Loads every held layer's full state from {@code stateOfLayer} (global layer index to the
+   * bytes {@link #snapshot} wrote): a restore from a checkpoint, before the first step.
+   */
+  default void restore(java.util.function.IntFunction<byte[]> stateOfLayer) {}
+
   @Override
   void close();
 }

@@ -1,5 +1,7 @@
 package io.tandem.actors;
 
+import io.tandem.actors.checkpoint.CheckpointStore;
+import io.tandem.proto.CheckpointFile;
 import io.tandem.proto.ErrorReport;
 import io.tandem.proto.OpProgram;
 import io.tandem.proto.OpRef;
@@ -59,6 +61,17 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   /** Drop the step in flight (another worker failed). */
   public record AbortStep(long step) implements Command {}
 
+  /**
+   * At the step boundary after {@code step} steps: copy this device's layer states to host
+   * memory (before any op of the next step), then write them to the checkpoint store at
+   * {@code dir} in the background and reply {@link CheckpointWritten} or {@link CheckpointFailed}.
+   * {@code jobId} is the job's id as submitted (stable across re-plans), stamped in the files.
+   */
+  public record TakeCheckpoint(long step, String dir, String jobId, ActorRef<Reply> replyTo) implements Command {}
+
+  private record SnapshotTaken(long step, String dir, String jobId, ActorRef<Reply> replyTo, SortedMap<Integer, byte[]> state,
+      double blockingMs, Throwable error) implements Command {}
+
   private record OpDone(long step, Op op, HostTensor output, double startMs, double endMs,
       Throwable error) implements Command {}
 
@@ -82,6 +95,16 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   public record UpdateFailed(int device, long step, String message) implements Reply {}
 
+  /**
+   * This device's files of the checkpoint after {@code step} steps are on disk.
+   *
+   * @param blockingMs how long the snapshot held up the device's compute
+   */
+  public record CheckpointWritten(int device, long step, List<CheckpointFile> files, double blockingMs)
+      implements Reply {}
+
+  public record CheckpointFailed(int device, long step, String message) implements Reply {}
+
   private final String jobId;
   private final int device;
   private final int stages;
@@ -94,6 +117,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private final double epochMillis = System.currentTimeMillis();
 
   private List<ActorRef<Command>> ownerOfStage = List.of();
+  private java.util.concurrent.ExecutorService writer;
+  private volatile double lastSnapshotMs;
   private final Map<String, HostTensor> inbox = new HashMap<>();
 
   // the step in flight
@@ -148,6 +173,14 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(CollectWeights.class, this::onCollectWeights)
         .onMessage(WeightsDone.class, this::onWeightsDone)
         .onMessage(AbortStep.class, this::onAbort)
+        .onMessage(TakeCheckpoint.class, this::onTakeCheckpoint)
+        .onMessage(SnapshotTaken.class, this::onSnapshotTaken)
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
+          if (writer != null) {
+            writer.shutdown();
+          }
+          return this;
+        })
         .build();
   }
 
@@ -366,6 +399,49 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     } else {
       done.replyTo().tell(new WeightsReported(device, done.weights()));
     }
+    return this;
+  }
+
+  private Behavior<Command> onTakeCheckpoint(TakeCheckpoint msg) {
+    // queued on the compute executor now, so it runs before any op of the next step
+    CompletableFuture<SortedMap<Integer, byte[]>> f = CompletableFuture.supplyAsync(() -> {
+      long t0 = System.nanoTime();
+      SortedMap<Integer, byte[]> state = compute.snapshot();
+      lastSnapshotMs = (System.nanoTime() - t0) / 1e6;
+      return state;
+    }, executor);
+    getContext().pipeToSelf(f, (state, err) -> new SnapshotTaken(msg.step(), msg.dir(), msg.jobId(), msg.replyTo(), state,
+        lastSnapshotMs, err));
+    return this;
+  }
+
+  private Behavior<Command> onSnapshotTaken(SnapshotTaken s) {
+    if (s.error() != null) {
+      s.replyTo().tell(new CheckpointFailed(device, s.step(), "device " + device + ": snapshot for step "
+          + s.step() + " failed: " + rootMessage(s.error())));
+      return this;
+    }
+    if (writer == null) {
+      writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "checkpoint-writer-" + device);
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    CheckpointStore store = new CheckpointStore(java.nio.file.Path.of(s.dir()), 1);
+    int dev = device;
+    String job = s.jobId();
+    ActorRef<Reply> replyTo = s.replyTo();
+    writer.execute(() -> {
+      try {
+        List<CheckpointFile> files = new ArrayList<>();
+        s.state().forEach((layer, bytes) -> files.add(store.writeLayer(job, s.step(), layer, bytes)));
+        replyTo.tell(new CheckpointWritten(dev, s.step(), files, s.blockingMs()));
+      } catch (RuntimeException e) {
+        replyTo.tell(new CheckpointFailed(dev, s.step(), "device " + dev + ": writing checkpoint step "
+            + s.step() + " failed: " + rootMessage(e)));
+      }
+    });
     return this;
   }
 

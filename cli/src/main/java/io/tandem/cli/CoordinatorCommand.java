@@ -1,6 +1,13 @@
 package io.tandem.cli;
 
+import io.tandem.actors.admin.AdminServer;
 import io.tandem.actors.cluster.ClusterNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -8,7 +15,7 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code tandem coordinator}: starts a cluster member with the {@code coordinator} role, which
- * hosts the job master singleton. Runs until stopped (Ctrl-C).
+ * hosts the job master singleton, and optionally the admin HTTP server. Runs until stopped (Ctrl-C).
  */
 @Command(name = "coordinator", mixinStandardHelpOptions = true,
     description = "Start a cluster member that coordinates jobs (the job master singleton runs here).")
@@ -27,17 +34,90 @@ public final class CoordinatorCommand implements Callable<Integer> {
       + "discovery, e.g. Kubernetes) instead of --seeds")
   boolean bootstrap;
 
+  @Option(names = "--admin-port", description = "serve the admin HTTP API on this port (0 = any free port); off when not given")
+  Integer adminPort;
+
+  @Option(names = "--admin-token-file", description = "bearer token of the admin API: read from this file, or generated"
+      + " into it when missing (default: $TANDEM_ADMIN_TOKEN)")
+  Path adminTokenFile;
+
+  @Option(names = "--admin-url-file", description = "write the admin API's URL to this file once it listens")
+  Path adminUrlFile;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException {
+    String token = adminPort == null ? null : token();
     ClusterNode node = ClusterNode.start(bind, port, ClusterOptions.seeds(seeds), List.of("coordinator"), 0,
         ClusterOptions.bootstrap(bootstrap));
-    Runtime.getRuntime().addShutdownHook(new Thread(node::close, "coordinator-shutdown"));
+    AdminServer admin = null;
+    if (adminPort != null) {
+      try {
+        admin = AdminServer.start(node, bind, adminPort, token, List.of());
+      } catch (RuntimeException e) {
+        node.close();
+        throw e;
+      }
+    }
+    AdminServer server = admin;
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (server != null) {
+        server.close();
+      }
+      node.close();
+    }, "coordinator-shutdown"));
+    if (server != null && adminUrlFile != null) {
+      write(adminUrlFile, server.url() + "\n");
+    }
     spec.commandLine().getErr().printf("tandem: coordinator up at %s; start workers with: tandem worker --seeds %s:%d%n",
         node.address(), bind, node.port());
+    if (server != null) {
+      spec.commandLine().getErr().printf("tandem: admin API at %s%n", server.url());
+    }
     spec.commandLine().getErr().flush();
     node.awaitTermination();
     return 0;
+  }
+
+  private String token() {
+    if (adminTokenFile == null) {
+      String env = System.getenv("TANDEM_ADMIN_TOKEN");
+      if (env == null || env.isBlank()) {
+        throw new IllegalArgumentException("--admin-port needs a token: --admin-token-file FILE or $TANDEM_ADMIN_TOKEN");
+      }
+      return env.trim();
+    }
+    try {
+      if (Files.exists(adminTokenFile)) {
+        String t = Files.readString(adminTokenFile).trim();
+        if (t.isEmpty()) {
+          throw new IllegalArgumentException("--admin-token-file " + adminTokenFile + " is empty");
+        }
+        return t;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read --admin-token-file " + adminTokenFile + ": " + e.getMessage(), e);
+    }
+    byte[] random = new byte[24];
+    new SecureRandom().nextBytes(random);
+    String t = HexFormat.of().formatHex(random);
+    write(adminTokenFile, t + "\n");
+    return t;
+  }
+
+  private static void write(Path file, String text) {
+    try {
+      Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+      Files.writeString(tmp, text);
+      try {
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system
+      }
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
+    }
   }
 }

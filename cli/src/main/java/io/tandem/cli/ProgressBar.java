@@ -43,6 +43,16 @@ final class ProgressBar {
     out.flush();
   }
 
+  /** Prints {@code line} on its own line (a bar being redrawn continues below it). */
+  void note(String line) {
+    if (terminal && lastLength > 0) {
+      out.print("\r" + " ".repeat(lastLength) + "\r");
+      lastLength = 0;
+    }
+    out.println(line);
+    out.flush();
+  }
+
   /** Ends an unfinished bar's line (on failure), so the next message starts on its own line. */
   void abort() {
     if (terminal && lastLength > 0) {

@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       CoordinatorCommand.class,
       WorkerCommand.class,
+      SubmitCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TandemCli implements Runnable {

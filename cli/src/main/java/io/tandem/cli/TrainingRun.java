@@ -1,5 +1,6 @@
 package io.tandem.cli;
 
+import io.tandem.actors.CheckpointPolicy;
 import io.tandem.actors.ComputeProvider;
 import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
@@ -48,8 +49,8 @@ final class TrainingRun {
     err.flush();
     TrainingRun run = new TrainingRun(err, job.getSteps(), provider.tokensPerStep(), System.console() != null);
     run.schedule = plan;
-    run.end = LocalRuntime.run(new JobConfig(job.getJobId(), plan, job.getSteps(), clip, stepTimeout),
-        provider, run::onEvent);
+    run.end = LocalRuntime.run(new JobConfig(job.getJobId(), plan, job.getSteps(), clip, stepTimeout, 0,
+        CheckpointPolicy.of(job)), provider, run::onEvent);
     return run;
   }
 
@@ -104,6 +105,10 @@ final class TrainingRun {
   }
 
   void onEvent(JobEvent event) {
+    if (event instanceof JobEvent.Progress p) {
+      bar.note("tandem: " + p.kind() + ": " + p.message());
+      return;
+    }
     if (event instanceof JobEvent.StepCompleted s) {
       synchronized (this) {
         losses.add(s.loss());

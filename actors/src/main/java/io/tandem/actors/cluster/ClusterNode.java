@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -163,34 +162,13 @@ public final class ClusterNode implements AutoCloseable {
   }
 
   /**
-   * Submits {@code spec} to the cluster's job master and waits for its end. Every event goes to
-   * {@code onEvent} (on an actor thread: keep it short).
-   *
-   * @param minNodes worker nodes to wait for before the job starts
-   * @param limit how long the whole job may take
-   */
-  public JobEvent run(JobSpec spec, int minNodes, Duration limit, Consumer<JobEvent> onEvent) {
-    CompletableFuture<JobEvent> result = submit(spec, minNodes, onEvent).toCompletableFuture();
-    try {
-      return result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      return new JobEvent.JobFailed("job " + spec.getJobId() + " did not end within " + limit.toSeconds() + " s");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return new JobEvent.JobFailed("interrupted");
-    } catch (ExecutionException e) {
-      return new JobEvent.JobFailed(String.valueOf(e.getCause()));
-    }
-  }
-
-  /**
    * Submits {@code spec} to the cluster's job master without waiting. Every event goes to
    * {@code onEvent} (on an actor thread: keep it short); the returned stage completes with the
-   * terminal event ({@link JobEvent#terminal()}).
+   * terminal one ({@link JobEvent#terminal()}: succeeded, failed or cancelled).
    *
    * @param minNodes worker nodes to wait for before the job starts
    */
-  public CompletionStage<JobEvent> submit(JobSpec spec, int minNodes, Consumer<JobEvent> onEvent) {
+  public CompletableFuture<JobEvent> submit(JobSpec spec, int minNodes, Consumer<JobEvent> onEvent) {
     CompletableFuture<JobEvent> result = new CompletableFuture<>();
     Behavior<JobEvent> listener = Behaviors.receive(JobEvent.class).onAnyMessage(event -> {
       onEvent.accept(event);
@@ -205,6 +183,27 @@ public final class ClusterNode implements AutoCloseable {
         Props.empty());
     jobMaster.tell(new JobMaster.SubmitJob(spec, minNodes, replyTo));
     return result;
+  }
+
+  /**
+   * Submits {@code spec} to the cluster's job master and waits for its end. Every event goes to
+   * {@code onEvent} (on an actor thread: keep it short).
+   *
+   * @param minNodes worker nodes to wait for before the job starts
+   * @param limit how long the whole job may take
+   */
+  public JobEvent run(JobSpec spec, int minNodes, Duration limit, Consumer<JobEvent> onEvent) {
+    CompletableFuture<JobEvent> result = submit(spec, minNodes, onEvent);
+    try {
+      return result.get(limit.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      return new JobEvent.JobFailed("job " + spec.getJobId() + " did not end within " + limit.toSeconds() + " s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return new JobEvent.JobFailed("interrupted");
+    } catch (ExecutionException e) {
+      return new JobEvent.JobFailed(String.valueOf(e.getCause()));
+    }
   }
 
   /**

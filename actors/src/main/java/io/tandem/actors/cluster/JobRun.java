@@ -1,36 +1,55 @@
 package io.tandem.actors.cluster;
 
+import io.tandem.actors.CheckpointPolicy;
 import io.tandem.actors.Coordinator;
 import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.JobFactory;
+import io.tandem.actors.RecoveryPlanner;
 import io.tandem.actors.StageWorker;
+import io.tandem.actors.checkpoint.Checkpoint;
+import io.tandem.actors.checkpoint.CheckpointStore;
 import io.tandem.proto.JobSpec;
 import io.tandem.proto.Registration;
 import io.tandem.schedule.Schedule;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
+import org.apache.pekko.cluster.typed.Unsubscribe;
 
 /**
  * One job on the cluster, from submission to its end: waits for enough node agents, asks them
  * for their data plane endpoints, assigns schedule devices to nodes (round robin over the
  * nodes sorted by address), has each agent spawn its stage workers, then drives the steps with
  * a {@link Coordinator} over those (remote) workers and forwards its events to the submitter.
- * At the end it releases the workers. A node that leaves mid-job fails the job.
+ *
+ * <p>Node failures (DESIGN.md "Failure"): when a node of the job becomes unreachable the step
+ * in flight is aborted; once the Split Brain Resolver has downed it, the job is re-planned over
+ * the surviving devices ({@link RecoveryPlanner}), the new stage workers load their layers from
+ * the newest valid checkpoint (or start from step 0 when there is none), and training goes on
+ * from that step. A coordinator-reported failure with no unreachable node within the confirm
+ * window fails the job. Every stage of a recovery is reported as a {@link JobEvent.Progress}.
  */
 final class JobRun extends AbstractBehavior<JobRun.Command> {
 
@@ -40,14 +59,20 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
 
   private record FromAgent(NodeAgent.Reply reply) implements Command {}
 
-  private record FromCoordinator(JobEvent event) implements Command {}
+  private record FromCoordinator(int attempt, JobEvent event) implements Command {}
 
-  private record TimedOut(String phase) implements Command {}
+  private record TimedOut(String phase, int attempt) implements Command {}
 
-  /** Cancel the job: before it runs, it ends at once; while it runs, its coordinator drops the step. */
+  private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
+
+  private record ReachabilityChanged(ClusterEvent.ReachabilityEvent event) implements Command {}
+
+  private record ConfirmWindowEnded(int attempt, String message) implements Command {}
+
+  /** Cancel the job: while a step runs, its coordinator drops it; in any other phase the job ends at once. */
   record Cancel(String reason) implements Command {}
 
-  private enum Phase { WAIT_NODES, DESCRIBE, SPAWN, RUN }
+  private enum Phase { WAIT_NODES, DESCRIBE, SPAWN, RUN, SUSPECT, RECOVERING }
 
   private final JobSpec spec;
   private final int minNodes;
@@ -55,27 +80,52 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   private final ClusterSettings settings;
   private final TimerScheduler<Command> timers;
   private final ActorRef<NodeAgent.Reply> agentAdapter;
+  private final ActorRef<ClusterEvent.MemberEvent> memberAdapter;
+  private final ActorRef<ClusterEvent.ReachabilityEvent> reachabilityAdapter;
+  private final Address selfAddress;
 
   private Phase phase = Phase.WAIT_NODES;
+  private int attempt;
+  private JobSpec runSpec;
   private Schedule schedule;
-  private final List<ActorRef<NodeAgent.Command>> chosen = new ArrayList<>();
+  /** Node address to its agent, for the nodes the job was started on. */
+  private final Map<String, ActorRef<NodeAgent.Command>> agents = new TreeMap<>();
   private final Map<String, Registration> registrations = new TreeMap<>();
+  /** Devices of the current attempt by node address. */
+  private final Map<String, List<Integer>> assignment = new TreeMap<>();
   private final Map<Integer, ActorRef<StageWorker.Command>> workers = new TreeMap<>();
+  private final Set<String> lost = new LinkedHashSet<>();
+  private final Set<String> suspects = new LinkedHashSet<>();
+  /** Nodes that joined after the job started, by address: taken in at the next checkpoint or re-plan. */
+  private final Map<String, ActorRef<NodeAgent.Command>> joiners = new TreeMap<>();
   private ActorRef<Coordinator.Command> coordinator;
+  private final java.security.SecureRandom random = new java.security.SecureRandom();
+  private ActorRef<JobEvent> forwarder;
+  private long restoreStep = -1;
+  private long lastStep = -1;
+  private long detectedNanos;
+  private boolean awaitingFirstStep;
 
   private JobRun(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobSpec spec, int minNodes,
       ActorRef<JobEvent> replyTo, ClusterSettings settings) {
     super(ctx);
     this.spec = spec;
+    this.runSpec = spec;
     this.minNodes = Math.max(1, minNodes);
     this.replyTo = replyTo;
     this.settings = settings;
     this.timers = timers;
+    this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address();
     this.agentAdapter = ctx.messageAdapter(NodeAgent.Reply.class, FromAgent::new);
     ActorRef<Receptionist.Listing> listing = ctx.messageAdapter(Receptionist.Listing.class,
         l -> new AgentsChanged(l.getServiceInstances(NodeAgent.SERVICE_KEY)));
     ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeAgent.SERVICE_KEY, listing));
-    timers.startSingleTimer(new TimedOut("waiting for " + this.minNodes + " worker node(s)"), settings.nodeWaitTimeout());
+    this.memberAdapter = ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new);
+    this.reachabilityAdapter = ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new);
+    Cluster cluster = Cluster.get(ctx.getSystem());
+    cluster.subscriptions().tell(Subscribe.create(memberAdapter, ClusterEvent.MemberEvent.class));
+    cluster.subscriptions().tell(Subscribe.create(reachabilityAdapter, ClusterEvent.ReachabilityEvent.class));
+    timers.startSingleTimer(new TimedOut("waiting for " + this.minNodes + " worker node(s)", 0), settings.nodeWaitTimeout());
   }
 
   static Behavior<Command> create(JobSpec spec, int minNodes, ActorRef<JobEvent> replyTo, ClusterSettings settings) {
@@ -84,6 +134,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       try {
         run.schedule = JobFactory.schedule(spec);
         JobFactory.provider(spec, run.schedule); // checks backend and model names up front
+        CheckpointPolicy.of(spec);
       } catch (RuntimeException e) {
         replyTo.tell(new JobEvent.JobFailed(e.getMessage()));
         return Behaviors.stopped();
@@ -98,44 +149,86 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
         .onMessage(AgentsChanged.class, this::onAgents)
         .onMessage(FromAgent.class, this::onAgent)
         .onMessage(FromCoordinator.class, this::onEvent)
-        .onMessage(TimedOut.class, t -> fail("job " + spec.getJobId() + " timed out " + t.phase()))
+        .onMessage(MemberChanged.class, this::onMember)
+        .onMessage(ReachabilityChanged.class, this::onReachability)
+        .onMessage(ConfirmWindowEnded.class, this::onConfirmWindowEnded)
         .onMessage(Cancel.class, this::onCancel)
+        .onMessage(TimedOut.class, t -> t.attempt() == attempt
+            ? fail("job " + spec.getJobId() + " timed out " + t.phase()) : this)
+        .onSignal(PostStop.class, s -> {
+          Cluster cluster = Cluster.get(getContext().getSystem());
+          cluster.subscriptions().tell(new Unsubscribe<>(memberAdapter));
+          cluster.subscriptions().tell(new Unsubscribe<>(reachabilityAdapter));
+          return this;
+        })
         .build();
+  }
+
+  private String nodeOf(ActorRef<?> ref) {
+    Address a = ref.path().address();
+    return (a.hasLocalScope() ? selfAddress : a).toString();
   }
 
   private Behavior<Command> onAgents(AgentsChanged msg) {
     if (phase == Phase.WAIT_NODES && msg.agents().size() >= minNodes) {
-      List<ActorRef<NodeAgent.Command>> sorted = new ArrayList<>(msg.agents());
-      sorted.sort(Comparator.comparing(a -> a.path().toString()));
-      chosen.addAll(sorted.subList(0, Math.min(sorted.size(), spec.getDevices())));
+      Map<String, ActorRef<NodeAgent.Command>> sorted = new TreeMap<>();
+      msg.agents().forEach(a -> sorted.put(nodeOf(a), a));
+      sorted.entrySet().stream().limit(spec.getDevices()).forEach(e -> agents.put(e.getKey(), e.getValue()));
       phase = Phase.DESCRIBE;
-      timers.startSingleTimer(new TimedOut("asking " + chosen.size() + " node(s) for their devices"),
+      timers.startSingleTimer(new TimedOut("asking " + agents.size() + " node(s) for their devices", attempt),
           settings.spawnTimeout());
-      chosen.forEach(a -> a.tell(new NodeAgent.Describe(agentAdapter)));
-    } else if (phase != Phase.WAIT_NODES) {
-      for (ActorRef<NodeAgent.Command> a : chosen) {
-        if (!msg.agents().contains(a)) {
-          return fail("node " + a.path().address() + " left the cluster during job " + spec.getJobId()
-              + " (phase " + phase.name().toLowerCase(java.util.Locale.ROOT) + ")");
+      agents.values().forEach(a -> a.tell(new NodeAgent.Describe(agentAdapter)));
+    } else if (phase != Phase.WAIT_NODES && phase != Phase.DESCRIBE) {
+      for (ActorRef<NodeAgent.Command> a : msg.agents()) {
+        String node = nodeOf(a);
+        boolean known = agents.containsKey(node) && !lost.contains(node);
+        if (!known && !joiners.containsKey(node)) {
+          joiners.put(node, a);
+          registrations.remove(node);
+          a.tell(new NodeAgent.Describe(agentAdapter));
         }
       }
     }
-    return this;
+    return this; // nodes that leave are seen through cluster membership events
+  }
+
+  /** Joined nodes that have described themselves, by address. */
+  private List<String> readyJoiners() {
+    return joiners.keySet().stream().filter(registrations::containsKey).toList();
+  }
+
+  /** At a checkpoint boundary: re-plan to take in the nodes that joined, restoring that checkpoint. */
+  private Behavior<Command> takeInJoiners(String checkpoint) {
+    List<String> ready = readyJoiners();
+    detectedNanos = System.nanoTime();
+    emit("joined", "node(s) " + String.join(", ", ready) + " joined; taking them in at " + checkpoint);
+    abortAttempt();
+    phase = Phase.RECOVERING;
+    return recover("node(s) " + String.join(", ", ready) + " joined");
   }
 
   private Behavior<Command> onAgent(FromAgent msg) {
     NodeAgent.Reply r = msg.reply();
-    if (r instanceof NodeAgent.Described d && phase == Phase.DESCRIBE) {
+    if (r instanceof NodeAgent.Described d && joiners.containsKey(d.registration().getNode())) {
       registrations.put(d.registration().getNode(), d.registration());
-      if (registrations.size() == chosen.size()) {
+      emit("node-joined", "node " + d.registration().getNode() + " joined with " + d.registration().getDevicesCount()
+          + " device(s); it is taken in at the next checkpoint or re-plan");
+    } else if (r instanceof NodeAgent.Described d && phase == Phase.DESCRIBE) {
+      registrations.put(d.registration().getNode(), d.registration());
+      if (registrations.size() == agents.size()) {
+        List<String> nodes = new ArrayList<>(agents.keySet());
+        for (int d2 = 0; d2 < schedule.devices(); d2++) {
+          assignment.computeIfAbsent(nodes.get(d2 % nodes.size()), n -> new ArrayList<>()).add(d2);
+        }
         spawnWorkers();
       }
-    } else if (r instanceof NodeAgent.WorkersSpawned w && phase == Phase.SPAWN) {
+    } else if (r instanceof NodeAgent.WorkersSpawned w && phase == Phase.SPAWN
+        && w.jobId().equals(runSpec.getJobId())) {
       workers.putAll(w.workers());
       if (workers.size() == schedule.devices()) {
         startCoordinator();
       }
-    } else if (r instanceof NodeAgent.SpawnFailed f) {
+    } else if (r instanceof NodeAgent.SpawnFailed f && phase == Phase.SPAWN && f.jobId().equals(runSpec.getJobId())) {
       return fail("node " + f.node() + " could not start its workers: " + f.message());
     }
     return this;
@@ -143,65 +236,270 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
 
   private void spawnWorkers() {
     phase = Phase.SPAWN;
+    workers.clear();
     Map<String, String> endpoints = new HashMap<>();
-    registrations.forEach((node, reg) -> endpoints.put(node, reg.getDataPlaneHost() + ":" + reg.getDataPlanePort()));
-    Map<ActorRef<NodeAgent.Command>, List<Integer>> assignment = new HashMap<>();
-    for (int d = 0; d < schedule.devices(); d++) {
-      assignment.computeIfAbsent(chosen.get(d % chosen.size()), a -> new ArrayList<>()).add(d);
+    for (String node : assignment.keySet()) {
+      Registration reg = registrations.get(node);
+      endpoints.put(node, reg.getDataPlaneHost() + ":" + reg.getDataPlanePort());
     }
-    getContext().getLog().info("job {}: devices {} on data planes {}", spec.getJobId(), assignment, endpoints);
-    timers.startSingleTimer(new TimedOut("while the nodes opened their devices"), settings.spawnTimeout());
+    getContext().getLog().info("job {}: devices {} on data planes {}", runSpec.getJobId(), assignment, endpoints);
+    timers.startSingleTimer("phase", new TimedOut("while the nodes opened their devices", attempt),
+        settings.spawnTimeout());
     byte[] key = new byte[32];
-    new java.security.SecureRandom().nextBytes(key); // the job's data plane key, known only to its nodes
-    assignment.forEach((agent, devices) -> agent.tell(new NodeAgent.SpawnWorkers(spec, devices, endpoints, key,
-        agentAdapter)));
+    random.nextBytes(key); // this attempt's data plane key, known only to its nodes
+    assignment.forEach((node, devices) -> agents.get(node).tell(
+        new NodeAgent.SpawnWorkers(runSpec, devices, endpoints, restoreStep, key, agentAdapter)));
   }
 
   private void startCoordinator() {
     phase = Phase.RUN;
     timers.cancelAll(); // the coordinator times every step itself
+    if (attempt > 0) {
+      emit("restored", restoreStep < 0
+          ? "workers ready on " + schedule.devices() + " device(s); restarting from step 0" + since()
+          : "restored step " + restoreStep + " from " + Path.of(spec.getCheckpointDir()).resolve("step-" + restoreStep)
+              + " on " + schedule.devices() + " device(s)" + since());
+      awaitingFirstStep = true;
+    }
     Duration stepTimeout = spec.getStepTimeoutS() > 0
         ? Duration.ofMillis((long) (spec.getStepTimeoutS() * 1000)) : settings.stepTimeout();
-    JobConfig job = new JobConfig(spec.getJobId(), schedule, spec.getSteps(), spec.getClipNorm(), stepTimeout);
-    ActorRef<JobEvent> events = getContext().messageAdapter(JobEvent.class, FromCoordinator::new);
+    JobConfig job = new JobConfig(runSpec.getJobId(), schedule, spec.getSteps(), spec.getClipNorm(), stepTimeout,
+        Math.max(0, restoreStep), CheckpointPolicy.of(spec));
+    int a = attempt;
+    ActorRef<Command> self = getContext().getSelf();
+    forwarder = getContext().spawn(Behaviors.receive(JobEvent.class).onAnyMessage(e -> {
+      self.tell(new FromCoordinator(a, e));
+      return Behaviors.same();
+    }).build(), "events-" + attempt);
     List<String> nodes = new ArrayList<>();
-    org.apache.pekko.actor.Address self = org.apache.pekko.cluster.typed.Cluster.get(getContext().getSystem())
-        .selfMember().address();
-    workers.values().forEach(w -> nodes.add((w.path().address().hasLocalScope() ? self : w.path().address())
+    workers.values().forEach(w -> nodes.add((w.path().address().hasLocalScope() ? selfAddress : w.path().address())
         .toString()));
-    replyTo.tell(new JobEvent.JobStarted(schedule.name(), nodes));
-    coordinator = getContext().spawn(Coordinator.forWorkers(job, new ArrayList<>(workers.values()), events),
-        "coordinator");
-  }
-
-  private Behavior<Command> onEvent(FromCoordinator msg) {
-    replyTo.tell(msg.event());
-    if (!msg.event().terminal()) {
-      return this;
-    }
-    release();
-    return Behaviors.stopped();
+    replyTo.tell(new JobEvent.JobStarted(schedule.name(), nodes, attempt, Math.max(0, restoreStep)));
+    coordinator = getContext().spawn(Coordinator.forWorkers(job, new ArrayList<>(workers.values()), forwarder),
+        "coordinator-" + attempt);
   }
 
   private Behavior<Command> onCancel(Cancel msg) {
-    if (coordinator != null) {
+    if (coordinator != null && phase == Phase.RUN) {
       coordinator.tell(new Coordinator.Cancel(msg.reason()));
       return this;
     }
-    getContext().getLog().info("job {} cancelled before it started: {}", spec.getJobId(), msg.reason());
-    replyTo.tell(new JobEvent.JobCancelled(0, msg.reason()));
+    getContext().getLog().info("job {} cancelled in phase {}: {}", spec.getJobId(), phase, msg.reason());
+    timers.cancelAll();
+    if (coordinator != null) {
+      getContext().stop(coordinator);
+    }
+    replyTo.tell(new JobEvent.JobCancelled(lastStep + 1, msg.reason()));
     release();
     return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onEvent(FromCoordinator msg) {
+    if (msg.attempt() != attempt) {
+      return this; // an aborted attempt's late event
+    }
+    JobEvent event = msg.event();
+    if (event instanceof JobEvent.StepCompleted s) {
+      lastStep = s.step();
+      replyTo.tell(event);
+      if (awaitingFirstStep) {
+        awaitingFirstStep = false;
+        emit("resumed", "first step after recovery (step " + s.step() + ") done" + since());
+      }
+      return this;
+    }
+    if (event instanceof JobEvent.Progress p) {
+      replyTo.tell(event);
+      if (p.kind().equals("checkpoint") && phase == Phase.RUN && !readyJoiners().isEmpty()
+          && schedule.devices() < spec.getDevices()) {
+        return takeInJoiners(p.message().split(" ")[1]);
+      }
+      return this;
+    }
+    if (event instanceof JobEvent.JobFailed f && phase == Phase.RUN) {
+      // a worker's send to a dead peer often fails before the failure detector has noticed:
+      // wait for the detector before calling this a job failure
+      phase = Phase.SUSPECT;
+      coordinator = null;
+      getContext().getLog().warn("job {}: step failed ({}); waiting {} s for the failure detector",
+          spec.getJobId(), f.message(), settings.failureConfirmWindow().toSeconds());
+      timers.startSingleTimer("confirm", new ConfirmWindowEnded(attempt, f.message()), settings.failureConfirmWindow());
+      return this;
+    }
+    replyTo.tell(event);
+    release();
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onConfirmWindowEnded(ConfirmWindowEnded msg) {
+    if (msg.attempt() != attempt || phase != Phase.SUSPECT) {
+      return this;
+    }
+    return fail(msg.message());
+  }
+
+  private boolean inJob(String node) {
+    return assignment.containsKey(node) && !lost.contains(node);
+  }
+
+  private Behavior<Command> onReachability(ReachabilityChanged msg) {
+    ClusterEvent.ReachabilityEvent e = msg.event();
+    String node = e.member().address().toString();
+    if (!inJob(node)) {
+      return this;
+    }
+    if (e instanceof ClusterEvent.UnreachableMember) {
+      if (!suspects.add(node)) {
+        return this;
+      }
+      if (phase == Phase.RUN || phase == Phase.SPAWN || phase == Phase.SUSPECT) {
+        detectedNanos = System.nanoTime();
+        emit("failure-detected", "node " + node + " unreachable (failure detector) during step " + (lastStep + 1)
+            + "; step aborted, waiting for the split brain resolver to down it");
+        abortAttempt();
+        phase = Phase.RECOVERING;
+      } else if (phase == Phase.DESCRIBE) {
+        return fail("node " + node + " became unreachable before job " + spec.getJobId() + " started");
+      }
+    } else if (e instanceof ClusterEvent.ReachableMember && suspects.remove(node)) {
+      emit("reachable", "node " + node + " reachable again" + since());
+      if (phase == Phase.RECOVERING && suspects.isEmpty()) {
+        return recover("node " + node + " was unreachable for a while");
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onMember(MemberChanged msg) {
+    ClusterEvent.MemberEvent e = msg.event();
+    if (!(e instanceof ClusterEvent.MemberDowned || e instanceof ClusterEvent.MemberRemoved
+        || e instanceof ClusterEvent.MemberExited || e instanceof ClusterEvent.MemberLeft)) {
+      return this;
+    }
+    String node = e.member().address().toString();
+    if (joiners.remove(node) != null) {
+      registrations.remove(node);
+    }
+    if (!inJob(node)) {
+      return this;
+    }
+    lost.add(node);
+    boolean wasSuspect = suspects.remove(node);
+    if (phase == Phase.WAIT_NODES || phase == Phase.DESCRIBE) {
+      return fail("node " + node + " left the cluster before job " + spec.getJobId() + " started");
+    }
+    String how = e instanceof ClusterEvent.MemberDowned || e instanceof ClusterEvent.MemberRemoved
+        ? "downed by the split brain resolver" : "left the cluster";
+    if (!wasSuspect) {
+      detectedNanos = System.nanoTime();
+    }
+    emit("downed", "node " + node + " " + how + (wasSuspect ? since() : ""));
+    if (phase != Phase.RECOVERING) {
+      abortAttempt();
+      phase = Phase.RECOVERING;
+    }
+    return suspects.isEmpty() ? recover("node " + node + " lost") : this;
+  }
+
+  /** Stops the coordinator (dropping the step in flight) and the workers of the current attempt. */
+  private void abortAttempt() {
+    timers.cancel("confirm");
+    timers.cancel("phase");
+    if (coordinator != null) {
+      getContext().stop(coordinator);
+      coordinator = null;
+    }
+    if (forwarder != null) {
+      getContext().stop(forwarder);
+      forwarder = null;
+    }
+    release();
+    workers.clear();
+  }
+
+  /** Re-plans over the surviving nodes and spawns the next attempt's workers from the last checkpoint. */
+  private Behavior<Command> recover(String why) {
+    long t0 = System.nanoTime();
+    List<String> survivors = new ArrayList<>();
+    int devices = 0;
+    for (Map.Entry<String, List<Integer>> e : assignment.entrySet()) {
+      if (!lost.contains(e.getKey()) && !survivors.contains(e.getKey())) {
+        survivors.add(e.getKey());
+        devices += e.getValue().size();
+      }
+    }
+    for (String node : readyJoiners()) {
+      if (devices >= spec.getDevices()) {
+        break;
+      }
+      survivors.add(node);
+      devices += Math.max(1, registrations.get(node).getDevicesCount());
+      agents.put(node, joiners.remove(node));
+      lost.remove(node);
+    }
+    devices = Math.min(devices, spec.getDevices());
+    if (survivors.isEmpty()) {
+      return fail("every node of job " + spec.getJobId() + " was lost (" + String.join(", ", lost) + ")");
+    }
+    RecoveryPlanner.Replan plan;
+    try {
+      plan = RecoveryPlanner.replan(spec, devices, why);
+    } catch (RuntimeException e) {
+      return fail("re-planning job " + spec.getJobId() + " over " + devices + " device(s) failed: " + e.getMessage());
+    }
+    emit("re-planned", String.format(Locale.ROOT, "re-planned to schedule %s on %d device(s) because %s (%.0f ms)%s",
+        plan.schedule().name(), devices, plan.reason(), (System.nanoTime() - t0) / 1e6, since()));
+    restoreStep = -1;
+    if (spec.getCheckpointDir().isBlank() || spec.getCheckpointEvery() <= 0) {
+      emit("restart", "no checkpoint to restore (checkpointing is off for this job): restarting from step 0");
+    } else {
+      CheckpointStore store = new CheckpointStore(Path.of(spec.getCheckpointDir()), 1);
+      Optional<Checkpoint> c = store.latestValid(m -> emit("checkpoint-skipped", m));
+      if (c.isPresent()) {
+        restoreStep = c.get().step();
+      } else {
+        emit("restart", "no checkpoint yet in " + spec.getCheckpointDir() + " (the first is due after step "
+            + spec.getCheckpointEvery() + "): restarting from step 0");
+      }
+    }
+    attempt++;
+    schedule = plan.schedule();
+    runSpec = plan.spec().toBuilder().setJobId(spec.getJobId() + "-r" + attempt).build();
+    assignment.clear();
+    java.util.Collections.sort(survivors);
+    for (int d = 0; d < schedule.devices(); d++) {
+      assignment.computeIfAbsent(survivors.get(d % survivors.size()), n -> new ArrayList<>()).add(d);
+    }
+    spawnWorkers();
+    return this;
+  }
+
+  private String since() {
+    return detectedNanos == 0 ? "" : String.format(Locale.ROOT, " (+%.0f ms since detection)",
+        (System.nanoTime() - detectedNanos) / 1e6);
+  }
+
+  private void emit(String kind, String message) {
+    getContext().getLog().info("job {}: {}", spec.getJobId(), message);
+    replyTo.tell(new JobEvent.Progress(kind, message));
   }
 
   private Behavior<Command> fail(String message) {
     getContext().getLog().error("job {} failed: {}", spec.getJobId(), message);
     replyTo.tell(new JobEvent.JobFailed(message));
+    if (coordinator != null) {
+      getContext().stop(coordinator);
+    }
     release();
     return Behaviors.stopped();
   }
 
   private void release() {
-    chosen.forEach(a -> a.tell(new NodeAgent.ReleaseJob(spec.getJobId())));
+    String runId = runSpec.getJobId();
+    agents.forEach((node, a) -> {
+      if (!lost.contains(node)) {
+        a.tell(new NodeAgent.ReleaseJob(runId));
+      }
+    });
   }
 }

@@ -4,6 +4,9 @@ import io.tandem.actors.ComputeProvider;
 import io.tandem.actors.DeviceCompute;
 import io.tandem.actors.JobFactory;
 import io.tandem.actors.StageWorker;
+import io.tandem.actors.checkpoint.Checkpoint;
+import io.tandem.actors.checkpoint.CheckpointStore;
+import java.nio.file.Path;
 import io.tandem.actors.dataplane.DataPlaneClient;
 import io.tandem.actors.dataplane.StageDirectory;
 import io.tandem.proto.DeviceDescription;
@@ -51,10 +54,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
    * Open {@code devices} (schedule device indices) of the job and spawn their stage workers.
    *
    * @param dataPlanes data plane {@code host:port} of every node of the job, by node address
+   * @param restoreStep load the layers from the checkpoint of this step in the spec's
+   *     checkpoint directory; -1 = start from the seeded initialization
    * @param dataPlaneKey the job's data plane key (frames of the job are signed with it)
    */
   public record SpawnWorkers(JobSpec spec, List<Integer> devices, Map<String, String> dataPlanes,
-      byte[] dataPlaneKey, ActorRef<Reply> replyTo) implements Command {}
+      long restoreStep, byte[] dataPlaneKey, ActorRef<Reply> replyTo) implements Command {}
 
   /** Stop the job's workers and close its devices. */
   public record ReleaseJob(String jobId) implements Command {}
@@ -152,8 +157,14 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     ComputeProvider provider = JobFactory.provider(msg.spec(), schedule);
     List<DeviceCompute> opened = new ArrayList<>();
     try {
+      Checkpoint checkpoint = msg.restoreStep() < 0 ? null
+          : CheckpointStore.read(Path.of(msg.spec().getCheckpointDir()), msg.restoreStep());
       for (int d : msg.devices()) {
-        opened.add(provider.open(d, schedule));
+        DeviceCompute device = provider.open(d, schedule);
+        opened.add(device);
+        if (checkpoint != null) {
+          device.compute().restore(checkpoint::layer);
+        }
       }
     } catch (RuntimeException e) {
       opened.forEach(DeviceCompute::close);

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.StageWorker;
+import io.tandem.proto.CheckpointFile;
 import io.tandem.proto.ErrorReport;
 import io.tandem.proto.JobSpec;
 import io.tandem.proto.OpProgram;
@@ -82,6 +83,14 @@ public final class TandemSerializer extends SerializerWithStringManifest {
       return "W.WeightsReported";
     } else if (o instanceof StageWorker.UpdateFailed) {
       return "W.UpdateFailed";
+    } else if (o instanceof StageWorker.TakeCheckpoint) {
+      return "W.TakeCheckpoint";
+    } else if (o instanceof StageWorker.CheckpointWritten) {
+      return "W.CheckpointWritten";
+    } else if (o instanceof StageWorker.CheckpointFailed) {
+      return "W.CheckpointFailed";
+    } else if (o instanceof JobEvent.Progress) {
+      return "E.Progress";
     } else if (o instanceof NodeAgent.Describe) {
       return "N.Describe";
     } else if (o instanceof NodeAgent.SpawnWorkers) {
@@ -169,6 +178,34 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         out.writeLong(m.step());
         string(out, m.message());
       }
+      case "W.TakeCheckpoint" -> {
+        StageWorker.TakeCheckpoint m = (StageWorker.TakeCheckpoint) o;
+        out.writeLong(m.step());
+        string(out, m.dir());
+        string(out, m.jobId());
+        ref(out, m.replyTo());
+      }
+      case "W.CheckpointWritten" -> {
+        StageWorker.CheckpointWritten m = (StageWorker.CheckpointWritten) o;
+        out.writeInt(m.device());
+        out.writeLong(m.step());
+        out.writeInt(m.files().size());
+        for (CheckpointFile f : m.files()) {
+          proto(out, f);
+        }
+        out.writeDouble(m.blockingMs());
+      }
+      case "W.CheckpointFailed" -> {
+        StageWorker.CheckpointFailed m = (StageWorker.CheckpointFailed) o;
+        out.writeInt(m.device());
+        out.writeLong(m.step());
+        string(out, m.message());
+      }
+      case "E.Progress" -> {
+        JobEvent.Progress m = (JobEvent.Progress) o;
+        string(out, m.kind());
+        string(out, m.message());
+      }
       case "N.Describe" -> ref(out, ((NodeAgent.Describe) o).replyTo());
       case "N.SpawnWorkers" -> {
         NodeAgent.SpawnWorkers m = (NodeAgent.SpawnWorkers) o;
@@ -182,6 +219,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
           string(out, e.getKey());
           string(out, e.getValue());
         }
+        out.writeLong(m.restoreStep());
         bytes(out, m.dataPlaneKey());
         ref(out, m.replyTo());
       }
@@ -247,6 +285,8 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         for (String n : m.deviceNodes()) {
           string(out, n);
         }
+        out.writeInt(m.attempt());
+        out.writeLong(m.fromStep());
       }
       case "E.JobCancelled" -> {
         JobEvent.JobCancelled m = (JobEvent.JobCancelled) o;
@@ -293,6 +333,19 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         yield new StageWorker.WeightsReported(device, weights);
       }
       case "W.UpdateFailed" -> new StageWorker.UpdateFailed(in.readInt(), in.readLong(), string(in));
+      case "W.TakeCheckpoint" -> new StageWorker.TakeCheckpoint(in.readLong(), string(in), string(in), ref(in));
+      case "W.CheckpointWritten" -> {
+        int device = in.readInt();
+        long step = in.readLong();
+        int n = in.readInt();
+        List<CheckpointFile> files = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          files.add(CheckpointFile.parseFrom(bytes(in)));
+        }
+        yield new StageWorker.CheckpointWritten(device, step, files, in.readDouble());
+      }
+      case "W.CheckpointFailed" -> new StageWorker.CheckpointFailed(in.readInt(), in.readLong(), string(in));
+      case "E.Progress" -> new JobEvent.Progress(string(in), string(in));
       case "N.Describe" -> new NodeAgent.Describe(ref(in));
       case "N.SpawnWorkers" -> {
         JobSpec spec = JobSpec.parseFrom(bytes(in));
@@ -306,7 +359,8 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         for (int i = 0; i < m; i++) {
           planes.put(string(in), string(in));
         }
-        yield new NodeAgent.SpawnWorkers(spec, devices, planes, bytes(in), ref(in));
+        long restoreStep = in.readLong();
+        yield new NodeAgent.SpawnWorkers(spec, devices, planes, restoreStep, bytes(in), ref(in));
       }
       case "N.ReleaseJob" -> new NodeAgent.ReleaseJob(string(in));
       case "N.Described" -> new NodeAgent.Described(Registration.parseFrom(bytes(in)));
@@ -352,7 +406,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         for (int i = 0; i < n; i++) {
           nodes.add(string(in));
         }
-        yield new JobEvent.JobStarted(schedule, nodes);
+        yield new JobEvent.JobStarted(schedule, nodes, in.readInt(), in.readLong());
       }
       case "E.JobCancelled" -> new JobEvent.JobCancelled(in.readLong(), string(in));
       default -> throw new IllegalArgumentException("unknown message manifest '" + manifest + "'");

@@ -67,6 +67,22 @@ public final class WorkerProcesses implements AutoCloseable {
     return List.copyOf(logs);
   }
 
+  /** Kills worker {@code index} at once (SIGKILL on Unix), as a crash would, and waits for it to end. */
+  public void kill(int index) {
+    Process p = processes.get(index);
+    p.destroyForcibly();
+    try {
+      p.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The operating system's process id of worker {@code index}. */
+  public long pid(int index) {
+    return processes.get(index).pid();
+  }
+
   /** How many of the workers are still running. */
   public long alive() {
     return processes.stream().filter(Process::isAlive).count();

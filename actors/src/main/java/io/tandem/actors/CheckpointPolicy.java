@@ -1,0 +1,44 @@
+package io.tandem.actors;
+
+/**
+ * When and where the coordinator checkpoints a job.
+ *
+ * @param dir the checkpoint store's directory (every worker must reach it: local or shared)
+ * @param every checkpoint after every {@code every} steps (>= 1)
+ * @param keep checkpoints kept (>= 1)
+ * @param jobId the job's id as the user named it (stable across re-plans)
+ * @param seed the job's seed (all RNG streams and data are keyed by seed, step and microbatch)
+ */
+public record CheckpointPolicy(String dir, int every, int keep, String jobId, long seed) {
+  /** Checkpoints kept when the job does not say. */
+  public static final int DEFAULT_KEEP = 3;
+
+  public CheckpointPolicy {
+    if (dir == null || dir.isBlank()) {
+      throw new IllegalArgumentException("--checkpoint-dir is required with --checkpoint-every");
+    }
+    if (every < 1) {
+      throw new IllegalArgumentException("--checkpoint-every must be >= 1, got " + every);
+    }
+    if (keep < 1) {
+      throw new IllegalArgumentException("checkpoints to keep must be >= 1, got " + keep);
+    }
+  }
+
+  /** The spec's policy, or null when it asks for no checkpoints; a bad combination is an error naming the option. */
+  public static CheckpointPolicy of(io.tandem.proto.JobSpec spec) {
+    if (spec.getCheckpointEvery() <= 0) {
+      return null;
+    }
+    if (spec.getSchedule().equalsIgnoreCase("2bw")) {
+      throw new IllegalArgumentException("--checkpoint-every: 2bw keeps two weight versions; checkpoints hold one");
+    }
+    return new CheckpointPolicy(spec.getCheckpointDir(), spec.getCheckpointEvery(),
+        spec.getKeepCheckpoints() > 0 ? spec.getKeepCheckpoints() : DEFAULT_KEEP, spec.getJobId(), spec.getSeed());
+  }
+
+  /** Whether a checkpoint follows {@code completed} steps of a job of {@code steps} steps. */
+  public boolean due(long completed, long steps) {
+    return completed % every == 0 && completed < steps;
+  }
+}

@@ -1,0 +1,162 @@
+package io.tandem.actors.admin;
+
+import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.concat;
+import static org.apache.pekko.http.javadsl.server.Directives.entity;
+import static org.apache.pekko.http.javadsl.server.Directives.get;
+import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValueByName;
+import static org.apache.pekko.http.javadsl.server.Directives.path;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
+import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.post;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+
+/**
+ * The admin HTTP API's routes (JSON): {@code GET /health/alive} and {@code GET /health/ready}
+ * without authentication; everything else requires {@code Authorization: Bearer <token>}
+ * (401 otherwise): {@code POST /jobs} (a job spec, see {@link JobSpecJson}; 400 naming the
+ * field for a bad one), {@code GET /jobs}, {@code GET /jobs/{id}}. More authenticated routes
+ * are added with {@link #route(List)}.
+ */
+public final class AdminRoutes {
+  private static final Pattern FIELD = Pattern.compile("^field '([^']+)'");
+  private static final Pattern OPTION = Pattern.compile("^--([a-z][a-z-]*)");
+
+  private final byte[] token;
+  private final JobRegistry jobs;
+  private final BooleanSupplier ready;
+
+  /**
+   * @param token the bearer token every non-health request must carry (non-empty)
+   * @param jobs where submitted jobs go
+   * @param ready whether this node is ready to take jobs (for {@code /health/ready})
+   */
+  public AdminRoutes(String token, JobRegistry jobs, BooleanSupplier ready) {
+    if (token == null || token.isBlank()) {
+      throw new IllegalArgumentException("the admin server needs a non-empty token");
+    }
+    this.token = token.getBytes(StandardCharsets.UTF_8);
+    this.jobs = jobs;
+    this.ready = ready;
+  }
+
+  public JobRegistry jobs() {
+    return jobs;
+  }
+
+  /** Health, jobs, and {@code extra} (each authenticated), in that order. */
+  public Route route(List<Route> extra) {
+    Route authenticated = extra.isEmpty() ? jobRoutes() : concat(jobRoutes(), extra.toArray(new Route[0]));
+    return concat(healthRoutes(), authenticated(() -> authenticated));
+  }
+
+  private Route healthRoutes() {
+    return pathPrefix("health", () -> concat(
+        path("alive", () -> get(() -> json(StatusCodes.OK, status("alive")))),
+        path("ready", () -> get(() -> ready.getAsBoolean()
+            ? json(StatusCodes.OK, status("ready")) : json(StatusCodes.SERVICE_UNAVAILABLE, status("not ready"))))));
+  }
+
+  /** {@code inner} when the request carries the bearer token; 401 otherwise. */
+  public Route authenticated(Supplier<Route> inner) {
+    return optionalHeaderValueByName("Authorization", header -> {
+      if (header.isPresent() && header.get().startsWith("Bearer ")
+          && MessageDigest.isEqual(token, header.get().substring(7).trim().getBytes(StandardCharsets.UTF_8))) {
+        return inner.get();
+      }
+      return complete(HttpResponse.create().withStatus(StatusCodes.UNAUTHORIZED)
+          .addHeader(org.apache.pekko.http.javadsl.model.headers.RawHeader.create("WWW-Authenticate", "Bearer"))
+          .withEntity(ContentTypes.APPLICATION_JSON, error(header.isPresent()
+              ? "invalid bearer token" : "missing 'Authorization: Bearer <token>' header").toString()));
+    });
+  }
+
+  private Route jobRoutes() {
+    return pathPrefix("jobs", () -> concat(
+        pathEnd(() -> concat(
+            post(() -> entity(Unmarshaller.entityToString(), this::submit)),
+            get(() -> json(StatusCodes.OK, list())))),
+        path(PathMatchers.segment(), id -> get(() -> {
+          Optional<JobRecord> r = jobs.get(id);
+          return r.isPresent() ? json(StatusCodes.OK, r.get().toJson())
+              : json(StatusCodes.NOT_FOUND, error("no job '" + id + "'"));
+        }))));
+  }
+
+  private Route submit(String body) {
+    try {
+      JobRecord r = jobs.submit(JobSpecJson.parse(body));
+      return json(StatusCodes.CREATED, r.toJson());
+    } catch (IllegalArgumentException e) {
+      ObjectNode err = error(e.getMessage());
+      field(e.getMessage()).ifPresent(f -> err.put("field", f));
+      return json(StatusCodes.BAD_REQUEST, err);
+    }
+  }
+
+  private ArrayNode list() {
+    ArrayNode a = JobSpecJson.mapper().createArrayNode();
+    jobs.all().stream().sorted(Comparator.comparing(JobRecord::id)).forEach(r -> {
+      ObjectNode o = r.toJson();
+      o.remove("events");
+      o.remove("spec");
+      a.add(o);
+    });
+    return a;
+  }
+
+  /** The job spec field an error message is about: {@code field 'x'} or a CLI option {@code --x-y}. */
+  static Optional<String> field(String message) {
+    if (message == null) {
+      return Optional.empty();
+    }
+    Matcher m = FIELD.matcher(message);
+    if (m.find()) {
+      return Optional.of(m.group(1));
+    }
+    m = OPTION.matcher(message);
+    if (m.find()) {
+      String[] parts = m.group(1).split("-");
+      StringBuilder b = new StringBuilder(parts[0]);
+      for (int i = 1; i < parts.length; i++) {
+        b.append(Character.toUpperCase(parts[i].charAt(0))).append(parts[i].substring(1));
+      }
+      String f = b.toString().equals("lr") ? "learningRate" : b.toString().equals("clip") ? "clipNorm" : b.toString();
+      return Optional.of(f);
+    }
+    return Optional.empty();
+  }
+
+  /** A JSON response with {@code status}. */
+  public static Route json(StatusCode status, JsonNode body) {
+    return complete(HttpResponse.create().withStatus(status).withEntity(ContentTypes.APPLICATION_JSON, body.toString()));
+  }
+
+  private static ObjectNode status(String s) {
+    return JobSpecJson.mapper().createObjectNode().put("status", s);
+  }
+
+  /** {@code {"error": message}}. */
+  public static ObjectNode error(String message) {
+    return JobSpecJson.mapper().createObjectNode().put("error", message);
+  }
+}

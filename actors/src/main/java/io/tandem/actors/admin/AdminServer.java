@@ -1,0 +1,91 @@
+package io.tandem.actors.admin;
+
+import io.tandem.actors.cluster.ClusterNode;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Route;
+
+/**
+ * The admin HTTP server of a coordinator node (Pekko HTTP): serves {@link AdminRoutes} on
+ * {@code host:port}. Closing it unbinds the port.
+ */
+public final class AdminServer implements AutoCloseable {
+  private final ServerBinding binding;
+  private final AdminRoutes routes;
+  private final String host;
+
+  private AdminServer(ServerBinding binding, AdminRoutes routes, String host) {
+    this.binding = binding;
+    this.routes = routes;
+    this.host = host;
+  }
+
+  /**
+   * Starts the admin server of {@code node} on {@code host:port} (0 = any free port): jobs
+   * posted to it run on the node's cluster. {@code extra} routes are served authenticated.
+   */
+  public static AdminServer start(ClusterNode node, String host, int port, String token, List<Route> extra) {
+    JobRegistry jobs = new JobRegistry((spec, minNodes, onEvent) -> node.submit(spec, minNodes, onEvent));
+    ActorSystem<Void> system = node.system();
+    AdminRoutes routes = new AdminRoutes(token, jobs,
+        () -> Cluster.get(system).selfMember().status().equals(MemberStatus.up()));
+    return bind(system, host, port, routes, extra);
+  }
+
+  /** Serves {@code routes} (plus {@code extra}, authenticated) on {@code host:port}. */
+  public static AdminServer bind(ActorSystem<?> system, String host, int port, AdminRoutes routes, List<Route> extra) {
+    try {
+      ServerBinding b = Http.get(system).newServerAt(host, port).bind(routes.route(extra))
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return new AdminServer(b, routes, host);
+    } catch (ExecutionException e) {
+      throw new IllegalArgumentException("cannot bind the admin server to " + host + ":" + port + ": "
+          + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("binding the admin server to " + host + ":" + port + " timed out", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while binding the admin server", e);
+    }
+  }
+
+  public AdminRoutes routes() {
+    return routes;
+  }
+
+  /** The port the server listens on. */
+  public int port() {
+    InetSocketAddress a = binding.localAddress();
+    return a.getPort();
+  }
+
+  /** {@code http://host:port}. */
+  public String url() {
+    return "http://" + host + ":" + port();
+  }
+
+  @Override
+  public void close() {
+    try {
+      binding.unbind().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (ExecutionException | TimeoutException e) {
+      // best effort
+    }
+  }
+
+  /** How long a client may wait for a reply (for callers choosing timeouts). */
+  public static Duration requestTimeout() {
+    return Duration.ofSeconds(20);
+  }
+}

@@ -1,0 +1,112 @@
+package io.tandem.actors.checkpoint;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.proto.CheckpointFile;
+import io.tandem.proto.CheckpointManifest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CheckpointStoreTest {
+  @TempDir Path dir;
+
+  static byte[] state(long step, int layer) {
+    byte[] b = new byte[100 + layer];
+    for (int i = 0; i < b.length; i++) {
+      b[i] = (byte) (step * 31 + layer * 7 + i);
+    }
+    return b;
+  }
+
+  static void checkpoint(CheckpointStore store, long step, int layers, boolean commit) {
+    List<CheckpointFile> files = new ArrayList<>();
+    for (int l = 0; l < layers; l++) {
+      files.add(store.writeLayer("job", step, l, state(step, l)));
+    }
+    if (commit) {
+      store.commit(CheckpointManifest.newBuilder().setJobId("job").setStep(step).setDataPosition(step)
+          .setRngSeed(5).addAllFiles(files).setLayers(layers).build());
+    }
+  }
+
+  @Test
+  void committedCheckpoint_restoresEveryLayerBytewise() {
+    CheckpointStore store = new CheckpointStore(dir, 3);
+    checkpoint(store, 4, 3, true);
+    List<String> log = new ArrayList<>();
+    Checkpoint c = store.latestValid(log::add).orElseThrow();
+    assertEquals(4, c.step());
+    assertEquals(5, c.manifest().getRngSeed());
+    for (int l = 0; l < 3; l++) {
+      assertArrayEquals(state(4, l), c.layer(l));
+    }
+    assertTrue(log.isEmpty(), log.toString());
+    assertTrue(Files.exists(dir.resolve("step-4/manifest.pb")));
+    assertFalse(Files.exists(dir.resolve("step-4/manifest.pb.tmp")));
+  }
+
+  @Test
+  void withoutManifest_aCheckpointDoesNotExist() {
+    CheckpointStore store = new CheckpointStore(dir, 3);
+    checkpoint(store, 2, 3, true);
+    checkpoint(store, 4, 3, false); // workers wrote, coordinator never committed
+    List<String> log = new ArrayList<>();
+    assertEquals(2, store.latestValid(log::add).orElseThrow().step());
+    assertTrue(log.get(0).contains("step-4") && log.get(0).contains("no manifest.pb"), log.toString());
+  }
+
+  @Test
+  void corruptNewestFile_isNamedAndThePreviousCheckpointIsUsed() throws IOException {
+    CheckpointStore store = new CheckpointStore(dir, 3);
+    checkpoint(store, 2, 3, true);
+    checkpoint(store, 4, 3, true);
+    Path bad = dir.resolve("step-4").resolve(CheckpointStore.layerFileName(1));
+    byte[] bytes = Files.readAllBytes(bad);
+    bytes[bytes.length - 1] ^= 1;
+    Files.write(bad, bytes);
+    List<String> log = new ArrayList<>();
+    Checkpoint c = store.latestValid(log::add).orElseThrow();
+    assertEquals(2, c.step());
+    assertEquals(1, log.size());
+    assertTrue(log.get(0).contains(bad.toString()) && log.get(0).contains("corrupt"), log.get(0));
+    assertTrue(log.get(0).contains("falling back"), log.get(0));
+    CheckpointException e = assertThrows(CheckpointException.class, () -> store.open(4).layer(1));
+    assertTrue(e.getMessage().contains("layer-00001.bin"), e.getMessage());
+  }
+
+  @Test
+  void missingFileOrGarbageManifest_fallsBack_andNothingValidMeansEmpty() throws IOException {
+    CheckpointStore store = new CheckpointStore(dir, 3);
+    checkpoint(store, 2, 2, true);
+    checkpoint(store, 4, 2, true);
+    Files.delete(dir.resolve("step-4").resolve(CheckpointStore.layerFileName(0)));
+    Files.write(dir.resolve("step-2").resolve(CheckpointStore.MANIFEST), new byte[] {1, 2, 3, 4, 5});
+    List<String> log = new ArrayList<>();
+    Optional<Checkpoint> c = store.latestValid(log::add);
+    assertTrue(c.isEmpty());
+    assertEquals(2, log.size(), log.toString());
+    assertTrue(log.get(0).contains("missing"), log.get(0));
+    assertTrue(log.get(1).contains("step-2") && log.get(1).contains("manifest.pb"), log.get(1));
+  }
+
+  @Test
+  void commit_keepsTheNewestK() {
+    CheckpointStore store = new CheckpointStore(dir, 2);
+    for (long s = 1; s <= 4; s++) {
+      checkpoint(store, s, 2, true);
+    }
+    assertEquals(List.of(4L, 3L), store.committedSteps());
+    assertFalse(Files.exists(dir.resolve("step-1")));
+    assertThrows(IllegalArgumentException.class, () -> new CheckpointStore(dir, 0));
+  }
+}

@@ -1,0 +1,220 @@
+package io.tandem.actors.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.actors.JobConfig;
+import io.tandem.actors.JobEvent;
+import io.tandem.actors.JobFactory;
+import io.tandem.actors.LocalRuntime;
+import io.tandem.proto.JobSpec;
+import io.tandem.schedule.Schedule;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real worker JVMs killed with SIGKILL mid-run: the job recovers on the survivors from its
+ * last checkpoint and ends with bitwise the weights of an uninterrupted run. The scenarios
+ * share four worker JVMs and run in order, each losing one more worker (4, then 3, then 2).
+ */
+@Timeout(value = 300)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FailureRecoveryTest {
+  static final int WORKERS = 4;
+  static final int STEPS = 6;
+  static ClusterNode coordinator;
+  static WorkerProcesses workers;
+  static String reference;
+  @TempDir static Path checkpoints;
+
+  static JobSpec spec(String id, int devices, int every) {
+    return JobSpec.newBuilder().setJobId(id).setBackend("cpu").setModel("gpt-tiny").setSchedule("1f1b")
+        .setDevices(devices).setMicrobatches(4).setMicrobatchSize(1).setSteps(STEPS).setSeed(23)
+        .setLearningRate(0.003).setClipNorm(1.0).setDataset("corpus").setOptimizer("adamw").setStepTimeoutS(60)
+        .setCheckpointDir(checkpoints.resolve(id).toString()).setCheckpointEvery(every).setKeepCheckpoints(2)
+        .build();
+  }
+
+  @BeforeAll
+  static void startCluster() {
+    coordinator = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0);
+    workers = WorkerProcesses.start(WORKERS, WorkerMain.class.getName(),
+        List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid())),
+        Path.of("target", "failure-test-logs"));
+    JobSpec ref = spec("reference", WORKERS, 0);
+    Schedule schedule = JobFactory.schedule(ref);
+    JobEvent end = LocalRuntime.run(new JobConfig(ref.getJobId(), schedule, ref.getSteps(), ref.getClipNorm(),
+        Duration.ofSeconds(60)), JobFactory.provider(ref, schedule), e -> { });
+    reference = assertInstanceOf(JobEvent.JobSucceeded.class, end, end.toString()).weightsSha256();
+  }
+
+  @AfterAll
+  static void stopCluster() {
+    if (workers != null) {
+      workers.close();
+    }
+    if (coordinator != null) {
+      coordinator.close();
+    }
+  }
+
+  static String referenceOf(JobSpec spec) {
+    Schedule schedule = JobFactory.schedule(spec);
+    JobEvent end = LocalRuntime.run(new JobConfig(spec.getJobId(), schedule, spec.getSteps(), spec.getClipNorm(),
+        Duration.ofSeconds(60)), JobFactory.provider(spec, schedule), e -> { });
+    return assertInstanceOf(JobEvent.JobSucceeded.class, end, end.toString()).weightsSha256();
+  }
+
+  static String progress(List<JobEvent> events) {
+    return events.stream().filter(e -> e instanceof JobEvent.Progress).map(e -> ((JobEvent.Progress) e).kind()
+        + ": " + ((JobEvent.Progress) e).message()).collect(Collectors.joining("\n"));
+  }
+
+  @Test
+  @Order(1)
+  void sigkillOfOneOfFourWorkers_finishesOnThree_bitwiseEqual() {
+    List<JobEvent> events = new CopyOnWriteArrayList<>();
+    AtomicBoolean killed = new AtomicBoolean();
+    AtomicBoolean checkpointed = new AtomicBoolean();
+    JobEvent end = coordinator.run(spec("kill-one", WORKERS, 2), WORKERS, Duration.ofSeconds(240), e -> {
+      events.add(e);
+      if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint")) {
+        checkpointed.set(true);
+      }
+      if (e instanceof JobEvent.StepCompleted s && checkpointed.get() && s.step() >= 2 && !killed.getAndSet(true)) {
+        workers.kill(1);
+      }
+    });
+    String log = progress(events);
+    System.err.println("kill-one events:\n" + log);
+    JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end,
+        end + "\n" + log + "\n(worker logs in " + workers.logs() + ")");
+    assertTrue(killed.get(), "a worker was killed");
+    assertEquals(reference, ok.weightsSha256(), "weights after recovery on 3 workers\n" + log);
+    assertTrue(log.contains("failure-detected: node ") || log.contains("downed: node "), log);
+    assertTrue(log.contains("re-planned: re-planned to schedule 1f1b on 3 device(s)"), log);
+    assertTrue(log.contains("restored: restored step "), log);
+    assertEquals(WORKERS - 1, workers.alive());
+  }
+
+  /** Flips a byte of one layer file of the newest committed checkpoint; returns that file. */
+  static Path corruptNewest(Path dir) {
+    try {
+      io.tandem.actors.checkpoint.CheckpointStore store = new io.tandem.actors.checkpoint.CheckpointStore(dir, 1);
+      long newest = store.committedSteps().get(0);
+      Path file = store.stepDir(newest).resolve(io.tandem.actors.checkpoint.CheckpointStore.layerFileName(3));
+      byte[] b = java.nio.file.Files.readAllBytes(file);
+      b[b.length / 2] ^= 0x40;
+      java.nio.file.Files.write(file, b);
+      return file;
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  @Test
+  @Order(2)
+  void corruptNewestCheckpoint_restoresThePreviousOne_andSaysSo() throws Exception {
+    int devices = (int) workers.alive();
+    JobSpec spec = spec("corrupt", devices, 1);
+    List<JobEvent> events = new CopyOnWriteArrayList<>();
+    AtomicBoolean killed = new AtomicBoolean();
+    java.util.concurrent.CompletableFuture<Path> corrupted = new java.util.concurrent.CompletableFuture<>();
+    JobEvent end = coordinator.run(spec, devices, Duration.ofSeconds(240), e -> {
+      events.add(e);
+      if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint") && p.message().contains("step-3 ")
+          && !killed.getAndSet(true)) {
+        workers.kill(2);
+        // once no checkpoint can commit any more (a worker is gone), spoil the newest one
+        new Thread(() -> {
+          try {
+            Thread.sleep(1500);
+            corrupted.complete(corruptNewest(Path.of(spec.getCheckpointDir())));
+          } catch (Throwable t) {
+            corrupted.completeExceptionally(t);
+          }
+        }).start();
+      }
+    });
+    String log = progress(events);
+    System.err.println("corrupt events:\n" + log);
+    JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + log);
+    Path bad = corrupted.get(5, java.util.concurrent.TimeUnit.SECONDS);
+    assertEquals(reference, ok.weightsSha256(), log);
+    assertTrue(log.contains("checkpoint-skipped: checkpoint file " + bad) && log.contains("is corrupt"), log);
+    long newest = Long.parseLong(bad.getParent().getFileName().toString().substring("step-".length()));
+    assertTrue(log.contains("restored: restored step " + (newest - 1) + " from "), log);
+  }
+
+  @Test
+  @Order(3)
+  void noCheckpointYet_restartsFromStepZeroOnTheSurvivors_andSaysWhy() {
+    int devices = (int) workers.alive();
+    List<JobEvent> events = new CopyOnWriteArrayList<>();
+    AtomicBoolean killed = new AtomicBoolean();
+    JobEvent end = coordinator.run(spec("no-checkpoint", devices, 0), devices, Duration.ofSeconds(240), e -> {
+      events.add(e);
+      if (e instanceof JobEvent.StepCompleted s && s.step() >= 1 && !killed.getAndSet(true)) {
+        workers.kill(3);
+      }
+    });
+    String log = progress(events);
+    System.err.println("no-checkpoint events:\n" + log);
+    JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + log);
+    assertEquals(reference, ok.weightsSha256(), log);
+    assertTrue(log.contains("restart: no checkpoint to restore (checkpointing is off for this job): restarting from step 0"),
+        log);
+    assertTrue(log.contains("on " + (devices - 1) + " device(s)"), log);
+  }
+
+  @Test
+  @Order(4)
+  void killedWorkerRestarted_isTakenBackIn() {
+    JobSpec spec = spec("rejoin", 2, 2).toBuilder().setSteps(24).build();
+    String expected = referenceOf(spec.toBuilder().setCheckpointEvery(0).build());
+    List<JobEvent> events = new CopyOnWriteArrayList<>();
+    AtomicBoolean killed = new AtomicBoolean();
+    AtomicBoolean restarted = new AtomicBoolean();
+    List<String> workerArgs = List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid()));
+    java.util.concurrent.atomic.AtomicReference<WorkerProcesses> third = new java.util.concurrent.atomic.AtomicReference<>();
+    try (WorkerProcesses second = WorkerProcesses.start(1, WorkerMain.class.getName(), workerArgs,
+        Path.of("target", "failure-test-logs", "second"))) {
+      JobEvent end = coordinator.run(spec, 2, Duration.ofSeconds(240), e -> {
+        events.add(e);
+        if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint") && !killed.getAndSet(true)) {
+          second.kill(0);
+        }
+        if (e instanceof JobEvent.Progress p && p.kind().equals("failure-detected") && !restarted.getAndSet(true)) {
+          third.set(WorkerProcesses.start(1, WorkerMain.class.getName(), workerArgs,
+              Path.of("target", "failure-test-logs", "third")));
+        }
+      });
+      String log = progress(events);
+      System.err.println("rejoin events:\n" + log);
+      JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + log);
+      assertEquals(expected, ok.weightsSha256(), log);
+      // restarted at once, the worker is back either for the re-plan after the failure or at the
+      // next checkpoint after it; both ways the job ends on two devices again
+      int joined = log.indexOf("node-joined: node ");
+      assertTrue(joined >= 0, log);
+      assertTrue(log.indexOf("re-planned to schedule 1f1b on 2 device(s)", joined) > joined, log);
+    } finally {
+      if (third.get() != null) {
+        third.get().close();
+      }
+    }
+  }
+}

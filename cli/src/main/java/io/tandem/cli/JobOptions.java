@@ -1,0 +1,101 @@
+package io.tandem.cli;
+
+import io.tandem.proto.JobSpec;
+import java.nio.file.Path;
+import java.util.Locale;
+import picocli.CommandLine.Option;
+
+/** The job options {@code train} and {@code submit} share (a picocli mixin). */
+final class JobOptions {
+
+  @Option(names = "--backend", defaultValue = "cpu", description = "cpu, cuda or sim (default: ${DEFAULT-VALUE})")
+  String backend;
+
+  @Option(names = "--devices", defaultValue = "4", description = "pipeline devices (default: ${DEFAULT-VALUE})")
+  int devices;
+
+  @Option(names = "--schedule", defaultValue = "1f1b", description = "schedule name, see 'tandem schedule list' (default: ${DEFAULT-VALUE})")
+  String schedule;
+
+  @Option(names = "--model", defaultValue = "gpt-tiny", description = "model preset (default: ${DEFAULT-VALUE})")
+  String model;
+
+  @Option(names = "--steps", defaultValue = "20", description = "optimizer steps (default: ${DEFAULT-VALUE})")
+  int steps;
+
+  @Option(names = "--seed", defaultValue = "1", description = "seed of init, data and dropout (default: ${DEFAULT-VALUE})")
+  long seed;
+
+  @Option(names = "--microbatches", defaultValue = "8", description = "microbatches per step (default: ${DEFAULT-VALUE})")
+  int microbatches;
+
+  @Option(names = "--microbatch-size", defaultValue = "4", description = "sequences per microbatch (default: ${DEFAULT-VALUE})")
+  int microbatchSize;
+
+  @Option(names = "--lr", defaultValue = "0.003", description = "learning rate (default: ${DEFAULT-VALUE})")
+  double lr;
+
+  @Option(names = "--optimizer", defaultValue = "adamw", description = "adamw or sgd (default: ${DEFAULT-VALUE})")
+  String optimizer;
+
+  @Option(names = "--clip", defaultValue = "1.0", description = "global gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE})")
+  double clip;
+
+  @Option(names = "--dataset", defaultValue = "corpus", description = "corpus (byte-level europarl) or addition (default: ${DEFAULT-VALUE})")
+  String dataset;
+
+  @Option(names = "--memory-limit", defaultValue = "0", description = "peak-activation limit for the auto schedule")
+  double memoryLimit;
+
+  @Option(names = "--op-ms", defaultValue = "20", description = "sim backend: milliseconds per unit op cost (default: ${DEFAULT-VALUE})")
+  double opMs;
+
+  @Option(names = "--step-timeout", defaultValue = "120", description = "seconds a step may take (default: ${DEFAULT-VALUE})")
+  long stepTimeoutSeconds;
+
+  @Option(names = "--checkpoint-dir", description = "checkpoint store directory (every worker must reach it)")
+  Path checkpointDir;
+
+  @Option(names = "--checkpoint-every", defaultValue = "0", description = "checkpoint every K steps, 0 = never (default: ${DEFAULT-VALUE})")
+  int checkpointEvery;
+
+  @Option(names = "--keep-checkpoints", defaultValue = "3", description = "checkpoints kept (default: ${DEFAULT-VALUE})")
+  int keepCheckpoints;
+
+  @Option(names = "--job-id", description = "job id (default: generated)")
+  String jobId;
+
+  /** The job spec these options describe. */
+  JobSpec jobSpec(String idPrefix) {
+    if (checkpointEvery < 0) {
+      throw new IllegalArgumentException("--checkpoint-every must be >= 0, got " + checkpointEvery);
+    }
+    if (checkpointEvery > 0 && checkpointDir == null) {
+      throw new IllegalArgumentException("--checkpoint-every needs --checkpoint-dir");
+    }
+    if (keepCheckpoints < 1) {
+      throw new IllegalArgumentException("--keep-checkpoints must be >= 1, got " + keepCheckpoints);
+    }
+    return JobSpec.newBuilder()
+        .setJobId(jobId != null ? jobId : idPrefix + "-" + Long.toHexString(System.nanoTime()))
+        .setBackend(backend.toLowerCase(Locale.ROOT))
+        .setDevices(devices)
+        .setSchedule(schedule)
+        .setModel(model)
+        .setSteps(steps)
+        .setSeed(seed)
+        .setMicrobatches(microbatches)
+        .setMicrobatchSize(microbatchSize)
+        .setLearningRate(lr)
+        .setOptimizer(optimizer)
+        .setClipNorm(clip)
+        .setDataset(dataset)
+        .setMemoryLimit(memoryLimit)
+        .setOpMs(opMs)
+        .setStepTimeoutS(stepTimeoutSeconds)
+        .setCheckpointDir(checkpointDir == null ? "" : checkpointDir.toAbsolutePath().toString())
+        .setCheckpointEvery(checkpointEvery)
+        .setKeepCheckpoints(keepCheckpoints)
+        .build();
+  }
+}

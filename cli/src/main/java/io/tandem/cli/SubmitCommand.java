@@ -1,0 +1,152 @@
+package io.tandem.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tandem.actors.admin.JobSpecJson;
+import io.tandem.proto.JobSpec;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tandem submit}: sends a job to a running cluster's admin API and, with {@code --wait},
+ * follows it (progress, failures and recoveries as they happen) to the same
+ * {@code final step=S loss=X weights-sha256=HEX} line as {@code train}.
+ */
+@Command(name = "submit", mixinStandardHelpOptions = true,
+    description = "Submit a training job to a running cluster (its admin API) and optionally wait for it.")
+public final class SubmitCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Mixin JobOptions job;
+
+  @Option(names = "--admin", required = true, description = "admin API URL of the coordinator, e.g. http://127.0.0.1:8558")
+  String admin;
+
+  @Option(names = "--token", description = "admin API bearer token (default: --token-file, then $TANDEM_ADMIN_TOKEN)")
+  String token;
+
+  @Option(names = "--token-file", description = "file holding the admin API bearer token (e.g. DIR/admin.token)")
+  Path tokenFile;
+
+  @Option(names = "--min-nodes", defaultValue = "0", description = "worker nodes to wait for (default: --devices)")
+  int minNodes;
+
+  @Option(names = "--wait", description = "follow the job to its end and print the final line")
+  boolean await;
+
+  @Option(names = "--poll-ms", defaultValue = "500", hidden = true, description = "status poll interval")
+  long pollMs;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+
+  @Override
+  public Integer call() throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    String bearer = token();
+    String base = admin.replaceAll("/+$", "");
+    JobSpec js = job.jobSpec("submit").toBuilder().setMinNodes(Math.max(0, minNodes)).build();
+    ObjectNode body = JobSpecJson.toJson(js);
+    JsonNode created = call("POST", base + "/jobs", bearer, body.toString(), 201);
+    String id = created.get("id").asText();
+    err.printf(Locale.ROOT, "tandem: submitted job %s to %s (%s on %d %s device(s), schedule %s, %d steps)%n", id, base,
+        js.getModel(), js.getDevices(), js.getBackend(), js.getSchedule(), js.getSteps());
+    err.flush();
+    if (!await) {
+      out.println(id);
+      out.flush();
+      return 0;
+    }
+    ProgressBar bar = new ProgressBar(err, js.getSteps(), System.console() != null);
+    int shownEvents = 0;
+    long shownStep = 0;
+    while (true) {
+      JsonNode status = call("GET", base + "/jobs/" + id, bearer, null, 200);
+      JsonNode events = status.get("events");
+      for (int i = shownEvents; events != null && i < events.size(); i++) {
+        bar.note("tandem: " + events.get(i).get("kind").asText() + ": " + events.get(i).get("message").asText());
+      }
+      shownEvents = events == null ? 0 : events.size();
+      String state = status.get("status").asText();
+      long step = status.get("step").asLong();
+      if (step != shownStep && status.has("loss") && !state.equals("SUCCEEDED")) {
+        bar.update(step, String.format(Locale.ROOT, "loss %.4f%s", status.get("loss").asDouble(),
+            status.has("stepMillis") ? String.format(Locale.ROOT, " step %.0f ms", status.get("stepMillis").asDouble()) : ""));
+        shownStep = step;
+      }
+      if (state.equals("SUCCEEDED")) {
+        bar.update(js.getSteps(), "done");
+        out.printf(Locale.ROOT, "final step=%d loss=%.6f weights-sha256=%s%n", status.get("steps").asLong(),
+            status.get("loss").asDouble(), status.get("weightsSha256").asText());
+        out.flush();
+        return 0;
+      }
+      if (state.equals("FAILED")) {
+        bar.abort();
+        err.println("tandem: job failed: " + status.path("error").asText());
+        err.flush();
+        return 1;
+      }
+      Thread.sleep(pollMs);
+    }
+  }
+
+  private String token() {
+    if (token != null && !token.isBlank()) {
+      return token.trim();
+    }
+    if (tokenFile != null) {
+      try {
+        return Files.readString(tokenFile).trim();
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read --token-file " + tokenFile + ": " + e.getMessage(), e);
+      }
+    }
+    String env = System.getenv("TANDEM_ADMIN_TOKEN");
+    if (env == null || env.isBlank()) {
+      throw new IllegalArgumentException("the admin API needs a token: --token, --token-file or $TANDEM_ADMIN_TOKEN");
+    }
+    return env.trim();
+  }
+
+  private JsonNode call(String method, String url, String bearer, String body, int expected) throws InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
+        .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+        .build();
+    HttpResponse<String> r;
+    try {
+      r = http.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      throw new UserException("cannot reach the admin API at " + url + ": " + e);
+    }
+    JsonNode json;
+    try {
+      json = JSON.readTree(r.body());
+    } catch (IOException e) {
+      throw new UserException(method + " " + url + ": HTTP " + r.statusCode() + ", not JSON: " + r.body());
+    }
+    if (r.statusCode() != expected) {
+      String field = json.has("field") ? " (field " + json.get("field").asText() + ")" : "";
+      throw new UserException(method + " " + url + ": HTTP " + r.statusCode() + ": " + json.path("error").asText(r.body())
+          + field);
+    }
+    return json;
+  }
+}
