@@ -41,6 +41,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Stop the job: the step in flight is dropped and the listener gets {@link JobEvent.JobCancelled}. */
   public record Cancel(String reason) implements Command {}
 
+  /**
+   * Take a checkpoint at the next step boundary even if none is due (the job needs a checkpoint
+   * directory); the outcome is a {@link JobEvent.Progress} {@code checkpoint} or
+   * {@code checkpoint-skipped} event naming the step.
+   */
+  public enum CheckpointNow implements Command { INSTANCE }
+
   private record FromWorker(StageWorker.Reply reply) implements Command {}
 
   private record StepTimedOut(long step) implements Command {}
@@ -57,6 +64,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private long step;
   private Phase phase;
+  private boolean checkpointRequested;
   private long stepStartNanos;
   private final Map<Integer, StepReport> reports = new TreeMap<>();
   private int acks;
@@ -133,6 +141,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(FromWorker.class, this::onWorker)
         .onMessage(StepTimedOut.class, this::onTimeout)
         .onMessage(Cancel.class, this::onCancel)
+        .onMessageEquals(CheckpointNow.INSTANCE, this::onCheckpointNow)
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
           devices.forEach(DeviceCompute::close);
           return this;
@@ -228,7 +237,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     listener.tell(new JobEvent.StepCompleted(step, lastLoss, millis, units, bytes, lastNorm,
         List.copyOf(reports.values())));
     CheckpointPolicy cp = job.checkpoints();
-    if (cp != null && cp.due(step + 1, job.steps())) {
+    if (checkpointRequested && step + 1 >= job.steps()) {
+      emit("checkpoint-skipped", "checkpoint on request not taken: step " + step + " was the job's last");
+    }
+    boolean requested = checkpointRequested;
+    checkpointRequested = false;
+    if (cp != null && (cp.due(step + 1, job.steps()) || (requested && step + 1 < job.steps()))) {
       // before the next step's programs: each worker snapshots ahead of its next op
       pendingCheckpoints.put(step + 1, new TreeMap<>());
       workers.forEach(w -> w.tell(new StageWorker.TakeCheckpoint(step + 1, cp.dir(), cp.jobId(), replyAdapter)));
@@ -332,6 +346,18 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return failed("step " + step + " timed out after " + job.stepTimeout().toSeconds() + " s in phase "
         + phase.name().toLowerCase(java.util.Locale.ROOT)
         + (phase == Phase.COMPUTE ? "; devices without a report: " + missing : ""));
+  }
+
+  private Behavior<Command> onCheckpointNow() {
+    if (job.checkpoints() == null) {
+      emit("checkpoint-skipped", "checkpoint on request not taken: job " + job.jobId()
+          + " has no checkpoint directory (checkpointDir)");
+    } else if (phase == Phase.WEIGHTS || phase == Phase.DONE) {
+      emit("checkpoint-skipped", "checkpoint on request not taken: job " + job.jobId() + " is finishing");
+    } else {
+      checkpointRequested = true;
+    }
+    return this;
   }
 
   private Behavior<Command> onCancel(Cancel msg) {

@@ -30,8 +30,8 @@ public final class JobSpecs {
    */
   public static void check(JobSpec spec) {
     require(!spec.getJobId().isBlank(), "jobId", "must not be blank");
-    require(spec.getJobId().matches("[A-Za-z0-9_.-]{1,64}"), "jobId",
-        "use 1-64 letters, digits, '.', '_' or '-', got '" + spec.getJobId() + "'");
+    require(spec.getJobId().matches("[A-Za-z0-9_.-]{1,100}"), "jobId",
+        "use 1-100 letters, digits, '.', '_' or '-', got '" + spec.getJobId() + "'");
     require(Presets.names().contains(spec.getModel().toLowerCase(Locale.ROOT)), "model",
         "unknown preset '" + spec.getModel() + "'; known: " + String.join(", ", Presets.names()));
     require(DATASETS.contains(spec.getDataset().toLowerCase(Locale.ROOT)), "dataset",
@@ -51,6 +51,14 @@ public final class JobSpecs {
     require(spec.getOpMs() >= 0, "opMs", "must be >= 0, got " + spec.getOpMs());
     require(spec.getStepTimeoutS() >= 0, "stepTimeoutSeconds", "must be >= 0 (0 = default), got "
         + spec.getStepTimeoutS());
+    require(spec.getCheckpointEvery() >= 0, "checkpointEvery", "must be >= 0 (0 = on request only), got "
+        + spec.getCheckpointEvery());
+    require(spec.getCheckpointEvery() == 0 || !spec.getCheckpointDir().isBlank(), "checkpointDir",
+        "is required with checkpointEvery " + spec.getCheckpointEvery());
+    require(spec.getKeepCheckpoints() >= 0, "keepCheckpoints", "must be >= 0 (0 = the default, 3), got "
+        + spec.getKeepCheckpoints());
+    require(spec.getCheckpointDir().isBlank() || !spec.getSchedule().equalsIgnoreCase("2bw"), "checkpointDir",
+        "2bw keeps two weight versions; checkpoints hold one");
     require(!spec.getSchedule().isBlank(), "schedule", "is required (a name, 'auto' or the planner's choice)");
     require(ScheduleRegistry.names().contains(spec.getSchedule().toLowerCase(Locale.ROOT)), "schedule",
         "unknown schedule '" + spec.getSchedule() + "'; known: " + String.join(", ", ScheduleRegistry.names()));
@@ -60,6 +68,45 @@ public final class JobSpecs {
       throw new InvalidJobSpecException("schedule", "'" + spec.getSchedule() + "' cannot run " + spec.getDevices()
           + " devices x " + spec.getMicrobatches() + " microbatches: " + e.getMessage());
     }
+  }
+
+  /**
+   * {@code spec} with tandem train's defaults in the fields a JSON spec may leave out and that
+   * have no meaningful zero: model, dataset, optimizer, backend, schedule, microbatch size,
+   * learning rate. Counts (devices, microbatches, steps) are never defaulted: 0 stays an error.
+   */
+  public static JobSpec withDefaults(JobSpec spec) {
+    JobSpec.Builder b = spec.toBuilder();
+    if (b.getModel().isBlank()) {
+      b.setModel("gpt-tiny");
+    }
+    if (b.getDataset().isBlank()) {
+      b.setDataset("corpus");
+    }
+    if (b.getOptimizer().isBlank()) {
+      b.setOptimizer("adamw");
+    }
+    if (b.getBackend().isBlank()) {
+      b.setBackend("cpu");
+    }
+    if (b.getSchedule().isBlank()) {
+      b.setSchedule("1f1b");
+    }
+    if (b.getMicrobatchSize() == 0) {
+      b.setMicrobatchSize(4);
+    }
+    if (b.getLearningRate() == 0) {
+      b.setLearningRate(0.003);
+    }
+    return b.build();
+  }
+
+  /** Tokens one step of {@code spec} trains on (0 for the sim backend or an unknown model). */
+  public static long tokensPerStep(JobSpec spec) {
+    if (spec.getBackend().equalsIgnoreCase("sim") || !Presets.names().contains(spec.getModel().toLowerCase(Locale.ROOT))) {
+      return 0;
+    }
+    return (long) spec.getMicrobatches() * spec.getMicrobatchSize() * Presets.byName(spec.getModel()).seqLen();
   }
 
   /**

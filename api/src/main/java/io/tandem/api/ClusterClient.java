@@ -6,8 +6,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -78,9 +76,8 @@ final class ClusterClient implements TandemClient, JobHandle.JobControl {
   }
 
   @Override
-  public CompletionStage<Long> checkpoint(String jobId) {
-    return CompletableFuture.failedFuture(new UnsupportedOperationException(
-        "checkpoints are not in this runtime yet"));
+  public void checkpoint(String jobId) {
+    node.checkpoint(jobId);
   }
 
   @Override

@@ -38,13 +38,17 @@ public final class JobHandle {
   private List<String> deviceNodes = List.of();
   private long[] peakBytes = new long[0];
   private int recoveries;
+  private String lastFailure = "";
+  private final List<CompletableFuture<Long>> checkpointRequests = new ArrayList<>();
 
   /** What a handle asks of the runtime (cancel, checkpoint); the client implements it. */
   interface JobControl {
     void cancel(String jobId);
 
-    CompletionStage<Long> checkpoint(String jobId);
+    void checkpoint(String jobId);
   }
+
+  private static final java.util.regex.Pattern CHECKPOINT_STEP = java.util.regex.Pattern.compile("step-(\\d+)");
 
   JobHandle(String id, JobSpec spec, JobControl control) {
     this.id = id;
@@ -106,15 +110,22 @@ public final class JobHandle {
   }
 
   /**
-   * Asks the coordinator to write a checkpoint at the next step boundary; the stage completes
-   * with the step of the committed checkpoint, or fails if the job cannot write one.
+   * Asks the coordinator to write a checkpoint at the next step boundary (into the spec's
+   * checkpoint directory); the stage completes with the step of the next committed checkpoint,
+   * or fails with the reason none was taken (no checkpoint directory, the job is not running,
+   * it ended first).
    */
   public CompletionStage<Long> checkpointNow() {
-    if (result.isDone()) {
-      return CompletableFuture.failedFuture(new IllegalStateException("job " + id + " has ended ("
-          + status() + "); there is nothing to checkpoint"));
+    CompletableFuture<Long> done = new CompletableFuture<>();
+    synchronized (this) {
+      if (status.isFinal()) {
+        return CompletableFuture.failedFuture(new IllegalStateException("job " + id + " has ended ("
+            + status + "); there is nothing to checkpoint"));
+      }
+      checkpointRequests.add(done);
     }
-    return control.checkpoint(id);
+    control.checkpoint(id);
+    return done.copy();
   }
 
   /** Calls {@code listener} after every finished step. */
@@ -132,11 +143,21 @@ public final class JobHandle {
   /** Applies one runtime event (on the client's event thread). */
   void apply(JobEvent event) {
     if (event instanceof JobEvent.JobStarted s) {
+      Recovery recovery = null;
       synchronized (this) {
         status = JobStatus.RUNNING;
         schedule = s.schedule();
         deviceNodes = s.deviceNodes();
+        if (s.attempt() > 0) {
+          recoveries++;
+          recovery = new Recovery(id, s.fromStep(), s.deviceNodes().size(), lastFailure);
+        }
       }
+      if (recovery != null) {
+        fire(recoveryListeners, recovery);
+      }
+    } else if (event instanceof JobEvent.Progress p) {
+      onProgress(p);
     } else if (event instanceof JobEvent.StepCompleted s) {
       StepProgress progress;
       synchronized (this) {
@@ -167,6 +188,35 @@ public final class JobHandle {
     }
   }
 
+  private void onProgress(JobEvent.Progress p) {
+    List<CompletableFuture<Long>> answered = List.of();
+    synchronized (this) {
+      switch (p.kind()) {
+        case "failure-detected", "downed", "re-planned", "restart" -> {
+          if (!status.isFinal()) {
+            status = JobStatus.RECOVERING;
+          }
+          if (!p.kind().equals("re-planned")) {
+            lastFailure = p.message();
+          }
+        }
+        case "checkpoint", "checkpoint-skipped" -> {
+          answered = List.copyOf(checkpointRequests);
+          checkpointRequests.clear();
+        }
+        default -> { }
+      }
+    }
+    java.util.regex.Matcher m = CHECKPOINT_STEP.matcher(p.message());
+    for (CompletableFuture<Long> f : answered) {
+      if (p.kind().equals("checkpoint") && m.find(0)) {
+        f.complete(Long.parseLong(m.group(1)));
+      } else {
+        f.completeExceptionally(new IllegalStateException("job " + id + ": " + p.message()));
+      }
+    }
+  }
+
   /** Ends the job from the client's side (e.g. the client closed before the job ended). */
   void abandon(String message) {
     finish(JobStatus.FAILED, -1, Double.NaN, "", message);
@@ -174,6 +224,7 @@ public final class JobHandle {
 
   private void finish(JobStatus end, long steps, double finalLoss, String sha, String message) {
     JobResult r;
+    List<CompletableFuture<Long>> pending;
     synchronized (this) {
       if (status.isFinal()) {
         return;
@@ -186,7 +237,11 @@ public final class JobHandle {
         loss = finalLoss;
       }
       r = new JobResult(id, end, stepsCompleted, loss, sha, message);
+      pending = List.copyOf(checkpointRequests);
+      checkpointRequests.clear();
     }
+    pending.forEach(f -> f.completeExceptionally(new IllegalStateException("job " + id + " ended (" + end
+        + ") before a checkpoint was taken")));
     result.complete(r);
   }
 

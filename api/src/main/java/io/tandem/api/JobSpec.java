@@ -116,6 +116,16 @@ public final class JobSpec {
     return Duration.ofMillis((long) (proto.getStepTimeoutS() * 1000));
   }
 
+  /** The checkpoint directory, if the job checkpoints. */
+  public Optional<java.nio.file.Path> checkpointDir() {
+    return proto.getCheckpointDir().isEmpty() ? Optional.empty() : Optional.of(java.nio.file.Path.of(proto.getCheckpointDir()));
+  }
+
+  /** Steps between checkpoints (0 = only on request, or no checkpoints without a directory). */
+  public int checkpointEvery() {
+    return proto.getCheckpointEvery();
+  }
+
   /** Tokens one step trains on (0 for the sim backend, which runs no model). */
   public long tokensPerStep() {
     if (proto.getBackend().equals("sim")) {
@@ -249,6 +259,22 @@ public final class JobSpec {
     /** Sim backend: milliseconds per unit op cost (default 20). */
     public Builder opMillis(double ms) {
       b.setOpMs(ms);
+      return this;
+    }
+
+    /**
+     * Checkpoints into {@code dir} (every worker must reach it) after every {@code everySteps}
+     * steps; 0 = only on request ({@link JobHandle#checkpointNow()}). A failed node's job
+     * resumes from the newest one.
+     */
+    public Builder checkpointing(java.nio.file.Path dir, int everySteps) {
+      b.setCheckpointDir(nonNull(dir, "checkpointDir").toString()).setCheckpointEvery(everySteps);
+      return this;
+    }
+
+    /** Checkpoints kept (default 3). */
+    public Builder keepCheckpoints(int n) {
+      b.setKeepCheckpoints(n);
       return this;
     }
 

@@ -3,6 +3,7 @@ package io.tandem.api;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.actors.JobConfig;
@@ -10,15 +11,19 @@ import io.tandem.actors.JobEvent;
 import io.tandem.actors.JobFactory;
 import io.tandem.actors.LocalRuntime;
 import io.tandem.schedule.Schedule;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The Java API end to end against an embedded runtime. */
 @Timeout(180)
@@ -88,6 +93,35 @@ class TandemLocalTest {
     JobResult next = tandem.submit(JobSpec.builder().backend("sim").opMillis(0).devices(2).microbatches(2)
         .steps(2).build()).await(Duration.ofSeconds(60));
     assertEquals(JobStatus.SUCCEEDED, next.status(), next.message());
+  }
+
+  @Test
+  void checkpointNow_commitsACheckpointAtTheNextStepBoundary(@TempDir Path dir) throws Exception {
+    JobSpec spec = JobSpec.builder().devices(2).microbatches(4).microbatchSize(1).steps(10_000)
+        .checkpointing(dir, 0).build();
+    CountDownLatch running = new CountDownLatch(1);
+    JobHandle job = tandem.submit(spec).onStep(s -> running.countDown());
+    assertTrue(running.await(60, TimeUnit.SECONDS));
+
+    long step = job.checkpointNow().toCompletableFuture().get(60, TimeUnit.SECONDS);
+
+    assertTrue(step >= 2, "checkpoint after a step boundary that follows the request: " + step);
+    assertTrue(Files.isRegularFile(dir.resolve("step-" + step).resolve("manifest.pb")), "manifest of step-" + step);
+    job.cancel();
+    assertEquals(JobStatus.CANCELLED, job.await(Duration.ofSeconds(30)).status());
+  }
+
+  @Test
+  void checkpointNow_withoutACheckpointDirectory_failsNamingIt() throws Exception {
+    JobSpec spec = JobSpec.builder().backend("sim").opMillis(5).devices(2).microbatches(4).steps(100_000).build();
+    CountDownLatch running = new CountDownLatch(1);
+    JobHandle job = tandem.submit(spec).onStep(s -> running.countDown());
+    assertTrue(running.await(60, TimeUnit.SECONDS));
+    ExecutionException e = assertThrows(ExecutionException.class,
+        () -> job.checkpointNow().toCompletableFuture().get(60, TimeUnit.SECONDS));
+    assertTrue(e.getCause().getMessage().contains("checkpointDir"), e.getCause().getMessage());
+    job.cancel();
+    assertEquals(JobStatus.CANCELLED, job.await(Duration.ofSeconds(30)).status());
   }
 
   @Test

@@ -214,6 +214,14 @@ public final class ClusterNode implements AutoCloseable {
     jobMaster.tell(new JobMaster.CancelJob(jobId, reason));
   }
 
+  /**
+   * Asks the job master to checkpoint {@code jobId} at its next step boundary; the outcome
+   * reaches its submitter as a {@code checkpoint} or {@code checkpoint-skipped} progress event.
+   */
+  public void checkpoint(String jobId) {
+    jobMaster.tell(new JobMaster.CheckpointJob(jobId));
+  }
+
   /** Blocks until this member's actor system has terminated. */
   public void awaitTermination() throws InterruptedException {
     try {

@@ -33,6 +33,13 @@ public final class JobMaster {
    */
   public record CancelJob(String jobId, String reason) implements Command {}
 
+  /**
+   * Checkpoint job {@code jobId} at its next step boundary; its submitter gets a
+   * {@link JobEvent.Progress} {@code checkpoint} (or {@code checkpoint-skipped}) event. A
+   * queued job's submitter hears {@code checkpoint-skipped}; unknown ids are ignored.
+   */
+  public record CheckpointJob(String jobId) implements Command {}
+
   /** Stop message of the singleton (hand-over): fails the running job. */
   public enum Stop implements Command { INSTANCE }
 
@@ -50,6 +57,7 @@ public final class JobMaster {
         .onMessage(SubmitJob.class, m -> start(ctx, settings, m, queue))
         .onMessage(RunEnded.class, m -> Behaviors.same())
         .onMessage(CancelJob.class, m -> Behaviors.same())
+        .onMessage(CheckpointJob.class, m -> Behaviors.same())
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
   }
@@ -89,6 +97,16 @@ public final class JobMaster {
               }
               return false;
             });
+          }
+          return Behaviors.same();
+        })
+        .onMessage(CheckpointJob.class, m -> {
+          if (m.jobId().equals(jobId)) {
+            run.tell(JobRun.CheckpointNow.INSTANCE);
+          } else {
+            queue.stream().filter(q -> q.spec().getJobId().equals(m.jobId())).forEach(q -> q.replyTo().tell(
+                new JobEvent.Progress("checkpoint-skipped", "checkpoint on request not taken: job " + m.jobId()
+                    + " is queued behind " + jobId)));
           }
           return Behaviors.same();
         })

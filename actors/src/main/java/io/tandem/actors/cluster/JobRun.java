@@ -72,6 +72,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   /** Cancel the job: while a step runs, its coordinator drops it; in any other phase the job ends at once. */
   record Cancel(String reason) implements Command {}
 
+  /** Checkpoint at the next step boundary (see {@link Coordinator.CheckpointNow}). */
+  enum CheckpointNow implements Command { INSTANCE }
+
   private enum Phase { WAIT_NODES, DESCRIBE, SPAWN, RUN, SUSPECT, RECOVERING }
 
   private final JobSpec spec;
@@ -153,6 +156,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
         .onMessage(ReachabilityChanged.class, this::onReachability)
         .onMessage(ConfirmWindowEnded.class, this::onConfirmWindowEnded)
         .onMessage(Cancel.class, this::onCancel)
+        .onMessageEquals(CheckpointNow.INSTANCE, this::onCheckpointNow)
         .onMessage(TimedOut.class, t -> t.attempt() == attempt
             ? fail("job " + spec.getJobId() + " timed out " + t.phase()) : this)
         .onSignal(PostStop.class, s -> {
@@ -277,6 +281,16 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     replyTo.tell(new JobEvent.JobStarted(schedule.name(), nodes, attempt, Math.max(0, restoreStep)));
     coordinator = getContext().spawn(Coordinator.forWorkers(job, new ArrayList<>(workers.values()), forwarder),
         "coordinator-" + attempt);
+  }
+
+  private Behavior<Command> onCheckpointNow() {
+    if (coordinator != null && phase == Phase.RUN) {
+      coordinator.tell(Coordinator.CheckpointNow.INSTANCE);
+    } else {
+      emit("checkpoint-skipped", "checkpoint on request not taken: job " + spec.getJobId() + " is not running (phase "
+          + phase.name().toLowerCase(Locale.ROOT) + ")");
+    }
+    return this;
   }
 
   private Behavior<Command> onCancel(Cancel msg) {

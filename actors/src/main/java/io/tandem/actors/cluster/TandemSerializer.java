@@ -107,6 +107,8 @@ public final class TandemSerializer extends SerializerWithStringManifest {
       return "J.SubmitJob";
     } else if (o instanceof JobMaster.CancelJob) {
       return "J.CancelJob";
+    } else if (o instanceof JobMaster.CheckpointJob) {
+      return "J.CheckpointJob";
     } else if (o instanceof JobEvent.JobStarted) {
       return "E.JobStarted";
     } else if (o instanceof JobEvent.JobCancelled) {
@@ -273,6 +275,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         string(out, m.weightsSha256());
       }
       case "E.JobFailed" -> string(out, ((JobEvent.JobFailed) o).message());
+      case "J.CheckpointJob" -> string(out, ((JobMaster.CheckpointJob) o).jobId());
       case "J.CancelJob" -> {
         JobMaster.CancelJob m = (JobMaster.CancelJob) o;
         string(out, m.jobId());
@@ -399,6 +402,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
       case "E.JobSucceeded" -> new JobEvent.JobSucceeded(in.readLong(), in.readDouble(), string(in));
       case "E.JobFailed" -> new JobEvent.JobFailed(string(in));
       case "J.CancelJob" -> new JobMaster.CancelJob(string(in), string(in));
+      case "J.CheckpointJob" -> new JobMaster.CheckpointJob(string(in));
       case "E.JobStarted" -> {
         String schedule = string(in);
         int n = in.readInt();
