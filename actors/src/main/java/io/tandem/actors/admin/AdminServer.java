@@ -38,7 +38,9 @@ public final class AdminServer implements AutoCloseable {
     ActorSystem<Void> system = node.system();
     AdminRoutes routes = new AdminRoutes(token, jobs,
         () -> Cluster.get(system).selfMember().status().equals(MemberStatus.up()));
-    return bind(system, host, port, routes, extra);
+    List<Route> all = new java.util.ArrayList<>(new ClusterAdminRoutes(node, jobs).routes());
+    all.addAll(extra);
+    return bind(system, host, port, routes, all);
   }
 
   /** Serves {@code routes} (plus {@code extra}, authenticated) on {@code host:port}. */

@@ -222,6 +222,14 @@ public final class ClusterNode implements AutoCloseable {
     jobMaster.tell(new JobMaster.CheckpointJob(jobId));
   }
 
+  /**
+   * Asks the job master to drain {@code node}: the running job moves off it at the next step
+   * boundary, then the node leaves the cluster.
+   */
+  public void drain(Address node) {
+    jobMaster.tell(new JobMaster.DrainNode(node.toString()));
+  }
+
   /** Blocks until this member's actor system has terminated. */
   public void awaitTermination() throws InterruptedException {
     try {

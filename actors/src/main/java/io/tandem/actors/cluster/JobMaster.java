@@ -4,10 +4,13 @@ import io.tandem.actors.JobEvent;
 import io.tandem.proto.JobSpec;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Leave;
 
 /**
  * The cluster's coordinator: a Cluster Singleton on the {@code coordinator} role. It runs one
@@ -40,6 +43,13 @@ public final class JobMaster {
    */
   public record CheckpointJob(String jobId) implements Command {}
 
+  /**
+   * Drain {@code node} (a cluster address): the running job moves off it at its next step
+   * boundary (checkpoint, re-plan, restore), then the node leaves the cluster; with no job on
+   * it, it leaves at once.
+   */
+  public record DrainNode(String node) implements Command {}
+
   /** Stop message of the singleton (hand-over): fails the running job. */
   public enum Stop implements Command { INSTANCE }
 
@@ -58,6 +68,11 @@ public final class JobMaster {
         .onMessage(RunEnded.class, m -> Behaviors.same())
         .onMessage(CancelJob.class, m -> Behaviors.same())
         .onMessage(CheckpointJob.class, m -> Behaviors.same())
+        .onMessage(DrainNode.class, m -> {
+          ctx.getLog().info("draining node {}: no job running; it leaves the cluster", m.node());
+          Cluster.get(ctx.getSystem()).manager().tell(Leave.create(AddressFromURIString.parse(m.node())));
+          return Behaviors.same();
+        })
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .build();
   }
@@ -98,6 +113,10 @@ public final class JobMaster {
               return false;
             });
           }
+          return Behaviors.same();
+        })
+        .onMessage(DrainNode.class, m -> {
+          run.tell(new JobRun.Drain(m.node()));
           return Behaviors.same();
         })
         .onMessage(CheckpointJob.class, m -> {

@@ -72,6 +72,13 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   /** Cancel the job: while a step runs, its coordinator drops it; in any other phase the job ends at once. */
   record Cancel(String reason) implements Command {}
 
+  /**
+   * Move the job off {@code node} (a cluster address): checkpoint at the next step boundary (when
+   * the job has a checkpoint directory), re-plan without the node, restore, then let the node
+   * leave the cluster. A node the job does not use leaves at once.
+   */
+  record Drain(String node) implements Command {}
+
   /** Checkpoint at the next step boundary (see {@link Coordinator.CheckpointNow}). */
   enum CheckpointNow implements Command { INSTANCE }
 
@@ -103,6 +110,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   private final Map<String, ActorRef<NodeAgent.Command>> joiners = new TreeMap<>();
   private ActorRef<Coordinator.Command> coordinator;
   private final java.security.SecureRandom random = new java.security.SecureRandom();
+  /** The node being drained (waiting for its checkpoint), or null. */
+  private String draining;
   private ActorRef<JobEvent> forwarder;
   private long restoreStep = -1;
   private long lastStep = -1;
@@ -156,6 +165,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
         .onMessage(ReachabilityChanged.class, this::onReachability)
         .onMessage(ConfirmWindowEnded.class, this::onConfirmWindowEnded)
         .onMessage(Cancel.class, this::onCancel)
+        .onMessage(Drain.class, this::onDrain)
         .onMessageEquals(CheckpointNow.INSTANCE, this::onCheckpointNow)
         .onMessage(TimedOut.class, t -> t.attempt() == attempt
             ? fail("job " + spec.getJobId() + " timed out " + t.phase()) : this)
@@ -283,6 +293,43 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
         "coordinator-" + attempt);
   }
 
+  private Behavior<Command> onDrain(Drain msg) {
+    if (!inJob(msg.node())) {
+      emit("drained", "node " + msg.node() + " runs no device of job " + spec.getJobId() + "; it leaves the cluster");
+      leave(msg.node());
+      return this;
+    }
+    draining = msg.node();
+    if (phase == Phase.RUN && coordinator != null && !spec.getCheckpointDir().isBlank()) {
+      emit("draining", "draining node " + msg.node() + ": checkpoint at the next step boundary, then re-plan without it");
+      coordinator.tell(Coordinator.CheckpointNow.INSTANCE);
+      return this;
+    }
+    return moveOffDrained();
+  }
+
+  /** Re-plans without the node being drained (restoring the newest checkpoint) and lets it leave. */
+  private Behavior<Command> moveOffDrained() {
+    String node = draining;
+    draining = null;
+    detectedNanos = System.nanoTime();
+    emit("drained", "moving job " + spec.getJobId() + " off node " + node + " at step " + (lastStep + 1));
+    abortAttempt();
+    lost.add(node);
+    phase = Phase.RECOVERING;
+    leave(node);
+    return recover("node " + node + " drained");
+  }
+
+  private void leave(String node) {
+    try {
+      Cluster.get(getContext().getSystem()).manager().tell(
+          org.apache.pekko.cluster.typed.Leave.create(org.apache.pekko.actor.AddressFromURIString.parse(node)));
+    } catch (RuntimeException e) {
+      getContext().getLog().warn("job {}: cannot ask node {} to leave: {}", spec.getJobId(), node, e.getMessage());
+    }
+  }
+
   private Behavior<Command> onCheckpointNow() {
     if (coordinator != null && phase == Phase.RUN) {
       coordinator.tell(Coordinator.CheckpointNow.INSTANCE);
@@ -324,6 +371,10 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     }
     if (event instanceof JobEvent.Progress p) {
       replyTo.tell(event);
+      if (draining != null && phase == Phase.RUN
+          && (p.kind().equals("checkpoint") || p.kind().equals("checkpoint-skipped"))) {
+        return moveOffDrained();
+      }
       if (p.kind().equals("checkpoint") && phase == Phase.RUN && !readyJoiners().isEmpty()
           && schedule.devices() < spec.getDevices()) {
         return takeInJoiners(p.message().split(" ")[1]);

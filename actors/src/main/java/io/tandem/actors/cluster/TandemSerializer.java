@@ -109,6 +109,8 @@ public final class TandemSerializer extends SerializerWithStringManifest {
       return "J.CancelJob";
     } else if (o instanceof JobMaster.CheckpointJob) {
       return "J.CheckpointJob";
+    } else if (o instanceof JobMaster.DrainNode) {
+      return "J.DrainNode";
     } else if (o instanceof JobEvent.JobStarted) {
       return "E.JobStarted";
     } else if (o instanceof JobEvent.JobCancelled) {
@@ -276,6 +278,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
       }
       case "E.JobFailed" -> string(out, ((JobEvent.JobFailed) o).message());
       case "J.CheckpointJob" -> string(out, ((JobMaster.CheckpointJob) o).jobId());
+      case "J.DrainNode" -> string(out, ((JobMaster.DrainNode) o).node());
       case "J.CancelJob" -> {
         JobMaster.CancelJob m = (JobMaster.CancelJob) o;
         string(out, m.jobId());
@@ -403,6 +406,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
       case "E.JobFailed" -> new JobEvent.JobFailed(string(in));
       case "J.CancelJob" -> new JobMaster.CancelJob(string(in), string(in));
       case "J.CheckpointJob" -> new JobMaster.CheckpointJob(string(in));
+      case "J.DrainNode" -> new JobMaster.DrainNode(string(in));
       case "E.JobStarted" -> {
         String schedule = string(in);
         int n = in.readInt();
