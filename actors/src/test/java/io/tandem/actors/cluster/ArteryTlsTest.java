@@ -4,12 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import io.tandem.actors.TestCertificates;
 import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -29,28 +28,9 @@ class ArteryTlsTest {
   static ArteryTls good;
   static ArteryTls rogue;
 
-  static void keytool(String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
-    cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes());
-    assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, String.join(" ", cmd) + ": " + out);
-  }
-
-  /** A self-signed key pair in NAME.p12 and a trust store NAME-trust.p12 holding its certificate. */
-  static ArteryTls identity(String name) throws IOException, InterruptedException {
-    Path keys = dir.resolve(name + ".p12");
-    Path cert = dir.resolve(name + ".cer");
-    Path trust = dir.resolve(name + "-trust.p12");
-    keytool("-genkeypair", "-alias", name, "-keyalg", "RSA", "-keysize", "2048", "-validity", "2",
-        "-dname", "CN=" + name, "-storetype", "PKCS12", "-keystore", keys.toString(),
-        "-storepass", PASSWORD, "-keypass", PASSWORD);
-    keytool("-exportcert", "-alias", name, "-keystore", keys.toString(), "-storepass", PASSWORD,
-        "-file", cert.toString());
-    keytool("-importcert", "-noprompt", "-alias", name, "-file", cert.toString(), "-storetype", "PKCS12",
-        "-keystore", trust.toString(), "-storepass", PASSWORD);
-    return new ArteryTls(keys, PASSWORD, trust, PASSWORD);
+  static ArteryTls identity(String name) throws Exception {
+    TestCertificates.Identity id = TestCertificates.create(dir, name, PASSWORD);
+    return new ArteryTls(id.keyStore(), PASSWORD, id.trustStore(), PASSWORD);
   }
 
   @BeforeAll
