@@ -108,6 +108,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   private final Set<String> suspects = new LinkedHashSet<>();
   /** Nodes that joined after the job started, by address: taken in at the next checkpoint or re-plan. */
   private final Map<String, ActorRef<NodeAgent.Command>> joiners = new TreeMap<>();
+  private Set<ActorRef<NodeAgent.Command>> latestAgents = Set.of();
   private ActorRef<Coordinator.Command> coordinator;
   private final java.security.SecureRandom random = new java.security.SecureRandom();
   /** The node being drained (waiting for its checkpoint), or null. */
@@ -137,7 +138,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     Cluster cluster = Cluster.get(ctx.getSystem());
     cluster.subscriptions().tell(Subscribe.create(memberAdapter, ClusterEvent.MemberEvent.class));
     cluster.subscriptions().tell(Subscribe.create(reachabilityAdapter, ClusterEvent.ReachabilityEvent.class));
-    timers.startSingleTimer(new TimedOut("waiting for " + this.minNodes + " worker node(s)", 0), settings.nodeWaitTimeout());
+    timers.startSingleTimer("phase", new TimedOut("waiting for " + this.minNodes + " worker node(s)", 0),
+        settings.nodeWaitTimeout());
   }
 
   static Behavior<Command> create(JobSpec spec, int minNodes, ActorRef<JobEvent> replyTo, ClusterSettings settings) {
@@ -183,13 +185,36 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     return (a.hasLocalScope() ? selfAddress : a).toString();
   }
 
+  /** Whether {@code node} is an Up member that the failure detector finds reachable. */
+  private boolean healthy(String node) {
+    org.apache.pekko.cluster.ClusterEvent.CurrentClusterState state = Cluster.get(getContext().getSystem()).state();
+    for (org.apache.pekko.cluster.Member m : state.getUnreachable()) {
+      if (m.address().toString().equals(node)) {
+        return false;
+      }
+    }
+    for (org.apache.pekko.cluster.Member m : state.getMembers()) {
+      if (m.address().toString().equals(node)) {
+        return m.status().equals(org.apache.pekko.cluster.MemberStatus.up());
+      }
+    }
+    return false;
+  }
+
   private Behavior<Command> onAgents(AgentsChanged msg) {
-    if (phase == Phase.WAIT_NODES && msg.agents().size() >= minNodes) {
-      Map<String, ActorRef<NodeAgent.Command>> sorted = new TreeMap<>();
-      msg.agents().forEach(a -> sorted.put(nodeOf(a), a));
+    latestAgents = msg.agents();
+    Map<String, ActorRef<NodeAgent.Command>> sorted = new TreeMap<>();
+    msg.agents().forEach(a -> {
+      if (healthy(nodeOf(a))) {
+        sorted.put(nodeOf(a), a);
+      }
+    });
+    getContext().getLog().debug("job {}: {} node agent(s), healthy: {}", spec.getJobId(), msg.agents().size(),
+        sorted.keySet());
+    if (phase == Phase.WAIT_NODES && sorted.size() >= minNodes) {
       sorted.entrySet().stream().limit(spec.getDevices()).forEach(e -> agents.put(e.getKey(), e.getValue()));
       phase = Phase.DESCRIBE;
-      timers.startSingleTimer(new TimedOut("asking " + agents.size() + " node(s) for their devices", attempt),
+      timers.startSingleTimer("phase", new TimedOut("asking " + agents.size() + " node(s) for their devices", attempt),
           settings.spawnTimeout());
       agents.values().forEach(a -> a.tell(new NodeAgent.Describe(agentAdapter)));
     } else if (phase != Phase.WAIT_NODES && phase != Phase.DESCRIBE) {
@@ -404,16 +429,35 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   }
 
   private boolean inJob(String node) {
-    return assignment.containsKey(node) && !lost.contains(node);
+    return (phase == Phase.DESCRIBE ? agents.containsKey(node) : assignment.containsKey(node)) && !lost.contains(node);
+  }
+
+  /** A node chosen for the job failed before it started: choose again among the healthy ones. */
+  private Behavior<Command> chooseAgain(String node) {
+    getContext().getLog().info("job {}: node {} failed before the job started; choosing nodes again", spec.getJobId(), node);
+    agents.clear();
+    registrations.clear();
+    suspects.clear();
+    lost.clear();
+    phase = Phase.WAIT_NODES;
+    timers.startSingleTimer("phase", new TimedOut("waiting for " + minNodes + " worker node(s)", attempt),
+        settings.nodeWaitTimeout());
+    return onAgents(new AgentsChanged(latestAgents));
   }
 
   private Behavior<Command> onReachability(ReachabilityChanged msg) {
     ClusterEvent.ReachabilityEvent e = msg.event();
     String node = e.member().address().toString();
+    if (phase == Phase.WAIT_NODES) {
+      return onAgents(new AgentsChanged(latestAgents));
+    }
     if (!inJob(node)) {
       return this;
     }
     if (e instanceof ClusterEvent.UnreachableMember) {
+      if (phase == Phase.DESCRIBE) {
+        return chooseAgain(node);
+      }
       if (!suspects.add(node)) {
         return this;
       }
@@ -423,8 +467,6 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
             + "; step aborted, waiting for the split brain resolver to down it");
         abortAttempt();
         phase = Phase.RECOVERING;
-      } else if (phase == Phase.DESCRIBE) {
-        return fail("node " + node + " became unreachable before job " + spec.getJobId() + " started");
       }
     } else if (e instanceof ClusterEvent.ReachableMember && suspects.remove(node)) {
       emit("reachable", "node " + node + " reachable again" + since());
@@ -437,6 +479,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
 
   private Behavior<Command> onMember(MemberChanged msg) {
     ClusterEvent.MemberEvent e = msg.event();
+    if (phase == Phase.WAIT_NODES && e instanceof ClusterEvent.MemberUp) {
+      return onAgents(new AgentsChanged(latestAgents));
+    }
     if (!(e instanceof ClusterEvent.MemberDowned || e instanceof ClusterEvent.MemberRemoved
         || e instanceof ClusterEvent.MemberExited || e instanceof ClusterEvent.MemberLeft)) {
       return this;
@@ -451,7 +496,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     lost.add(node);
     boolean wasSuspect = suspects.remove(node);
     if (phase == Phase.WAIT_NODES || phase == Phase.DESCRIBE) {
-      return fail("node " + node + " left the cluster before job " + spec.getJobId() + " started");
+      return chooseAgain(node);
     }
     String how = e instanceof ClusterEvent.MemberDowned || e instanceof ClusterEvent.MemberRemoved
         ? "downed by the split brain resolver" : "left the cluster";

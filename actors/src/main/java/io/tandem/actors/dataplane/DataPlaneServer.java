@@ -97,18 +97,21 @@ public final class DataPlaneServer implements AutoCloseable {
       if (directory.accepts(e.header())) {
         reject(e.header(), e.getMessage(), directory);
       } else {
-        refuse(e.header(), refused);
+        refuse(e.header(), directory, refused);
       }
       return;
     }
     TensorFrameHeader h = frame.header();
     if (!directory.accepts(h)) {
-      refuse(h, refused);
+      refuse(h, directory, refused);
       return;
     }
     Optional<ActorRef<StageWorker.Command>> worker = directory.lookup(h.getJobId(), h.getTargetStage());
     if (worker.isPresent()) {
       worker.get().tell(new StageWorker.TensorArrived(h, frame.tensor()));
+    } else if (directory.wasReleased(h.getJobId())) {
+      LOG.debug("dropping a late frame of released job '{}' (step {}, stage {})", h.getJobId(), h.getStep(),
+          h.getTargetStage());
     } else {
       reject(h, "frame of job '" + h.getJobId() + "' for virtual stage " + h.getTargetStage()
           + ", which no worker of that job holds on this node", directory);
@@ -116,7 +119,12 @@ public final class DataPlaneServer implements AutoCloseable {
   }
 
   /** A frame not signed by a member of its job: dropped, never shown to a worker (it could fail the job). */
-  private static void refuse(TensorFrameHeader h, AtomicLong refused) {
+  private static void refuse(TensorFrameHeader h, StageDirectory directory, AtomicLong refused) {
+    if (directory.wasReleased(h.getJobId())) {
+      LOG.debug("dropping a late frame of released job '{}' (step {}, stage {})", h.getJobId(), h.getStep(),
+          h.getTargetStage());
+      return;
+    }
     refused.incrementAndGet();
     LOG.warn("data plane refused a frame claiming job '{}', step {}, stage {}: {}", h.getJobId(), h.getStep(),
         h.getTargetStage(), h.getMac().isEmpty() ? "unsigned" : "signature does not match the job's key");

@@ -31,6 +31,8 @@ public final class StageDirectory {
   public boolean authenticating() {
     return authenticating;
   }
+  /** Jobs (or attempts of a job, after a re-plan) released on this node: their late frames are dropped. */
+  private final java.util.Set<String> released = ConcurrentHashMap.newKeySet();
 
   public void register(String jobId, int stage, ActorRef<StageWorker.Command> worker) {
     jobs.computeIfAbsent(jobId, j -> new ConcurrentHashMap<>()).put(stage, worker);
@@ -42,6 +44,7 @@ public final class StageDirectory {
   }
 
   public void unregister(String jobId) {
+    released.add(jobId);
     jobs.remove(jobId);
     keys.remove(jobId);
   }
@@ -56,6 +59,14 @@ public final class StageDirectory {
     }
     byte[] key = keys.get(header.getJobId());
     return key != null && TensorFrames.verify(header, key);
+  }
+
+  /**
+   * Whether {@code jobId} had workers here that were released: a frame still in flight for it
+   * (a peer finishing an aborted step) is stale, not an error.
+   */
+  public boolean wasReleased(String jobId) {
+    return released.contains(jobId) && !jobs.containsKey(jobId);
   }
 
   /** The worker of {@code stage} in {@code jobId}. */

@@ -217,4 +217,61 @@ class FailureRecoveryTest {
       }
     }
   }
+
+  static void signal(String signal, long pid) {
+    try {
+      new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start().waitFor();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
+  @Order(5)
+  void sigstoppedWorker_isDownedBySbr_noStepTwice_andKeptOutWhenItWakes() throws Exception {
+    JobSpec spec = spec("frozen", 2, 2);
+    List<JobEvent> events = new CopyOnWriteArrayList<>();
+    AtomicBoolean frozen = new AtomicBoolean();
+    List<String> workerArgs = List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid()));
+    try (WorkerProcesses extra = WorkerProcesses.start(1, WorkerMain.class.getName(), workerArgs,
+        Path.of("target", "failure-test-logs", "frozen"))) {
+      long pid = extra.pid(0);
+      try {
+        JobEvent end = coordinator.run(spec, 2, Duration.ofSeconds(240), e -> {
+          events.add(e);
+          if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint") && !frozen.getAndSet(true)) {
+            signal("STOP", pid);
+          }
+        });
+        String log = progress(events);
+        System.err.println("frozen events:\n" + log);
+        JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + log);
+        assertEquals(reference, ok.weightsSha256(), log);
+        assertTrue(log.contains("downed by the split brain resolver"), log);
+        assertTrue(log.contains("re-planned to schedule 1f1b on 1 device(s)"), log);
+        // every step completed once per attempt, in order: after the restore, from the restored step on
+        List<Long> steps = events.stream().filter(e -> e instanceof JobEvent.StepCompleted)
+            .map(e -> ((JobEvent.StepCompleted) e).step()).toList();
+        int restart = 0;
+        for (int i = 1; i < steps.size(); i++) {
+          if (steps.get(i) != steps.get(i - 1) + 1) {
+            restart++;
+            assertTrue(steps.get(i) <= steps.get(i - 1), "steps " + steps);
+          }
+        }
+        assertTrue(restart <= 1, "steps " + steps);
+        assertEquals(STEPS - 1, steps.get(steps.size() - 1));
+      } finally {
+        signal("CONT", pid);
+      }
+      // woken, it learns it was downed: its actor system shuts down and the JVM ends
+      long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
+      while (extra.alive() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      assertEquals(0, extra.alive(), "the downed worker left after waking (log " + extra.logs() + ")");
+    }
+  }
 }

@@ -1,0 +1,191 @@
+package io.tandem.cli;
+
+import io.tandem.actors.JobEvent;
+import io.tandem.actors.cluster.ClusterNode;
+import io.tandem.actors.cluster.WorkerProcesses;
+import io.tandem.proto.JobSpec;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code tandem bench recovery}: a loopback cluster (this JVM coordinates, one worker JVM per
+ * device) runs three jobs of the same spec: without checkpoints, with a checkpoint every K
+ * steps, and with checkpoints plus one worker killed (SIGKILL) mid-run. Reports checkpoint
+ * overhead, the recovery time split and throughput before and after the failure.
+ */
+@Command(name = "recovery", mixinStandardHelpOptions = true,
+    description = "Measure checkpoint overhead and recovery from a killed worker JVM (CPU backend, loopback).")
+public final class BenchRecoveryCommand implements Callable<Integer> {
+
+  @Option(names = "--devices", defaultValue = "4", description = "worker JVMs, one device each (default: ${DEFAULT-VALUE})")
+  int devices;
+
+  @Option(names = "--model", defaultValue = "gpt-tiny", description = "model preset (default: ${DEFAULT-VALUE})")
+  String model;
+
+  @Option(names = "--schedule", defaultValue = "1f1b", description = "schedule (default: ${DEFAULT-VALUE})")
+  String schedule;
+
+  @Option(names = "--steps", defaultValue = "40", description = "steps per job (default: ${DEFAULT-VALUE})")
+  int steps;
+
+  @Option(names = "--microbatches", defaultValue = "8", description = "microbatches (default: ${DEFAULT-VALUE})")
+  int microbatches;
+
+  @Option(names = "--microbatch-size", defaultValue = "2", description = "sequences per microbatch (default: ${DEFAULT-VALUE})")
+  int microbatchSize;
+
+  @Option(names = "--checkpoint-every", defaultValue = "5", description = "K (default: ${DEFAULT-VALUE})")
+  int every;
+
+  @Option(names = "--kill-at", defaultValue = "17", description = "kill a worker when this step completes (default: ${DEFAULT-VALUE})")
+  int killAt;
+
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+  /** Arrival times (nanoTime) of a job's events in this JVM, and its step times. */
+  static final class Timeline {
+    final Map<String, Long> firstOf = new ConcurrentHashMap<>();
+    final List<double[]> steps = new ArrayList<>(); // {step, ms, attempt}
+    volatile long killNanos;
+    volatile int attempt;
+    volatile long restoredStep = -1;
+    volatile long lastStepBeforeKill = -1;
+  }
+
+  @Override
+  public Integer call() throws IOException {
+    if (killAt < 2 || killAt >= steps - 5) {
+      throw new IllegalArgumentException("--kill-at must be in [2, steps - 5)");
+    }
+    PrintWriter out = spec.commandLine().getOut();
+    Path dir = Files.createTempDirectory("tandem-bench-recovery");
+    try (ClusterNode node = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0);
+         WorkerProcesses workers = WorkerProcesses.start(devices, TandemCli.class.getName(),
+             List.of("worker", "--seeds", "127.0.0.1:" + node.port(), "--watch-pid",
+                 Long.toString(WorkerProcesses.selfPid())), dir.resolve("logs"))) {
+      Timeline none = run(node, workers, job("none", 0, dir), false);
+      Timeline ckpt = run(node, workers, job("ckpt", every, dir), false);
+      Timeline fail = run(node, workers, job("fail", every, dir), true);
+      double base = median(none, 1, steps);
+      double withCkpt = median(ckpt, 1, steps);
+      out.printf(Locale.ROOT, "%s on %d worker JVMs, %s, %d microbatches x %d, %d steps (CPU backend, loopback)%n",
+          model, devices, schedule, microbatches, microbatchSize, steps);
+      out.printf(Locale.ROOT, "step time median: no checkpoints %.1f ms, checkpoint every %d steps %.1f ms"
+          + " (overhead %+.1f%%); snapshot blocking %s%n", base, every, withCkpt, 100 * (withCkpt / base - 1),
+          ckpt.firstOf.getOrDefault("blocking", 0L) / 1e3 + " ms (max of first checkpoint)");
+      long k = fail.killNanos;
+      out.printf(Locale.ROOT, "recovery after SIGKILL of 1 of %d at step %d: detection %.1f s, downing %.1f s,"
+              + " re-plan %.0f ms, restore (spawn + load) %.1f s, first resumed step %.1f s; total %.1f s%n",
+          devices, killAt, s(fail, "failure-detected", k), s(fail, "downed", "failure-detected"),
+          1000 * s(fail, "re-planned", "downed"), s(fail, "restored", "re-planned"), s(fail, "resumed", "restored"),
+          s(fail, "resumed", k));
+      out.printf(Locale.ROOT, "steps recomputed: %d (kill after step %d completed, restored step %d, checkpoint every %d)%n",
+          fail.lastStepBeforeKill + 1 - fail.restoredStep, fail.lastStepBeforeKill, fail.restoredStep, every);
+      double before = median(fail, 0, killAt + 1);
+      double after = medianAttempt(fail, 1);
+      out.printf(Locale.ROOT, "throughput after losing 1 of %d: %.1f ms/step before, %.1f ms/step after:"
+          + " %.3f of before, %.3f of (%d/%d of before)%n", devices, before, after, before / after,
+          (before / after) / ((devices - 1.0) / devices), devices - 1, devices);
+      out.flush();
+    }
+    return 0;
+  }
+
+  private JobSpec job(String name, int k, Path dir) {
+    return JobSpec.newBuilder().setJobId("bench-recovery-" + name + "-" + Long.toHexString(System.nanoTime()))
+        .setBackend("cpu").setModel(model).setSchedule(schedule).setDevices(devices).setMicrobatches(microbatches)
+        .setMicrobatchSize(microbatchSize).setSteps(steps).setSeed(7).setLearningRate(0.003).setClipNorm(1.0)
+        .setDataset("corpus").setOptimizer("adamw").setStepTimeoutS(120)
+        .setCheckpointDir(k > 0 ? dir.resolve(name).toString() : "").setCheckpointEvery(k).build();
+  }
+
+  private Timeline run(ClusterNode node, WorkerProcesses workers, JobSpec job, boolean kill) {
+    Timeline t = new Timeline();
+    JobEvent end = node.run(job, devices, Duration.ofMinutes(10), e -> {
+      long now = System.nanoTime();
+      if (e instanceof JobEvent.StepCompleted s) {
+        synchronized (t.steps) {
+          t.steps.add(new double[] {s.step(), s.stepMillis(), t.attempt});
+        }
+        if (kill && t.killNanos == 0 && s.step() == killAt) {
+          t.lastStepBeforeKill = s.step();
+          t.killNanos = System.nanoTime();
+          workers.kill(devices - 1);
+        }
+      } else if (e instanceof JobEvent.Progress p) {
+        t.firstOf.putIfAbsent(p.kind(), now);
+        if (p.kind().equals("checkpoint") && !t.firstOf.containsKey("blocking")) {
+          java.util.regex.Matcher m = java.util.regex.Pattern.compile("blocked compute ([0-9.]+) ms").matcher(p.message());
+          if (m.find()) {
+            t.firstOf.put("blocking", (long) (Double.parseDouble(m.group(1)) * 1e3));
+          }
+        }
+        if (p.kind().equals("restored")) {
+          t.attempt = 1;
+          java.util.regex.Matcher m = java.util.regex.Pattern.compile("restored step (\\d+)").matcher(p.message());
+          t.restoredStep = m.find() ? Long.parseLong(m.group(1)) : 0;
+        }
+      }
+    });
+    if (!(end instanceof JobEvent.JobSucceeded)) {
+      throw new UserException("bench job " + job.getJobId() + " failed: " + end);
+    }
+    return t;
+  }
+
+  private static double s(Timeline t, String to, String from) {
+    return (t.firstOf.get(to) - t.firstOf.get(from)) / 1e9;
+  }
+
+  private static double s(Timeline t, String to, long fromNanos) {
+    return (t.firstOf.get(to) - fromNanos) / 1e9;
+  }
+
+  /** Median step time of attempt-0 steps in [from, to). */
+  private static double median(Timeline t, int from, int to) {
+    List<Double> ms = new ArrayList<>();
+    synchronized (t.steps) {
+      for (double[] s : t.steps) {
+        if (s[2] == 0 && s[0] >= from && s[0] < to) {
+          ms.add(s[1]);
+        }
+      }
+    }
+    return median(ms);
+  }
+
+  /** Median step time of an attempt's steps, its first (warm-up) step left out. */
+  private static double medianAttempt(Timeline t, int attempt) {
+    List<Double> ms = new ArrayList<>();
+    synchronized (t.steps) {
+      for (double[] s : t.steps) {
+        if (s[2] == attempt) {
+          ms.add(s[1]);
+        }
+      }
+    }
+    return median(ms.subList(Math.min(1, ms.size()), ms.size()));
+  }
+
+  private static double median(List<Double> values) {
+    if (values.isEmpty()) {
+      return Double.NaN;
+    }
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    return sorted.get(sorted.size() / 2);
+  }
+
+}
