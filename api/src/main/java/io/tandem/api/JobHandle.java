@@ -192,13 +192,11 @@ public final class JobHandle {
     List<CompletableFuture<Long>> answered = List.of();
     synchronized (this) {
       switch (p.kind()) {
-        case "failure-detected", "downed", "re-planned", "restart" -> {
+        case "failure-detected", "downed", "drained" -> {
           if (!status.isFinal()) {
             status = JobStatus.RECOVERING;
           }
-          if (!p.kind().equals("re-planned")) {
-            lastFailure = p.message();
-          }
+          lastFailure = p.message();
         }
         case "checkpoint", "checkpoint-skipped" -> {
           answered = List.copyOf(checkpointRequests);

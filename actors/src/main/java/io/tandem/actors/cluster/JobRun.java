@@ -560,7 +560,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     emit("re-planned", String.format(Locale.ROOT, "re-planned to schedule %s on %d device(s) because %s (%.0f ms)%s",
         plan.schedule().name(), devices, plan.reason(), (System.nanoTime() - t0) / 1e6, since()));
     restoreStep = -1;
-    if (spec.getCheckpointDir().isBlank() || spec.getCheckpointEvery() <= 0) {
+    if (spec.getCheckpointDir().isBlank()) { // with a directory, checkpoints may also come on request
       emit("restart", "no checkpoint to restore (checkpointing is off for this job): restarting from step 0");
     } else {
       CheckpointStore store = new CheckpointStore(Path.of(spec.getCheckpointDir()), 1);
@@ -568,8 +568,10 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       if (c.isPresent()) {
         restoreStep = c.get().step();
       } else {
-        emit("restart", "no checkpoint yet in " + spec.getCheckpointDir() + " (the first is due after step "
-            + spec.getCheckpointEvery() + "): restarting from step 0");
+        emit("restart", spec.getCheckpointEvery() > 0
+            ? "no checkpoint yet in " + spec.getCheckpointDir() + " (the first is due after step "
+                + spec.getCheckpointEvery() + "): restarting from step 0"
+            : "no checkpoint to restore (checkpointing is off for this job): restarting from step 0");
       }
     }
     attempt++;
