@@ -38,21 +38,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Messages the coordinator accepts. */
   public sealed interface Command {}
 
+  /**
+   * Checkpoint at the end of the step in flight whatever the interval; with {@code pause}, start
+   * no further step (whoever asked re-plans from that checkpoint). Ignored without a checkpoint
+   * policy or at the last step.
+   */
+  public record CheckpointNow(boolean pause) implements Command {}
+
   /** Stop the job: the step in flight is dropped and the listener gets {@link JobEvent.JobCancelled}. */
   public record Cancel(String reason) implements Command {}
-
-  /**
-   * Take a checkpoint at the next step boundary even if none is due (the job needs a checkpoint
-   * directory); the outcome is a {@link JobEvent.Progress} {@code checkpoint} or
-   * {@code checkpoint-skipped} event naming the step.
-   */
-  public enum CheckpointNow implements Command { INSTANCE }
 
   private record FromWorker(StageWorker.Reply reply) implements Command {}
 
   private record StepTimedOut(long step) implements Command {}
 
-  private enum Phase { COMPUTE, UPDATE, WEIGHTS, DONE }
+  private enum Phase { COMPUTE, UPDATE, WEIGHTS, PAUSED, DONE }
 
   private final JobConfig job;
   private final Schedule schedule;
@@ -64,7 +64,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private long step;
   private Phase phase;
-  private boolean checkpointRequested;
   private long stepStartNanos;
   private final Map<Integer, StepReport> reports = new TreeMap<>();
   private int acks;
@@ -72,6 +71,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private double lastNorm;
   private final SortedMap<Integer, byte[]> weights = new TreeMap<>();
   private final Map<Long, SortedMap<Integer, StageWorker.CheckpointWritten>> pendingCheckpoints = new TreeMap<>();
+  private boolean checkpointNow;
+  private boolean pauseAfterCheckpoint;
 
   private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, JobConfig job,
       List<DeviceCompute> owned, List<ActorRef<StageWorker.Command>> stageWorkers, ActorRef<JobEvent> listener) {
@@ -140,8 +141,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return newReceiveBuilder()
         .onMessage(FromWorker.class, this::onWorker)
         .onMessage(StepTimedOut.class, this::onTimeout)
+        .onMessage(CheckpointNow.class, this::onCheckpointNow)
         .onMessage(Cancel.class, this::onCancel)
-        .onMessageEquals(CheckpointNow.INSTANCE, this::onCheckpointNow)
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
           devices.forEach(DeviceCompute::close);
           return this;
@@ -237,15 +238,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     listener.tell(new JobEvent.StepCompleted(step, lastLoss, millis, units, bytes, lastNorm,
         List.copyOf(reports.values())));
     CheckpointPolicy cp = job.checkpoints();
-    if (checkpointRequested && step + 1 >= job.steps()) {
+    if (checkpointNow && step + 1 >= job.steps()) {
+      checkpointNow = false;
       emit("checkpoint-skipped", "checkpoint on request not taken: step " + step + " was the job's last");
     }
-    boolean requested = checkpointRequested;
-    checkpointRequested = false;
-    if (cp != null && (cp.due(step + 1, job.steps()) || (requested && step + 1 < job.steps()))) {
+    boolean forced = checkpointNow && step + 1 < job.steps();
+    if (cp != null && (cp.due(step + 1, job.steps()) || forced)) {
       // before the next step's programs: each worker snapshots ahead of its next op
       pendingCheckpoints.put(step + 1, new TreeMap<>());
       workers.forEach(w -> w.tell(new StageWorker.TakeCheckpoint(step + 1, cp.dir(), cp.jobId(), replyAdapter)));
+      checkpointNow = false;
+      if (forced && pauseAfterCheckpoint) {
+        phase = Phase.PAUSED; // the one who asked takes over once the checkpoint is committed
+        step = step + 1;
+        return this;
+      }
     }
     if (step + 1 < job.steps()) {
       startStep(step + 1);
@@ -253,6 +260,33 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       collectWeights();
     }
     return this;
+  }
+
+  /** Checkpoint at the end of the step in flight; an unanswerable request is answered checkpoint-skipped. */
+  private Behavior<Command> onCheckpointNow(CheckpointNow c) {
+    if (job.checkpoints() == null) {
+      emit("checkpoint-skipped", "checkpoint on request not taken: job " + job.jobId()
+          + " has no checkpoint directory (checkpointDir)");
+    } else if (phase == Phase.WEIGHTS || phase == Phase.DONE) {
+      emit("checkpoint-skipped", "checkpoint on request not taken: job " + job.jobId() + " is finishing");
+    } else {
+      checkpointNow = true;
+      pauseAfterCheckpoint |= c.pause();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCancel(Cancel msg) {
+    if (phase == Phase.DONE) {
+      return this;
+    }
+    long completed = phase == Phase.WEIGHTS ? job.steps() : step;
+    timers.cancelAll();
+    workers.forEach(w -> w.tell(new StageWorker.AbortStep(step)));
+    phase = Phase.DONE;
+    getContext().getLog().info("job {} cancelled after {} step(s): {}", job.jobId(), completed, msg.reason());
+    listener.tell(new JobEvent.JobCancelled(completed, msg.reason()));
+    return Behaviors.stopped();
   }
 
   private void collectWeights() {
@@ -346,31 +380,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return failed("step " + step + " timed out after " + job.stepTimeout().toSeconds() + " s in phase "
         + phase.name().toLowerCase(java.util.Locale.ROOT)
         + (phase == Phase.COMPUTE ? "; devices without a report: " + missing : ""));
-  }
-
-  private Behavior<Command> onCheckpointNow() {
-    if (job.checkpoints() == null) {
-      emit("checkpoint-skipped", "checkpoint on request not taken: job " + job.jobId()
-          + " has no checkpoint directory (checkpointDir)");
-    } else if (phase == Phase.WEIGHTS || phase == Phase.DONE) {
-      emit("checkpoint-skipped", "checkpoint on request not taken: job " + job.jobId() + " is finishing");
-    } else {
-      checkpointRequested = true;
-    }
-    return this;
-  }
-
-  private Behavior<Command> onCancel(Cancel msg) {
-    if (phase == Phase.DONE) {
-      return this;
-    }
-    long completed = phase == Phase.WEIGHTS ? job.steps() : step;
-    timers.cancelAll();
-    workers.forEach(w -> w.tell(new StageWorker.AbortStep(step)));
-    phase = Phase.DONE;
-    getContext().getLog().info("job {} cancelled after {} step(s): {}", job.jobId(), completed, msg.reason());
-    listener.tell(new JobEvent.JobCancelled(completed, msg.reason()));
-    return Behaviors.stopped();
   }
 
   private Behavior<Command> failed(String message) {

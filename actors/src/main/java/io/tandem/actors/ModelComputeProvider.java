@@ -78,8 +78,16 @@ public final class ModelComputeProvider implements ComputeProvider {
     };
   }
 
-  /** The even split of the model's layers over the schedule's virtual stages. */
+  /** The spec's layer split (a plan's), or the even split of the model's layers over the schedule's virtual stages. */
   public Partition partition(Schedule schedule) {
+    if (spec.getStageBoundariesCount() > 0) {
+      Partition p = new Partition(spec.getStageBoundariesList());
+      if (p.stages() != schedule.stages() || p.end(p.stages() - 1) != model.numLayers()) {
+        throw new IllegalArgumentException("stage boundaries " + spec.getStageBoundariesList() + " do not split "
+            + model.numLayers() + " layers into the schedule's " + schedule.stages() + " virtual stages");
+      }
+      return p;
+    }
     return Partition.even(model.numLayers(), schedule.stages());
   }
 

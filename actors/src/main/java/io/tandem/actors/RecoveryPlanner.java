@@ -1,34 +1,170 @@
 package io.tandem.actors;
 
+import io.tandem.model.GptSpec;
+import io.tandem.model.ModelSpec;
 import io.tandem.model.Presets;
+import io.tandem.planner.Alternative;
+import io.tandem.planner.AnalyticProfiler;
+import io.tandem.planner.ClusterSpec;
+import io.tandem.planner.DeviceSpec;
+import io.tandem.planner.Family;
+import io.tandem.planner.GptShape;
+import io.tandem.planner.NoFeasiblePlanException;
+import io.tandem.planner.Plan;
+import io.tandem.planner.PlanRequest;
+import io.tandem.planner.Planner;
 import io.tandem.proto.JobSpec;
 import io.tandem.schedule.Schedule;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 
 /**
- * Chooses the plan a job continues with after it lost devices: the seam between the runtime
- * and the planner. It keeps the job's schedule family over the surviving devices with the
- * layers split evenly ({@link Partition#even}); when that schedule cannot run on that many
- * devices it falls back to 1F1B.
+ * Chooses the plan a job continues with after its device set changed (a node lost, or one
+ * joined): the seam between the runtime and the planner ({@link Planner#replan}).
+ *
+ * <p>For GPT models on real backends the planner searches the job's schedule family group (the
+ * V-shape family for V-shape schedules: v-zb, zb-v, v-half, v-min; otherwise the job's schedule
+ * and the other flush schedules), with the job's microbatch size and count fixed (so the math,
+ * and the final weights, do not change), no data parallelism and no recomputation, under the
+ * job's per-device memory budget ({@code deviceMemoryBytes}; none = unlimited). It prefers the
+ * job's own schedule when that fits, and says why it switched when it does not. Without a usable
+ * profile (sim backend, non-GPT model) it keeps the schedule with the layers split evenly, or
+ * falls back to 1F1B. One instance per job (the planner caches its op orders).
  */
 public final class RecoveryPlanner {
-  private RecoveryPlanner() {}
+  private static final List<String> V_FAMILY = List.of("v-zb", "zb-v", "v-half", "v-min");
+  private static final List<String> FLUSH_FAMILY = List.of("1f1b", "zb-h1", "zb-h2", "gpipe", "interleaved-1f1b");
+
+  private final JobSpec spec;
+  private final Planner planner = new Planner();
+  private final Plan initial;
+  private final String noPlanner;
 
   /**
    * A plan to continue with.
    *
-   * @param spec the job spec to run from now on (devices and schedule changed, id unchanged)
+   * @param spec the job spec to run from now on (devices, schedule and layer split changed; id unchanged)
    * @param schedule its validated schedule
    * @param reason why this plan, one line
    */
   public record Replan(JobSpec spec, Schedule schedule, String reason) {}
 
-  /** A plan for {@code spec} on {@code devices} devices ({@code why}: what happened, for the reason). */
-  public static Replan replan(JobSpec spec, int devices, String why) {
+  /** A recovery planner for {@code spec}, which starts on {@code spec.getDevices()} devices. */
+  public RecoveryPlanner(JobSpec spec) {
+    this.spec = spec;
+    Plan start = null;
+    String why = null;
+    Optional<PlanRequest> request = request(spec, spec.getDevices());
+    if (request.isEmpty()) {
+      why = "no planner profile for " + spec.getModel() + " on the " + spec.getBackend() + " backend";
+    } else {
+      try {
+        start = planner.plan(request.get());
+      } catch (RuntimeException e) {
+        why = "the planner found no plan for the starting devices (" + e.getMessage() + ")";
+      }
+    }
+    this.initial = start;
+    this.noPlanner = why;
+  }
+
+  /** The planner request for {@code spec} on {@code devices} devices, when the model has a profile. */
+  static Optional<PlanRequest> request(JobSpec spec, int devices) {
+    if (spec.getBackend().toLowerCase(Locale.ROOT).equals("sim")) {
+      return Optional.empty();
+    }
+    ModelSpec model = Presets.byName(spec.getModel());
+    if (!(model instanceof GptSpec g)) {
+      return Optional.empty();
+    }
+    GptShape shape = new GptShape(g.blocks(), g.width(), g.heads(), g.seqLen(), g.vocab());
+    int mbs = Math.max(1, spec.getMicrobatchSize());
+    long budget = spec.getDeviceMemoryBytes() > 0 ? (long) spec.getDeviceMemoryBytes() : Long.MAX_VALUE / 4;
+    return Optional.of(PlanRequest.of(AnalyticProfiler.gpuDefault().profile(shape, mbs),
+            ClusterSpec.uniform(devices, budget), spec.getMicrobatches() * mbs)
+        .withSchedules(family(spec.getSchedule())).withMicrobatchSizes(List.of(mbs))
+        .withRecompute(false).withDataParallel(false));
+  }
+
+  /** The job's schedule first, then the rest of its family group. */
+  static List<String> family(String schedule) {
+    String s = schedule.toLowerCase(Locale.ROOT);
+    List<String> group = V_FAMILY.contains(s) ? V_FAMILY : FLUSH_FAMILY;
+    List<String> out = new ArrayList<>();
+    if (Family.ALL.stream().anyMatch(f -> f.name().equals(s))) {
+      out.add(s);
+    }
+    group.stream().filter(n -> !n.equals(s)).forEach(out::add);
+    return out;
+  }
+
+  /** A plan for the job on {@code devices} devices ({@code why}: what happened, for the reason). */
+  public Replan replan(int devices, String why) {
     if (devices < 1) {
       throw new IllegalArgumentException("no devices left for job " + spec.getJobId() + " (" + why + ")");
     }
-    JobSpec same = spec.toBuilder().setDevices(devices).build();
+    if (initial == null) {
+      return evenSplit(devices, why + " (" + noPlanner + ")");
+    }
+    List<DeviceSpec> survivors = ClusterSpec.uniform(devices, initial.request().cluster().devices().get(0).memoryBytes())
+        .devices();
+    Plan plan;
+    try {
+      // the job's own schedule when it still fits, else the fastest of its family that does
+      plan = planner.replan(withSchedules(initial, List.of(family(spec.getSchedule()).get(0))), survivors);
+    } catch (NoFeasiblePlanException | IllegalArgumentException own) {
+      try {
+        plan = planner.replan(initial, survivors);
+      } catch (NoFeasiblePlanException e) {
+        throw new IllegalArgumentException("nothing fits " + devices + " device(s)" + budget() + ": " + e.getMessage());
+      }
+      return toReplan(plan, why + "; " + spec.getSchedule() + " does not fit " + devices + " device(s)" + budget()
+          + " (" + ownReason(plan, own) + "), so the planner chose " + plan.schedule());
+    }
+    return toReplan(plan, why + "; planner kept " + plan.schedule() + " over " + plan.pipelineDepth() + " device(s)"
+        + budget());
+  }
+
+  private static Plan withSchedules(Plan p, List<String> schedules) {
+    PlanRequest r = p.request().withSchedules(schedules);
+    return new Plan(p.schedule(), p.devices(), p.pipelineDepth(), p.dataParallel(), p.chunksPerDevice(), p.placement(),
+        p.stages(), p.microbatches(), p.microbatchSize(), p.recompute(), p.memoryLimit(), p.stepTimeMs(), p.bubble(),
+        p.deviceIds(), p.peakBytesPerDevice(), p.activationBytesPerDevice(), p.deviceMemoryBytes(), p.alternatives(),
+        p.evaluated(), r);
+  }
+
+  private String ownReason(Plan chosen, RuntimeException own) {
+    for (Alternative a : chosen.alternatives()) {
+      if (a.schedule().equalsIgnoreCase(spec.getSchedule()) && !a.feasible() && !a.reason().isBlank()) {
+        return a.reason();
+      }
+    }
+    return own.getMessage();
+  }
+
+  private String budget() {
+    return spec.getDeviceMemoryBytes() > 0
+        ? String.format(Locale.ROOT, " under the %.2f MiB per-device budget", spec.getDeviceMemoryBytes() / (1 << 20)) : "";
+  }
+
+  private Replan toReplan(Plan plan, String reason) {
+    if (plan.microbatches() != spec.getMicrobatches() || plan.microbatchSize() != Math.max(1, spec.getMicrobatchSize())
+        || plan.dataParallel() != 1 || plan.recompute().contains(true)) {
+      throw new IllegalStateException("the planner changed the batch split, data parallelism or recomputation: " + plan);
+    }
+    JobSpec next = spec.toBuilder().setDevices(plan.pipelineDepth()).setSchedule(plan.schedule())
+        .setMemoryLimit(plan.memoryLimit()).clearStageBoundaries().addAllStageBoundaries(plan.boundaries()).build();
+    Schedule s = JobFactory.schedule(next);
+    long peak = plan.peakBytesPerDevice().stream().mapToLong(Long::longValue).max().orElse(0);
+    return new Replan(next, s, String.format(Locale.ROOT, "%s; layers %s, expected peak %.2f MiB per device,"
+        + " simulated step %.1f ms", reason, plan.boundaries(), peak / (double) (1 << 20), plan.stepTimeMs()));
+  }
+
+  /** Without a profile: the same schedule over the devices with the layers split evenly, else 1F1B. */
+  private Replan evenSplit(int devices, String why) {
+    JobSpec same = spec.toBuilder().setDevices(devices).clearStageBoundaries().build();
     String tried;
     try {
       Schedule s = fits(same);

@@ -192,7 +192,7 @@ public final class JobHandle {
     List<CompletableFuture<Long>> answered = List.of();
     synchronized (this) {
       switch (p.kind()) {
-        case "failure-detected", "downed", "drained" -> {
+        case "failure-detected", "downed", "leaving", "draining" -> {
           if (!status.isFinal()) {
             status = JobStatus.RECOVERING;
           }

@@ -75,16 +75,24 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
          WorkerProcesses workers = WorkerProcesses.start(devices, TandemCli.class.getName(),
              List.of("worker", "--seeds", "127.0.0.1:" + node.port(), "--watch-pid",
                  Long.toString(WorkerProcesses.selfPid())), dir.resolve("logs"))) {
-      Timeline none = run(node, workers, job("none", 0, dir), false);
-      Timeline ckpt = run(node, workers, job("ckpt", every, dir), false);
+      run(node, workers, job("warmup", 0, dir).toBuilder().setSteps(10).build(), false); // JIT, connections
+      List<Double> none = new ArrayList<>();
+      List<Double> ckpt = new ArrayList<>();
+      double blocking = 0;
+      for (int round = 0; round < 2; round++) { // interleaved, so drift in machine load hits both alike
+        none.addAll(stepTimes(run(node, workers, job("none" + round, 0, dir), false)));
+        Timeline c = run(node, workers, job("ckpt" + round, every, dir), false);
+        ckpt.addAll(stepTimes(c));
+        blocking = Math.max(blocking, c.firstOf.getOrDefault("blocking", 0L) / 1e3);
+      }
       Timeline fail = run(node, workers, job("fail", every, dir), true);
-      double base = median(none, 1, steps);
-      double withCkpt = median(ckpt, 1, steps);
+      double base = median(none);
+      double withCkpt = median(ckpt);
       out.printf(Locale.ROOT, "%s on %d worker JVMs, %s, %d microbatches x %d, %d steps (CPU backend, loopback)%n",
           model, devices, schedule, microbatches, microbatchSize, steps);
-      out.printf(Locale.ROOT, "step time median: no checkpoints %.1f ms, checkpoint every %d steps %.1f ms"
-          + " (overhead %+.1f%%); snapshot blocking %s%n", base, every, withCkpt, 100 * (withCkpt / base - 1),
-          ckpt.firstOf.getOrDefault("blocking", 0L) / 1e3 + " ms (max of first checkpoint)");
+      out.printf(Locale.ROOT, "step time median over 2 interleaved runs each: no checkpoints %.1f ms, checkpoint every %d"
+          + " steps %.1f ms (overhead %+.1f%%); snapshot blocking compute: max %.1f ms (first checkpoint of each run)%n",
+          base, every, withCkpt, 100 * (withCkpt / base - 1), blocking);
       long k = fail.killNanos;
       out.printf(Locale.ROOT, "recovery after SIGKILL of 1 of %d at step %d: detection %.1f s, downing %.1f s,"
               + " re-plan %.0f ms, restore (spawn + load) %.1f s, first resumed step %.1f s; total %.1f s%n",
@@ -151,6 +159,19 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
 
   private static double s(Timeline t, String to, long fromNanos) {
     return (t.firstOf.get(to) - fromNanos) / 1e9;
+  }
+
+  /** Step times of a run without failures, its first (warm-up) step left out. */
+  private static List<Double> stepTimes(Timeline t) {
+    List<Double> ms = new ArrayList<>();
+    synchronized (t.steps) {
+      for (double[] s : t.steps) {
+        if (s[0] >= 1) {
+          ms.add(s[1]);
+        }
+      }
+    }
+    return ms;
   }
 
   /** Median step time of attempt-0 steps in [from, to). */

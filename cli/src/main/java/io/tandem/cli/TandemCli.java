@@ -16,6 +16,8 @@ import picocli.CommandLine.Command;
     subcommands = {
       TrainCommand.class,
       ScheduleCommand.class,
+      PlanCommand.class,
+      ProfileCommand.class,
       BenchCommand.class,
       DemoCommand.class,
       CoordinatorCommand.class,

@@ -38,7 +38,16 @@ public final class JobSpecJson {
       if (f == null) {
         throw new IllegalArgumentException("field '" + e.getKey() + "': unknown job spec field");
       }
-      b.setField(f, value(f, e.getKey(), e.getValue()));
+      if (f.isRepeated()) {
+        if (!e.getValue().isArray()) {
+          throw new IllegalArgumentException("field '" + e.getKey() + "': expected an array, got " + e.getValue());
+        }
+        for (JsonNode item : e.getValue()) {
+          b.addRepeatedField(f, value(f, e.getKey(), item));
+        }
+      } else {
+        b.setField(f, value(f, e.getKey(), e.getValue()));
+      }
     }
     return b.build();
   }
@@ -93,6 +102,22 @@ public final class JobSpecJson {
   public static ObjectNode toJson(JobSpec spec) {
     ObjectNode o = MAPPER.createObjectNode();
     for (FieldDescriptor f : JobSpec.getDescriptor().getFields()) {
+      if (f.isRepeated()) {
+        com.fasterxml.jackson.databind.node.ArrayNode a = o.putArray(f.getJsonName());
+        for (int i = 0; i < spec.getRepeatedFieldCount(f); i++) {
+          Object v = spec.getRepeatedField(f, i);
+          if (v instanceof Integer n) {
+            a.add(n);
+          } else if (v instanceof Long n) {
+            a.add(n);
+          } else if (v instanceof Double n) {
+            a.add(n);
+          } else {
+            a.add(String.valueOf(v));
+          }
+        }
+        continue;
+      }
       Object v = spec.getField(f);
       switch (f.getJavaType()) {
         case STRING -> o.put(f.getJsonName(), (String) v);

@@ -2,10 +2,13 @@ package io.tandem.actors.cluster;
 
 import io.tandem.actors.JobEvent;
 import io.tandem.proto.JobSpec;
+import io.tandem.proto.RunningJob;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Optional;
 import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -15,7 +18,10 @@ import org.apache.pekko.cluster.typed.Leave;
 /**
  * The cluster's coordinator: a Cluster Singleton on the {@code coordinator} role. It runs one
  * job at a time in a {@link JobRun} child, which streams the job's events back to the
- * submitter; jobs submitted meanwhile wait in a queue, in submission order.
+ * submitter; jobs submitted meanwhile wait in a queue, in submission order. With a job store
+ * ({@code tandem.cluster.job-store}) it records the running job, and a job master that takes
+ * over (the singleton moved because its node died) resumes it from its last checkpoint, still
+ * reporting to the same submitter.
  */
 public final class JobMaster {
   private JobMaster() {}
@@ -53,18 +59,37 @@ public final class JobMaster {
   /** Stop message of the singleton (hand-over): fails the running job. */
   public enum Stop implements Command { INSTANCE }
 
-  private record RunEnded(String jobId) implements Command {}
+  /** The run of {@code jobId} ended (sent by the run before it tells the submitter, and on its stop). */
+  record RunEnded(String jobId) implements Command {}
 
   public static Behavior<Command> create(ClusterSettings settings) {
-    return Behaviors.setup(ctx -> idle(ctx, settings, new ArrayDeque<>()));
+    return Behaviors.setup(ctx -> {
+      JobStore store = settings.jobStore().isBlank() ? null : new JobStore(java.nio.file.Path.of(settings.jobStore()));
+      Deque<SubmitJob> queue = new ArrayDeque<>();
+      Optional<RunningJob> running = Optional.empty();
+      try {
+        running = store == null ? Optional.empty() : store.running();
+      } catch (RuntimeException e) {
+        ctx.getLog().error("cannot resume the recorded job: {}", e.getMessage());
+      }
+      if (running.isPresent()) {
+        RunningJob r = running.get();
+        ActorRef<JobEvent> replyTo = ActorRefResolver.get(ctx.getSystem()).resolveActorRef(r.getReplyTo());
+        ctx.getLog().info("job master took over: resuming job {} (attempt {})", r.getSpec().getJobId(), r.getAttempt() + 1);
+        return start(ctx, settings, new SubmitJob(r.getSpec(), r.getMinNodes(), replyTo), r.getAttempt() + 1, store,
+            queue);
+      }
+      return idle(ctx, settings, store, queue);
+    });
   }
 
-  private static Behavior<Command> idle(ActorContext<Command> ctx, ClusterSettings settings, Deque<SubmitJob> queue) {
+  private static Behavior<Command> idle(ActorContext<Command> ctx, ClusterSettings settings, JobStore store,
+      Deque<SubmitJob> queue) {
     if (!queue.isEmpty()) {
-      return start(ctx, settings, queue.poll(), queue);
+      return start(ctx, settings, queue.poll(), 0, store, queue);
     }
     return Behaviors.receive(Command.class)
-        .onMessage(SubmitJob.class, m -> start(ctx, settings, m, queue))
+        .onMessage(SubmitJob.class, m -> start(ctx, settings, m, 0, store, queue))
         .onMessage(RunEnded.class, m -> Behaviors.same())
         .onMessage(CancelJob.class, m -> Behaviors.same())
         .onMessage(CheckpointJob.class, m -> Behaviors.same())
@@ -77,17 +102,18 @@ public final class JobMaster {
         .build();
   }
 
+  /** Runs {@code m}; {@code attempt} > 0 resumes a job another job master ran (from its last checkpoint). */
   private static Behavior<Command> start(ActorContext<Command> ctx, ClusterSettings settings, SubmitJob m,
-      Deque<SubmitJob> queue) {
+      int attempt, JobStore store, Deque<SubmitJob> queue) {
     String jobId = m.spec().getJobId();
-    ActorRef<JobRun.Command> run = ctx.spawn(JobRun.create(m.spec(), m.minNodes(), m.replyTo(), settings),
-        "job-" + jobId.replaceAll("[^A-Za-z0-9_-]", "-"));
+    ActorRef<JobRun.Command> run = ctx.spawn(JobRun.create(m.spec(), m.minNodes(), m.replyTo(), settings, attempt,
+            store, ctx.getSelf()), "job-" + jobId.replaceAll("[^A-Za-z0-9_-]", "-"));
     ctx.watchWith(run, new RunEnded(jobId));
-    return running(ctx, settings, jobId, run, queue);
+    return running(ctx, settings, jobId, run, store, queue);
   }
 
   private static Behavior<Command> running(ActorContext<Command> ctx, ClusterSettings settings, String jobId,
-      ActorRef<JobRun.Command> run, Deque<SubmitJob> queue) {
+      ActorRef<JobRun.Command> run, JobStore store, Deque<SubmitJob> queue) {
     return Behaviors.receive(Command.class)
         .onMessage(SubmitJob.class, m -> {
           boolean duplicate = m.spec().getJobId().equals(jobId)
@@ -100,7 +126,7 @@ public final class JobMaster {
           }
           return Behaviors.same();
         })
-        .onMessage(RunEnded.class, m -> m.jobId().equals(jobId) ? idle(ctx, settings, queue) : Behaviors.same())
+        .onMessage(RunEnded.class, m -> m.jobId().equals(jobId) ? idle(ctx, settings, store, queue) : Behaviors.same())
         .onMessage(CancelJob.class, m -> {
           if (m.jobId().equals(jobId)) {
             run.tell(new JobRun.Cancel(m.reason()));

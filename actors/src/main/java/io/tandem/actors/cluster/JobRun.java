@@ -11,6 +11,7 @@ import io.tandem.actors.checkpoint.Checkpoint;
 import io.tandem.actors.checkpoint.CheckpointStore;
 import io.tandem.proto.JobSpec;
 import io.tandem.proto.Registration;
+import io.tandem.proto.RunningJob;
 import io.tandem.schedule.Schedule;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -109,21 +110,31 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   /** Nodes that joined after the job started, by address: taken in at the next checkpoint or re-plan. */
   private final Map<String, ActorRef<NodeAgent.Command>> joiners = new TreeMap<>();
   private Set<ActorRef<NodeAgent.Command>> latestAgents = Set.of();
+  /** Nodes leaving gracefully: the job checkpoints, then re-plans without them. */
+  private final Set<String> leaving = new LinkedHashSet<>();
   private ActorRef<Coordinator.Command> coordinator;
   private final java.security.SecureRandom random = new java.security.SecureRandom();
-  /** The node being drained (waiting for its checkpoint), or null. */
-  private String draining;
+  /** Nodes drained through the admin API: asked to leave the cluster once the job is off them. */
+  private final Set<String> drained = new LinkedHashSet<>();
   private ActorRef<JobEvent> forwarder;
   private long restoreStep = -1;
   private long lastStep = -1;
   private long detectedNanos;
   private boolean awaitingFirstStep;
 
+  private final JobStore store;
+  private final int firstAttempt;
+  private ActorRef<JobMaster.Command> master;
+  private RecoveryPlanner recoveryPlanner;
+
   private JobRun(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobSpec spec, int minNodes,
-      ActorRef<JobEvent> replyTo, ClusterSettings settings) {
+      ActorRef<JobEvent> replyTo, ClusterSettings settings, int firstAttempt, JobStore store) {
     super(ctx);
     this.spec = spec;
-    this.runSpec = spec;
+    this.store = store;
+    this.firstAttempt = firstAttempt;
+    this.attempt = firstAttempt;
+    this.runSpec = firstAttempt == 0 ? spec : spec.toBuilder().setJobId(spec.getJobId() + "-r" + firstAttempt).build();
     this.minNodes = Math.max(1, minNodes);
     this.replyTo = replyTo;
     this.settings = settings;
@@ -142,19 +153,47 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
         settings.nodeWaitTimeout());
   }
 
-  static Behavior<Command> create(JobSpec spec, int minNodes, ActorRef<JobEvent> replyTo, ClusterSettings settings) {
+  /**
+   * @param firstAttempt 0 for a new job; otherwise the job resumes (its job master moved) as
+   *     this attempt, from its last checkpoint
+   * @param store where the running job is recorded (null = nowhere)
+   */
+  static Behavior<Command> create(JobSpec spec, int minNodes, ActorRef<JobEvent> replyTo, ClusterSettings settings,
+      int firstAttempt, JobStore store, ActorRef<JobMaster.Command> master) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      JobRun run = new JobRun(ctx, timers, spec, minNodes, replyTo, settings);
+      JobRun run = new JobRun(ctx, timers, spec, minNodes, replyTo, settings, firstAttempt, store);
+      run.master = master;
       try {
         run.schedule = JobFactory.schedule(spec);
         JobFactory.provider(spec, run.schedule); // checks backend and model names up front
         CheckpointPolicy.of(spec);
+        run.recoveryPlanner = new RecoveryPlanner(spec);
       } catch (RuntimeException e) {
+        master.tell(new JobMaster.RunEnded(spec.getJobId()));
         replyTo.tell(new JobEvent.JobFailed(e.getMessage()));
         return Behaviors.stopped();
       }
+      run.record();
+      if (firstAttempt > 0) {
+        run.emit("coordinator-moved", "the job master moved to " + run.selfAddress + "; resuming job "
+            + spec.getJobId() + " from its last checkpoint");
+      }
       return run;
     }));
+  }
+
+  /** Records the job and its current attempt in the job store. */
+  private void record() {
+    if (store == null) {
+      return;
+    }
+    try {
+      store.record(RunningJob.newBuilder().setSpec(spec).setMinNodes(minNodes).setAttempt(attempt)
+          .setReplyTo(org.apache.pekko.actor.typed.ActorRefResolver.get(getContext().getSystem())
+              .toSerializationFormat(replyTo)).build());
+    } catch (RuntimeException e) {
+      getContext().getLog().warn("job {}: {}", spec.getJobId(), e.getMessage());
+    }
   }
 
   @Override
@@ -255,6 +294,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     } else if (r instanceof NodeAgent.Described d && phase == Phase.DESCRIBE) {
       registrations.put(d.registration().getNode(), d.registration());
       if (registrations.size() == agents.size()) {
+        if (firstAttempt > 0) {
+          resumeFromCheckpoint();
+        }
         List<String> nodes = new ArrayList<>(agents.keySet());
         for (int d2 = 0; d2 < schedule.devices(); d2++) {
           assignment.computeIfAbsent(nodes.get(d2 % nodes.size()), n -> new ArrayList<>()).add(d2);
@@ -267,6 +309,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       if (workers.size() == schedule.devices()) {
         startCoordinator();
       }
+    } else if (r instanceof NodeAgent.NodeLeaving l) {
+      return onNodeLeaving(l);
     } else if (r instanceof NodeAgent.SpawnFailed f && phase == Phase.SPAWN && f.jobId().equals(runSpec.getJobId())) {
       return fail("node " + f.node() + " could not start its workers: " + f.message());
     }
@@ -319,31 +363,26 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   }
 
   private Behavior<Command> onDrain(Drain msg) {
-    if (!inJob(msg.node())) {
-      emit("drained", "node " + msg.node() + " runs no device of job " + spec.getJobId() + "; it leaves the cluster");
-      leave(msg.node());
+    String node = msg.node();
+    if (!inJob(node)) {
+      emit("drained", "node " + node + " runs no device of job " + spec.getJobId() + "; it leaves the cluster");
+      leave(node);
       return this;
     }
-    draining = msg.node();
-    if (phase == Phase.RUN && coordinator != null && !spec.getCheckpointDir().isBlank()) {
-      emit("draining", "draining node " + msg.node() + ": checkpoint at the next step boundary, then re-plan without it");
-      coordinator.tell(Coordinator.CheckpointNow.INSTANCE);
+    if (!leaving.add(node)) {
       return this;
     }
-    return moveOffDrained();
-  }
-
-  /** Re-plans without the node being drained (restoring the newest checkpoint) and lets it leave. */
-  private Behavior<Command> moveOffDrained() {
-    String node = draining;
-    draining = null;
+    drained.add(node);
     detectedNanos = System.nanoTime();
-    emit("drained", "moving job " + spec.getJobId() + " off node " + node + " at step " + (lastStep + 1));
-    abortAttempt();
-    lost.add(node);
-    phase = Phase.RECOVERING;
-    leave(node);
-    return recover("node " + node + " drained");
+    if (phase == Phase.RUN && coordinator != null && CheckpointPolicy.of(spec) != null) {
+      emit("draining", "draining node " + node + ": checkpoint at the end of step " + (lastStep + 1)
+          + ", then re-plan without it");
+      coordinator.tell(new Coordinator.CheckpointNow(true));
+      return this;
+    }
+    emit("draining", "draining node " + node + (CheckpointPolicy.of(spec) == null ? " (the job has no checkpoints)" : "")
+        + "; re-planning without it");
+    return withoutLeaving();
   }
 
   private void leave(String node) {
@@ -357,7 +396,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
 
   private Behavior<Command> onCheckpointNow() {
     if (coordinator != null && phase == Phase.RUN) {
-      coordinator.tell(Coordinator.CheckpointNow.INSTANCE);
+      coordinator.tell(new Coordinator.CheckpointNow(false));
     } else {
       emit("checkpoint-skipped", "checkpoint on request not taken: job " + spec.getJobId() + " is not running (phase "
           + phase.name().toLowerCase(Locale.ROOT) + ")");
@@ -396,9 +435,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     }
     if (event instanceof JobEvent.Progress p) {
       replyTo.tell(event);
-      if (draining != null && phase == Phase.RUN
+      if (!leaving.isEmpty() && phase == Phase.RUN
           && (p.kind().equals("checkpoint") || p.kind().equals("checkpoint-skipped"))) {
-        return moveOffDrained();
+        return withoutLeaving();
       }
       if (p.kind().equals("checkpoint") && phase == Phase.RUN && !readyJoiners().isEmpty()
           && schedule.devices() < spec.getDevices()) {
@@ -416,9 +455,20 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       timers.startSingleTimer("confirm", new ConfirmWindowEnded(attempt, f.message()), settings.failureConfirmWindow());
       return this;
     }
+    ended();
     replyTo.tell(event);
     release();
     return Behaviors.stopped();
+  }
+
+  /** Before the submitter hears of the end: the job master is free again and nothing is left to resume. */
+  private void ended() {
+    if (store != null) {
+      store.clear(spec.getJobId());
+    }
+    if (master != null) {
+      master.tell(new JobMaster.RunEnded(spec.getJobId()));
+    }
   }
 
   private Behavior<Command> onConfirmWindowEnded(ConfirmWindowEnded msg) {
@@ -511,6 +561,38 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     return suspects.isEmpty() ? recover("node " + node + " lost") : this;
   }
 
+  private Behavior<Command> onNodeLeaving(NodeAgent.NodeLeaving l) {
+    if (!l.jobId().equals(runSpec.getJobId())) {
+      // an earlier attempt's workers: nothing of this attempt runs there
+      agents.values().stream().filter(a -> nodeOf(a).equals(l.node())).forEach(a -> a.tell(new NodeAgent.ReleaseJob(l.jobId())));
+      return this;
+    }
+    if (!inJob(l.node()) || !leaving.add(l.node())) {
+      return this;
+    }
+    detectedNanos = System.nanoTime();
+    if (phase == Phase.RUN && coordinator != null && CheckpointPolicy.of(spec) != null) {
+      emit("leaving", "node " + l.node() + " is leaving gracefully: checkpointing at the end of step " + (lastStep + 1)
+          + ", then re-planning without it");
+      coordinator.tell(new Coordinator.CheckpointNow(true));
+      return this;
+    }
+    emit("leaving", "node " + l.node() + " is leaving gracefully"
+        + (CheckpointPolicy.of(spec) == null ? " (the job has no checkpoints)" : "") + "; re-planning without it");
+    return withoutLeaving();
+  }
+
+  /** Moves the job off the leaving nodes (after their checkpoint, when there is one). */
+  private Behavior<Command> withoutLeaving() {
+    List<String> gone = List.copyOf(leaving);
+    abortAttempt(); // releases the leaving nodes too, so they can go
+    lost.addAll(gone);
+    leaving.clear();
+    gone.stream().filter(drained::remove).forEach(this::leave);
+    phase = Phase.RECOVERING;
+    return recover("node(s) " + String.join(", ", gone) + " left gracefully");
+  }
+
   /** Stops the coordinator (dropping the step in flight) and the workers of the current attempt. */
   private void abortAttempt() {
     timers.cancel("confirm");
@@ -525,6 +607,24 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     }
     release();
     workers.clear();
+  }
+
+  /** A resumed job: drop the previous job master's workers and restore the newest valid checkpoint. */
+  private void resumeFromCheckpoint() {
+    for (int a = 0; a < firstAttempt; a++) {
+      String id = a == 0 ? spec.getJobId() : spec.getJobId() + "-r" + a;
+      agents.values().forEach(agent -> agent.tell(new NodeAgent.ReleaseJob(id)));
+    }
+    detectedNanos = System.nanoTime();
+    restoreStep = -1;
+    if (!spec.getCheckpointDir().isBlank()) { // periodic or on-request checkpoints
+      Optional<Checkpoint> c = new CheckpointStore(Path.of(spec.getCheckpointDir()), 1)
+          .latestValid(m -> emit("checkpoint-skipped", m));
+      c.ifPresent(cp -> restoreStep = cp.step());
+    }
+    if (restoreStep < 0) {
+      emit("restart", "no checkpoint to resume job " + spec.getJobId() + " from: restarting from step 0");
+    }
   }
 
   /** Re-plans over the surviving nodes and spawns the next attempt's workers from the last checkpoint. */
@@ -553,7 +653,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     }
     RecoveryPlanner.Replan plan;
     try {
-      plan = RecoveryPlanner.replan(spec, devices, why);
+      plan = recoveryPlanner.replan(devices, why);
     } catch (RuntimeException e) {
       return fail("re-planning job " + spec.getJobId() + " over " + devices + " device(s) failed: " + e.getMessage());
     }
@@ -575,6 +675,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       }
     }
     attempt++;
+    record();
     schedule = plan.schedule();
     runSpec = plan.spec().toBuilder().setJobId(spec.getJobId() + "-r" + attempt).build();
     assignment.clear();
@@ -598,6 +699,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
 
   private Behavior<Command> fail(String message) {
     getContext().getLog().error("job {} failed: {}", spec.getJobId(), message);
+    ended();
     replyTo.tell(new JobEvent.JobFailed(message));
     if (coordinator != null) {
       getContext().stop(coordinator);

@@ -78,7 +78,20 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   public record SpawnFailed(String jobId, String node, String message) implements Reply {}
 
-  private record JobOnNode(List<ActorRef<StageWorker.Command>> workers, List<DeviceCompute> devices) {}
+  /**
+   * This node is shutting down gracefully (coordinated shutdown) while it runs workers of
+   * {@code jobId}: the job should checkpoint and release it; the node leaves the cluster once
+   * every job has released it (or after {@code tandem-drain}'s phase timeout).
+   */
+  public record NodeLeaving(String jobId, String node) implements Reply {}
+
+  /** Coordinated shutdown asks to be told once no job runs here any more (local only). */
+  private record Drain(ActorRef<org.apache.pekko.Done> replyTo) implements Command {}
+
+  private record JobOnNode(List<ActorRef<StageWorker.Command>> workers, List<DeviceCompute> devices,
+      ActorRef<Reply> jobRun) {}
+
+  private final List<ActorRef<org.apache.pekko.Done>> drains = new ArrayList<>();
 
   private final Address self;
   private final int deviceCount;
@@ -103,6 +116,13 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     this.directory = directory;
     this.client = client;
     context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
+    // a graceful leave first lets the jobs running here checkpoint and move off this node
+    ActorRef<Command> me = context.getSelf();
+    org.apache.pekko.actor.typed.ActorSystem<?> system = context.getSystem();
+    org.apache.pekko.actor.CoordinatedShutdown.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+        .addTask(org.apache.pekko.actor.CoordinatedShutdown.PhaseBeforeClusterShutdown(), "tandem-drain-node",
+            () -> org.apache.pekko.actor.typed.javadsl.AskPattern.<Command, org.apache.pekko.Done>ask(me, Drain::new,
+                java.time.Duration.ofSeconds(60), system.scheduler()).exceptionally(e -> org.apache.pekko.Done.done()));
   }
 
   /**
@@ -123,6 +143,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(SpawnWorkers.class, this::onSpawn)
         .onMessage(Opened.class, this::onOpened)
         .onMessage(ReleaseJob.class, this::onRelease)
+        .onMessage(Drain.class, this::onDrain)
         .onSignal(PostStop.class, s -> onStop())
         .build();
   }
@@ -199,14 +220,32 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       spawned.put(d, w);
       workers.add(w);
     }
-    jobs.put(jobId, new JobOnNode(workers, o.devices()));
+    jobs.put(jobId, new JobOnNode(workers, o.devices(), msg.replyTo()));
+    if (!drains.isEmpty()) {
+      msg.replyTo().tell(new NodeLeaving(jobId, self.toString()));
+    }
     getContext().getLog().info("job {}: devices {} ready on {}", jobId, msg.devices(), self);
     msg.replyTo().tell(new WorkersSpawned(jobId, self.toString(), spawned));
     return this;
   }
 
+  private Behavior<Command> onDrain(Drain msg) {
+    if (jobs.isEmpty()) {
+      msg.replyTo().tell(org.apache.pekko.Done.done());
+      return this;
+    }
+    drains.add(msg.replyTo());
+    getContext().getLog().info("{} leaving: asking jobs {} to move off this node", self, jobs.keySet());
+    jobs.forEach((jobId, job) -> job.jobRun().tell(new NodeLeaving(jobId, self.toString())));
+    return this;
+  }
+
   private Behavior<Command> onRelease(ReleaseJob msg) {
     JobOnNode job = jobs.remove(msg.jobId());
+    if (jobs.isEmpty() && !drains.isEmpty()) {
+      drains.forEach(d -> d.tell(org.apache.pekko.Done.done()));
+      drains.clear();
+    }
     directory.unregister(msg.jobId());
     if (job != null) {
       job.workers().forEach(getContext()::stop);

@@ -103,6 +103,8 @@ public final class TandemSerializer extends SerializerWithStringManifest {
       return "N.WorkersSpawned";
     } else if (o instanceof NodeAgent.SpawnFailed) {
       return "N.SpawnFailed";
+    } else if (o instanceof NodeAgent.NodeLeaving) {
+      return "N.NodeLeaving";
     } else if (o instanceof JobMaster.SubmitJob) {
       return "J.SubmitJob";
     } else if (o instanceof JobMaster.CancelJob) {
@@ -245,6 +247,11 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         string(out, m.node());
         string(out, m.message());
       }
+      case "N.NodeLeaving" -> {
+        NodeAgent.NodeLeaving m = (NodeAgent.NodeLeaving) o;
+        string(out, m.jobId());
+        string(out, m.node());
+      }
       case "J.SubmitJob" -> {
         JobMaster.SubmitJob m = (JobMaster.SubmitJob) o;
         proto(out, m.spec());
@@ -381,6 +388,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         yield new NodeAgent.WorkersSpawned(job, node, workers);
       }
       case "N.SpawnFailed" -> new NodeAgent.SpawnFailed(string(in), string(in), string(in));
+      case "N.NodeLeaving" -> new NodeAgent.NodeLeaving(string(in), string(in));
       case "J.SubmitJob" -> new JobMaster.SubmitJob(JobSpec.parseFrom(bytes(in)), in.readInt(), ref(in));
       case "E.StepCompleted" -> {
         long step = in.readLong();

@@ -78,6 +78,11 @@ public final class WorkerProcesses implements AutoCloseable {
     }
   }
 
+  /** Asks worker {@code index} to stop (SIGTERM on Unix: a graceful leave), without waiting. */
+  public void terminate(int index) {
+    processes.get(index).destroy();
+  }
+
   /** The operating system's process id of worker {@code index}. */
   public long pid(int index) {
     return processes.get(index).pid();

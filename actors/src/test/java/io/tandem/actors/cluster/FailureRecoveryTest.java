@@ -41,6 +41,10 @@ class FailureRecoveryTest {
   @TempDir static Path checkpoints;
 
   static JobSpec spec(String id, int devices, int every) {
+    return spec(id, devices, every, checkpoints);
+  }
+
+  static JobSpec spec(String id, int devices, int every, Path checkpoints) {
     return JobSpec.newBuilder().setJobId(id).setBackend("cpu").setModel("gpt-tiny").setSchedule("1f1b")
         .setDevices(devices).setMicrobatches(4).setMicrobatchSize(1).setSteps(STEPS).setSeed(23)
         .setLearningRate(0.003).setClipNorm(1.0).setDataset("corpus").setOptimizer("adamw").setStepTimeoutS(60)
@@ -231,7 +235,8 @@ class FailureRecoveryTest {
   @Test
   @Order(5)
   void sigstoppedWorker_isDownedBySbr_noStepTwice_andKeptOutWhenItWakes() throws Exception {
-    JobSpec spec = spec("frozen", 2, 2);
+    int devices = (int) workers.alive() + 1;
+    JobSpec spec = spec("frozen", devices, 2);
     List<JobEvent> events = new CopyOnWriteArrayList<>();
     AtomicBoolean frozen = new AtomicBoolean();
     List<String> workerArgs = List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid()));
@@ -239,7 +244,7 @@ class FailureRecoveryTest {
         Path.of("target", "failure-test-logs", "frozen"))) {
       long pid = extra.pid(0);
       try {
-        JobEvent end = coordinator.run(spec, 2, Duration.ofSeconds(240), e -> {
+        JobEvent end = coordinator.run(spec, devices, Duration.ofSeconds(240), e -> {
           events.add(e);
           if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint") && !frozen.getAndSet(true)) {
             signal("STOP", pid);
@@ -250,7 +255,7 @@ class FailureRecoveryTest {
         JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + log);
         assertEquals(reference, ok.weightsSha256(), log);
         assertTrue(log.contains("downed by the split brain resolver"), log);
-        assertTrue(log.contains("re-planned to schedule 1f1b on 1 device(s)"), log);
+        assertTrue(log.contains("re-planned to schedule 1f1b on " + (devices - 1) + " device(s)"), log);
         // every step completed once per attempt, in order: after the restore, from the restored step on
         List<Long> steps = events.stream().filter(e -> e instanceof JobEvent.StepCompleted)
             .map(e -> ((JobEvent.StepCompleted) e).step()).toList();
@@ -272,6 +277,39 @@ class FailureRecoveryTest {
         Thread.sleep(200);
       }
       assertEquals(0, extra.alive(), "the downed worker left after waking (log " + extra.logs() + ")");
+    }
+  }
+
+  @Test
+  @Order(6)
+  void gracefulLeave_checkpointsFirst_soNoStepIsRecomputed() throws Exception {
+    int devices = (int) workers.alive() + 1;
+    JobSpec spec = spec("leave", devices, 1000);
+    List<JobEvent> events = new CopyOnWriteArrayList<>();
+    AtomicBoolean stopped = new AtomicBoolean();
+    List<String> workerArgs = List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid()));
+    try (WorkerProcesses extra = WorkerProcesses.start(1, WorkerMain.class.getName(), workerArgs,
+        Path.of("target", "failure-test-logs", "leave"))) {
+      JobEvent end = coordinator.run(spec, devices, Duration.ofSeconds(240), e -> {
+        events.add(e);
+        if (e instanceof JobEvent.StepCompleted s && s.step() >= 1 && !stopped.getAndSet(true)) {
+          extra.terminate(0); // SIGTERM: coordinated shutdown, a graceful leave
+        }
+      });
+      String log = progress(events);
+      System.err.println("leave events:\n" + log);
+      JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + log);
+      assertEquals(reference, ok.weightsSha256(), log);
+      assertTrue(log.contains("leaving: node ") && log.contains("is leaving gracefully: checkpointing"), log);
+      assertTrue(log.contains("re-planned to schedule 1f1b on " + (devices - 1) + " device(s)"), log);
+      List<Long> steps = events.stream().filter(e -> e instanceof JobEvent.StepCompleted)
+          .map(e -> ((JobEvent.StepCompleted) e).step()).toList();
+      assertEquals(java.util.stream.LongStream.range(0, STEPS).boxed().toList(), steps, "every step exactly once\n" + log);
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      while (extra.alive() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      assertEquals(0, extra.alive(), "the leaving worker ended");
     }
   }
 }
