@@ -41,6 +41,9 @@ public final class RecoveryPlanner {
   private final Planner planner = new Planner();
   private final Plan initial;
   private final String noPlanner;
+  /** Plans for one device fewer, computed at the start so a failure does not wait for the planner. */
+  private final java.util.Map<Integer, Plan> ownAhead = new java.util.HashMap<>();
+  private final java.util.Map<Integer, Plan> familyAhead = new java.util.HashMap<>();
 
   /**
    * A plan to continue with.
@@ -68,6 +71,14 @@ public final class RecoveryPlanner {
     }
     this.initial = start;
     this.noPlanner = why;
+    if (start != null) {
+      try {
+        ownAhead.putAll(planner.precompute(withSchedules(start, List.of(family(spec.getSchedule()).get(0))), 1));
+      } catch (RuntimeException e) {
+        // the own schedule cannot run on fewer devices: the family plan below covers it
+      }
+      familyAhead.putAll(planner.precompute(start, 1));
+    }
   }
 
   /** The planner request for {@code spec} on {@code devices} devices, when the model has a profile. */
@@ -113,10 +124,12 @@ public final class RecoveryPlanner {
     Plan plan;
     try {
       // the job's own schedule when it still fits, else the fastest of its family that does
-      plan = planner.replan(withSchedules(initial, List.of(family(spec.getSchedule()).get(0))), survivors);
+      // (precomputed at the start for one device fewer)
+      plan = ownAhead.containsKey(devices) ? ownAhead.get(devices)
+          : planner.replan(withSchedules(initial, List.of(family(spec.getSchedule()).get(0))), survivors);
     } catch (NoFeasiblePlanException | IllegalArgumentException own) {
       try {
-        plan = planner.replan(initial, survivors);
+        plan = familyAhead.containsKey(devices) ? familyAhead.get(devices) : planner.replan(initial, survivors);
       } catch (NoFeasiblePlanException e) {
         throw new IllegalArgumentException("nothing fits " + devices + " device(s)" + budget() + ": " + e.getMessage());
       }

@@ -10,7 +10,7 @@ import io.tandem.proto.JobSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class RecoveryPlannerTest {
+public class RecoveryPlannerTest {
   static JobSpec spec(String schedule, double budget) {
     return JobSpec.newBuilder().setJobId("rp").setBackend("cpu").setModel("gpt-tiny").setSchedule(schedule)
         .setDevices(4).setMicrobatches(8).setMicrobatchSize(1).setSteps(4).setSeed(3).setLearningRate(0.003)

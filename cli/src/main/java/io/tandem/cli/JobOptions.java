@@ -62,6 +62,10 @@ final class JobOptions {
   @Option(names = "--keep-checkpoints", defaultValue = "3", description = "checkpoints kept (default: ${DEFAULT-VALUE})")
   int keepCheckpoints;
 
+  @Option(names = "--device-memory", description = "per-device memory budget the planner re-plans under after a failure,"
+      + " e.g. 16GiB (default: unlimited)")
+  String deviceMemory;
+
   @Option(names = "--job-id", description = "job id (default: generated)")
   String jobId;
 
@@ -96,6 +100,7 @@ final class JobOptions {
         .setCheckpointDir(checkpointDir == null ? "" : checkpointDir.toAbsolutePath().toString())
         .setCheckpointEvery(checkpointEvery)
         .setKeepCheckpoints(keepCheckpoints)
+        .setDeviceMemoryBytes(deviceMemory == null ? 0 : io.tandem.planner.Bytes.parse(deviceMemory))
         .build();
   }
 }

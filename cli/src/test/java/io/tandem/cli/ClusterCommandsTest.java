@@ -41,4 +41,35 @@ class ClusterCommandsTest {
     assertEquals(0, TandemCli.run(new String[] {"--help"}, new PrintWriter(out), new PrintWriter(new StringWriter())));
     assertTrue(out.toString().contains("coordinator") && out.toString().contains("worker"), out.toString());
   }
+
+  @Test
+  void submit_withoutAdmin_isAUserError() {
+    assertTrue(run(TandemCli.USER_ERROR, "submit", "--steps", "1")[0].contains("--admin"));
+  }
+
+  @Test
+  void checkpointEvery_withoutDir_isAUserError() {
+    assertTrue(run(TandemCli.USER_ERROR, "train", "--backend", "sim", "--steps", "1", "--checkpoint-every", "2")[0]
+        .contains("--checkpoint-dir"));
+  }
+
+  @Test
+  void submit_toAnAdminApiThatIsNotThere_isAUserErrorNamingIt() {
+    String err = run(TandemCli.USER_ERROR, "submit", "--admin", "http://127.0.0.1:1", "--token", "t",
+        "--backend", "sim", "--steps", "1")[0];
+    assertTrue(err.contains("cannot reach the admin API at http://127.0.0.1:1/jobs"), err);
+  }
+
+  @Test
+  void train_withCheckpoints_writesCommittedCheckpoints(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = TandemCli.run(new String[] {"train", "--backend", "cpu", "--devices", "2", "--steps", "4",
+        "--microbatches", "2", "--microbatch-size", "1", "--checkpoint-dir", dir.toString(), "--checkpoint-every", "2"},
+        new PrintWriter(out), new PrintWriter(err));
+    assertEquals(0, code, err.toString());
+    assertTrue(java.nio.file.Files.exists(dir.resolve("step-2").resolve("manifest.pb")), err.toString());
+    assertTrue(err.toString().contains("checkpoint: checkpoint step-2 committed"), err.toString());
+    assertTrue(out.toString().startsWith("final step=4 "), out.toString());
+  }
 }

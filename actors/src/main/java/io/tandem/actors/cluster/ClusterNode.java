@@ -240,22 +240,28 @@ public final class ClusterNode implements AutoCloseable {
     }
   }
 
-  /** Leaves the cluster and stops the actor system (waits up to 30 s). */
+  /** Leaves the cluster and stops the actor system (waits up to 90 s: a worker first drains its jobs). */
   @Override
   public void close() {
-    if (client != null) {
-      client.close();
-    }
-    if (dataPlane != null) {
-      dataPlane.close();
-    }
+    // coordinated shutdown first: a worker lets its jobs checkpoint and move off it (the data
+    // plane must still carry that step), then leaves the cluster
     system.terminate();
     try {
-      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      system.getWhenTerminated().toCompletableFuture().get(90, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (ExecutionException | TimeoutException e) {
       // best effort
+    }
+    try {
+      if (client != null) {
+        client.close();
+      }
+      if (dataPlane != null) {
+        dataPlane.close();
+      }
+    } catch (RuntimeException e) {
+      // the actor system (and its streams) are gone already
     }
   }
 }

@@ -110,6 +110,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   /** Nodes that joined after the job started, by address: taken in at the next checkpoint or re-plan. */
   private final Map<String, ActorRef<NodeAgent.Command>> joiners = new TreeMap<>();
   private Set<ActorRef<NodeAgent.Command>> latestAgents = Set.of();
+  private final Set<String> upNodes = new java.util.HashSet<>();
+  private final Set<String> unreachableNodes = new java.util.HashSet<>();
   /** Nodes leaving gracefully: the job checkpoints, then re-plans without them. */
   private final Set<String> leaving = new LinkedHashSet<>();
   private ActorRef<Coordinator.Command> coordinator;
@@ -209,7 +211,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
         .onMessage(Drain.class, this::onDrain)
         .onMessageEquals(CheckpointNow.INSTANCE, this::onCheckpointNow)
         .onMessage(TimedOut.class, t -> t.attempt() == attempt
-            ? fail("job " + spec.getJobId() + " timed out " + t.phase()) : this)
+            ? fail("job " + spec.getJobId() + " timed out " + t.phase() + " (" + membership() + ")") : this)
         .onSignal(PostStop.class, s -> {
           Cluster cluster = Cluster.get(getContext().getSystem());
           cluster.subscriptions().tell(new Unsubscribe<>(memberAdapter));
@@ -224,20 +226,23 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     return (a.hasLocalScope() ? selfAddress : a).toString();
   }
 
-  /** Whether {@code node} is an Up member that the failure detector finds reachable. */
+  /**
+   * Whether {@code node} is an Up (or WeaklyUp) member that the failure detector finds reachable,
+   * as this run's own membership subscription has seen it (the cluster's read view may lag).
+   */
   private boolean healthy(String node) {
+    return upNodes.contains(node) && !unreachableNodes.contains(node);
+  }
+
+  /** The node agents known and the members' status, for a timeout's message. */
+  private String membership() {
     org.apache.pekko.cluster.ClusterEvent.CurrentClusterState state = Cluster.get(getContext().getSystem()).state();
-    for (org.apache.pekko.cluster.Member m : state.getUnreachable()) {
-      if (m.address().toString().equals(node)) {
-        return false;
-      }
-    }
-    for (org.apache.pekko.cluster.Member m : state.getMembers()) {
-      if (m.address().toString().equals(node)) {
-        return m.status().equals(org.apache.pekko.cluster.MemberStatus.up());
-      }
-    }
-    return false;
+    StringBuilder b = new StringBuilder("node agents:");
+    latestAgents.forEach(a -> b.append(' ').append(nodeOf(a)).append(healthy(nodeOf(a)) ? "" : " (not usable)"));
+    b.append("; members:");
+    state.getMembers().forEach(m -> b.append(' ').append(m.address()).append('=').append(m.status()));
+    state.getUnreachable().forEach(m -> b.append("; unreachable ").append(m.address()));
+    return b.toString();
   }
 
   private Behavior<Command> onAgents(AgentsChanged msg) {
@@ -498,6 +503,11 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   private Behavior<Command> onReachability(ReachabilityChanged msg) {
     ClusterEvent.ReachabilityEvent e = msg.event();
     String node = e.member().address().toString();
+    if (e instanceof ClusterEvent.UnreachableMember) {
+      unreachableNodes.add(node);
+    } else {
+      unreachableNodes.remove(node);
+    }
     if (phase == Phase.WAIT_NODES) {
       return onAgents(new AgentsChanged(latestAgents));
     }
@@ -529,7 +539,13 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
 
   private Behavior<Command> onMember(MemberChanged msg) {
     ClusterEvent.MemberEvent e = msg.event();
-    if (phase == Phase.WAIT_NODES && e instanceof ClusterEvent.MemberUp) {
+    String address = e.member().address().toString();
+    if (e instanceof ClusterEvent.MemberUp || e instanceof ClusterEvent.MemberWeaklyUp) {
+      upNodes.add(address);
+    } else if (!(e instanceof ClusterEvent.MemberJoined)) {
+      upNodes.remove(address);
+    }
+    if (phase == Phase.WAIT_NODES) {
       return onAgents(new AgentsChanged(latestAgents));
     }
     if (!(e instanceof ClusterEvent.MemberDowned || e instanceof ClusterEvent.MemberRemoved

@@ -46,6 +46,7 @@ class CoordinatorFailoverTest {
     String self = Long.toString(WorkerProcesses.selfPid());
     try (WorkerProcesses first = WorkerProcesses.start(1, CoordinatorMain.class.getName(),
         List.of(Integer.toString(port), store, self), logs.resolve("coordinator"))) {
+      awaitLine(first.logs().get(0), "up, job store"); // join a running seed: no join retries
       ClusterNode standby = startStandby(seed, store);
       try (WorkerProcesses workers = WorkerProcesses.start(WORKERS, WorkerMain.class.getName(),
           List.of(seed, "0", "1", self), logs)) {
@@ -68,6 +69,17 @@ class CoordinatorFailoverTest {
         standby.close();
       }
     }
+  }
+
+  static void awaitLine(Path log, String text) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (System.nanoTime() < deadline) {
+      if (java.nio.file.Files.exists(log) && java.nio.file.Files.readString(log).contains(text)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+    throw new AssertionError("no '" + text + "' in " + log + " within 60 s");
   }
 
   private static ClusterNode startStandby(String seed, String store) {

@@ -312,4 +312,37 @@ class FailureRecoveryTest {
       assertEquals(0, extra.alive(), "the leaving worker ended");
     }
   }
+
+  @Test
+  @Order(7)
+  void memoryAwareRecovery_switchesFromVzbToAScheduleThatFitsThree_andSaysWhy() {
+    double budget = io.tandem.actors.RecoveryPlannerTest.budgetFittingVzbOnFourOnly();
+    JobSpec spec = spec("memory", 4, 2).toBuilder().setSchedule("v-zb").setMicrobatches(8)
+        .setDeviceMemoryBytes(budget).build();
+    String expected = referenceOf(spec.toBuilder().setSchedule("1f1b").setCheckpointEvery(0).build());
+    List<String> workerArgs = List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid()));
+    int have = (int) workers.alive();
+    try (WorkerProcesses more = WorkerProcesses.start(Math.max(0, 4 - have), WorkerMain.class.getName(), workerArgs,
+        Path.of("target", "failure-test-logs", "memory"))) {
+      List<JobEvent> events = new CopyOnWriteArrayList<>();
+      AtomicBoolean killed = new AtomicBoolean();
+      JobEvent end = coordinator.run(spec, 4, Duration.ofSeconds(240), e -> {
+        events.add(e);
+        if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint") && !killed.getAndSet(true)) {
+          if (have < 4) {
+            more.kill(0);
+          } else {
+            workers.kill(1); // this test alone: the class's own four workers
+          }
+        }
+      });
+      String log = progress(events);
+      System.err.println("memory events:\n" + log);
+      JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + log);
+      assertEquals(expected, ok.weightsSha256(), "schedules never change the math\n" + log);
+      assertTrue(log.contains("re-planned: re-planned to schedule v-half on 3 device(s)")
+          || log.contains("re-planned: re-planned to schedule v-min on 3 device(s)"), log);
+      assertTrue(log.contains("v-zb does not fit 3 device(s) under the"), log);
+    }
+  }
 }
