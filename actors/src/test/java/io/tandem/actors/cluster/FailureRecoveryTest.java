@@ -187,7 +187,7 @@ class FailureRecoveryTest {
   @Test
   @Order(4)
   void killedWorkerRestarted_isTakenBackIn() {
-    JobSpec spec = spec("rejoin", 2, 2).toBuilder().setSteps(24).build();
+    JobSpec spec = spec("rejoin", 2, 4).toBuilder().setSteps(60).build();
     String expected = referenceOf(spec.toBuilder().setCheckpointEvery(0).build());
     List<JobEvent> events = new CopyOnWriteArrayList<>();
     AtomicBoolean killed = new AtomicBoolean();
@@ -200,8 +200,8 @@ class FailureRecoveryTest {
         events.add(e);
         if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint") && !killed.getAndSet(true)) {
           second.kill(0);
-        }
-        if (e instanceof JobEvent.Progress p && p.kind().equals("failure-detected") && !restarted.getAndSet(true)) {
+          // restarted at once: the new JVM joins while the job detects the loss or runs on one device
+          restarted.set(true);
           third.set(WorkerProcesses.start(1, WorkerMain.class.getName(), workerArgs,
               Path.of("target", "failure-test-logs", "third")));
         }
