@@ -25,15 +25,19 @@ public record CheckpointPolicy(String dir, int every, int keep, String jobId, lo
     }
   }
 
-  /** The spec's policy, or null when it asks for no checkpoints; a bad combination is an error naming the option. */
+  /**
+   * The spec's policy, or null when it asks for no checkpoints; a bad combination is an error
+   * naming the option. A directory without {@code checkpoint_every} gives checkpoints on request only.
+   */
   public static CheckpointPolicy of(io.tandem.proto.JobSpec spec) {
-    if (spec.getCheckpointEvery() <= 0) {
+    if (spec.getCheckpointEvery() <= 0 && spec.getCheckpointDir().isBlank()) {
       return null;
     }
     if (spec.getSchedule().equalsIgnoreCase("2bw")) {
       throw new IllegalArgumentException("--checkpoint-every: 2bw keeps two weight versions; checkpoints hold one");
     }
-    return new CheckpointPolicy(spec.getCheckpointDir(), spec.getCheckpointEvery(),
+    return new CheckpointPolicy(spec.getCheckpointDir(),
+        spec.getCheckpointEvery() > 0 ? spec.getCheckpointEvery() : Integer.MAX_VALUE,
         spec.getKeepCheckpoints() > 0 ? spec.getKeepCheckpoints() : DEFAULT_KEEP, spec.getJobId(), spec.getSeed());
   }
 

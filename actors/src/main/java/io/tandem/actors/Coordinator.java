@@ -45,6 +45,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    */
   public record CheckpointNow(boolean pause) implements Command {}
 
+  /** Stop the job: the step in flight is dropped and the listener gets {@link JobEvent.JobCancelled}. */
+  public record Cancel(String reason) implements Command {}
+
   private record FromWorker(StageWorker.Reply reply) implements Command {}
 
   private record StepTimedOut(long step) implements Command {}
@@ -138,11 +141,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return newReceiveBuilder()
         .onMessage(FromWorker.class, this::onWorker)
         .onMessage(StepTimedOut.class, this::onTimeout)
-        .onMessage(CheckpointNow.class, c -> {
-          checkpointNow = true;
-          pauseAfterCheckpoint |= c.pause();
-          return this;
-        })
+        .onMessage(CheckpointNow.class, this::onCheckpointNow)
+        .onMessage(Cancel.class, this::onCancel)
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
           devices.forEach(DeviceCompute::close);
           return this;
@@ -238,6 +238,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     listener.tell(new JobEvent.StepCompleted(step, lastLoss, millis, units, bytes, lastNorm,
         List.copyOf(reports.values())));
     CheckpointPolicy cp = job.checkpoints();
+    if (checkpointNow && step + 1 >= job.steps()) {
+      checkpointNow = false;
+      emit("checkpoint-skipped", "checkpoint on request not taken: step " + step + " was the job's last");
+    }
     boolean forced = checkpointNow && step + 1 < job.steps();
     if (cp != null && (cp.due(step + 1, job.steps()) || forced)) {
       // before the next step's programs: each worker snapshots ahead of its next op
@@ -256,6 +260,33 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       collectWeights();
     }
     return this;
+  }
+
+  /** Checkpoint at the end of the step in flight; an unanswerable request is answered checkpoint-skipped. */
+  private Behavior<Command> onCheckpointNow(CheckpointNow c) {
+    if (job.checkpoints() == null) {
+      emit("checkpoint-skipped", "checkpoint on request not taken: job " + job.jobId()
+          + " has no checkpoint directory (checkpointDir)");
+    } else if (phase == Phase.WEIGHTS || phase == Phase.DONE) {
+      emit("checkpoint-skipped", "checkpoint on request not taken: job " + job.jobId() + " is finishing");
+    } else {
+      checkpointNow = true;
+      pauseAfterCheckpoint |= c.pause();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCancel(Cancel msg) {
+    if (phase == Phase.DONE) {
+      return this;
+    }
+    long completed = phase == Phase.WEIGHTS ? job.steps() : step;
+    timers.cancelAll();
+    workers.forEach(w -> w.tell(new StageWorker.AbortStep(step)));
+    phase = Phase.DONE;
+    getContext().getLog().info("job {} cancelled after {} step(s): {}", job.jobId(), completed, msg.reason());
+    listener.tell(new JobEvent.JobCancelled(completed, msg.reason()));
+    return Behaviors.stopped();
   }
 
   private void collectWeights() {

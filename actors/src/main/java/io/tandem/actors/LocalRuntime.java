@@ -42,7 +42,7 @@ public final class LocalRuntime {
       return Behaviors.receive(JobEvent.class)
           .onAnyMessage(event -> {
             onEvent.accept(event);
-            if (event instanceof JobEvent.StepCompleted || event instanceof JobEvent.Progress) {
+            if (!event.terminal()) {
               return Behaviors.same();
             }
             result.complete(event);

@@ -20,4 +20,10 @@ final class ClusterOptions {
     }
     return list;
   }
+
+  /** Config overrides for {@code --bootstrap}: Cluster Bootstrap on (empty config otherwise). */
+  static com.typesafe.config.Config bootstrap(boolean on) {
+    return on ? com.typesafe.config.ConfigFactory.parseString("tandem.management.bootstrap = on")
+        : com.typesafe.config.ConfigFactory.empty();
+  }
 }

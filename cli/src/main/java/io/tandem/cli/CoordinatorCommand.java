@@ -30,6 +30,17 @@ public final class CoordinatorCommand implements Callable<Integer> {
   @Option(names = "--seeds", description = "host:port[,..] of members to join; none: start a new cluster")
   String seeds;
 
+  @Option(names = "--admin-tls-keystore", description = "serve the admin API over HTTPS with this PKCS12 key store")
+  Path adminTlsKeystore;
+
+  @Option(names = "--admin-tls-password-file", description = "password of --admin-tls-keystore (default: "
+      + "$TANDEM_ADMIN_TLS_PASSWORD)")
+  Path adminTlsPasswordFile;
+
+  @Option(names = "--bootstrap", description = "form or join the cluster with Pekko Cluster Bootstrap (service "
+      + "discovery, e.g. Kubernetes) instead of --seeds")
+  boolean bootstrap;
+
   @Option(names = "--admin-port", description = "serve the admin HTTP API on this port (0 = any free port); off when not given")
   Integer adminPort;
 
@@ -45,11 +56,12 @@ public final class CoordinatorCommand implements Callable<Integer> {
   @Override
   public Integer call() throws InterruptedException {
     String token = adminPort == null ? null : token();
-    ClusterNode node = ClusterNode.start(bind, port, ClusterOptions.seeds(seeds), List.of("coordinator"), 0);
+    ClusterNode node = ClusterNode.start(bind, port, ClusterOptions.seeds(seeds), List.of("coordinator"), 0,
+        ClusterOptions.bootstrap(bootstrap));
     AdminServer admin = null;
     if (adminPort != null) {
       try {
-        admin = AdminServer.start(node, bind, adminPort, token, List.of());
+        admin = AdminServer.start(node, bind, adminPort, token, List.of(), adminTls());
       } catch (RuntimeException e) {
         node.close();
         throw e;
@@ -114,5 +126,25 @@ public final class CoordinatorCommand implements Callable<Integer> {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file + ": " + e.getMessage(), e);
     }
+  }
+
+  private javax.net.ssl.SSLContext adminTls() {
+    if (adminTlsKeystore == null) {
+      return null;
+    }
+    String password;
+    if (adminTlsPasswordFile != null) {
+      try {
+        password = java.nio.file.Files.readString(adminTlsPasswordFile).trim();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot read --admin-tls-password-file " + adminTlsPasswordFile, e);
+      }
+    } else {
+      password = System.getenv("TANDEM_ADMIN_TLS_PASSWORD");
+      if (password == null) {
+        throw new IllegalArgumentException("--admin-tls-keystore needs --admin-tls-password-file or $TANDEM_ADMIN_TLS_PASSWORD");
+      }
+    }
+    return AdminServer.tls(adminTlsKeystore, password.toCharArray());
   }
 }

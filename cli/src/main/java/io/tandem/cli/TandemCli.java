@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
       DemoCommand.class,
       CoordinatorCommand.class,
       WorkerCommand.class,
+      AdminCommand.class,
       SubmitCommand.class,
       CommandLine.HelpCommand.class
     })

@@ -14,8 +14,12 @@ import picocli.CommandLine.Option;
     description = "Start a cluster member that runs stage workers on its devices.")
 public final class WorkerCommand implements Callable<Integer> {
 
-  @Option(names = "--seeds", required = true, description = "host:port[,..] of cluster members to join (e.g. the coordinator)")
+  @Option(names = "--seeds", description = "host:port[,..] of cluster members to join (e.g. the coordinator)")
   String seeds;
+
+  @Option(names = "--bootstrap", description = "find the cluster with Pekko Cluster Bootstrap (service discovery, "
+      + "e.g. Kubernetes) instead of --seeds")
+  boolean bootstrap;
 
   @Option(names = "--port", defaultValue = "0", description = "Artery TCP port, 0 = any free port (default: ${DEFAULT-VALUE})")
   int port;
@@ -37,7 +41,11 @@ public final class WorkerCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--devices must be >= 1, got " + devices);
     }
     List<String> seedList = ClusterOptions.seeds(seeds);
-    ClusterNode node = ClusterNode.start(bind, port, seedList, List.of("worker"), devices);
+    if (seedList.isEmpty() && !bootstrap) {
+      throw new IllegalArgumentException("worker needs --seeds host:port (e.g. of 'tandem coordinator') or --bootstrap");
+    }
+    ClusterNode node = ClusterNode.start(bind, port, seedList, List.of("worker"), devices,
+        ClusterOptions.bootstrap(bootstrap));
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "worker-shutdown"));
     if (watchPid != null) {
       ProcessHandle.of(watchPid).ifPresentOrElse(p -> p.onExit().thenRun(node::close), node::close);

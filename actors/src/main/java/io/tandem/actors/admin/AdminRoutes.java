@@ -108,7 +108,11 @@ public final class AdminRoutes {
       return json(StatusCodes.CREATED, r.toJson());
     } catch (IllegalArgumentException e) {
       ObjectNode err = error(e.getMessage());
-      field(e.getMessage()).ifPresent(f -> err.put("field", f));
+      if (e instanceof io.tandem.actors.InvalidJobSpecException bad) {
+        err.put("field", bad.field()).put("reason", bad.reason());
+      } else {
+        field(e.getMessage()).ifPresent(f -> err.put("field", f));
+      }
       return json(StatusCodes.BAD_REQUEST, err);
     }
   }

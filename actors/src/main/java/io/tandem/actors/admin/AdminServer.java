@@ -22,11 +22,13 @@ public final class AdminServer implements AutoCloseable {
   private final ServerBinding binding;
   private final AdminRoutes routes;
   private final String host;
+  private final boolean https;
 
-  private AdminServer(ServerBinding binding, AdminRoutes routes, String host) {
+  private AdminServer(ServerBinding binding, AdminRoutes routes, String host, boolean https) {
     this.binding = binding;
     this.routes = routes;
     this.host = host;
+    this.https = https;
   }
 
   /**
@@ -34,19 +36,39 @@ public final class AdminServer implements AutoCloseable {
    * posted to it run on the node's cluster. {@code extra} routes are served authenticated.
    */
   public static AdminServer start(ClusterNode node, String host, int port, String token, List<Route> extra) {
+    return start(node, host, port, token, extra, null);
+  }
+
+  /**
+   * Like {@link #start(ClusterNode, String, int, String, List)}, serving HTTPS with {@code tls}
+   * (see {@link #tls}) when it is not null.
+   */
+  public static AdminServer start(ClusterNode node, String host, int port, String token, List<Route> extra,
+      javax.net.ssl.SSLContext tls) {
     JobRegistry jobs = new JobRegistry((spec, minNodes, onEvent) -> node.submit(spec, minNodes, onEvent));
     ActorSystem<Void> system = node.system();
     AdminRoutes routes = new AdminRoutes(token, jobs,
         () -> Cluster.get(system).selfMember().status().equals(MemberStatus.up()));
-    return bind(system, host, port, routes, extra);
+    List<Route> all = new java.util.ArrayList<>(new ClusterAdminRoutes(node, jobs).routes());
+    all.addAll(extra);
+    return bind(system, host, port, routes, all, tls);
   }
 
   /** Serves {@code routes} (plus {@code extra}, authenticated) on {@code host:port}. */
   public static AdminServer bind(ActorSystem<?> system, String host, int port, AdminRoutes routes, List<Route> extra) {
+    return bind(system, host, port, routes, extra, null);
+  }
+
+  /** Serves {@code routes} (plus {@code extra}) on {@code host:port}, over HTTPS when {@code tls} is not null. */
+  public static AdminServer bind(ActorSystem<?> system, String host, int port, AdminRoutes routes, List<Route> extra,
+      javax.net.ssl.SSLContext tls) {
     try {
-      ServerBinding b = Http.get(system).newServerAt(host, port).bind(routes.route(extra))
-          .toCompletableFuture().get(30, TimeUnit.SECONDS);
-      return new AdminServer(b, routes, host);
+      var server = Http.get(system).newServerAt(host, port);
+      if (tls != null) {
+        server = server.enableHttps(org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(tls));
+      }
+      ServerBinding b = server.bind(routes.route(extra)).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      return new AdminServer(b, routes, host, tls != null);
     } catch (ExecutionException e) {
       throw new IllegalArgumentException("cannot bind the admin server to " + host + ":" + port + ": "
           + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
@@ -70,7 +92,26 @@ public final class AdminServer implements AutoCloseable {
 
   /** {@code http://host:port}. */
   public String url() {
-    return "http://" + host + ":" + port();
+    return (https ? "https://" : "http://") + host + ":" + port();
+  }
+
+  /**
+   * A server TLS context from a PKCS12 key store holding the server's key and certificate
+   * (e.g. made with {@code keytool -genkeypair -storetype PKCS12}).
+   */
+  public static javax.net.ssl.SSLContext tls(java.nio.file.Path keyStore, char[] password) {
+    try (var in = java.nio.file.Files.newInputStream(keyStore)) {
+      java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+      ks.load(in, password);
+      javax.net.ssl.KeyManagerFactory kmf =
+          javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, password);
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(kmf.getKeyManagers(), null, new java.security.SecureRandom());
+      return ctx;
+    } catch (java.io.IOException | java.security.GeneralSecurityException e) {
+      throw new IllegalArgumentException("admin TLS: cannot load key store " + keyStore + ": " + e.getMessage(), e);
+    }
   }
 
   @Override

@@ -3,34 +3,49 @@ package io.tandem.actors.admin;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tandem.actors.JobEvent;
+import io.tandem.actors.JobSpecs;
 import io.tandem.proto.JobSpec;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What the admin server knows of one submitted job, updated from its {@link JobEvent}s:
- * status, last step and loss, the final weights hash, and the progress events (checkpoints,
- * failures, recoveries) with their times. Thread-safe.
+ * status, last step, loss and tokens/s, the plan (schedule and the node of each device), peak
+ * activation memory per device, recoveries, the final weights hash, and the progress events
+ * (checkpoints, failures, recoveries) with their times. Thread-safe.
  */
 public final class JobRecord {
   /** A job's status as the admin API reports it. */
-  public enum Status { PENDING, RUNNING, RECOVERING, SUCCEEDED, FAILED }
+  public enum Status { PENDING, RUNNING, RECOVERING, SUCCEEDED, FAILED, CANCELLED }
 
   /** One progress event: when (epoch ms), kind and message. */
   public record Event(long timeMs, String kind, String message) {}
 
+  private static final Pattern CHECKPOINT_STEP = Pattern.compile("step-(\\d+)");
+
   private final JobSpec spec;
+  private final long tokensPerStep;
   private final long submittedMs = System.currentTimeMillis();
   private Status status = Status.PENDING;
   private long step = -1;
   private double loss = Double.NaN;
   private double stepMillis = Double.NaN;
+  private String schedule = "";
+  private List<String> deviceNodes = List.of();
+  private long[] peakBytes = new long[0];
+  private int recoveries;
   private String weightsSha256 = "";
   private String error = "";
   private final List<Event> events = new ArrayList<>();
+  private final List<CompletableFuture<Long>> checkpointRequests = new ArrayList<>();
 
   public JobRecord(JobSpec spec) {
     this.spec = spec;
+    this.tokensPerStep = JobSpecs.tokensPerStep(spec);
   }
 
   public JobSpec spec() {
@@ -49,30 +64,123 @@ public final class JobRecord {
     return List.copyOf(events);
   }
 
+  /** Steps completed so far. */
+  public synchronized long stepsCompleted() {
+    return step + 1;
+  }
+
+  /** Loss of the last step (NaN before the first). */
+  public synchronized double loss() {
+    return loss;
+  }
+
+  /** Tokens per second of the last step (0 before the first, and for the sim backend). */
+  public synchronized double tokensPerSecond() {
+    return Double.isNaN(stepMillis) || stepMillis <= 0 ? 0 : tokensPerStep / (stepMillis / 1000.0);
+  }
+
+  /** Per device, the largest peak of held activation bytes over all steps. */
+  public synchronized long[] peakActivationBytes() {
+    return peakBytes.clone();
+  }
+
+  /** Failures the job recovered from. */
+  public synchronized int recoveries() {
+    return recoveries;
+  }
+
+  /** The node of each device of the current plan (empty before the job starts). */
+  public synchronized List<String> deviceNodes() {
+    return deviceNodes;
+  }
+
+  /**
+   * A stage completed with the step of the next committed checkpoint, or failed with why none
+   * was taken; the caller asks the runtime for the checkpoint itself.
+   */
+  public synchronized CompletionStage<Long> awaitCheckpoint() {
+    CompletableFuture<Long> f = new CompletableFuture<>();
+    if (isFinal()) {
+      f.completeExceptionally(new IllegalStateException("job " + id() + " has ended (" + status + ")"));
+    } else {
+      checkpointRequests.add(f);
+    }
+    return f;
+  }
+
+  /** True once the job has ended. */
+  public synchronized boolean isFinal() {
+    return status == Status.SUCCEEDED || status == Status.FAILED || status == Status.CANCELLED;
+  }
+
   /** Applies one event of the job. */
-  public synchronized void on(JobEvent event) {
-    if (event instanceof JobEvent.StepCompleted s) {
-      status = Status.RUNNING;
-      step = s.step();
-      loss = s.loss();
-      stepMillis = s.stepMillis();
-    } else if (event instanceof JobEvent.Progress p) {
-      events.add(new Event(System.currentTimeMillis(), p.kind(), p.message()));
-      if (p.kind().equals("failure-detected") || p.kind().equals("downed")) {
-        status = Status.RECOVERING;
+  public void on(JobEvent event) {
+    List<CompletableFuture<Long>> answered = List.of();
+    synchronized (this) {
+      if (event instanceof JobEvent.JobStarted s) {
+        status = Status.RUNNING;
+        schedule = s.schedule();
+        deviceNodes = s.deviceNodes();
+        if (s.attempt() > 0) {
+          recoveries++;
+        }
+      } else if (event instanceof JobEvent.StepCompleted s) {
+        status = Status.RUNNING;
+        step = s.step();
+        loss = s.loss();
+        stepMillis = s.stepMillis();
+        long[] b = s.peakActivationBytes();
+        if (peakBytes.length != b.length) {
+          peakBytes = new long[b.length];
+        }
+        for (int d = 0; d < b.length; d++) {
+          peakBytes[d] = Math.max(peakBytes[d], b[d]);
+        }
+      } else if (event instanceof JobEvent.Progress p) {
+        events.add(new Event(System.currentTimeMillis(), p.kind(), p.message()));
+        if (p.kind().equals("failure-detected") || p.kind().equals("downed")) {
+          status = Status.RECOVERING;
+        }
+        if (p.kind().equals("checkpoint") || p.kind().equals("checkpoint-skipped")) {
+          answered = List.copyOf(checkpointRequests);
+          checkpointRequests.clear();
+        }
+      } else if (event instanceof JobEvent.JobSucceeded ok) {
+        status = Status.SUCCEEDED;
+        step = ok.steps() - 1;
+        loss = ok.finalLoss();
+        weightsSha256 = ok.weightsSha256();
+      } else if (event instanceof JobEvent.JobFailed f) {
+        status = Status.FAILED;
+        error = f.message();
+      } else if (event instanceof JobEvent.JobCancelled c) {
+        status = Status.CANCELLED;
+        step = c.stepsCompleted() - 1;
+        error = c.reason();
       }
-    } else if (event instanceof JobEvent.JobSucceeded ok) {
-      status = Status.SUCCEEDED;
-      step = ok.steps() - 1;
-      loss = ok.finalLoss();
-      weightsSha256 = ok.weightsSha256();
-    } else if (event instanceof JobEvent.JobFailed f) {
-      status = Status.FAILED;
-      error = f.message();
+      if (isFinal()) {
+        answered = List.copyOf(checkpointRequests);
+        checkpointRequests.clear();
+      }
+    }
+    for (CompletableFuture<Long> f : answered) {
+      if (event instanceof JobEvent.Progress p) {
+        Matcher m = CHECKPOINT_STEP.matcher(p.message());
+        if (p.kind().equals("checkpoint") && m.find()) {
+          f.complete(Long.parseLong(m.group(1)));
+        } else {
+          f.completeExceptionally(new IllegalStateException(p.message()));
+        }
+      } else {
+        f.completeExceptionally(new IllegalStateException("job " + id() + " ended before a checkpoint was taken"));
+      }
     }
   }
 
-  /** The record as JSON: {@code id, status, step, steps, loss, ...}; {@code step} counts completed steps. */
+  /**
+   * The record as JSON: {@code id, status, step, steps, loss, tokensPerSecond, plan,
+   * peakActivationBytes, recoveries, ...}; {@code step} counts completed steps.
+   */
   public synchronized ObjectNode toJson() {
     ObjectNode o = JobSpecJson.mapper().createObjectNode();
     o.put("id", id());
@@ -84,7 +192,18 @@ public final class JobRecord {
     }
     if (!Double.isNaN(stepMillis)) {
       o.put("stepMillis", stepMillis);
+      o.put("tokensPerSecond", tokensPerSecond());
     }
+    ObjectNode plan = o.putObject("plan");
+    plan.put("schedule", schedule);
+    plan.put("devices", deviceNodes.size());
+    ArrayNode nodes = plan.putArray("deviceNodes");
+    deviceNodes.forEach(nodes::add);
+    ArrayNode peaks = o.putArray("peakActivationBytes");
+    for (long b : peakBytes) {
+      peaks.add(b);
+    }
+    o.put("recoveries", recoveries);
     if (!weightsSha256.isEmpty()) {
       o.put("weightsSha256", weightsSha256);
     }

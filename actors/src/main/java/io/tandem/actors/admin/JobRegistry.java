@@ -1,6 +1,6 @@
 package io.tandem.actors.admin;
 
-import io.tandem.actors.JobFactory;
+import io.tandem.actors.JobSpecs;
 import io.tandem.actors.JobEvent;
 import io.tandem.proto.JobSpec;
 import java.util.Collection;
@@ -38,11 +38,8 @@ public final class JobRegistry {
       spec = spec.toBuilder().setJobId("job-" + Long.toHexString(System.currentTimeMillis()) + "-"
           + ids.incrementAndGet()).build();
     }
-    if (!spec.getJobId().matches("[A-Za-z0-9_.-]{1,100}")) {
-      throw new IllegalArgumentException("field 'jobId': use letters, digits, '_', '.', '-' (at most 100), got '"
-          + spec.getJobId() + "'");
-    }
-    JobFactory.schedule(spec); // validates every field the runtime needs, naming the option
+    spec = JobSpecs.withDefaults(spec);
+    JobSpecs.check(spec); // every field, the error naming it (InvalidJobSpecException)
     JobRecord record = new JobRecord(spec);
     if (jobs.putIfAbsent(spec.getJobId(), record) != null) {
       throw new IllegalArgumentException("field 'jobId': a job '" + spec.getJobId() + "' was already submitted");

@@ -15,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -43,7 +44,8 @@ public final class ClusterNode implements AutoCloseable {
   private final ActorRef<JobMaster.Command> jobMaster;
   private final DataPlaneServer dataPlane;
   private final DataPlaneClient client;
-  private final java.util.concurrent.atomic.AtomicLong listeners = new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong listeners = new AtomicLong();
+  private volatile String managementUri = "";
 
   private ClusterNode(ActorSystem<Void> system, boolean worker, int devices, String host) {
     this.system = system;
@@ -55,8 +57,10 @@ public final class ClusterNode implements AutoCloseable {
             .withStopMessage(JobMaster.Stop.INSTANCE)
             .withSettings(ClusterSingletonSettings.create(system).withRole("coordinator")));
     if (worker) {
-      StageDirectory directory = new StageDirectory();
-      this.dataPlane = DataPlaneServer.bind(system, host, 0, directory, settings.maxFrameBytes(), Duration.ofSeconds(30));
+      StageDirectory directory = new StageDirectory(true);
+      Cluster cluster = Cluster.get(system);
+      this.dataPlane = DataPlaneServer.bind(system, host, 0, directory, settings.maxFrameBytes(), Duration.ofSeconds(30),
+          peer -> isMemberHost(cluster, peer));
       this.client = new DataPlaneClient(system, settings.queueFrames());
       system.systemActorOf(NodeAgent.create(address(), devices, dataPlane.host(), dataPlane.port(), directory, client),
           "node-agent", Props.empty());
@@ -64,6 +68,26 @@ public final class ClusterNode implements AutoCloseable {
       this.dataPlane = null;
       this.client = null;
     }
+  }
+
+  /** True when {@code peer}'s host is the host of a cluster member (data plane connections from others are refused). */
+  private static boolean isMemberHost(Cluster cluster, java.net.InetSocketAddress peer) {
+    if (peer.getAddress() == null) {
+      return false;
+    }
+    for (org.apache.pekko.cluster.Member m : cluster.state().getMembers()) {
+      String host = m.address().host().getOrElse(() -> "");
+      try {
+        for (java.net.InetAddress a : java.net.InetAddress.getAllByName(host)) {
+          if (a.equals(peer.getAddress())) {
+            return true;
+          }
+        }
+      } catch (java.net.UnknownHostException e) {
+        // a member whose name does not resolve here cannot be this peer
+      }
+    }
+    return false;
   }
 
   /**
@@ -77,7 +101,10 @@ public final class ClusterNode implements AutoCloseable {
     return start(host, port, seeds, roles, devices, ConfigFactory.empty());
   }
 
-  /** As {@link #start(String, int, List, List, int)}, with {@code overrides} over every other setting. */
+  /**
+   * Like {@link #start(String, int, List, List, int)} with {@code overrides} on top of every
+   * other setting (e.g. Artery TLS settings, or {@code tandem.management}).
+   */
   public static ClusterNode start(String host, int port, List<String> seeds, List<String> roles, int devices,
       Config overrides) {
     List<String> seedAddresses = new ArrayList<>();
@@ -87,7 +114,7 @@ public final class ClusterNode implements AutoCloseable {
       }
       seedAddresses.add("pekko://" + SYSTEM + "@" + s);
     }
-    Config config = ConfigFactory.empty()
+    Config config = overrides
         .withValue("pekko.actor.provider", ConfigValueFactory.fromAnyRef("cluster"))
         .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(host))
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(port))
@@ -102,11 +129,14 @@ public final class ClusterNode implements AutoCloseable {
         .resolve();
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SYSTEM, config);
     try {
-      if (seeds.isEmpty()) {
+      Management management = Management.create(config);
+      if (seeds.isEmpty() && !management.bootstrap()) {
         Cluster cluster = Cluster.get(system);
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
-      return new ClusterNode(system, roles.contains("worker"), devices, host);
+      ClusterNode node = new ClusterNode(system, roles.contains("worker"), devices, host);
+      node.managementUri = management.start(system);
+      return node;
     } catch (RuntimeException e) {
       system.terminate();
       throw e;
@@ -122,6 +152,11 @@ public final class ClusterNode implements AutoCloseable {
     return Cluster.get(system).selfMember().address();
   }
 
+  /** The Pekko Management endpoint (e.g. {@code http://127.0.0.1:8558}); empty when it is off. */
+  public String managementUri() {
+    return managementUri;
+  }
+
   /** The Artery port this member listens on. */
   public int port() {
     return (Integer) address().port().get();
@@ -130,7 +165,7 @@ public final class ClusterNode implements AutoCloseable {
   /**
    * Submits {@code spec} to the cluster's job master without waiting. Every event goes to
    * {@code onEvent} (on an actor thread: keep it short); the returned stage completes with the
-   * terminal one ({@link JobEvent.JobSucceeded} or {@link JobEvent.JobFailed}).
+   * terminal one ({@link JobEvent#terminal()}: succeeded, failed or cancelled).
    *
    * @param minNodes worker nodes to wait for before the job starts
    */
@@ -138,7 +173,7 @@ public final class ClusterNode implements AutoCloseable {
     CompletableFuture<JobEvent> result = new CompletableFuture<>();
     Behavior<JobEvent> listener = Behaviors.receive(JobEvent.class).onAnyMessage(event -> {
       onEvent.accept(event);
-      if (event instanceof JobEvent.StepCompleted || event instanceof JobEvent.Progress) {
+      if (!event.terminal()) {
         return Behaviors.same();
       }
       result.complete(event);
@@ -170,6 +205,30 @@ public final class ClusterNode implements AutoCloseable {
     } catch (ExecutionException e) {
       return new JobEvent.JobFailed(String.valueOf(e.getCause()));
     }
+  }
+
+  /**
+   * Asks the job master to cancel {@code jobId}; its submitter gets {@link JobEvent.JobCancelled}
+   * (an id that is not running is ignored).
+   */
+  public void cancel(String jobId, String reason) {
+    jobMaster.tell(new JobMaster.CancelJob(jobId, reason));
+  }
+
+  /**
+   * Asks the job master to checkpoint {@code jobId} at its next step boundary; the outcome
+   * reaches its submitter as a {@code checkpoint} or {@code checkpoint-skipped} progress event.
+   */
+  public void checkpoint(String jobId) {
+    jobMaster.tell(new JobMaster.CheckpointJob(jobId));
+  }
+
+  /**
+   * Asks the job master to drain {@code node}: the running job moves off it at the next step
+   * boundary, then the node leaves the cluster.
+   */
+  public void drain(Address node) {
+    jobMaster.tell(new JobMaster.DrainNode(node.toString()));
   }
 
   /** Blocks until this member's actor system has terminated. */

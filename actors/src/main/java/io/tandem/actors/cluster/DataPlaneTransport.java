@@ -15,8 +15,9 @@ import org.apache.pekko.actor.typed.ActorRef;
  *
  * @param self this node's address
  * @param endpoints data plane {@code host:port} of every node of the job, by node address
+ * @param key the job's data plane key: every frame is signed with it
  */
-public record DataPlaneTransport(Address self, Map<String, String> endpoints, DataPlaneClient client)
+public record DataPlaneTransport(Address self, Map<String, String> endpoints, DataPlaneClient client, byte[] key)
     implements TensorTransport {
 
   public DataPlaneTransport {
@@ -37,6 +38,6 @@ public record DataPlaneTransport(Address self, Map<String, String> endpoints, Da
     }
     int colon = endpoint.lastIndexOf(':');
     return client.send(endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1)),
-        tensor.header(), tensor.tensor());
+        tensor.header(), tensor.tensor(), key);
   }
 }

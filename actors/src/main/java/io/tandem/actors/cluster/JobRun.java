@@ -70,6 +70,19 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
 
   private record ConfirmWindowEnded(int attempt, String message) implements Command {}
 
+  /** Cancel the job: while a step runs, its coordinator drops it; in any other phase the job ends at once. */
+  record Cancel(String reason) implements Command {}
+
+  /**
+   * Move the job off {@code node} (a cluster address): checkpoint at the next step boundary (when
+   * the job has a checkpoint directory), re-plan without the node, restore, then let the node
+   * leave the cluster. A node the job does not use leaves at once.
+   */
+  record Drain(String node) implements Command {}
+
+  /** Checkpoint at the next step boundary (see {@link Coordinator.CheckpointNow}). */
+  enum CheckpointNow implements Command { INSTANCE }
+
   private enum Phase { WAIT_NODES, DESCRIBE, SPAWN, RUN, SUSPECT, RECOVERING }
 
   private final JobSpec spec;
@@ -102,6 +115,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
   /** Nodes leaving gracefully: the job checkpoints, then re-plans without them. */
   private final Set<String> leaving = new LinkedHashSet<>();
   private ActorRef<Coordinator.Command> coordinator;
+  private final java.security.SecureRandom random = new java.security.SecureRandom();
+  /** Nodes drained through the admin API: asked to leave the cluster once the job is off them. */
+  private final Set<String> drained = new LinkedHashSet<>();
   private ActorRef<JobEvent> forwarder;
   private long restoreStep = -1;
   private long lastStep = -1;
@@ -191,6 +207,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
         .onMessage(MemberChanged.class, this::onMember)
         .onMessage(ReachabilityChanged.class, this::onReachability)
         .onMessage(ConfirmWindowEnded.class, this::onConfirmWindowEnded)
+        .onMessage(Cancel.class, this::onCancel)
+        .onMessage(Drain.class, this::onDrain)
+        .onMessageEquals(CheckpointNow.INSTANCE, this::onCheckpointNow)
         .onMessage(TimedOut.class, t -> t.attempt() == attempt
             ? fail("job " + spec.getJobId() + " timed out " + t.phase() + " (" + membership() + ")") : this)
         .onSignal(PostStop.class, s -> {
@@ -314,8 +333,10 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     getContext().getLog().info("job {}: devices {} on data planes {}", runSpec.getJobId(), assignment, endpoints);
     timers.startSingleTimer("phase", new TimedOut("while the nodes opened their devices", attempt),
         settings.spawnTimeout());
+    byte[] key = new byte[32];
+    random.nextBytes(key); // this attempt's data plane key, known only to its nodes
     assignment.forEach((node, devices) -> agents.get(node).tell(
-        new NodeAgent.SpawnWorkers(runSpec, devices, endpoints, restoreStep, agentAdapter)));
+        new NodeAgent.SpawnWorkers(runSpec, devices, endpoints, restoreStep, key, agentAdapter)));
   }
 
   private void startCoordinator() {
@@ -338,8 +359,69 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       self.tell(new FromCoordinator(a, e));
       return Behaviors.same();
     }).build(), "events-" + attempt);
+    List<String> nodes = new ArrayList<>();
+    workers.values().forEach(w -> nodes.add((w.path().address().hasLocalScope() ? selfAddress : w.path().address())
+        .toString()));
+    replyTo.tell(new JobEvent.JobStarted(schedule.name(), nodes, attempt, Math.max(0, restoreStep)));
     coordinator = getContext().spawn(Coordinator.forWorkers(job, new ArrayList<>(workers.values()), forwarder),
         "coordinator-" + attempt);
+  }
+
+  private Behavior<Command> onDrain(Drain msg) {
+    String node = msg.node();
+    if (!inJob(node)) {
+      emit("drained", "node " + node + " runs no device of job " + spec.getJobId() + "; it leaves the cluster");
+      leave(node);
+      return this;
+    }
+    if (!leaving.add(node)) {
+      return this;
+    }
+    drained.add(node);
+    detectedNanos = System.nanoTime();
+    if (phase == Phase.RUN && coordinator != null && CheckpointPolicy.of(spec) != null) {
+      emit("draining", "draining node " + node + ": checkpoint at the end of step " + (lastStep + 1)
+          + ", then re-plan without it");
+      coordinator.tell(new Coordinator.CheckpointNow(true));
+      return this;
+    }
+    emit("draining", "draining node " + node + (CheckpointPolicy.of(spec) == null ? " (the job has no checkpoints)" : "")
+        + "; re-planning without it");
+    return withoutLeaving();
+  }
+
+  private void leave(String node) {
+    try {
+      Cluster.get(getContext().getSystem()).manager().tell(
+          org.apache.pekko.cluster.typed.Leave.create(org.apache.pekko.actor.AddressFromURIString.parse(node)));
+    } catch (RuntimeException e) {
+      getContext().getLog().warn("job {}: cannot ask node {} to leave: {}", spec.getJobId(), node, e.getMessage());
+    }
+  }
+
+  private Behavior<Command> onCheckpointNow() {
+    if (coordinator != null && phase == Phase.RUN) {
+      coordinator.tell(new Coordinator.CheckpointNow(false));
+    } else {
+      emit("checkpoint-skipped", "checkpoint on request not taken: job " + spec.getJobId() + " is not running (phase "
+          + phase.name().toLowerCase(Locale.ROOT) + ")");
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCancel(Cancel msg) {
+    if (coordinator != null && phase == Phase.RUN) {
+      coordinator.tell(new Coordinator.Cancel(msg.reason()));
+      return this;
+    }
+    getContext().getLog().info("job {} cancelled in phase {}: {}", spec.getJobId(), phase, msg.reason());
+    timers.cancelAll();
+    if (coordinator != null) {
+      getContext().stop(coordinator);
+    }
+    replyTo.tell(new JobEvent.JobCancelled(lastStep + 1, msg.reason()));
+    release();
+    return Behaviors.stopped();
   }
 
   private Behavior<Command> onEvent(FromCoordinator msg) {
@@ -522,6 +604,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     abortAttempt(); // releases the leaving nodes too, so they can go
     lost.addAll(gone);
     leaving.clear();
+    gone.stream().filter(drained::remove).forEach(this::leave);
     phase = Phase.RECOVERING;
     return recover("node(s) " + String.join(", ", gone) + " left gracefully");
   }
@@ -550,7 +633,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     }
     detectedNanos = System.nanoTime();
     restoreStep = -1;
-    if (!spec.getCheckpointDir().isBlank() && spec.getCheckpointEvery() > 0) {
+    if (!spec.getCheckpointDir().isBlank()) { // periodic or on-request checkpoints
       Optional<Checkpoint> c = new CheckpointStore(Path.of(spec.getCheckpointDir()), 1)
           .latestValid(m -> emit("checkpoint-skipped", m));
       c.ifPresent(cp -> restoreStep = cp.step());
@@ -593,7 +676,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     emit("re-planned", String.format(Locale.ROOT, "re-planned to schedule %s on %d device(s) because %s (%.0f ms)%s",
         plan.schedule().name(), devices, plan.reason(), (System.nanoTime() - t0) / 1e6, since()));
     restoreStep = -1;
-    if (spec.getCheckpointDir().isBlank() || spec.getCheckpointEvery() <= 0) {
+    if (spec.getCheckpointDir().isBlank()) { // with a directory, checkpoints may also come on request
       emit("restart", "no checkpoint to restore (checkpointing is off for this job): restarting from step 0");
     } else {
       CheckpointStore store = new CheckpointStore(Path.of(spec.getCheckpointDir()), 1);
@@ -601,8 +684,10 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       if (c.isPresent()) {
         restoreStep = c.get().step();
       } else {
-        emit("restart", "no checkpoint yet in " + spec.getCheckpointDir() + " (the first is due after step "
-            + spec.getCheckpointEvery() + "): restarting from step 0");
+        emit("restart", spec.getCheckpointEvery() > 0
+            ? "no checkpoint yet in " + spec.getCheckpointDir() + " (the first is due after step "
+                + spec.getCheckpointEvery() + "): restarting from step 0"
+            : "no checkpoint to restore (checkpointing is off for this job): restarting from step 0");
       }
     }
     attempt++;

@@ -56,9 +56,10 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
    * @param dataPlanes data plane {@code host:port} of every node of the job, by node address
    * @param restoreStep load the layers from the checkpoint of this step in the spec's
    *     checkpoint directory; -1 = start from the seeded initialization
+   * @param dataPlaneKey the job's data plane key (frames of the job are signed with it)
    */
   public record SpawnWorkers(JobSpec spec, List<Integer> devices, Map<String, String> dataPlanes,
-      long restoreStep, ActorRef<Reply> replyTo) implements Command {}
+      long restoreStep, byte[] dataPlaneKey, ActorRef<Reply> replyTo) implements Command {}
 
   /** Stop the job's workers and close its devices. */
   public record ReleaseJob(String jobId) implements Command {}
@@ -204,7 +205,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       return this;
     }
     Schedule schedule = o.schedule();
-    DataPlaneTransport transport = new DataPlaneTransport(self, msg.dataPlanes(), client);
+    DataPlaneTransport transport = new DataPlaneTransport(self, msg.dataPlanes(), client, msg.dataPlaneKey());
+    directory.authorize(jobId, msg.dataPlaneKey());
     Map<Integer, ActorRef<StageWorker.Command>> spawned = new TreeMap<>();
     List<ActorRef<StageWorker.Command>> workers = new ArrayList<>();
     for (int i = 0; i < msg.devices().size(); i++) {

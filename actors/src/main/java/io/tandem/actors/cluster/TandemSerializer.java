@@ -107,6 +107,16 @@ public final class TandemSerializer extends SerializerWithStringManifest {
       return "N.NodeLeaving";
     } else if (o instanceof JobMaster.SubmitJob) {
       return "J.SubmitJob";
+    } else if (o instanceof JobMaster.CancelJob) {
+      return "J.CancelJob";
+    } else if (o instanceof JobMaster.CheckpointJob) {
+      return "J.CheckpointJob";
+    } else if (o instanceof JobMaster.DrainNode) {
+      return "J.DrainNode";
+    } else if (o instanceof JobEvent.JobStarted) {
+      return "E.JobStarted";
+    } else if (o instanceof JobEvent.JobCancelled) {
+      return "E.JobCancelled";
     } else if (o instanceof JobEvent.StepCompleted) {
       return "E.StepCompleted";
     } else if (o instanceof JobEvent.JobSucceeded) {
@@ -216,6 +226,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
           string(out, e.getValue());
         }
         out.writeLong(m.restoreStep());
+        bytes(out, m.dataPlaneKey());
         ref(out, m.replyTo());
       }
       case "N.ReleaseJob" -> string(out, ((NodeAgent.ReleaseJob) o).jobId());
@@ -273,6 +284,28 @@ public final class TandemSerializer extends SerializerWithStringManifest {
         string(out, m.weightsSha256());
       }
       case "E.JobFailed" -> string(out, ((JobEvent.JobFailed) o).message());
+      case "J.CheckpointJob" -> string(out, ((JobMaster.CheckpointJob) o).jobId());
+      case "J.DrainNode" -> string(out, ((JobMaster.DrainNode) o).node());
+      case "J.CancelJob" -> {
+        JobMaster.CancelJob m = (JobMaster.CancelJob) o;
+        string(out, m.jobId());
+        string(out, m.reason());
+      }
+      case "E.JobStarted" -> {
+        JobEvent.JobStarted m = (JobEvent.JobStarted) o;
+        string(out, m.schedule());
+        out.writeInt(m.deviceNodes().size());
+        for (String n : m.deviceNodes()) {
+          string(out, n);
+        }
+        out.writeInt(m.attempt());
+        out.writeLong(m.fromStep());
+      }
+      case "E.JobCancelled" -> {
+        JobEvent.JobCancelled m = (JobEvent.JobCancelled) o;
+        out.writeLong(m.stepsCompleted());
+        string(out, m.reason());
+      }
       default -> throw new IllegalArgumentException("no writer for " + manifest);
     }
   }
@@ -340,7 +373,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
           planes.put(string(in), string(in));
         }
         long restoreStep = in.readLong();
-        yield new NodeAgent.SpawnWorkers(spec, devices, planes, restoreStep, ref(in));
+        yield new NodeAgent.SpawnWorkers(spec, devices, planes, restoreStep, bytes(in), ref(in));
       }
       case "N.ReleaseJob" -> new NodeAgent.ReleaseJob(string(in));
       case "N.Described" -> new NodeAgent.Described(Registration.parseFrom(bytes(in)));
@@ -379,6 +412,19 @@ public final class TandemSerializer extends SerializerWithStringManifest {
       }
       case "E.JobSucceeded" -> new JobEvent.JobSucceeded(in.readLong(), in.readDouble(), string(in));
       case "E.JobFailed" -> new JobEvent.JobFailed(string(in));
+      case "J.CancelJob" -> new JobMaster.CancelJob(string(in), string(in));
+      case "J.CheckpointJob" -> new JobMaster.CheckpointJob(string(in));
+      case "J.DrainNode" -> new JobMaster.DrainNode(string(in));
+      case "E.JobStarted" -> {
+        String schedule = string(in);
+        int n = in.readInt();
+        List<String> nodes = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          nodes.add(string(in));
+        }
+        yield new JobEvent.JobStarted(schedule, nodes, in.readInt(), in.readLong());
+      }
+      case "E.JobCancelled" -> new JobEvent.JobCancelled(in.readLong(), string(in));
       default -> throw new IllegalArgumentException("unknown message manifest '" + manifest + "'");
     };
   }

@@ -28,7 +28,7 @@ public final class DataPlaneClient implements AutoCloseable {
   private final int queueFrames;
   private final Map<String, SourceQueueWithComplete<Outgoing>> connections = new ConcurrentHashMap<>();
 
-  private record Outgoing(TensorFrameHeader header, HostTensor tensor, ByteString raw) {}
+  private record Outgoing(TensorFrameHeader header, HostTensor tensor, byte[] key, ByteString raw) {}
 
   /** @param queueFrames frames buffered per connection before offers wait */
   public DataPlaneClient(ActorSystem<?> system, int queueFrames) {
@@ -36,14 +36,19 @@ public final class DataPlaneClient implements AutoCloseable {
     this.queueFrames = queueFrames;
   }
 
-  /** Sends one tensor to the data plane server at {@code host:port}. */
+  /** Sends one tensor, unsigned, to the data plane server at {@code host:port}. */
   public CompletionStage<Void> send(String host, int port, TensorFrameHeader header, HostTensor tensor) {
-    return offer(host, port, new Outgoing(header, tensor, null));
+    return send(host, port, header, tensor, null);
+  }
+
+  /** Sends one tensor signed with the job's data plane {@code key} (null: unsigned). */
+  public CompletionStage<Void> send(String host, int port, TensorFrameHeader header, HostTensor tensor, byte[] key) {
+    return offer(host, port, new Outgoing(header, tensor, key, null));
   }
 
   /** Sends pre-built frame bytes as they are (tests use it to send bad frames). */
   public CompletionStage<Void> sendRaw(String host, int port, ByteString frame) {
-    return offer(host, port, new Outgoing(null, null, frame));
+    return offer(host, port, new Outgoing(null, null, null, frame));
   }
 
   private CompletionStage<Void> offer(String host, int port, Outgoing frame) {
@@ -61,7 +66,7 @@ public final class DataPlaneClient implements AutoCloseable {
 
   private SourceQueueWithComplete<Outgoing> open(String key, String host, int port) {
     var pair = Source.<Outgoing>queue(queueFrames, OverflowStrategy.backpressure(), 1024)
-        .map(o -> o.raw() != null ? o.raw() : TensorFrames.encode(o.header(), o.tensor()))
+        .map(o -> o.raw() != null ? o.raw() : TensorFrames.encode(o.header(), o.tensor(), o.key()))
         .via(Tcp.get(system).outgoingConnection(host, port))
         .toMat(Sink.ignore(), Keep.both())
         .run(system);

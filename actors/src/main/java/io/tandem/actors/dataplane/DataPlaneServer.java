@@ -2,6 +2,7 @@ package io.tandem.actors.dataplane;
 
 import io.tandem.actors.StageWorker;
 import io.tandem.proto.TensorFrameHeader;
+import java.net.InetSocketAddress;
 import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Optional;
@@ -9,6 +10,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Flow;
@@ -31,24 +34,51 @@ public final class DataPlaneServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DataPlaneServer.class);
 
   private final Tcp.ServerBinding binding;
+  private final AtomicLong refusedFrames;
+  private final AtomicLong refusedConnections;
 
-  private DataPlaneServer(Tcp.ServerBinding binding) {
+  private DataPlaneServer(Tcp.ServerBinding binding, AtomicLong refusedFrames, AtomicLong refusedConnections) {
     this.binding = binding;
+    this.refusedFrames = refusedFrames;
+    this.refusedConnections = refusedConnections;
   }
 
-  /** Binds {@code host:port} (0 = any free port) and serves frames into {@code directory}. */
+  /** Binds {@code host:port} (0 = any free port) and serves frames into {@code directory}, from any peer. */
   public static DataPlaneServer bind(ActorSystem<?> system, String host, int port, StageDirectory directory,
       int maxFrameBytes, Duration timeout) {
+    return bind(system, host, port, directory, maxFrameBytes, timeout, peer -> true);
+  }
+
+  /**
+   * Binds {@code host:port} (0 = any free port) and serves frames into {@code directory}.
+   * Connections from peers {@code allowPeer} rejects (e.g. hosts that are not cluster members)
+   * are closed at once; frames the directory does not accept ({@link StageDirectory#accepts})
+   * are dropped and counted, and never reach a worker.
+   */
+  public static DataPlaneServer bind(ActorSystem<?> system, String host, int port, StageDirectory directory,
+      int maxFrameBytes, Duration timeout, Predicate<InetSocketAddress> allowPeer) {
+    AtomicLong refusedFrames = new AtomicLong();
+    AtomicLong refusedConnections = new AtomicLong();
     Flow<ByteString, ByteString, ?> handler = Flow.fromSinkAndSource(
         Flow.of(ByteString.class)
             .via(Framing.lengthField(TensorFrames.LENGTH_FIELD, 0, maxFrameBytes, ByteOrder.BIG_ENDIAN))
-            .to(Sink.foreach(frame -> deliver(frame, directory))),
+            .to(Sink.foreach(frame -> deliver(frame, directory, refusedFrames))),
         Source.<ByteString>maybe());
+    Flow<ByteString, ByteString, ?> refuse = Flow.fromSinkAndSource(Sink.cancelled(), Source.empty());
     CompletionStage<Tcp.ServerBinding> bound = Tcp.get(system).bind(host, port)
-        .to(Sink.foreach(connection -> connection.handleWith(handler, system)))
+        .to(Sink.foreach(connection -> {
+          if (allowPeer.test(connection.remoteAddress())) {
+            connection.handleWith(handler, system);
+          } else {
+            refusedConnections.incrementAndGet();
+            LOG.warn("data plane refused a connection from {}: not a cluster member", connection.remoteAddress());
+            connection.handleWith(refuse, system);
+          }
+        }))
         .run(system);
     try {
-      return new DataPlaneServer(bound.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS));
+      return new DataPlaneServer(bound.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS),
+          refusedFrames, refusedConnections);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while binding the data plane on " + host + ":" + port, e);
@@ -59,15 +89,23 @@ public final class DataPlaneServer implements AutoCloseable {
   }
 
   /** Decodes one frame and hands it to its worker (or the rejection to whoever can fail the step). */
-  static void deliver(ByteString bytes, StageDirectory directory) {
+  static void deliver(ByteString bytes, StageDirectory directory, AtomicLong refused) {
     TensorFrames.Frame frame;
     try {
       frame = TensorFrames.decode(bytes);
     } catch (TensorFrames.RejectedFrame e) {
-      reject(e.header(), e.getMessage(), directory);
+      if (directory.accepts(e.header())) {
+        reject(e.header(), e.getMessage(), directory);
+      } else {
+        refuse(e.header(), directory, refused);
+      }
       return;
     }
     TensorFrameHeader h = frame.header();
+    if (!directory.accepts(h)) {
+      refuse(h, directory, refused);
+      return;
+    }
     Optional<ActorRef<StageWorker.Command>> worker = directory.lookup(h.getJobId(), h.getTargetStage());
     if (worker.isPresent()) {
       worker.get().tell(new StageWorker.TensorArrived(h, frame.tensor()));
@@ -78,6 +116,18 @@ public final class DataPlaneServer implements AutoCloseable {
       reject(h, "frame of job '" + h.getJobId() + "' for virtual stage " + h.getTargetStage()
           + ", which no worker of that job holds on this node", directory);
     }
+  }
+
+  /** A frame not signed by a member of its job: dropped, never shown to a worker (it could fail the job). */
+  private static void refuse(TensorFrameHeader h, StageDirectory directory, AtomicLong refused) {
+    if (directory.wasReleased(h.getJobId())) {
+      LOG.debug("dropping a late frame of released job '{}' (step {}, stage {})", h.getJobId(), h.getStep(),
+          h.getTargetStage());
+      return;
+    }
+    refused.incrementAndGet();
+    LOG.warn("data plane refused a frame claiming job '{}', step {}, stage {}: {}", h.getJobId(), h.getStep(),
+        h.getTargetStage(), h.getMac().isEmpty() ? "unsigned" : "signature does not match the job's key");
   }
 
   private static void reject(TensorFrameHeader h, String reason, StageDirectory directory) {
@@ -93,6 +143,16 @@ public final class DataPlaneServer implements AutoCloseable {
     } else {
       directory.all().forEach(w -> w.tell(msg));
     }
+  }
+
+  /** Frames dropped because they were not signed by a member of their job. */
+  public long refusedFrames() {
+    return refusedFrames.get();
+  }
+
+  /** Connections closed because the peer was not allowed. */
+  public long refusedConnections() {
+    return refusedConnections.get();
   }
 
   public int port() {

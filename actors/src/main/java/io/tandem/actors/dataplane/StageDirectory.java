@@ -1,6 +1,7 @@
 package io.tandem.actors.dataplane;
 
 import io.tandem.actors.StageWorker;
+import io.tandem.proto.TensorFrameHeader;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -8,10 +9,28 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The stage workers of this JVM by (job, virtual stage): where the data plane delivers the
- * tensors it receives. Thread-safe; one per node.
+ * tensors it receives. Thread-safe; one per node. An authenticating directory (the one a
+ * cluster node uses) also holds each job's data plane key and accepts only frames signed with
+ * it ({@link #accepts}); frames of unknown jobs or with a bad signature are refused.
  */
 public final class StageDirectory {
   private final Map<String, Map<Integer, ActorRef<StageWorker.Command>>> jobs = new ConcurrentHashMap<>();
+  private final Map<String, byte[]> keys = new ConcurrentHashMap<>();
+  private final boolean authenticating;
+
+  /** A directory that accepts unsigned frames (single-node tests and tools). */
+  public StageDirectory() {
+    this(false);
+  }
+
+  /** @param authenticating accept only frames signed with their job's key */
+  public StageDirectory(boolean authenticating) {
+    this.authenticating = authenticating;
+  }
+
+  public boolean authenticating() {
+    return authenticating;
+  }
   /** Jobs (or attempts of a job, after a re-plan) released on this node: their late frames are dropped. */
   private final java.util.Set<String> released = ConcurrentHashMap.newKeySet();
 
@@ -19,9 +38,27 @@ public final class StageDirectory {
     jobs.computeIfAbsent(jobId, j -> new ConcurrentHashMap<>()).put(stage, worker);
   }
 
+  /** The data plane key of {@code jobId}: frames of the job must be signed with it. */
+  public void authorize(String jobId, byte[] key) {
+    keys.put(jobId, key.clone());
+  }
+
   public void unregister(String jobId) {
     released.add(jobId);
     jobs.remove(jobId);
+    keys.remove(jobId);
+  }
+
+  /**
+   * Whether a frame with this header may be looked at further: always for a directory that does
+   * not authenticate; otherwise only when it is signed with the key of a job of this node.
+   */
+  public boolean accepts(TensorFrameHeader header) {
+    if (!authenticating) {
+      return true;
+    }
+    byte[] key = keys.get(header.getJobId());
+    return key != null && TensorFrames.verify(header, key);
   }
 
   /**

@@ -45,8 +45,16 @@ public final class TensorFrames {
     return (int) crc.getValue();
   }
 
-  /** Encodes {@code tensor} with {@code header} (shape, size and checksum are filled in). */
+  /** Encodes {@code tensor} with {@code header} (shape, size and checksum are filled in), unsigned. */
   public static ByteString encode(TensorFrameHeader header, HostTensor tensor) {
+    return encode(header, tensor, null);
+  }
+
+  /**
+   * Encodes {@code tensor} with {@code header} (shape, size and checksum are filled in), signed
+   * with the job's data plane {@code key} (null: unsigned).
+   */
+  public static ByteString encode(TensorFrameHeader header, HostTensor tensor, byte[] key) {
     ByteBuffer payload = ByteBuffer.allocate(4 * tensor.elements()).order(ByteOrder.LITTLE_ENDIAN);
     payload.asFloatBuffer().put(tensor.data());
     TensorFrameHeader.Builder h = header.toBuilder().clearShape().setPayloadBytes(payload.capacity())
@@ -54,7 +62,29 @@ public final class TensorFrames {
     for (int d : tensor.shape()) {
       h.addShape(d);
     }
-    return frame(h.build().toByteArray(), payload.array());
+    TensorFrameHeader built = key == null ? h.build() : sign(h.build(), key);
+    return frame(built.toByteArray(), payload.array());
+  }
+
+  /** {@code header} with its {@code mac} set: HMAC-SHA256 with {@code key} of the header without it. */
+  public static TensorFrameHeader sign(TensorFrameHeader header, byte[] key) {
+    return header.toBuilder().setMac(com.google.protobuf.ByteString.copyFrom(mac(header, key))).build();
+  }
+
+  /** True when {@code header}'s mac is that of {@code key} (constant-time compare). */
+  public static boolean verify(TensorFrameHeader header, byte[] key) {
+    return !header.getMac().isEmpty()
+        && java.security.MessageDigest.isEqual(header.getMac().toByteArray(), mac(header, key));
+  }
+
+  private static byte[] mac(TensorFrameHeader header, byte[] key) {
+    try {
+      javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+      mac.init(new javax.crypto.spec.SecretKeySpec(key, "HmacSHA256"));
+      return mac.doFinal(header.toBuilder().clearMac().build().toByteArray());
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException("HmacSHA256 missing from the JDK", e);
+    }
   }
 
   /** A frame of the given raw parts, unchecked (tests use it to build bad frames). */
