@@ -110,6 +110,34 @@ public final class JobSpecs {
   }
 
   /**
+   * {@code spec} with the planner's choice filled in: for GPT presets on a real backend the
+   * planner ({@link RecoveryPlanner#startPlan}) picks the schedule and the layer split under the
+   * per-device memory budget ({@code deviceMemoryBytes}); otherwise {@link #plannerChoice} picks
+   * the schedule by simulation under {@code memoryLimit}.
+   *
+   * @throws InvalidJobSpecException naming {@code deviceMemoryBytes} when nothing fits the budget
+   */
+  public static JobSpec withPlannerChoice(JobSpec spec) {
+    if (spec.getDevices() < 1) {
+      throw new InvalidJobSpecException("devices", "must be >= 1, got " + spec.getDevices());
+    }
+    if (spec.getMicrobatches() < 1) {
+      throw new InvalidJobSpecException("microbatches", "must be >= 1, got " + spec.getMicrobatches());
+    }
+    java.util.Optional<RecoveryPlanner.Replan> planned;
+    try {
+      planned = RecoveryPlanner.startPlan(spec);
+    } catch (io.tandem.planner.NoFeasiblePlanException e) {
+      throw new InvalidJobSpecException("deviceMemoryBytes", e.getMessage());
+    }
+    if (planned.isPresent()) {
+      return planned.get().spec();
+    }
+    return spec.toBuilder()
+        .setSchedule(plannerChoice(spec.getDevices(), spec.getMicrobatches(), spec.getMemoryLimit())).build();
+  }
+
+  /**
    * The planner's choice: among the registered schedules with flush semantics (PipeDream-2BW
    * changes the math, so it is never chosen for you) that can run the spec's devices and
    * microbatches, the one with the shortest simulated step under unit costs whose peak

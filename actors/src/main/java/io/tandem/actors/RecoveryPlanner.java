@@ -81,6 +81,26 @@ public final class RecoveryPlanner {
     }
   }
 
+  /**
+   * The planner's starting plan for {@code spec} ("let the planner choose"): every schedule family
+   * but 2bw (which changes the math), with the job's microbatch size and count fixed, no data
+   * parallelism and no recomputation (so the final weights are those of any other schedule), under
+   * the job's per-device memory budget. Returns the spec to run (schedule, devices, layer split) and
+   * why; empty without a planner profile (sim backend, non-GPT model).
+   *
+   * @throws NoFeasiblePlanException when no schedule fits the budget
+   */
+  public static Optional<Replan> startPlan(JobSpec spec) {
+    Optional<PlanRequest> request = request(spec, spec.getDevices());
+    if (request.isEmpty()) {
+      return Optional.empty();
+    }
+    List<String> choices = Family.ALL.stream().map(Family::name).filter(n -> !n.equals("2bw")).toList();
+    Plan plan = new Planner().plan(request.get().withSchedules(choices));
+    return Optional.of(planned(spec, plan, "the planner chose " + plan.schedule() + " over " + plan.pipelineDepth()
+        + " device(s)" + budget(spec) + " (" + plan.evaluated() + " plans evaluated)"));
+  }
+
   /** The planner request for {@code spec} on {@code devices} devices, when the model has a profile. */
   static Optional<PlanRequest> request(JobSpec spec, int devices) {
     if (spec.getBackend().toLowerCase(Locale.ROOT).equals("sim")) {
@@ -158,11 +178,19 @@ public final class RecoveryPlanner {
   }
 
   private String budget() {
+    return budget(spec);
+  }
+
+  private static String budget(JobSpec spec) {
     return spec.getDeviceMemoryBytes() > 0
         ? String.format(Locale.ROOT, " under the %.2f MiB per-device budget", spec.getDeviceMemoryBytes() / (1 << 20)) : "";
   }
 
   private Replan toReplan(Plan plan, String reason) {
+    return planned(spec, plan, reason);
+  }
+
+  private static Replan planned(JobSpec spec, Plan plan, String reason) {
     if (plan.microbatches() != spec.getMicrobatches() || plan.microbatchSize() != Math.max(1, spec.getMicrobatchSize())
         || plan.dataParallel() != 1 || plan.recompute().contains(true)) {
       throw new IllegalStateException("the planner changed the batch split, data parallelism or recomputation: " + plan);

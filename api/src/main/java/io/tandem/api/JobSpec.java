@@ -190,7 +190,12 @@ public final class JobSpec {
       return this;
     }
 
-    /** Let the planner choose the fastest schedule for the devices and microbatches. */
+    /**
+     * Let the planner choose the fastest schedule for the devices and microbatches. For GPT
+     * presets on the cpu or cuda backend the planner also picks the layer split, under
+     * {@link #deviceMemoryBytes} when set ({@code build()} fails naming that field when nothing
+     * fits); for other models it compares schedules by simulation.
+     */
     public Builder plannerChooses() {
       return plannerChooses(0);
     }
@@ -199,6 +204,18 @@ public final class JobSpec {
     public Builder plannerChooses(double memoryLimit) {
       b.setSchedule("planner").setMemoryLimit(memoryLimit);
       choice = ScheduleChoice.PLANNER;
+      return this;
+    }
+
+    /**
+     * Per-device memory budget in bytes (0 = unlimited): the planner's choice and every re-plan
+     * after a failure stay within it.
+     */
+    public Builder deviceMemoryBytes(long bytes) {
+      if (bytes < 0) {
+        throw new InvalidJobSpecException("deviceMemoryBytes", "must be >= 0 (0 = unlimited), got " + bytes);
+      }
+      b.setDeviceMemoryBytes(bytes);
       return this;
     }
 
@@ -294,19 +311,11 @@ public final class JobSpec {
       io.tandem.proto.JobSpec.Builder copy = b.clone().setJobId(jobId == null ? "unnamed" : jobId)
           .setModel(b.getModel().toLowerCase(Locale.ROOT)).setDataset(b.getDataset().toLowerCase(Locale.ROOT))
           .setOptimizer(b.getOptimizer().toLowerCase(Locale.ROOT));
-      if (choice == ScheduleChoice.PLANNER) {
-        if (copy.getDevices() < 1) {
-          throw new InvalidJobSpecException("devices", "must be >= 1, got " + copy.getDevices());
-        }
-        if (copy.getMicrobatches() < 1) {
-          throw new InvalidJobSpecException("microbatches", "must be >= 1, got " + copy.getMicrobatches());
-        }
-        if (copy.getMemoryLimit() < 0) {
-          throw new InvalidJobSpecException("memoryLimit", "must be >= 0 (0 = none), got " + copy.getMemoryLimit());
-        }
-        copy.setSchedule(JobSpecs.plannerChoice(copy.getDevices(), copy.getMicrobatches(), copy.getMemoryLimit()));
+      if (choice == ScheduleChoice.PLANNER && copy.getMemoryLimit() < 0) {
+        throw new InvalidJobSpecException("memoryLimit", "must be >= 0 (0 = none), got " + copy.getMemoryLimit());
       }
-      io.tandem.proto.JobSpec proto = copy.build();
+      io.tandem.proto.JobSpec proto = choice == ScheduleChoice.PLANNER
+          ? JobSpecs.withPlannerChoice(copy.build()) : copy.build();
       JobSpecs.check(proto);
       return new JobSpec(proto, choice, jobId != null);
     }

@@ -69,4 +69,24 @@ class JobSpecTest {
     assertTrue(ScheduleRegistry.names().contains(spec.schedule()), spec.schedule());
     assertTrue(!spec.schedule().contains("2bw"), spec.schedule());
   }
+
+  @Test
+  void plannerChooses_gptPreset_getsThePlannersScheduleAndLayerSplit() {
+    JobSpec spec = JobSpec.builder().model("gpt-tiny").backend("cpu").devices(4).microbatches(8)
+        .plannerChooses().build();
+    io.tandem.proto.JobSpec proto = spec.toProto("p");
+    assertTrue(ScheduleRegistry.names().contains(spec.schedule()), spec.schedule());
+    assertTrue(!spec.schedule().contains("2bw"), spec.schedule());
+    assertTrue(proto.getStageBoundariesCount() >= 2, proto.toString());
+    assertEquals(0, proto.getStageBoundaries(0));
+    assertEquals(io.tandem.model.Presets.byName("gpt-tiny").numLayers(),
+        proto.getStageBoundaries(proto.getStageBoundariesCount() - 1));
+  }
+
+  @Test
+  void plannerChooses_budgetTooSmall_namesDeviceMemory() {
+    InvalidJobSpecException e = assertThrows(InvalidJobSpecException.class, () -> JobSpec.builder()
+        .model("gpt-tiny").backend("cpu").devices(4).microbatches(8).deviceMemoryBytes(1024).plannerChooses().build());
+    assertEquals("deviceMemoryBytes", e.field());
+  }
 }

@@ -1,5 +1,6 @@
 package io.tandem.cli;
 
+import io.tandem.actors.JobSpecs;
 import io.tandem.proto.JobSpec;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -7,6 +8,8 @@ import picocli.CommandLine.Option;
 
 /** The job options {@code train} and {@code submit} share (a picocli mixin). */
 final class JobOptions {
+  /** The --schedule value that lets the planner choose. */
+  static final String PLANNER = "planner";
 
   @Option(names = "--backend", defaultValue = "cpu", description = "cpu, cuda or sim (default: ${DEFAULT-VALUE})")
   String backend;
@@ -14,7 +17,9 @@ final class JobOptions {
   @Option(names = "--devices", defaultValue = "4", description = "pipeline devices (default: ${DEFAULT-VALUE})")
   int devices;
 
-  @Option(names = "--schedule", defaultValue = "1f1b", description = "schedule name, see 'tandem schedule list' (default: ${DEFAULT-VALUE})")
+  @Option(names = "--schedule", defaultValue = "1f1b", description = "schedule name (see 'tandem schedule list'),"
+      + " or 'planner': the planner chooses the schedule and layer split under --device-memory"
+      + " (default: ${DEFAULT-VALUE})")
   String schedule;
 
   @Option(names = "--model", defaultValue = "gpt-tiny", description = "model preset (default: ${DEFAULT-VALUE})")
@@ -62,7 +67,7 @@ final class JobOptions {
   @Option(names = "--keep-checkpoints", defaultValue = "3", description = "checkpoints kept (default: ${DEFAULT-VALUE})")
   int keepCheckpoints;
 
-  @Option(names = "--device-memory", description = "per-device memory budget the planner re-plans under after a failure,"
+  @Option(names = "--device-memory", description = "per-device memory budget the planner plans (--schedule planner) and re-plans after a failure under,"
       + " e.g. 16GiB (default: unlimited)")
   String deviceMemory;
 
@@ -80,7 +85,7 @@ final class JobOptions {
     if (keepCheckpoints < 1) {
       throw new IllegalArgumentException("--keep-checkpoints must be >= 1, got " + keepCheckpoints);
     }
-    return JobSpec.newBuilder()
+    JobSpec spec = JobSpec.newBuilder()
         .setJobId(jobId != null ? jobId : idPrefix + "-" + Long.toHexString(System.nanoTime()))
         .setBackend(backend.toLowerCase(Locale.ROOT))
         .setDevices(devices)
@@ -102,5 +107,7 @@ final class JobOptions {
         .setKeepCheckpoints(keepCheckpoints)
         .setDeviceMemoryBytes(deviceMemory == null ? 0 : io.tandem.planner.Bytes.parse(deviceMemory))
         .build();
+    return spec.getSchedule().equalsIgnoreCase(PLANNER) ? JobSpecs.withPlannerChoice(spec.toBuilder()
+        .setSchedule(PLANNER).build()) : spec;
   }
 }
