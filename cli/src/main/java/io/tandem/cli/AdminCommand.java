@@ -5,13 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -45,8 +40,6 @@ public final class AdminCommand implements Runnable {
   boolean json;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
-
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
 
   @Command(name = "cluster", description = "Members: address, roles, status, devices.")
   int cluster(@Option(names = "--json", description = "print JSON") boolean asJson) throws InterruptedException {
@@ -149,50 +142,8 @@ public final class AdminCommand implements Runnable {
   }
 
   private JsonNode call(String method, String path, int expected) throws InterruptedException {
-    String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-    HttpRequest request;
-    try {
-      request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(60))
-          .header("Authorization", "Bearer " + token()).method(method, HttpRequest.BodyPublishers.noBody()).build();
-    } catch (IllegalArgumentException e) {
-      throw new UserException("--url: not a URL: " + url);
-    }
-    HttpResponse<String> r;
-    try {
-      r = http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new UserException("cannot reach the admin API at " + base + ": " + e);
-    }
-    JsonNode body;
-    try {
-      body = JSON.readTree(r.body());
-    } catch (IOException e) {
-      throw new UserException(method + " " + path + ": HTTP " + r.statusCode() + ", not JSON: " + r.body());
-    }
-    if (r.statusCode() != expected) {
-      String field = body.has("field") ? " (field " + body.get("field").asText() + ")" : "";
-      throw new UserException(method + " " + path + ": HTTP " + r.statusCode() + ": "
-          + body.path("error").asText(r.body()) + field);
-    }
-    return body;
-  }
-
-  private String token() {
-    if (token != null && !token.isBlank()) {
-      return token.trim();
-    }
-    if (tokenFile != null) {
-      try {
-        return Files.readString(tokenFile).trim();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read --token-file " + tokenFile + ": " + e.getMessage(), e);
-      }
-    }
-    String env = System.getenv("TANDEM_ADMIN_TOKEN");
-    if (env == null || env.isBlank()) {
-      throw new UserException("the admin API needs a token: --token, --token-file or $TANDEM_ADMIN_TOKEN");
-    }
-    return env.trim();
+    return new AdminClient(url, AdminClient.token(token, tokenFile), Duration.ofSeconds(60))
+        .call(method, path, null, expected, "--url");
   }
 
   private int print(JsonNode node) {

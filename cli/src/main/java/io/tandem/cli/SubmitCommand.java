@@ -1,18 +1,10 @@
 package io.tandem.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tandem.actors.admin.JobSpecJson;
 import io.tandem.proto.JobSpec;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -29,7 +21,6 @@ import picocli.CommandLine.Option;
 @Command(name = "submit", mixinStandardHelpOptions = true,
     description = "Submit a training job to a running cluster (its admin API) and optionally wait for it.")
 public final class SubmitCommand implements Callable<Integer> {
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   @Mixin JobOptions job;
 
@@ -53,17 +44,16 @@ public final class SubmitCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    String bearer = token();
-    String base = admin.replaceAll("/+$", "");
+    AdminClient client = new AdminClient(admin, AdminClient.token(token, tokenFile),
+        Duration.ofSeconds(30));
+    String base = client.base();
     JobSpec js = job.jobSpec("submit").toBuilder().setMinNodes(Math.max(0, minNodes)).build();
     ObjectNode body = JobSpecJson.toJson(js);
-    JsonNode created = call("POST", base + "/jobs", bearer, body.toString(), 201);
+    JsonNode created = client.call("POST", "/jobs", body.toString(), 201, "--admin");
     String id = created.get("id").asText();
     err.printf(Locale.ROOT, "tandem: submitted job %s to %s (%s on %d %s device(s), schedule %s, %d steps)%n", id, base,
         js.getModel(), js.getDevices(), js.getBackend(), js.getSchedule(), js.getSteps());
@@ -77,7 +67,7 @@ public final class SubmitCommand implements Callable<Integer> {
     int shownEvents = 0;
     long shownStep = 0;
     while (true) {
-      JsonNode status = call("GET", base + "/jobs/" + id, bearer, null, 200);
+      JsonNode status = client.call("GET", "/jobs/" + id, null, 200, "--admin");
       JsonNode events = status.get("events");
       for (int i = shownEvents; events != null && i < events.size(); i++) {
         bar.note("tandem: " + events.get(i).get("kind").asText() + ": " + events.get(i).get("message").asText());
@@ -107,46 +97,4 @@ public final class SubmitCommand implements Callable<Integer> {
     }
   }
 
-  private String token() {
-    if (token != null && !token.isBlank()) {
-      return token.trim();
-    }
-    if (tokenFile != null) {
-      try {
-        return Files.readString(tokenFile).trim();
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read --token-file " + tokenFile + ": " + e.getMessage(), e);
-      }
-    }
-    String env = System.getenv("TANDEM_ADMIN_TOKEN");
-    if (env == null || env.isBlank()) {
-      throw new IllegalArgumentException("the admin API needs a token: --token, --token-file or $TANDEM_ADMIN_TOKEN");
-    }
-    return env.trim();
-  }
-
-  private JsonNode call(String method, String url, String bearer, String body, int expected) throws InterruptedException {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30))
-        .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
-        .build();
-    HttpResponse<String> r;
-    try {
-      r = http.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (IOException e) {
-      throw new UserException("cannot reach the admin API at " + url + ": " + e);
-    }
-    JsonNode json;
-    try {
-      json = JSON.readTree(r.body());
-    } catch (IOException e) {
-      throw new UserException(method + " " + url + ": HTTP " + r.statusCode() + ", not JSON: " + r.body());
-    }
-    if (r.statusCode() != expected) {
-      String field = json.has("field") ? " (field " + json.get("field").asText() + ")" : "";
-      throw new UserException(method + " " + url + ": HTTP " + r.statusCode() + ": " + json.path("error").asText(r.body())
-          + field);
-    }
-    return json;
-  }
 }
