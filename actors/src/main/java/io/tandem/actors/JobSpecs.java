@@ -32,8 +32,7 @@ public final class JobSpecs {
     require(!spec.getJobId().isBlank(), "jobId", "must not be blank");
     require(spec.getJobId().matches("[A-Za-z0-9_.-]{1,100}"), "jobId",
         "use 1-100 letters, digits, '.', '_' or '-', got '" + spec.getJobId() + "'");
-    require(Presets.names().contains(spec.getModel().toLowerCase(Locale.ROOT)), "model",
-        "unknown preset '" + spec.getModel() + "'; known: " + String.join(", ", Presets.names()));
+    requireKnownModel(spec);
     require(DATASETS.contains(spec.getDataset().toLowerCase(Locale.ROOT)), "dataset",
         "unknown dataset '" + spec.getDataset() + "'; known: " + String.join(", ", DATASETS));
     require(BACKENDS.contains(spec.getBackend().toLowerCase(Locale.ROOT)), "backend",
@@ -118,12 +117,9 @@ public final class JobSpecs {
    * @throws InvalidJobSpecException naming {@code deviceMemoryBytes} when nothing fits the budget
    */
   public static JobSpec withPlannerChoice(JobSpec spec) {
-    if (spec.getDevices() < 1) {
-      throw new InvalidJobSpecException("devices", "must be >= 1, got " + spec.getDevices());
-    }
-    if (spec.getMicrobatches() < 1) {
-      throw new InvalidJobSpecException("microbatches", "must be >= 1, got " + spec.getMicrobatches());
-    }
+    requireKnownModel(spec);
+    require(spec.getDevices() >= 1, "devices", "must be >= 1, got " + spec.getDevices());
+    require(spec.getMicrobatches() >= 1, "microbatches", "must be >= 1, got " + spec.getMicrobatches());
     java.util.Optional<RecoveryPlanner.Replan> planned;
     try {
       planned = RecoveryPlanner.startPlan(spec);
@@ -175,6 +171,11 @@ public final class JobSpecs {
           + " microbatches" + (memoryLimit > 0 ? " within memory limit " + memoryLimit : ""));
     }
     return best;
+  }
+
+  private static void requireKnownModel(JobSpec spec) {
+    require(Presets.names().contains(spec.getModel().toLowerCase(Locale.ROOT)), "model",
+        "unknown preset '" + spec.getModel() + "'; known: " + String.join(", ", Presets.names()));
   }
 
   private static void require(boolean ok, String field, String reason) {

@@ -89,4 +89,11 @@ class JobSpecTest {
         .model("gpt-tiny").backend("cpu").devices(4).microbatches(8).deviceMemoryBytes(1024).plannerChooses().build());
     assertEquals("deviceMemoryBytes", e.field());
   }
+
+  @Test
+  void plannerChooses_unknownModel_namesTheModelField() {
+    InvalidJobSpecException e = assertThrows(InvalidJobSpecException.class,
+        () -> JobSpec.builder().model("gpt-huge").plannerChooses().build());
+    assertEquals("model", e.field());
+  }
 }
