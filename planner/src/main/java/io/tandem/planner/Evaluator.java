@@ -1,5 +1,6 @@
 package io.tandem.planner;
 
+import io.tandem.schedule.CompiledSchedule;
 import io.tandem.schedule.Placement;
 import java.util.Arrays;
 import java.util.List;
@@ -279,7 +280,7 @@ final class Evaluator {
       boolean[] rec) {
     int d = positions.depth();
     int w = positions.width();
-    CompiledOrder compiled = order.compiled();
+    CompiledSchedule compiled = order.compiled();
     Placement placement = order.schedule().placement();
     int stages = placement.stages();
     // memory, position by position

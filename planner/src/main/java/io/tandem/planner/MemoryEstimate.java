@@ -1,5 +1,6 @@
 package io.tandem.planner;
 
+import io.tandem.schedule.CompiledSchedule;
 import io.tandem.schedule.Placement;
 import io.tandem.schedule.Schedule;
 import java.util.List;
@@ -32,7 +33,7 @@ public final class MemoryEstimate {
       rec[v] = recompute.get(v);
     }
     ProfileSums sums = new ProfileSums(profile);
-    CompiledOrder order = new CompiledOrder(schedule);
+    CompiledSchedule order = CompiledSchedule.of(schedule);
     long[] out = new long[schedule.devices()];
     for (int d = 0; d < out.length; d++) {
       out[d] = activationPeak(sums, order.kinds(d), order.stages(d), bounds, rec);
@@ -81,22 +82,22 @@ public final class MemoryEstimate {
       int kind = kinds[i];
       if (rec[v]) {
         long in = sums.inputBytes(from);
-        if (kind == CompiledOrder.F) {
+        if (kind == CompiledSchedule.F) {
           held += in;
-        } else if (kind == CompiledOrder.W) {
+        } else if (kind == CompiledSchedule.W) {
           held -= sums.wFromForward(from, to) + sums.wFromBackward(from, to);
         } else {
           long wf = sums.wFromForward(from, to);
           long wb = sums.wFromBackward(from, to);
           best = Math.max(best, held + sums.bOnly(from, to) + wf + wb);
-          held += kind == CompiledOrder.B ? wf + wb - in : -in;
+          held += kind == CompiledSchedule.B ? wf + wb - in : -in;
         }
       } else {
-        if (kind == CompiledOrder.F) {
+        if (kind == CompiledSchedule.F) {
           held += sums.afterForward(from, to);
-        } else if (kind == CompiledOrder.B) {
+        } else if (kind == CompiledSchedule.B) {
           held += sums.wFromBackward(from, to) - sums.bOnly(from, to);
-        } else if (kind == CompiledOrder.W) {
+        } else if (kind == CompiledSchedule.W) {
           held -= sums.wFromForward(from, to) + sums.wFromBackward(from, to);
         } else {
           held -= sums.afterForward(from, to);

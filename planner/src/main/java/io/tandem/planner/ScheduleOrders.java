@@ -1,5 +1,6 @@
 package io.tandem.planner;
 
+import io.tandem.schedule.CompiledSchedule;
 import io.tandem.schedule.Op;
 import io.tandem.schedule.OpCosts;
 import io.tandem.schedule.Schedule;
@@ -20,7 +21,7 @@ final class ScheduleOrders {
   private static final int CAPACITY = 512;
 
   /** A generated order, flattened for timing, and its per-device peak activation (DESIGN.md units). */
-  record Order(Schedule schedule, CompiledOrder compiled, double[] peakUnits) {}
+  record Order(Schedule schedule, CompiledSchedule compiled, double[] peakUnits) {}
 
   private record Key(String family, int devices, int microbatches, double limit) {}
 
@@ -52,7 +53,7 @@ final class ScheduleOrders {
     ScheduleSpec spec = new ScheduleSpec(p, m, family.chunks(), OpCosts.UNIT, null,
         family.name().equals("auto") ? OptionalDouble.of(limit) : OptionalDouble.empty());
     Schedule s = ScheduleRegistry.generate(family.name(), spec);
-    return new Order(s, new CompiledOrder(s), peakUnits(s));
+    return new Order(s, CompiledSchedule.of(s), peakUnits(s));
   }
 
   /** Peak held activation per device: F adds 1/c, W or BW frees it (DESIGN.md's model). */

@@ -1,7 +1,6 @@
 package io.tandem.schedule;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -16,11 +15,6 @@ import java.util.List;
  * a wake-up list of devices), so p=64, m=512 with 128 virtual stages takes milliseconds.
  */
 public final class Simulator {
-  private static final int F = 0;
-  private static final int B = 1;
-  private static final int W = 2;
-  private static final int BW = 3;
-
   private Simulator() {}
 
   /** Simulates with the schedule's own uniform costs and {@link MemoryModel#DEFAULT}. */
@@ -46,140 +40,26 @@ public final class Simulator {
       throw new IllegalArgumentException(
           "costs cover " + costs.stages() + " virtual stages, schedule '" + s.name() + "' has " + stages);
     }
-    int[] deviceOf = new int[stages];
     double[] durF = new double[stages];
     double[] durB = new double[stages];
     double[] durW = new double[stages];
     for (int v = 0; v < stages; v++) {
-      deviceOf[v] = s.placement().device(v);
       durF[v] = costs.f(v);
       durB[v] = costs.b(v);
       durW[v] = costs.w(v);
     }
-    double comm = costs.comm();
-
-    // Per device: op kind, microbatch and stage as flat arrays.
-    int[][] kind = new int[p][];
-    int[][] mbOf = new int[p][];
-    int[][] stageOf = new int[p][];
-    for (int d = 0; d < p; d++) {
-      List<Op> ops = s.opsOf(d);
-      int n = ops.size();
-      kind[d] = new int[n];
-      mbOf[d] = new int[n];
-      stageOf[d] = new int[n];
-      for (int i = 0; i < n; i++) {
-        Op op = ops.get(i);
-        kind[d][i] = op.kind().ordinal();
-        mbOf[d][i] = op.microbatch();
-        stageOf[d][i] = op.virtualStage();
-      }
-    }
-    int keys = s.microbatches() * stages;
-    double[] fEnd = new double[keys]; // end of F(mb, v); -1 = not run yet
-    double[] gEnd = new double[keys]; // end of B or BW(mb, v): input gradient ready
-    double[] bEnd = new double[keys]; // end of B(mb, v) only (W waits for it)
-    Arrays.fill(fEnd, -1);
-    Arrays.fill(gEnd, -1);
-    Arrays.fill(bEnd, -1);
-    double[][] start = new double[p][];
-    double[][] end = new double[p][];
-    for (int d = 0; d < p; d++) {
-      start[d] = new double[kind[d].length];
-      end[d] = new double[kind[d].length];
-    }
-    int[] next = new int[p];
-    double[] free = new double[p];
-    double[] busy = new double[p];
-
-    int[] stack = new int[p];
-    boolean[] queued = new boolean[p];
-    int top = 0;
-    for (int d = p - 1; d >= 0; d--) {
-      stack[top++] = d;
-      queued[d] = true;
-    }
-    while (top > 0) {
-      int d = stack[--top];
-      queued[d] = false;
-      int[] kd = kind[d];
-      while (next[d] < kd.length) {
-        int i = next[d];
-        int k = kd[i];
-        int mb = mbOf[d][i];
-        int v = stageOf[d][i];
-        int key = mb * stages + v;
-        double ready;
-        double dur;
-        if (k == F) {
-          if (v == 0) {
-            ready = 0;
-          } else {
-            double e = fEnd[key - 1];
-            if (e < 0) {
-              break;
-            }
-            ready = deviceOf[v - 1] == d ? e : e + comm;
-          }
-          dur = durF[v];
-        } else if (k == W) {
-          double e = bEnd[key];
-          if (e < 0) {
-            break;
-          }
-          ready = e;
-          dur = durW[v];
-        } else {
-          double e = fEnd[key];
-          if (e < 0) {
-            break;
-          }
-          ready = e;
-          if (v + 1 < stages) {
-            double g = gEnd[key + 1];
-            if (g < 0) {
-              break;
-            }
-            ready = Math.max(ready, deviceOf[v + 1] == d ? g : g + comm);
-          }
-          dur = k == B ? durB[v] : durB[v] + durW[v];
-        }
-        double t0 = Math.max(free[d], ready);
-        double t1 = t0 + dur;
-        start[d][i] = t0;
-        end[d][i] = t1;
-        free[d] = t1;
-        busy[d] += dur;
-        next[d] = i + 1;
-        int wake = -1;
-        if (k == F) {
-          fEnd[key] = t1;
-          if (v + 1 < stages) {
-            wake = deviceOf[v + 1];
-          }
-        } else if (k != W) {
-          gEnd[key] = t1;
-          if (k == B) {
-            bEnd[key] = t1;
-          }
-          if (v > 0) {
-            wake = deviceOf[v - 1];
-          }
-        }
-        if (wake >= 0 && wake != d && !queued[wake]) {
-          stack[top++] = wake;
-          queued[wake] = true;
-        }
-      }
-    }
-    for (int d = 0; d < p; d++) {
-      if (next[d] < kind[d].length) {
-        throw deadlock(s, kind, mbOf, stageOf, next, fEnd, deviceOf);
-      }
+    CompiledSchedule order = CompiledSchedule.of(s);
+    CompiledSchedule.Timing timing = order.time(durF, durB, durW, costs.comm(), collect);
+    if (timing.deadlocked(order)) {
+      throw deadlock(s, order, timing);
     }
     if (!collect) {
       return null;
     }
+    double[] free = timing.finish();
+    double[] busy = timing.busy();
+    double[][] start = timing.start();
+    double[][] end = timing.end();
 
     double makespan = 0;
     double totalBusy = 0;
@@ -202,11 +82,12 @@ public final class Simulator {
       long nBW = 0;
       double best = 0;
       List<Op> ops = s.opsOf(d);
-      for (int i = 0; i < kind[d].length; i++) {
-        switch (kind[d][i]) {
-          case F -> nF++;
-          case B -> nB++;
-          case W -> nW++;
+      int[] kinds = order.kinds(d);
+      for (int i = 0; i < kinds.length; i++) {
+        switch (kinds[i]) {
+          case CompiledSchedule.F -> nF++;
+          case CompiledSchedule.B -> nB++;
+          case CompiledSchedule.W -> nW++;
           default -> nBW++;
         }
         double held = nF - nBW - release * nB - (1 - release) * nW;
@@ -219,29 +100,30 @@ public final class Simulator {
     return new SimulationResult(makespan, bubble, peak, idle, timings);
   }
 
-  private static ScheduleValidationException deadlock(
-      Schedule s, int[][] kind, int[][] mbOf, int[][] stageOf, int[] next, double[] fEnd, int[] deviceOf) {
+  private static ScheduleValidationException deadlock(Schedule s, CompiledSchedule order,
+      CompiledSchedule.Timing timing) {
     int stages = s.stages();
     for (int d = 0; d < s.devices(); d++) {
-      int i = next[d];
-      if (i >= kind[d].length) {
+      int i = timing.next()[d];
+      int[] kinds = order.kinds(d);
+      if (i >= kinds.length) {
         continue;
       }
-      int mb = mbOf[d][i];
-      int v = stageOf[d][i];
+      int mb = order.microbatches(d)[i];
+      int v = order.stages(d)[i];
       int key = mb * stages + v;
-      Op op = new Op(OpKind.values()[kind[d][i]], mb, v);
+      Op op = new Op(OpKind.values()[kinds[i]], mb, v);
       Op waitsFor;
-      if (kind[d][i] == F) {
+      if (kinds[i] == CompiledSchedule.F) {
         waitsFor = Op.f(mb, v - 1);
-      } else if (kind[d][i] == W) {
+      } else if (kinds[i] == CompiledSchedule.W) {
         waitsFor = Op.b(mb, v);
-      } else if (fEnd[key] < 0) {
+      } else if (timing.forwardEnd()[key] < 0) {
         waitsFor = Op.f(mb, v);
       } else {
         waitsFor = new Op(backwardKind(s, mb, v + 1), mb, v + 1);
       }
-      int waitDevice = deviceOf[waitsFor.virtualStage()];
+      int waitDevice = order.deviceOf(waitsFor.virtualStage());
       return new ScheduleValidationException(
           "deadlock: op " + op + " on device " + d + " (op " + i + " of its list) waits for "
               + waitsFor + " on device " + waitDevice + ", which never runs before it",
