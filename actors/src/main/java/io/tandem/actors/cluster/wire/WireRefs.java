@@ -2,6 +2,7 @@ package io.tandem.actors.cluster.wire;
 
 import java.util.List;
 import java.util.function.Supplier;
+import java.util.stream.IntStream;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 
@@ -34,7 +35,7 @@ public final class WireRefs {
 
   /** The refs {@code values} name, in order; an empty one throws naming {@code field} and its index. */
   public <T> List<ActorRef<T>> readAll(String field, List<String> values) {
-    return java.util.stream.IntStream.range(0, values.size())
+    return IntStream.range(0, values.size())
         .mapToObj(i -> this.<T>read(field + "[" + i + "]", values.get(i))).toList();
   }
 }
