@@ -1,0 +1,73 @@
+package io.tandem.actors.cluster.wire;
+
+import static io.tandem.actors.cluster.wire.WireBinding.require;
+
+import com.google.protobuf.ByteString;
+import io.tandem.actors.StageWorker;
+import io.tandem.actors.cluster.NodeAgent;
+import io.tandem.proto.AgentProtocol;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * Converts {@link NodeAgent}'s cross-JVM commands and replies (manifests {@code N.*}) to and
+ * from the {@link AgentProtocol} messages of {@code tandem.proto}.
+ */
+public final class AgentProtocolCodec {
+  private final WireRefs refs;
+
+  public AgentProtocolCodec(WireRefs refs) {
+    this.refs = refs;
+  }
+
+  /** One binding per message. */
+  public List<WireBinding<?, ?>> bindings() {
+    return List.of(
+        WireBinding.of("N.Describe", NodeAgent.Describe.class, AgentProtocol.Describe.getDefaultInstance(),
+            m -> AgentProtocol.Describe.newBuilder().setReplyTo(refs.write(m.replyTo())).build(),
+            p -> new NodeAgent.Describe(refs.read("reply_to", p.getReplyTo()))),
+        WireBinding.of("N.SpawnWorkers", NodeAgent.SpawnWorkers.class, AgentProtocol.SpawnWorkers.getDefaultInstance(),
+            m -> AgentProtocol.SpawnWorkers.newBuilder().setSpec(m.spec()).addAllDevices(m.devices())
+                .putAllDataPlanes(m.dataPlanes()).setRestoreStep(m.restoreStep())
+                .setDataPlaneKey(ByteString.copyFrom(m.dataPlaneKey())).setReplyTo(refs.write(m.replyTo())).build(),
+            p -> {
+              require(p.hasSpec(), "spec");
+              return new NodeAgent.SpawnWorkers(p.getSpec(), p.getDevicesList(), new HashMap<>(p.getDataPlanesMap()),
+                  p.getRestoreStep(), p.getDataPlaneKey().toByteArray(), refs.read("reply_to", p.getReplyTo()));
+            }),
+        WireBinding.of("N.ReleaseJob", NodeAgent.ReleaseJob.class, AgentProtocol.ReleaseJob.getDefaultInstance(),
+            m -> AgentProtocol.ReleaseJob.newBuilder().setJobId(m.jobId()).build(),
+            p -> new NodeAgent.ReleaseJob(p.getJobId())),
+        WireBinding.of("N.Described", NodeAgent.Described.class, AgentProtocol.Described.getDefaultInstance(),
+            m -> AgentProtocol.Described.newBuilder().setRegistration(m.registration()).build(),
+            p -> {
+              require(p.hasRegistration(), "registration");
+              return new NodeAgent.Described(p.getRegistration());
+            }),
+        WireBinding.of("N.WorkersSpawned", NodeAgent.WorkersSpawned.class,
+            AgentProtocol.WorkersSpawned.getDefaultInstance(), this::encodeWorkersSpawned, this::decodeWorkersSpawned),
+        WireBinding.of("N.SpawnFailed", NodeAgent.SpawnFailed.class, AgentProtocol.SpawnFailed.getDefaultInstance(),
+            m -> AgentProtocol.SpawnFailed.newBuilder().setJobId(m.jobId()).setNode(m.node())
+                .setMessage(m.message()).build(),
+            p -> new NodeAgent.SpawnFailed(p.getJobId(), p.getNode(), p.getMessage())),
+        WireBinding.of("N.NodeLeaving", NodeAgent.NodeLeaving.class, AgentProtocol.NodeLeaving.getDefaultInstance(),
+            m -> AgentProtocol.NodeLeaving.newBuilder().setJobId(m.jobId()).setNode(m.node()).build(),
+            p -> new NodeAgent.NodeLeaving(p.getJobId(), p.getNode())));
+  }
+
+  private AgentProtocol.WorkersSpawned encodeWorkersSpawned(NodeAgent.WorkersSpawned m) {
+    AgentProtocol.WorkersSpawned.Builder b = AgentProtocol.WorkersSpawned.newBuilder().setJobId(m.jobId())
+        .setNode(m.node());
+    m.workers().forEach((device, worker) -> b.putWorkers(device, refs.write(worker)));
+    return b.build();
+  }
+
+  private NodeAgent.WorkersSpawned decodeWorkersSpawned(AgentProtocol.WorkersSpawned p) {
+    Map<Integer, ActorRef<StageWorker.Command>> workers = new TreeMap<>();
+    p.getWorkersMap().forEach((device, worker) -> workers.put(device, refs.read("workers[" + device + "]", worker)));
+    return new NodeAgent.WorkersSpawned(p.getJobId(), p.getNode(), workers);
+  }
+}
