@@ -1,24 +1,19 @@
 package io.tandem.actors;
 
-import io.tandem.actors.checkpoint.CheckpointStore;
 import io.tandem.model.optim.GradientClipping;
-import io.tandem.proto.CheckpointFile;
-import io.tandem.proto.CheckpointManifest;
 import io.tandem.proto.Plan;
-import java.nio.file.Path;
 import io.tandem.proto.ErrorReport;
 import io.tandem.proto.OpProgram;
 import io.tandem.proto.StepReport;
 import io.tandem.schedule.Op;
 import io.tandem.schedule.Schedule;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
@@ -31,7 +26,9 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * Owns one job: for every step sends each stage worker its op program, gathers the step
  * reports, runs the optimizer barrier (flush) with global-norm clipping combined in layer
  * order, and at the end hashes all weights in layer order. Fails the job, naming worker, op,
- * microbatch and step, when a worker fails or a step outlives its timeout.
+ * microbatch and step, when a worker fails or a step outlives its timeout. Checkpoint manifests
+ * ({@link CheckpointCommits}) and the weights' hash are written and computed on
+ * {@link BlockingExecutors#io()}, never on the actor's thread; the job succeeds once both are done.
  */
 public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
@@ -52,7 +49,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private record StepTimedOut(long step) implements Command {}
 
-  private enum Phase { COMPUTE, UPDATE, WEIGHTS, PAUSED, DONE }
+  private record Committed(CheckpointCommits.Outcome outcome) implements Command {}
+
+  private record WeightsHashed(String sha256, Throwable error) implements Command {}
+
+  /** FINISHING: every weight is in; waiting for their hash and the checkpoint commits in flight. */
+  private enum Phase { COMPUTE, UPDATE, WEIGHTS, PAUSED, FINISHING, DONE }
 
   private final JobConfig job;
   private final Schedule schedule;
@@ -61,6 +63,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final List<ActorRef<StageWorker.Command>> workers = new ArrayList<>();
   private final List<DeviceCompute> devices = new ArrayList<>();
   private final ActorRef<StageWorker.Reply> replyAdapter;
+  private final Executor io;
 
   private long step;
   private Phase phase;
@@ -70,7 +73,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private double lastLoss = Double.NaN;
   private double lastNorm;
   private final SortedMap<Integer, byte[]> weights = new TreeMap<>();
-  private final Map<Long, SortedMap<Integer, StageWorker.CheckpointWritten>> pendingCheckpoints = new TreeMap<>();
+  private final CheckpointCommits commits;
+  /** The weights' hash once computed: the job succeeds when no commit is in flight any more. */
+  private String weightsSha256;
   private boolean checkpointNow;
   private boolean pauseAfterCheckpoint;
 
@@ -82,6 +87,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.listener = listener;
     this.timers = timers;
     this.replyAdapter = context.messageAdapter(StageWorker.Reply.class, FromWorker::new);
+    this.io = BlockingExecutors.get(context.getSystem()).io();
+    this.commits = new CheckpointCommits(job.checkpoints(), stageWorkers.size());
     if (stageWorkers.size() != schedule.devices()) {
       throw new IllegalArgumentException("schedule needs " + schedule.devices() + " devices, got " + stageWorkers.size());
     }
@@ -143,6 +150,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(StepTimedOut.class, this::onTimeout)
         .onMessage(CheckpointNow.class, this::onCheckpointNow)
         .onMessage(Cancel.class, this::onCancel)
+        .onMessage(Committed.class, this::onCommitted)
+        .onMessage(WeightsHashed.class, this::onWeightsHashed)
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
           devices.forEach(DeviceCompute::close);
           return this;
@@ -180,8 +189,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     } else if (reply instanceof StageWorker.CheckpointWritten c) {
       return onCheckpointWritten(c);
     } else if (reply instanceof StageWorker.CheckpointFailed c) {
-      pendingCheckpoints.remove(c.step());
+      commits.dropped(c.step());
       emit("checkpoint-skipped", "checkpoint step-" + c.step() + " not committed: " + c.message());
+      return maybeSucceed();
     }
     return this;
   }
@@ -245,7 +255,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     boolean forced = checkpointNow && step + 1 < job.steps();
     if (cp != null && (cp.due(step + 1, job.steps()) || forced)) {
       // before the next step's programs: each worker snapshots ahead of its next op
-      pendingCheckpoints.put(step + 1, new TreeMap<>());
+      commits.expect(step + 1);
       workers.forEach(w -> w.tell(new StageWorker.TakeCheckpoint(step + 1, cp.dir(), cp.jobId(), replyAdapter)));
       checkpointNow = false;
       if (forced && pauseAfterCheckpoint) {
@@ -267,7 +277,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (job.checkpoints() == null) {
       emit("checkpoint-skipped", "checkpoint on request not taken: job " + job.jobId()
           + " has no checkpoint directory (checkpointDir)");
-    } else if (phase == Phase.WEIGHTS || phase == Phase.DONE) {
+    } else if (phase == Phase.WEIGHTS || phase == Phase.FINISHING || phase == Phase.DONE) {
       emit("checkpoint-skipped", "checkpoint on request not taken: job " + job.jobId() + " is finishing");
     } else {
       checkpointNow = true;
@@ -277,7 +287,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onCancel(Cancel msg) {
-    if (phase == Phase.DONE) {
+    if (phase == Phase.DONE || phase == Phase.FINISHING) {
       return this;
     }
     long completed = phase == Phase.WEIGHTS ? job.steps() : step;
@@ -298,40 +308,17 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onCheckpointWritten(StageWorker.CheckpointWritten w) {
-    SortedMap<Integer, StageWorker.CheckpointWritten> acked = pendingCheckpoints.get(w.step());
-    if (acked == null) {
-      return this;
-    }
-    acked.put(w.device(), w);
-    if (acked.size() < workers.size()) {
-      return this;
-    }
-    pendingCheckpoints.remove(w.step());
-    CheckpointPolicy cp = job.checkpoints();
-    CheckpointManifest.Builder m = CheckpointManifest.newBuilder().setJobId(cp.jobId()).setStep(w.step())
-        .setDataPosition(w.step()).setRngSeed(cp.seed()).setCreatedUnixMs(System.currentTimeMillis())
-        .setPlan(plan());
-    SortedMap<Integer, CheckpointFile> files = new TreeMap<>();
-    double blocking = 0;
-    for (StageWorker.CheckpointWritten d : acked.values()) {
-      d.files().forEach(f -> files.put(f.getLayer(), f));
-      blocking = Math.max(blocking, d.blockingMs());
-    }
-    m.addAllFiles(files.values()).setLayers(files.size());
-    if (!files.isEmpty() && (files.firstKey() != 0 || files.lastKey() != files.size() - 1)) {
-      emit("checkpoint-skipped", "checkpoint step-" + w.step() + " not committed: layers " + files.keySet()
-          + " are not every layer once");
-      return this;
-    }
-    try {
-      new CheckpointStore(Path.of(cp.dir()), cp.keep()).commit(m.build());
-      emit("checkpoint", String.format(java.util.Locale.ROOT,
-          "checkpoint step-%d committed (%d layer files, snapshot blocked compute %.1f ms)", w.step(), files.size(),
-          blocking));
-    } catch (RuntimeException e) {
-      emit("checkpoint-skipped", "checkpoint step-" + w.step() + " not committed: " + e.getMessage());
+    CompletableFuture<CheckpointCommits.Outcome> commit = commits.written(w, plan(), io);
+    if (commit != null) {
+      getContext().pipeToSelf(commit, (outcome, err) -> new Committed(outcome));
     }
     return this;
+  }
+
+  private Behavior<Command> onCommitted(Committed c) {
+    commits.finished();
+    emit(c.outcome().kind(), c.outcome().message());
+    return maybeSucceed();
   }
 
   private Plan plan() {
@@ -361,15 +348,43 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (++acks < workers.size()) {
       return this;
     }
+    phase = Phase.FINISHING; // the step timeout still bounds the wait for checkpoints in flight
+    SortedMap<Integer, byte[]> all = new TreeMap<>(weights);
+    getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> WeightsDigest.sha256(all), io), WeightsHashed::new);
+    return this;
+  }
+
+  private Behavior<Command> onWeightsHashed(WeightsHashed h) {
+    if (phase != Phase.FINISHING) {
+      return this;
+    }
+    if (h.error() != null) {
+      return failed("hashing the weights failed: " + h.error().getMessage());
+    }
+    weightsSha256 = h.sha256();
+    return maybeSucceed();
+  }
+
+  /** The job succeeds once the weights are hashed and its checkpoints are committed (or skipped). */
+  private Behavior<Command> maybeSucceed() {
+    if (phase != Phase.FINISHING || weightsSha256 == null || commits.busy()) {
+      return this;
+    }
     timers.cancel("step-timeout");
     phase = Phase.DONE;
-    listener.tell(new JobEvent.JobSucceeded(job.steps(), lastLoss, sha256(weights)));
+    listener.tell(new JobEvent.JobSucceeded(job.steps(), lastLoss, weightsSha256));
     return Behaviors.stopped();
   }
 
   private Behavior<Command> onTimeout(StepTimedOut t) {
     if (phase == Phase.DONE || t.step() != step) {
       return this;
+    }
+    if (phase == Phase.FINISHING && weightsSha256 != null) {
+      getContext().getLog().warn("job {}: checkpoints still in flight at the end; not waiting for them", job.jobId());
+      phase = Phase.DONE;
+      listener.tell(new JobEvent.JobSucceeded(job.steps(), lastLoss, weightsSha256));
+      return Behaviors.stopped();
     }
     List<Integer> missing = new ArrayList<>();
     for (int d = 0; d < workers.size(); d++) {
@@ -397,15 +412,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return "step " + e.getStep() + " failed on " + e.getWorker() + op + ": " + e.getMessage();
   }
 
-  /** SHA-256 over every layer's serialized weights, in layer order (empty input: no weights). */
+  /** SHA-256 over every layer's serialized weights, in layer order ({@link WeightsDigest#sha256}). */
   public static String sha256(SortedMap<Integer, byte[]> layerWeights) {
-    try {
-      MessageDigest digest = MessageDigest.getInstance("SHA-256");
-      layerWeights.values().forEach(digest::update);
-      return HexFormat.of().formatHex(digest.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("SHA-256 missing from the JDK", e);
-    }
+    return WeightsDigest.sha256(layerWeights);
   }
 
 }

@@ -26,6 +26,8 @@ import java.util.TreeMap;
  * A device's virtual stages backed by real layers on a {@link Backend}. Runtime step {@code s}
  * is optimizer step {@code s + 1} and data step {@code s + 1}, exactly as the single-process
  * {@code Trainer} counts, so a pipelined run reproduces it bit for bit on the CPU backend.
+ * Its methods run on the device's compute executor; those that synchronise with the device
+ * check that they are not on a dispatcher ({@link DispatcherGuard}).
  */
 public final class ModelStageCompute implements StageCompute {
   private final Backend backend;
@@ -188,6 +190,7 @@ public final class ModelStageCompute implements StageCompute {
 
   @Override
   public SortedMap<Integer, Double> gradientSumSquares() {
+    DispatcherGuard.assertNotOnDispatcher("reading gradient sums of squares (device synchronisation)");
     SortedMap<Integer, Double> out = new TreeMap<>();
     for (Model m : chunks.values()) {
       double[] perLayer = m.gradSumOfSquaresPerLayer();
@@ -214,6 +217,7 @@ public final class ModelStageCompute implements StageCompute {
 
   @Override
   public SortedMap<Integer, byte[]> weights() {
+    DispatcherGuard.assertNotOnDispatcher("downloading weights (device synchronisation)");
     SortedMap<Integer, byte[]> out = new TreeMap<>();
     for (Model m : chunks.values()) {
       List<Layer> layers = m.layers();
@@ -226,6 +230,7 @@ public final class ModelStageCompute implements StageCompute {
 
   @Override
   public SortedMap<Integer, byte[]> snapshot() {
+    DispatcherGuard.assertNotOnDispatcher("snapshotting layer states (device synchronisation)");
     SortedMap<Integer, byte[]> out = new TreeMap<>();
     for (Model m : chunks.values()) {
       List<Layer> layers = m.layers();
@@ -238,6 +243,7 @@ public final class ModelStageCompute implements StageCompute {
 
   @Override
   public void restore(java.util.function.IntFunction<byte[]> stateOfLayer) {
+    DispatcherGuard.assertNotOnDispatcher("restoring layer states (file reads, device copies)");
     if (twoBw != null) {
       throw new IllegalStateException("PipeDream-2BW keeps two weight versions; checkpoints hold one");
     }

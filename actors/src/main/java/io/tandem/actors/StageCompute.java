@@ -29,6 +29,28 @@ public interface StageCompute extends AutoCloseable {
   /** Weight gradient (W) of {@code mb} on stage {@code v}: accumulates into the stage's gradients. */
   void backwardWeight(long step, int mb, int v, int version);
 
+  /**
+   * Runs one op of the program ({@code F}, {@code B}, {@code W} or {@code BW} = B then W) and
+   * returns the tensor it sends on (null when none).
+   */
+  default HostTensor run(long step, io.tandem.schedule.Op op, int version, HostTensor input) {
+    int mb = op.microbatch();
+    int v = op.virtualStage();
+    return switch (op.kind()) {
+      case F -> forward(step, mb, v, version, input);
+      case B -> backwardInput(step, mb, v, version, input);
+      case W -> {
+        backwardWeight(step, mb, v, version);
+        yield null;
+      }
+      case BW -> {
+        HostTensor g = backwardInput(step, mb, v, version, input);
+        backwardWeight(step, mb, v, version);
+        yield g;
+      }
+    };
+  }
+
   /** Microbatch-stage activations currently stashed (F done, W not yet), all stages of this device. */
   int heldActivations();
 

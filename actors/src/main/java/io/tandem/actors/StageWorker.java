@@ -1,6 +1,5 @@
 package io.tandem.actors;
 
-import io.tandem.actors.checkpoint.CheckpointStore;
 import io.tandem.proto.CheckpointFile;
 import io.tandem.proto.ErrorReport;
 import io.tandem.proto.OpProgram;
@@ -11,7 +10,6 @@ import io.tandem.proto.TensorFrameHeader;
 import io.tandem.schedule.Op;
 import io.tandem.schedule.OpKind;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -30,7 +28,9 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
  * Runs one device's op program for each step, in order. Compute runs on the device's own
  * executor and comes back as a message; activations go to the worker of the next virtual stage
  * and input gradients to the worker of the previous one, directly (never via the coordinator).
- * A failing op fails the step with a report naming worker, op, microbatch and step.
+ * A failing op fails the step with a report naming worker, op, microbatch and step. Nothing
+ * blocking runs on the actor's thread: reading gradient norms (a GPU synchronisation) runs on the
+ * device's executor, checkpoint files ({@link WorkerCheckpoint}) on {@link BlockingExecutors#io()}.
  */
 public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
@@ -69,11 +69,11 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
    */
   public record TakeCheckpoint(long step, String dir, String jobId, ActorRef<Reply> replyTo) implements Command {}
 
-  private record SnapshotTaken(long step, String dir, String jobId, ActorRef<Reply> replyTo, SortedMap<Integer, byte[]> state,
-      double blockingMs, Throwable error) implements Command {}
-
   private record OpDone(long step, Op op, HostTensor output, double startMs, double endMs,
       Throwable error) implements Command {}
+
+  private record StepMeasured(long step, ActorRef<Reply> replyTo, StepReport report, Throwable error)
+      implements Command {}
 
   private record SendFailed(long step, OpRef op, int target, Throwable error) implements Command {}
 
@@ -117,9 +117,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private final double epochMillis = System.currentTimeMillis();
 
   private List<ActorRef<Command>> ownerOfStage = List.of();
-  private java.util.concurrent.ExecutorService writer;
-  private volatile double lastSnapshotMs;
-  private final Map<String, HostTensor> inbox = new HashMap<>();
+  private final Executor io;
+  private final TensorInbox inbox = new TensorInbox();
 
   // the step in flight
   private long step = -1;
@@ -145,6 +144,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     this.myStages = Set.copyOf(myStages);
     this.compute = compute;
     this.executor = executor;
+    this.io = BlockingExecutors.get(context.getSystem()).io();
   }
 
   public static Behavior<Command> create(String jobId, int device, int stages, int chunksPerDevice,
@@ -174,13 +174,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(WeightsDone.class, this::onWeightsDone)
         .onMessage(AbortStep.class, this::onAbort)
         .onMessage(TakeCheckpoint.class, this::onTakeCheckpoint)
-        .onMessage(SnapshotTaken.class, this::onSnapshotTaken)
-        .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
-          if (writer != null) {
-            writer.shutdown();
-          }
-          return this;
-        })
+        .onMessage(StepMeasured.class, this::onStepMeasured)
         .build();
   }
 
@@ -208,7 +202,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     timings.clear();
     peakHeld = compute.heldActivations();
     peakHeldBytes = compute.heldActivationBytes();
-    inbox.keySet().removeIf(k -> stepOfKey(k) < step);
+    inbox.dropBefore(step);
     advance();
     return this;
   }
@@ -229,7 +223,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
           + " arrived at device " + device + ", which holds " + myStages);
       return this;
     }
-    inbox.put(key(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage()), msg.tensor());
+    inbox.put(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage(), msg.tensor());
     advance();
     return this;
   }
@@ -279,12 +273,12 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     HostTensor input = null;
     if (op.kind() == OpKind.F && v > 0) {
-      input = inbox.remove(key(step, false, op.microbatch(), v));
+      input = inbox.take(step, false, op.microbatch(), v);
       if (input == null) {
         return; // wait for the activation
       }
     } else if ((op.kind() == OpKind.B || op.kind() == OpKind.BW) && v < stages - 1) {
-      input = inbox.remove(key(step, true, op.microbatch(), v));
+      input = inbox.take(step, true, op.microbatch(), v);
       if (input == null) {
         return; // wait for the gradient
       }
@@ -293,27 +287,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     long s = step;
     HostTensor in = input;
     int version = ref.getWeightVersion();
-    CompletableFuture<HostTensor> future = CompletableFuture.supplyAsync(() -> run(s, op, version, in), executor);
+    CompletableFuture<HostTensor> future = CompletableFuture.supplyAsync(() -> compute.run(s, op, version, in), executor);
     double start = nowMs();
     getContext().pipeToSelf(future, (out, err) -> new OpDone(s, op, out, start, nowMs(), err));
-  }
-
-  private HostTensor run(long s, Op op, int version, HostTensor input) {
-    int mb = op.microbatch();
-    int v = op.virtualStage();
-    return switch (op.kind()) {
-      case F -> compute.forward(s, mb, v, version, input);
-      case B -> compute.backwardInput(s, mb, v, version, input);
-      case W -> {
-        compute.backwardWeight(s, mb, v, version);
-        yield null;
-      }
-      case BW -> {
-        HostTensor g = compute.backwardInput(s, mb, v, version, input);
-        compute.backwardWeight(s, mb, v, version);
-        yield g;
-      }
-    };
   }
 
   private Behavior<Command> onOpDone(OpDone done) {
@@ -353,21 +329,39 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     return this;
   }
 
+  /**
+   * The program is done: the step's losses and per-layer gradient sums of squares (a device
+   * synchronisation on a GPU) are read on the compute executor, then reported.
+   */
   private void reportStep() {
+    active = false;
     StepReport.Builder report = StepReport.newBuilder().setJobId(jobId).setStep(step).setDevice(device)
         .addAllTimings(timings)
         .setPeakActivationBytes(peakHeldBytes)
         .setPeakActivationUnits((double) peakHeld / chunksPerDevice);
-    compute.losses(step).entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-      report.addLossMicrobatches(e.getKey());
-      report.addMicrobatchLoss(e.getValue());
-    });
-    compute.gradientSumSquares().forEach((layer, sumSq) -> {
-      report.addLayerIndex(layer);
-      report.addLayerGradSumSquares(sumSq);
-    });
-    replyTo.tell(new StepReported(report.build()));
-    active = false;
+    long s = step;
+    ActorRef<Reply> to = replyTo;
+    CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
+      compute.losses(s).entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+        report.addLossMicrobatches(e.getKey());
+        report.addMicrobatchLoss(e.getValue());
+      });
+      compute.gradientSumSquares().forEach((layer, sumSq) -> {
+        report.addLayerIndex(layer);
+        report.addLayerGradSumSquares(sumSq);
+      });
+      return report.build();
+    }, executor);
+    getContext().pipeToSelf(measured, (r, err) -> new StepMeasured(s, to, r, err));
+  }
+
+  private Behavior<Command> onStepMeasured(StepMeasured m) {
+    if (m.error() != null) {
+      fail(m.step(), null, "reading the step's losses and gradient norms failed: " + rootMessage(m.error()));
+    } else {
+      m.replyTo().tell(new StepReported(m.report()));
+    }
+    return this;
   }
 
   private Behavior<Command> onApplyUpdate(ApplyUpdate msg) {
@@ -403,45 +397,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   }
 
   private Behavior<Command> onTakeCheckpoint(TakeCheckpoint msg) {
-    // queued on the compute executor now, so it runs before any op of the next step
-    CompletableFuture<SortedMap<Integer, byte[]>> f = CompletableFuture.supplyAsync(() -> {
-      long t0 = System.nanoTime();
-      SortedMap<Integer, byte[]> state = compute.snapshot();
-      lastSnapshotMs = (System.nanoTime() - t0) / 1e6;
-      return state;
-    }, executor);
-    getContext().pipeToSelf(f, (state, err) -> new SnapshotTaken(msg.step(), msg.dir(), msg.jobId(), msg.replyTo(), state,
-        lastSnapshotMs, err));
-    return this;
-  }
-
-  private Behavior<Command> onSnapshotTaken(SnapshotTaken s) {
-    if (s.error() != null) {
-      s.replyTo().tell(new CheckpointFailed(device, s.step(), "device " + device + ": snapshot for step "
-          + s.step() + " failed: " + rootMessage(s.error())));
-      return this;
-    }
-    if (writer == null) {
-      writer = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "checkpoint-writer-" + device);
-        t.setDaemon(true);
-        return t;
-      });
-    }
-    CheckpointStore store = new CheckpointStore(java.nio.file.Path.of(s.dir()), 1);
-    int dev = device;
-    String job = s.jobId();
-    ActorRef<Reply> replyTo = s.replyTo();
-    writer.execute(() -> {
-      try {
-        List<CheckpointFile> files = new ArrayList<>();
-        s.state().forEach((layer, bytes) -> files.add(store.writeLayer(job, s.step(), layer, bytes)));
-        replyTo.tell(new CheckpointWritten(dev, s.step(), files, s.blockingMs()));
-      } catch (RuntimeException e) {
-        replyTo.tell(new CheckpointFailed(dev, s.step(), "device " + dev + ": writing checkpoint step "
-            + s.step() + " failed: " + rootMessage(e)));
-      }
-    });
+    WorkerCheckpoint.take(msg, device, compute, executor, io).thenAccept(msg.replyTo()::tell);
     return this;
   }
 
@@ -477,13 +433,5 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   private double nowMs() {
     return epochMillis + (System.nanoTime() - epochNanos) / 1e6;
-  }
-
-  private static String key(long step, boolean gradient, int mb, int stage) {
-    return step + (gradient ? "/g/" : "/a/") + mb + "/" + stage;
-  }
-
-  private static long stepOfKey(String key) {
-    return Long.parseLong(key.substring(0, key.indexOf('/')));
   }
 }

@@ -1,6 +1,7 @@
 package io.tandem.actors.checkpoint;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tandem.actors.DispatcherGuard;
 import io.tandem.proto.CheckpointFile;
 import io.tandem.proto.CheckpointManifest;
 import io.tandem.proto.LayerFileHeader;
@@ -35,6 +36,8 @@ import java.util.stream.Stream;
  * restore checks every file's SHA-256 and falls back to an older checkpoint, naming the bad
  * file, when one is missing or corrupt. Commits keep the newest {@code keep} checkpoints.
  * Thread-safe for writes of distinct files; commits come from one caller (the coordinator).
+ * Every method reading or writing files blocks: call it on {@code BlockingExecutors.io()}, never
+ * on a dispatcher ({@link DispatcherGuard} throws there).
  */
 public final class CheckpointStore {
   /** Format tag of a layer file's payload ({@code io.tandem.model.LayerState}). */
@@ -77,6 +80,7 @@ public final class CheckpointStore {
    * disk. Returns the manifest entry (name, size, SHA-256 of the whole file).
    */
   public CheckpointFile writeLayer(String jobId, long step, int layer, byte[] state) {
+    DispatcherGuard.assertNotOnDispatcher("writing checkpoint file (fsync, SHA-256)");
     LayerFileHeader header = LayerFileHeader.newBuilder().setJobId(jobId).setStep(step).setLayer(layer)
         .setPayloadBytes(state.length).setFormat(FORMAT).build();
     byte[] h = header.toByteArray();
@@ -109,6 +113,7 @@ public final class CheckpointStore {
    * Then deletes all but the newest {@code keep} committed checkpoints.
    */
   public void commit(CheckpointManifest manifest) {
+    DispatcherGuard.assertNotOnDispatcher("committing a checkpoint manifest (fsync)");
     Path dir = stepDir(manifest.getStep());
     Path tmp = dir.resolve(MANIFEST + ".tmp");
     Path target = dir.resolve(MANIFEST);
@@ -203,6 +208,7 @@ public final class CheckpointStore {
    * names and why). Empty when there is none.
    */
   public Optional<Checkpoint> latestValid(Consumer<String> log) {
+    DispatcherGuard.assertNotOnDispatcher("looking for the newest valid checkpoint (file reads, SHA-256)");
     for (long s : stepDirs()) {
       Path dir = stepDir(s);
       try {
@@ -229,6 +235,7 @@ public final class CheckpointStore {
   }
 
   private static Checkpoint open(Path dir) {
+    DispatcherGuard.assertNotOnDispatcher("reading a checkpoint manifest");
     Path manifest = dir.resolve(MANIFEST);
     try {
       CheckpointManifest m = CheckpointManifest.parseFrom(Files.readAllBytes(manifest));
@@ -250,6 +257,7 @@ public final class CheckpointStore {
    * header against the manifest entry. Throws {@link CheckpointException} naming the file.
    */
   static byte[] verifiedPayload(Path dir, CheckpointFile f) {
+    DispatcherGuard.assertNotOnDispatcher("reading and hashing a checkpoint file (SHA-256)");
     Path file = dir.resolve(f.getName());
     byte[] bytes;
     try {

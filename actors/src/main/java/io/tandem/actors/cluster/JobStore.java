@@ -1,6 +1,7 @@
 package io.tandem.actors.cluster;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.tandem.actors.DispatcherGuard;
 import io.tandem.proto.RunningJob;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,15 +12,22 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
  * Where the job master records the job it runs ({@code running-job.pb} in a directory every
  * coordinator-role node reaches), so that the job master that takes over when the singleton
  * moves resumes it from its last checkpoint. Written atomically (temp file, fsync, rename).
+ * Actors use {@link #recordLater} and {@link #clearLater}, which run on a blocking executor in
+ * the order they were asked for.
  */
 public final class JobStore {
   private static final String FILE = "running-job.pb";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JobStore.class);
   private final Path dir;
+  /** The last write asked for: the next one runs after it. */
+  private CompletableFuture<Void> tail = CompletableFuture.completedFuture(null);
 
   public JobStore(Path dir) {
     this.dir = dir;
@@ -27,6 +35,7 @@ public final class JobStore {
 
   /** Records {@code job} as the running one. */
   public void record(RunningJob job) {
+    DispatcherGuard.assertNotOnDispatcher("recording the running job (fsync)");
     Path tmp = dir.resolve(FILE + ".tmp");
     try {
       Files.createDirectories(dir);
@@ -39,6 +48,25 @@ public final class JobStore {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot record the running job in " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** {@link #record} on {@code io}, after the writes asked for before; a failure is logged (never completes exceptionally). */
+  public synchronized CompletableFuture<Void> recordLater(RunningJob job, Executor io) {
+    return then(() -> record(job), io);
+  }
+
+  /** {@link #clear} on {@code io}, after the writes asked for before; never completes exceptionally. */
+  public synchronized CompletableFuture<Void> clearLater(String jobId, Executor io) {
+    return then(() -> clear(jobId), io);
+  }
+
+  private CompletableFuture<Void> then(Runnable write, Executor io) {
+    tail = tail.thenRunAsync(write, io).exceptionally(e -> {
+      Throwable c = e.getCause() != null ? e.getCause() : e;
+      LOG.warn("{}", c.getMessage());
+      return null;
+    });
+    return tail;
   }
 
   /** The running job, if one is recorded. */

@@ -1,0 +1,115 @@
+package io.tandem.actors.cluster;
+
+import io.tandem.proto.JobSpec;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+
+/**
+ * Carries out a job's restarts: after a node change, re-plans ({@link RecoveryPolicy}), looks
+ * for the newest valid checkpoint on the blocking executor ({@link CheckpointLookup}, the result
+ * piped back to the job's actor) and then starts the next attempt from it; a resumed job (its
+ * job master moved) restarts on its chosen nodes the same way. A restart superseded by a later
+ * one, or whose nodes changed meanwhile, is dropped or decided again.
+ */
+final class JobRecovery {
+
+  /** What a restart needs of the job's actor (a fake in tests). */
+  interface Job {
+    Behavior<JobRun.Command> fail(String message);
+
+    Behavior<JobRun.Command> same();
+
+    /** Delivers {@code lookup}'s outcome to {@link #found} as lookup {@code id}, on the actor's thread. */
+    void pipe(int id, CompletionStage<CheckpointLookup.Found> lookup);
+
+    /** Starts the next attempt from {@code restoreStep} (-1: step 0): re-planned, or ({@code replan} null) resumed. */
+    void startAttempt(RecoveryPolicy.Replan replan, long restoreStep);
+  }
+
+  /** A restart waiting for its checkpoint lookup: a resume ({@code replan} null) or a re-plan. */
+  private record Pending(int lookup, RecoveryPolicy.Replan replan, String why) {}
+
+  private final JobSpec spec;
+  private final NodeMembership<ActorRef<NodeAgent.Command>> members;
+  private final RecoveryPolicy policy;
+  private final CheckpointLookup checkpoints;
+  private final JobReporter reporter;
+  private final Job job;
+  private Pending pending;
+  private int lookups;
+
+  JobRecovery(JobSpec spec, NodeMembership<ActorRef<NodeAgent.Command>> members, RecoveryPolicy policy,
+      CheckpointLookup checkpoints, JobReporter reporter, Job job) {
+    this.spec = spec;
+    this.members = members;
+    this.policy = policy;
+    this.checkpoints = checkpoints;
+    this.reporter = reporter;
+    this.job = job;
+  }
+
+  /** Whether a restart waits for its checkpoint lookup. */
+  boolean waiting() {
+    return pending != null;
+  }
+
+  /** Drops the restart in progress (the nodes are chosen again). */
+  void cancel() {
+    pending = null;
+  }
+
+  /** Re-plans over the nodes left; the next attempt starts once the checkpoint to restore is known. */
+  Behavior<JobRun.Command> recover(String why) {
+    pending = null;
+    RecoveryPolicy.Decision decision = policy.decide(members, why);
+    if (decision instanceof RecoveryPolicy.GiveUp g) {
+      return job.fail(g.message());
+    }
+    RecoveryPolicy.Replan replan = (RecoveryPolicy.Replan) decision;
+    reporter.emit("re-planned", replan.message() + reporter.since());
+    lookUp(replan, why);
+    return job.same();
+  }
+
+  /** A resumed job (attempt {@code firstAttempt}): drops the earlier attempts' workers, then restores. */
+  void resume(int firstAttempt) {
+    for (int a = 0; a < firstAttempt; a++) {
+      String id = a == 0 ? spec.getJobId() : spec.getJobId() + "-r" + a;
+      members.chosen().values().forEach(agent -> agent.tell(new NodeAgent.ReleaseJob(id)));
+    }
+    reporter.detected();
+    lookUp(null, null);
+  }
+
+  private void lookUp(RecoveryPolicy.Replan replan, String why) {
+    int id = ++lookups;
+    pending = new Pending(id, replan, why);
+    job.pipe(id, policy.looksForCheckpoints() ? checkpoints.latestValid(spec.getCheckpointDir())
+        : CompletableFuture.completedFuture(new CheckpointLookup.Found(-1, List.of())));
+  }
+
+  /** Lookup {@code id} is done ({@code error}: the checkpoint directory could not be read). */
+  Behavior<JobRun.Command> found(int id, CheckpointLookup.Found found, Throwable error) {
+    Pending p = pending;
+    if (p == null || id != p.lookup()) {
+      return job.same(); // superseded by a later re-plan, or the nodes were chosen again
+    }
+    pending = null;
+    if (error != null) {
+      Throwable c = error.getCause() != null ? error.getCause() : error;
+      return job.fail("cannot look for a checkpoint of job " + spec.getJobId() + " in " + spec.getCheckpointDir()
+          + ": " + c.getMessage());
+    }
+    found.skipped().forEach(m -> reporter.emit("checkpoint-skipped", m));
+    policy.restartReason(found.step(), p.replan() == null).ifPresent(m -> reporter.emit("restart", m));
+    if (p.replan() != null && !policy.stillValid(p.replan(), members)) {
+      // a node was lost, or a suspect is still unresolved: decide again (once it is)
+      return members.noSuspects() ? recover(p.why()) : job.same();
+    }
+    job.startAttempt(p.replan(), found.step());
+    return job.same();
+  }
+}

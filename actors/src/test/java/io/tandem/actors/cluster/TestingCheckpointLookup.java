@@ -1,0 +1,24 @@
+package io.tandem.actors.cluster;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+/** A {@link CheckpointLookup} whose lookups the test completes by hand. */
+final class TestingCheckpointLookup extends CheckpointLookup {
+  final List<String> dirs = new ArrayList<>();
+  final List<CompletableFuture<Found>> lookups = new ArrayList<>();
+
+  TestingCheckpointLookup() {
+    super(Runnable::run);
+  }
+
+  @Override
+  CompletionStage<Found> latestValid(String dir) {
+    dirs.add(dir);
+    CompletableFuture<Found> f = new CompletableFuture<>();
+    lookups.add(f);
+    return f;
+  }
+}
