@@ -167,7 +167,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       run.master = master;
       try {
         run.schedule = JobFactory.schedule(spec);
-        JobFactory.provider(spec, run.schedule); // checks backend and model names up front
+        JobFactory.checkNames(spec); // names only: the coordinator opens no device (it may have no GPU)
         CheckpointPolicy.of(spec);
         run.recoveryPlanner = new RecoveryPlanner(spec);
       } catch (RuntimeException e) {
@@ -256,7 +256,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     getContext().getLog().debug("job {}: {} node agent(s), healthy: {}", spec.getJobId(), msg.agents().size(),
         sorted.keySet());
     if (phase == Phase.WAIT_NODES && sorted.size() >= minNodes) {
-      sorted.entrySet().stream().limit(spec.getDevices()).forEach(e -> agents.put(e.getKey(), e.getValue()));
+      sorted.entrySet().stream().limit(DevicePlacement.nodesToAsk(spec.getBackend(), spec.getDevices())).forEach(e -> agents.put(e.getKey(), e.getValue()));
       phase = Phase.DESCRIBE;
       timers.startSingleTimer("phase", new TimedOut("asking " + agents.size() + " node(s) for their devices", attempt),
           settings.spawnTimeout());
@@ -302,9 +302,11 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
         if (firstAttempt > 0) {
           resumeFromCheckpoint();
         }
-        List<String> nodes = new ArrayList<>(agents.keySet());
-        for (int d2 = 0; d2 < schedule.devices(); d2++) {
-          assignment.computeIfAbsent(nodes.get(d2 % nodes.size()), n -> new ArrayList<>()).add(d2);
+        try {
+          assignment.putAll(DevicePlacement.assign(spec.getBackend(), schedule.devices(), agents.keySet(),
+              registrations));
+        } catch (IllegalArgumentException e) {
+          return fail(e.getMessage());
         }
         spawnWorkers();
       }
@@ -659,7 +661,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
         break;
       }
       survivors.add(node);
-      devices += Math.max(1, registrations.get(node).getDevicesCount());
+      devices += DevicePlacement.capacity(spec.getBackend(), registrations.get(node));
       agents.put(node, joiners.remove(node));
       lost.remove(node);
     }
@@ -696,8 +698,10 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     runSpec = plan.spec().toBuilder().setJobId(spec.getJobId() + "-r" + attempt).build();
     assignment.clear();
     java.util.Collections.sort(survivors);
-    for (int d = 0; d < schedule.devices(); d++) {
-      assignment.computeIfAbsent(survivors.get(d % survivors.size()), n -> new ArrayList<>()).add(d);
+    try {
+      assignment.putAll(DevicePlacement.assign(spec.getBackend(), schedule.devices(), survivors, registrations));
+    } catch (IllegalArgumentException e) {
+      return fail("re-planning job " + spec.getJobId() + ": " + e.getMessage());
     }
     spawnWorkers();
     return this;
