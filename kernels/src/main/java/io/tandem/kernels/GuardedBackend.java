@@ -29,6 +29,36 @@ final class GuardedBackend extends ForwardingBackend {
     }
   }
 
+  /** Freeing on a poisoned device does nothing: its memory goes with its context at {@link #close}. */
+  @Override
+  public void free(DeviceBuffer buffer) {
+    if (poison == null) {
+      super.free(buffer);
+    }
+  }
+
+  @Override
+  public void free(DeviceIntBuffer buffer) {
+    if (poison == null) {
+      super.free(buffer);
+    }
+  }
+
+  /** Closes the device; on a poisoned one the driver's further errors are only logged. */
+  @Override
+  public void close() {
+    if (poison == null) {
+      delegate.close();
+      return;
+    }
+    try {
+      delegate.close();
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(GuardedBackend.class).warn("closing poisoned {}: {}", delegate.name(),
+          e.getMessage());
+    }
+  }
+
   /** The one-line message of a device poisoned by {@code error} in {@code op}. */
   static String message(String device, String op, CudaDriverException error) {
     return device + " is unusable after a CUDA error in " + op + ": " + error.getMessage()

@@ -91,6 +91,7 @@ class FakeCudaTest {
       DeviceFailedException later = assertThrows(DeviceFailedException.class,
           () -> dev.download(buf, 0, new float[4], 0, 4));
       assertEquals(first.getMessage(), later.getMessage());
+      dev.free(buf);  // releasing a poisoned device's memory is quiet: it goes with the device
       DeviceBuffer ok = other.allocate(4);  // the fault is on ordinal 0 only
       other.fill(ok, 0, 4, 3f);
       other.fill(ok, 0, 4, 3f);
