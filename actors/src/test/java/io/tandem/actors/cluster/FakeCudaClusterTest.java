@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Timeout;
  * backend's weights: the fake devices run the CPU kernels, so no tolerance applies (real GPUs
  * promise 1e-4 relative agreement per op, see CudaBackend).
  */
-@Timeout(value = 240)
+@Timeout(value = 300)
 class FakeCudaClusterTest {
   static final int NODES = 2;
   static final int GPUS_PER_NODE = 2;
@@ -40,7 +40,7 @@ class FakeCudaClusterTest {
 
   static JobSpec spec(String id, String backend, int devices) {
     return JobSpec.newBuilder().setJobId(id).setBackend(backend).setModel("gpt-tiny").setSchedule("1f1b")
-        .setDevices(devices).setMicrobatches(8).setMicrobatchSize(1).setSteps(2).setSeed(11).setLearningRate(0.003)
+        .setDevices(devices).setMicrobatches(4).setMicrobatchSize(1).setSteps(2).setSeed(11).setLearningRate(0.003)
         .setClipNorm(1.0).setDataset("corpus").setOptimizer("adamw").setStepTimeoutS(60).build();
   }
 
@@ -75,7 +75,7 @@ class FakeCudaClusterTest {
         Duration.ofSeconds(60)), JobFactory.provider(cpu, schedule), e -> { });
     String reference = assertInstanceOf(JobEvent.JobSucceeded.class, refEnd, refEnd.toString()).weightsSha256();
 
-    JobEvent end = coordinator.run(spec("fake-cuda-4", "cuda", NODES * GPUS_PER_NODE), NODES, Duration.ofSeconds(200),
+    JobEvent end = coordinator.run(spec("fake-cuda-4", "cuda", NODES * GPUS_PER_NODE), NODES, Duration.ofSeconds(240),
         e -> { });
     JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end,
         end + " (worker logs in " + workers.logs() + ")");
