@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import jcuda.driver.CUdevice;
 import jcuda.driver.CUdevice_attribute;
 import jcuda.driver.JCudaDriver;
@@ -23,9 +24,23 @@ public final class CudaDevices {
   public static final String FAKE_NAME = "Tandem fake CUDA device (CPU)";
 
   private final FakeCuda fake;
+  private final Consumer<String> onPoisoned;
 
   public CudaDevices(FakeCuda fake) {
+    this(fake, message -> { });
+  }
+
+  private CudaDevices(FakeCuda fake, Consumer<String> onPoisoned) {
     this.fake = fake;
+    this.onPoisoned = onPoisoned;
+  }
+
+  /**
+   * These devices, telling {@code listener} the one-line message when a device opened from
+   * now on is poisoned by a driver error (on its compute thread: hand it on, do not block).
+   */
+  public CudaDevices onPoisoned(Consumer<String> listener) {
+    return new CudaDevices(fake, listener);
   }
 
   /** The real devices (what {@link CudaAvailability#probe()} finds). */
@@ -100,7 +115,7 @@ public final class CudaDevices {
    */
   public Backend open(int ordinal) {
     if (!fake.enabled()) {
-      return new GuardedBackend(CudaBackend.open(ordinal));
+      return new GuardedBackend(CudaBackend.open(ordinal), onPoisoned);
     }
     if (ordinal < 0 || ordinal >= fake.devices()) {
       throw new IllegalArgumentException("no CUDA device " + ordinal + " (have " + fake.devices() + " fake)");
@@ -113,7 +128,7 @@ public final class CudaDevices {
         throw new UncheckedIOException("writing " + log + ": " + e.getMessage(), e);
       }
     });
-    return new GuardedBackend(new FakeCudaBackend(ordinal, fakeThreads(), fake.fault()));
+    return new GuardedBackend(new FakeCudaBackend(ordinal, fakeThreads(), fake.fault()), onPoisoned);
   }
 
   private int fakeThreads() {

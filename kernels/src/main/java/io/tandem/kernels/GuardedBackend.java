@@ -1,5 +1,6 @@
 package io.tandem.kernels;
 
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -9,9 +10,12 @@ import java.util.function.Supplier;
  */
 final class GuardedBackend extends ForwardingBackend {
   private volatile DeviceFailedException poison;
+  private final Consumer<String> onPoisoned;
 
-  GuardedBackend(Backend delegate) {
+  /** @param onPoisoned told the message once, on the compute thread, when the device is poisoned */
+  GuardedBackend(Backend delegate, Consumer<String> onPoisoned) {
     super(delegate);
+    this.onPoisoned = onPoisoned;
   }
 
   @Override
@@ -25,6 +29,7 @@ final class GuardedBackend extends ForwardingBackend {
     } catch (CudaDriverException e) {
       DeviceFailedException failed = new DeviceFailedException(message(delegate.name(), op, e), e);
       poison = failed;
+      onPoisoned.accept(failed.getMessage());
       throw failed;
     }
   }

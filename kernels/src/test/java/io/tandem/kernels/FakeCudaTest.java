@@ -81,7 +81,9 @@ class FakeCudaTest {
   @Test
   void aDriverErrorPoisonsTheDevice_laterOpsFailFastWithTheSameLine() {
     FakeCuda settings = new FakeCuda(2, Optional.of(FakeCuda.Fault.parse("0:fill:2")), Optional.empty());
-    try (Backend dev = new CudaDevices(settings).open(0); Backend other = new CudaDevices(settings).open(1)) {
+    List<String> told = new java.util.concurrent.CopyOnWriteArrayList<>();
+    CudaDevices cuda = new CudaDevices(settings).onPoisoned(told::add);
+    try (Backend dev = cuda.open(0); Backend other = cuda.open(1)) {
       DeviceBuffer buf = dev.allocate(4);
       dev.fill(buf, 0, 4, 1f);  // the first fill works
       DeviceFailedException first = assertThrows(DeviceFailedException.class, () -> dev.fill(buf, 0, 4, 2f));
@@ -91,6 +93,7 @@ class FakeCudaTest {
       DeviceFailedException later = assertThrows(DeviceFailedException.class,
           () -> dev.download(buf, 0, new float[4], 0, 4));
       assertEquals(first.getMessage(), later.getMessage());
+      assertEquals(List.of(first.getMessage()), told, "the listener hears of it once");
       dev.free(buf);  // releasing a poisoned device's memory is quiet: it goes with the device
       DeviceBuffer ok = other.allocate(4);  // the fault is on ordinal 0 only
       other.fill(ok, 0, 4, 3f);

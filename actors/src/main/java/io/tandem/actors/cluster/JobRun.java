@@ -482,6 +482,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     if (msg.attempt() != attempt || phase != Phase.SUSPECT) {
       return this;
     }
+    if (!leaving.isEmpty()) { // the step failed on a node that is leaving (e.g. its GPU failed): go on without it
+      return withoutLeaving();
+    }
     return fail(msg.message());
   }
 

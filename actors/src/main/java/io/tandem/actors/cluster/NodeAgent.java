@@ -89,6 +89,15 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
    */
   public record NodeLeaving(String jobId, String node) implements Reply {}
 
+  /**
+   * A CUDA device of this node was poisoned by a driver error (local only): the node leaves the
+   * cluster gracefully (its jobs re-plan without it) so its worker process can restart.
+   */
+  private record DevicePoisoned(String message) implements Command {}
+
+  /** Why a node with a poisoned device shuts down. */
+  private enum DeviceFailed implements org.apache.pekko.actor.CoordinatedShutdown.Reason { INSTANCE }
+
   /** Coordinated shutdown asks to be told once no job runs here any more (local only). */
   private record Drain(ActorRef<org.apache.pekko.Done> replyTo) implements Command {}
 
@@ -118,7 +127,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     super(context);
     this.self = self;
     this.deviceCount = deviceCount;
-    this.cuda = cuda;
+    ActorRef<Command> poisoned = context.getSelf();
+    this.cuda = cuda.onPoisoned(message -> poisoned.tell(new DevicePoisoned(message)));
     this.gpus = List.copyOf(gpus);
     this.dataPlaneHost = dataPlaneHost;
     this.dataPlanePort = dataPlanePort;
@@ -157,6 +167,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(Opened.class, this::onOpened)
         .onMessage(ReleaseJob.class, this::onRelease)
         .onMessage(Drain.class, this::onDrain)
+        .onMessage(DevicePoisoned.class, this::onDevicePoisoned)
         .onSignal(PostStop.class, s -> onStop())
         .build();
   }
@@ -245,6 +256,13 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     }
     getContext().getLog().info("job {}: devices {} ready on {}", jobId, msg.devices(), self);
     msg.replyTo().tell(new WorkersSpawned(jobId, self.toString(), spawned));
+    return this;
+  }
+
+  private Behavior<Command> onDevicePoisoned(DevicePoisoned msg) {
+    getContext().getLog().error("{}; {} leaves the cluster so that its worker restarts", msg.message(), self);
+    org.apache.pekko.actor.CoordinatedShutdown.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(
+        getContext().getSystem())).run(DeviceFailed.INSTANCE); // asynchronous; a second run is a no-op
     return this;
   }
 
