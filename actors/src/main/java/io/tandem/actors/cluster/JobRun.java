@@ -256,7 +256,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
     getContext().getLog().debug("job {}: {} node agent(s), healthy: {}", spec.getJobId(), msg.agents().size(),
         sorted.keySet());
     if (phase == Phase.WAIT_NODES && sorted.size() >= minNodes) {
-      sorted.entrySet().stream().limit(DevicePlacement.nodesToAsk(spec.getBackend(), spec.getDevices())).forEach(e -> agents.put(e.getKey(), e.getValue()));
+      sorted.entrySet().stream().limit(DevicePlacement.nodesToAsk(spec.getBackend(), spec.getDevices()))
+          .forEach(e -> agents.put(e.getKey(), e.getValue()));
       phase = Phase.DESCRIBE;
       timers.startSingleTimer("phase", new TimedOut("asking " + agents.size() + " node(s) for their devices", attempt),
           settings.spawnTimeout());
