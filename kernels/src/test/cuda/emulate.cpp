@@ -60,6 +60,18 @@ static T __shfl_xor_sync(unsigned, T v, int lanes) {
   return r;
 }
 
+static unsigned __ballot_sync(unsigned, int predicate) {
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  g_warp_scratch[warp][lane] = predicate ? 1.0 : 0.0;
+  g_warp_barriers[warp]->arrive_and_wait();
+  unsigned r = 0;
+  for (int l = 0; l < 32; ++l) r |= g_warp_scratch[warp][l] != 0.0 ? 1u << l : 0u;
+  g_warp_barriers[warp]->arrive_and_wait();
+  return r;
+}
+
+static int __popc(unsigned x) { return __builtin_popcount(x); }
+
 using std::min;
 static float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
 
@@ -292,6 +304,17 @@ static void check_rows() {
       for (int c = 0; c < dim; ++c) expect[ids[r] * dim + c] += dOut[r * dim + c];
   launch({er, 1, 1}, 128, [&] { embedding_backward_f32(dOut.data(), ids.data(), table.data(), er, dim, ev); });
   report("embedding scatter-add (bitwise CPU order)", std::memcmp(expect.data(), table.data(), 4 * table.size()) == 0 ? 0 : 1, 0);
+  {  // many tiles per id (2 ids over 300 rows, 64 threads) and more columns than threads
+    const int r2 = 300, d2 = 150, v2 = 2;
+    std::vector<int> ids2(r2);
+    for (int i = 0; i < r2; ++i) ids2[i] = (int)(rng() % v2);
+    auto dOut2 = rnd((size_t)r2 * d2), table2 = rnd((size_t)v2 * d2);
+    auto expect2 = table2;
+    for (int r = 0; r < r2; ++r)
+      for (int c = 0; c < d2; ++c) expect2[ids2[r] * d2 + c] += dOut2[r * d2 + c];
+    launch({r2, 1, 1}, 64, [&] { embedding_backward_f32(dOut2.data(), ids2.data(), table2.data(), r2, d2, v2); });
+    report("embedding scatter-add, multi-tile (bitwise CPU order)", std::memcmp(expect2.data(), table2.data(), 4 * table2.size()) == 0 ? 0 : 1, 0);
+  }
 
   // sum of squares, two passes
   const long long n = 100003;

@@ -1,5 +1,6 @@
 package io.tandem.actors;
 
+import io.tandem.kernels.CudaDevices;
 import io.tandem.proto.JobSpec;
 import io.tandem.schedule.OpCosts;
 import io.tandem.schedule.Schedule;
@@ -42,14 +43,36 @@ public final class JobFactory {
     return schedule;
   }
 
-  /** The devices' compute for the spec's backend. */
+  /**
+   * The devices' compute for the spec's backend, every device in this process (CUDA: the real
+   * GPUs, or fake ones when {@code tandem.cuda.fake-devices} is set).
+   */
   public static ComputeProvider provider(JobSpec spec, Schedule schedule) {
+    return provider(spec, schedule, CudaDevices.fromSystemProperties(), spec.getDevices());
+  }
+
+  /**
+   * The compute for the {@code devicesHere} job devices this machine runs, CUDA ones opened
+   * through {@code cuda} by local ordinal.
+   */
+  public static ComputeProvider provider(JobSpec spec, Schedule schedule, CudaDevices cuda, int devicesHere) {
     return switch (spec.getBackend().toLowerCase(Locale.ROOT)) {
       case "sim" -> new SimComputeProvider(null, spec.getOpMs());
       case "cpu" -> ModelComputeProvider.cpu(spec);
-      case "cuda" -> ModelComputeProvider.cuda(spec);
+      case "cuda" -> ModelComputeProvider.cuda(spec, cuda, devicesHere);
       default -> throw new IllegalArgumentException("backend '" + spec.getBackend() + "' is not available yet");
     };
+  }
+
+  /**
+   * Checks the backend, model, dataset and optimizer names without building a model or opening
+   * a device: what a coordinator (which may have no GPU) checks before placing a job.
+   */
+  public static void checkNames(JobSpec spec) {
+    validate(spec);
+    if (!spec.getBackend().equalsIgnoreCase("sim")) {
+      ModelComputeProvider.checkNames(spec);
+    }
   }
 
   private static void require(boolean ok, String message) {

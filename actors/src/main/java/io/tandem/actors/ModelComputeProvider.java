@@ -3,7 +3,7 @@ package io.tandem.actors;
 import io.tandem.kernels.Backend;
 import io.tandem.kernels.CpuBackend;
 import io.tandem.kernels.CudaAvailability;
-import io.tandem.kernels.CudaBackend;
+import io.tandem.kernels.CudaDevices;
 import io.tandem.model.ModelSpec;
 import io.tandem.model.Presets;
 import io.tandem.model.data.AdditionTask;
@@ -28,6 +28,7 @@ public final class ModelComputeProvider implements ComputeProvider {
   private final JobSpec spec;
   private final ModelSpec model;
   private final Dataset data;
+  /** Opens the backend of a local device ordinal. */
   private final IntFunction<Backend> backends;
 
   public ModelComputeProvider(JobSpec spec, IntFunction<Backend> backends) {
@@ -47,27 +48,49 @@ public final class ModelComputeProvider implements ComputeProvider {
   }
 
   /**
-   * CUDA devices: device {@code d} of the job on GPU {@code d}. Fails with the probe's reason
-   * (no driver, no device) when CUDA is not usable here, or when there are fewer GPUs than devices.
+   * CUDA devices of this machine, opened by local ordinal ({@link #open(int, int, Schedule)}).
+   * Fails with the probe's reason (no driver, no device) when CUDA is not usable here, or when
+   * this machine has fewer GPUs than {@code devicesHere}, the job devices it is to run.
    */
-  public static ModelComputeProvider cuda(JobSpec spec) {
-    CudaAvailability cuda = CudaAvailability.probe();
+  public static ModelComputeProvider cuda(JobSpec spec, CudaDevices devices, int devicesHere) {
+    CudaAvailability cuda = devices.availability();
     if (!cuda.available()) {
       throw new IllegalArgumentException("--backend cuda: " + cuda.reason() + "; use --backend cpu");
     }
-    if (cuda.devices() < spec.getDevices()) {
-      throw new IllegalArgumentException("--backend cuda: " + spec.getDevices() + " devices asked for, "
+    if (cuda.devices() < devicesHere) {
+      throw new IllegalArgumentException("--backend cuda: " + devicesHere + " devices asked for, "
           + cuda.devices() + " GPU(s) found");
     }
-    return new ModelComputeProvider(spec, CudaBackend::open);
+    return new ModelComputeProvider(spec, devices::open);
   }
 
   static Dataset dataset(String name) {
-    return switch (name.isEmpty() ? "corpus" : name.toLowerCase(Locale.ROOT)) {
-      case "corpus", "europarl" -> new CorpusDataset(EuroparlCorpus.shared());
+    return switch (checkDataset(name)) {
       case "addition" -> new AdditionTask(3);
+      default -> new CorpusDataset(EuroparlCorpus.shared());
+    };
+  }
+
+  /** The dataset's canonical name ({@code corpus} or {@code addition}), without loading it. */
+  static String checkDataset(String name) {
+    return switch (name.isEmpty() ? "corpus" : name.toLowerCase(Locale.ROOT)) {
+      case "corpus", "europarl" -> "corpus";
+      case "addition" -> "addition";
       default -> throw new IllegalArgumentException("unknown dataset '" + name + "'; use corpus or addition");
     };
+  }
+
+  /**
+   * Checks the names a model job needs (model preset, dataset, optimizer) and the microbatch
+   * size without building the model, loading data or opening a device.
+   */
+  static void checkNames(JobSpec spec) {
+    Presets.byName(spec.getModel());
+    checkDataset(spec.getDataset());
+    optimizer(spec.getOptimizer());
+    if (spec.getMicrobatchSize() < 1) {
+      throw new IllegalArgumentException("--microbatch-size must be >= 1, got " + spec.getMicrobatchSize());
+    }
   }
 
   static Optimizer optimizer(String name) {
@@ -93,8 +116,13 @@ public final class ModelComputeProvider implements ComputeProvider {
 
   @Override
   public DeviceCompute open(int device, Schedule schedule) {
+    return open(device, device, schedule);
+  }
+
+  @Override
+  public DeviceCompute open(int device, int localOrdinal, Schedule schedule) {
     Partition partition = partition(schedule);
-    Backend backend = backends.apply(device);
+    Backend backend = backends.apply(localOrdinal);
     try {
       ModelStageCompute compute = new ModelStageCompute(backend, model, partition,
           schedule.placement().stagesOf(device), data, spec.getSeed(), schedule.microbatches(),

@@ -68,7 +68,9 @@ public final class CudaBackend implements Backend {
   private boolean contextRetained;
   private boolean moduleLoaded;
   private boolean streamCreated;
-  private boolean closed;
+  /** Read by ops on the executor thread, written by {@link #close} from another. */
+  private volatile boolean closed;
+  private volatile Thread computeThread;
 
   /** Opens device {@code ordinal} with the GEMM variant of {@link GemmVariant#fromSystemProperty()}. */
   public static CudaBackend open(int ordinal) {
@@ -82,6 +84,9 @@ public final class CudaBackend implements Backend {
    */
   public static CudaBackend open(int ordinal, GemmVariant gemmVariant) {
     CudaAvailability a = CudaAvailability.probe().require();
+    DriverRequirement.check(a.driverVersion()).ifPresent(m -> {
+      throw new IllegalStateException(m);
+    });
     if (ordinal < 0 || ordinal >= a.devices()) {
       throw new IllegalArgumentException("no CUDA device " + ordinal + " (have " + a.devices() + ")");
     }
@@ -115,6 +120,7 @@ public final class CudaBackend implements Backend {
     }
     this.executor = Executors.newSingleThreadExecutor(r -> {
       Thread t = new Thread(() -> {
+        computeThread = Thread.currentThread();
         JCudaDriver.cuCtxSetCurrent(context);
         r.run();
       }, "tandem-cuda-" + ordinal);
@@ -133,6 +139,9 @@ public final class CudaBackend implements Backend {
     int rc = JCudaDriver.cuModuleLoadData(module, fatbin);
     if (rc == CUresult.CUDA_SUCCESS) {
       return;
+    }
+    if (rc == CUresult.CUDA_ERROR_UNSUPPORTED_PTX_VERSION) {
+      throw new IllegalStateException(DriverRequirement.tooOld(CudaAvailability.probe().driverVersion()));
     }
     String log = "";
     try {
@@ -751,6 +760,11 @@ public final class CudaBackend implements Backend {
       return;
     }
     closed = true;
+    if (!awaitExecutor()) {
+      LOG.warn("{}: compute still running {} s after close; its device memory is left to the driver",
+          name(), CLOSE_WAIT_SECONDS);
+      return;  // freeing pinned or device memory under a running kernel or copy would crash the JVM
+    }
     try {
       JCudaDriver.cuCtxSetCurrent(context);
       if (streamCreated) {
@@ -765,6 +779,26 @@ public final class CudaBackend implements Backend {
     } finally {
       executor.shutdown();
       release();
+    }
+  }
+
+  /** Seconds {@link #close} waits for the executor's running op before giving up on freeing. */
+  private static final long CLOSE_WAIT_SECONDS = 30;
+
+  /**
+   * Stops the executor and waits (bounded) for the op it runs; true when nothing runs any more.
+   * Called from the executor itself (an op closing its own device) it cannot wait, and need not.
+   */
+  private boolean awaitExecutor() {
+    executor.shutdown();
+    if (Thread.currentThread() == computeThread) {
+      return true;
+    }
+    try {
+      return executor.awaitTermination(CLOSE_WAIT_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
     }
   }
 

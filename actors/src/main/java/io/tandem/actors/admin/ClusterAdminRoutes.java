@@ -160,8 +160,12 @@ public final class ClusterAdminRoutes {
       if (reg != null) {
         j.put("dataPlane", reg.getDataPlaneHost() + ":" + reg.getDataPlanePort());
         for (DeviceDescription d : reg.getDevicesList()) {
-          devices.addObject().put("name", d.getName()).put("kind", d.getKind()).put("memoryBytes", d.getMemoryBytes())
-              .put("threads", d.getThreads());
+          ObjectNode dev = devices.addObject().put("name", d.getName()).put("kind", d.getKind())
+              .put("ordinal", d.getOrdinal()).put("memoryBytes", d.getMemoryBytes()).put("threads", d.getThreads());
+          if (d.getKind().equals("cuda")) {
+            dev.put("computeCapability", d.getComputeCapability()).put("driverVersion", d.getDriverVersion())
+                .put("fake", d.getFake());
+          }
         }
       }
     }

@@ -7,6 +7,8 @@ import io.tandem.actors.JobEvent;
 import io.tandem.actors.dataplane.DataPlaneClient;
 import io.tandem.actors.dataplane.DataPlaneServer;
 import io.tandem.actors.dataplane.StageDirectory;
+import io.tandem.kernels.CudaDevices;
+import io.tandem.kernels.FakeCuda;
 import io.tandem.proto.JobSpec;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -62,12 +64,19 @@ public final class ClusterNode implements AutoCloseable {
       this.dataPlane = DataPlaneServer.bind(system, host, 0, directory, settings.maxFrameBytes(), Duration.ofSeconds(30),
           peer -> isMemberHost(cluster, peer));
       this.client = new DataPlaneClient(system, settings.queueFrames());
-      system.systemActorOf(NodeAgent.create(address(), devices, dataPlane.host(), dataPlane.port(), directory, client),
-          "node-agent", Props.empty());
+      CudaDevices cuda = new CudaDevices(fakeCuda(system.settings().config()));
+      system.systemActorOf(NodeAgent.create(address(), devices, cuda, cuda.discover(), dataPlane.host(),
+          dataPlane.port(), directory, client), "node-agent", Props.empty());
     } else {
       this.dataPlane = null;
       this.client = null;
     }
+  }
+
+  /** The {@code tandem.cuda} fake devices of the configuration (system properties included). */
+  static FakeCuda fakeCuda(Config config) {
+    Config c = config.getConfig("tandem.cuda");
+    return FakeCuda.parse(c.getString("fake-devices"), c.getString("fake-fault"), c.getString("fake-open-log"));
   }
 
   /** True when {@code peer}'s host is the host of a cluster member (data plane connections from others are refused). */

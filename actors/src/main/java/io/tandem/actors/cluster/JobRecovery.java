@@ -26,7 +26,7 @@ final class JobRecovery {
     void pipe(int id, CompletionStage<CheckpointLookup.Found> lookup);
 
     /** Starts the next attempt from {@code restoreStep} (-1: step 0): re-planned, or ({@code replan} null) resumed. */
-    void startAttempt(RecoveryPolicy.Replan replan, long restoreStep);
+    Behavior<JobRun.Command> startAttempt(RecoveryPolicy.Replan replan, long restoreStep);
   }
 
   /** A restart waiting for its checkpoint lookup: a resume ({@code replan} null) or a re-plan. */
@@ -109,7 +109,6 @@ final class JobRecovery {
       // a node was lost, or a suspect is still unresolved: decide again (once it is)
       return members.noSuspects() ? recover(p.why()) : job.same();
     }
-    job.startAttempt(p.replan(), found.step());
-    return job.same();
+    return job.startAttempt(p.replan(), found.step());
   }
 }

@@ -31,7 +31,7 @@ import org.apache.pekko.cluster.typed.Unsubscribe;
 
 /**
  * One job on the cluster, from submission to its end: waits for enough node agents, asks them
- * for their data plane endpoints, assigns schedule devices to nodes ({@link DeviceAssignment}),
+ * for their data plane endpoints, assigns schedule devices to nodes ({@link DevicePlacement}),
  * has each agent spawn its stage workers, then drives the steps with a {@link Coordinator} over
  * those (remote) workers and forwards its events to the submitter.
  *
@@ -44,7 +44,7 @@ import org.apache.pekko.cluster.typed.Unsubscribe;
  * {@link JobEvent.Progress}.
  *
  * <p>A thin actor wiring its parts: {@link NodeMembership} (which node is up, chosen, lost,
- * joining, leaving; which devices it runs, from {@link DeviceAssignment}), {@link NodeChanges}
+ * joining, leaving; which devices it runs, from {@link DevicePlacement}), {@link NodeChanges}
  * (what a node change does to the job), {@link AttemptDriver} (workers and coordinator of one
  * attempt), {@link JobRecovery} with {@link RecoveryPolicy} and {@link CheckpointLookup}
  * (survivors, re-plan, the checkpoint to restore, looked up on the blocking executor and piped
@@ -152,7 +152,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
       JobRun run = new JobRun(ctx, timers, spec, minNodes, replyTo, settings, firstAttempt, store, master);
       try {
         run.schedule = JobFactory.schedule(spec);
-        JobFactory.provider(spec, run.schedule); // checks backend and model names up front
+        JobFactory.checkNames(spec); // names only: the coordinator opens no device (it may have no GPU)
         CheckpointPolicy.of(spec);
         run.recovery = new JobRecovery(spec, run.members, new RecoveryPolicy(spec, new RecoveryPlanner(spec)::replan),
             new CheckpointLookup(BlockingExecutors.get(ctx.getSystem()).io()), run.reporter, run);
@@ -216,7 +216,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     members.listed(byNode);
     getContext().getLog().debug("job {}: {} node agent(s), healthy: {}", spec.getJobId(), msg.agents().size(),
         members.healthyListed().keySet());
-    if (phase == Phase.WAIT_NODES && members.choose(minNodes, spec.getDevices())) {
+    if (phase == Phase.WAIT_NODES && members.choose(minNodes, DevicePlacement.nodesToAsk(spec.getBackend(), spec.getDevices()))) {
       phase = Phase.DESCRIBE;
       timers.startSingleTimer("phase", new TimedOut("asking " + members.chosen().size()
           + " node(s) for their devices", attempt), settings.spawnTimeout());
@@ -238,7 +238,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         if (firstAttempt > 0) {
           recovery.resume(firstAttempt);
         } else {
-          startAttempt(null, -1);
+          return startAttempt(null, -1);
         }
       }
     } else if (r instanceof NodeAgent.WorkersSpawned w && phase == Phase.SPAWN && w.jobId().equals(runSpec.getJobId())) {
@@ -332,6 +332,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     if (msg.attempt() != attempt || phase != Phase.SUSPECT) {
       return this;
     }
+    if (members.anyLeaving()) { // the step failed on a node that is leaving (e.g. its GPU failed): go on without it
+      return changes.withoutLeaving();
+    }
     return fail(msg.message());
   }
 
@@ -405,16 +408,22 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
 
   /** Starts the next attempt: re-planned ({@code replan}), or on the chosen nodes with the job's schedule. */
   @Override
-  public void startAttempt(RecoveryPolicy.Replan replan, long restoreStep) {
-    if (replan == null) {
-      members.assign(DeviceAssignment.roundRobin(members.chosen().keySet(), schedule.devices()));
-    } else {
-      replan.joiners().forEach(members::takeIn);
-      attempt++;
-      record.attempt(attempt);
-      schedule = replan.plan().schedule();
-      runSpec = replan.plan().spec().toBuilder().setJobId(spec.getJobId() + "-r" + attempt).build();
-      members.assign(DeviceAssignment.roundRobin(replan.nodes(), schedule.devices()));
+  public Behavior<Command> startAttempt(RecoveryPolicy.Replan replan, long restoreStep) {
+    try {
+      if (replan == null) {
+        members.assign(DevicePlacement.assign(spec.getBackend(), schedule.devices(), members.chosen().keySet(),
+            members.registrations()));
+      } else {
+        replan.joiners().forEach(members::takeIn);
+        attempt++;
+        record.attempt(attempt);
+        schedule = replan.plan().schedule();
+        runSpec = replan.plan().spec().toBuilder().setJobId(spec.getJobId() + "-r" + attempt).build();
+        members.assign(DevicePlacement.assign(spec.getBackend(), schedule.devices(), replan.nodes(),
+            members.registrations()));
+      }
+    } catch (IllegalArgumentException e) { // e.g. the nodes lack the cuda devices the job needs
+      return fail((replan == null ? "" : "re-planning job " + spec.getJobId() + ": ") + e.getMessage());
     }
     phase = Phase.SPAWN;
     driver = new AttemptDriver<>(getContext(), attempt, runSpec, schedule, restoreStep);
@@ -423,6 +432,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     timers.startSingleTimer("phase", new TimedOut("while the nodes opened their devices", attempt),
         settings.spawnTimeout());
     driver.spawnWorkers(members.assignment(), members.endpoints(), members.chosen(), agentAdapter);
+    return this;
   }
 
   @Override

@@ -9,6 +9,8 @@ import io.tandem.actors.checkpoint.CheckpointStore;
 import java.nio.file.Path;
 import io.tandem.actors.dataplane.DataPlaneClient;
 import io.tandem.actors.dataplane.StageDirectory;
+import io.tandem.kernels.CudaDevices;
+import io.tandem.kernels.LocalDevice;
 import io.tandem.proto.DeviceDescription;
 import io.tandem.proto.JobSpec;
 import io.tandem.proto.Registration;
@@ -52,6 +54,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   /**
    * Open {@code devices} (schedule device indices) of the job and spawn their stage workers.
+   * {@code devices.get(i)} opens this node's device of local ordinal {@code i} (its CUDA
+   * ordinal for a cuda job): {@link DevicePlacement} numbers each node's slots that way.
    *
    * @param dataPlanes data plane {@code host:port} of every node of the job, by node address
    * @param restoreStep load the layers from the checkpoint of this step in the spec's
@@ -85,6 +89,15 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
    */
   public record NodeLeaving(String jobId, String node) implements Reply {}
 
+  /**
+   * A CUDA device of this node was poisoned by a driver error (local only): the node leaves the
+   * cluster gracefully (its jobs re-plan without it) so its worker process can restart.
+   */
+  private record DevicePoisoned(String message) implements Command {}
+
+  /** Why a node with a poisoned device shuts down. */
+  private enum DeviceFailed implements org.apache.pekko.actor.CoordinatedShutdown.Reason { INSTANCE }
+
   /** Coordinated shutdown asks to be told once no job runs here any more (local only). */
   private record Drain(ActorRef<org.apache.pekko.Done> replyTo) implements Command {}
 
@@ -95,6 +108,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   private final Address self;
   private final int deviceCount;
+  private final CudaDevices cuda;
+  private final List<LocalDevice> gpus;
   private final String dataPlaneHost;
   private final int dataPlanePort;
   private final StageDirectory directory;
@@ -106,11 +121,15 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   });
   private final Map<String, JobOnNode> jobs = new HashMap<>();
 
-  private NodeAgent(ActorContext<Command> context, Address self, int deviceCount, String dataPlaneHost,
-      int dataPlanePort, StageDirectory directory, DataPlaneClient client) {
+  private NodeAgent(ActorContext<Command> context, Address self, int deviceCount, CudaDevices cuda,
+      List<LocalDevice> gpus, String dataPlaneHost, int dataPlanePort, StageDirectory directory,
+      DataPlaneClient client) {
     super(context);
     this.self = self;
     this.deviceCount = deviceCount;
+    ActorRef<Command> poisoned = context.getSelf();
+    this.cuda = cuda.onPoisoned(message -> poisoned.tell(new DevicePoisoned(message)));
+    this.gpus = List.copyOf(gpus);
     this.dataPlaneHost = dataPlaneHost;
     this.dataPlanePort = dataPlanePort;
     this.directory = directory;
@@ -127,13 +146,17 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   /**
    * @param self this node's cluster address
-   * @param deviceCount devices this node offers
+   * @param deviceCount CPU devices this node offers
+   * @param cuda opens this node's CUDA devices by local ordinal
+   * @param gpus this node's CUDA devices, as {@code cuda} discovered them (before: discovery
+   *     calls the driver, so not on an actor thread)
    * @param directory where the node's data plane server finds the workers
    * @param client this node's data plane sender
    */
-  public static Behavior<Command> create(Address self, int deviceCount, String dataPlaneHost, int dataPlanePort,
-      StageDirectory directory, DataPlaneClient client) {
-    return Behaviors.setup(ctx -> new NodeAgent(ctx, self, deviceCount, dataPlaneHost, dataPlanePort, directory, client));
+  public static Behavior<Command> create(Address self, int deviceCount, CudaDevices cuda, List<LocalDevice> gpus,
+      String dataPlaneHost, int dataPlanePort, StageDirectory directory, DataPlaneClient client) {
+    return Behaviors.setup(ctx -> new NodeAgent(ctx, self, deviceCount, cuda, gpus, dataPlaneHost, dataPlanePort,
+        directory, client));
   }
 
   @Override
@@ -144,6 +167,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(Opened.class, this::onOpened)
         .onMessage(ReleaseJob.class, this::onRelease)
         .onMessage(Drain.class, this::onDrain)
+        .onMessage(DevicePoisoned.class, this::onDevicePoisoned)
         .onSignal(PostStop.class, s -> onStop())
         .build();
   }
@@ -152,10 +176,16 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     Registration.Builder r = Registration.newBuilder().setNode(self.toString())
         .setAgentPath(getContext().getSelf().path().toString())
         .setDataPlaneHost(dataPlaneHost).setDataPlanePort(dataPlanePort);
-    int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / deviceCount);
+    int cpus = Math.max(1, deviceCount);
+    int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / cpus);
     for (int d = 0; d < deviceCount; d++) {
       r.addDevices(DeviceDescription.newBuilder().setKind("cpu").setName(self.hostPort() + "/cpu" + d)
-          .setMemoryBytes(Runtime.getRuntime().maxMemory() / deviceCount).setThreads(threads));
+          .setOrdinal(d).setMemoryBytes(Runtime.getRuntime().maxMemory() / cpus).setThreads(threads));
+    }
+    for (LocalDevice g : gpus) {
+      r.addDevices(DeviceDescription.newBuilder().setKind(g.kind()).setName(g.name()).setOrdinal(g.ordinal())
+          .setMemoryBytes(g.memoryBytes()).setThreads(g.threads()).setComputeCapability(g.computeCapability())
+          .setDriverVersion(g.driverVersion()).setFake(g.fake()));
     }
     msg.replyTo().tell(new Described(r.build()));
     return this;
@@ -173,15 +203,15 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     return this;
   }
 
-  private static Opened open(SpawnWorkers msg) {
+  private Opened open(SpawnWorkers msg) {
     Schedule schedule = JobFactory.schedule(msg.spec());
-    ComputeProvider provider = JobFactory.provider(msg.spec(), schedule);
+    ComputeProvider provider = JobFactory.provider(msg.spec(), schedule, cuda, msg.devices().size());
     List<DeviceCompute> opened = new ArrayList<>();
     try {
       Checkpoint checkpoint = msg.restoreStep() < 0 ? null
           : CheckpointStore.read(Path.of(msg.spec().getCheckpointDir()), msg.restoreStep());
-      for (int d : msg.devices()) {
-        DeviceCompute device = provider.open(d, schedule);
+      for (int i = 0; i < msg.devices().size(); i++) {
+        DeviceCompute device = provider.open(msg.devices().get(i), i, schedule); // local ordinal i
         opened.add(device);
         if (checkpoint != null) {
           device.compute().restore(checkpoint::layer);
@@ -229,6 +259,13 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     return this;
   }
 
+  private Behavior<Command> onDevicePoisoned(DevicePoisoned msg) {
+    getContext().getLog().error("{}; {} leaves the cluster so that its worker restarts", msg.message(), self);
+    org.apache.pekko.actor.CoordinatedShutdown.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(
+        getContext().getSystem())).run(DeviceFailed.INSTANCE); // asynchronous; a second run is a no-op
+    return this;
+  }
+
   private Behavior<Command> onDrain(Drain msg) {
     if (jobs.isEmpty()) {
       msg.replyTo().tell(org.apache.pekko.Done.done());
@@ -249,16 +286,18 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     directory.unregister(msg.jobId());
     if (job != null) {
       job.workers().forEach(getContext()::stop);
-      job.devices().forEach(DeviceCompute::close);
+      setup.execute(() -> job.devices().forEach(DeviceCompute::close)); // waits for ops in flight: not here
       getContext().getLog().info("job {} released on {}", msg.jobId(), self);
     }
     return this;
   }
 
   private Behavior<Command> onStop() {
-    jobs.values().forEach(j -> j.devices().forEach(DeviceCompute::close));
+    List<DeviceCompute> open = new ArrayList<>();
+    jobs.values().forEach(j -> open.addAll(j.devices()));
     jobs.clear();
-    setup.shutdownNow();
+    setup.execute(() -> open.forEach(DeviceCompute::close));
+    setup.shutdown();
     return this;
   }
 }

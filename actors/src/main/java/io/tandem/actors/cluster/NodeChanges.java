@@ -199,7 +199,8 @@ final class NodeChanges {
     return withoutLeaving();
   }
 
-  private Behavior<JobRun.Command> withoutLeaving() {
+  /** Moves the job off the leaving nodes now: re-plans without them. */
+  Behavior<JobRun.Command> withoutLeaving() {
     List<String> gone = members.leavingNodes();
     job.abortAndRecover(); // releases the leaving nodes too, so they can go
     members.leftGracefully(gone).forEach(job::leaveCluster);

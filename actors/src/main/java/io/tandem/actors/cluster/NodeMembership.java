@@ -13,7 +13,7 @@ import java.util.TreeMap;
 /**
  * Membership and placement of one job: which worker nodes the cluster offers (Up and reachable,
  * as the job's own subscriptions have seen them), which the job chose, which schedule devices
- * each runs ({@link DeviceAssignment}), and which are suspect (unreachable), lost, leaving,
+ * each runs ({@link DevicePlacement}), and which are suspect (unreachable), lost, leaving,
  * drained or joining (taken in at the next checkpoint or re-plan). Plain state, no actors:
  * {@code A} is how a node's agent is addressed ({@code ActorRef<NodeAgent.Command>} in
  * {@link JobRun}). Not thread-safe: one actor owns it.
@@ -84,7 +84,7 @@ final class NodeMembership<A> {
    * Chooses the job's nodes when at least {@code minNodes} healthy ones are listed: the first
    * {@code maxNodes} by address. Returns whether it chose.
    */
-  boolean choose(int minNodes, int maxNodes) {
+  boolean choose(int minNodes, long maxNodes) {
     Map<String, A> healthy = healthyListed();
     if (healthy.size() < minNodes) {
       return false;
@@ -149,9 +149,9 @@ final class NodeMembership<A> {
     return joiners.keySet().stream().filter(registrations::containsKey).toList();
   }
 
-  /** Devices a described joiner offers (at least 1). */
-  int devicesOf(String node) {
-    return Math.max(1, registrations.get(node).getDevicesCount());
+  /** Devices of {@code backend} a described joiner offers ({@link DevicePlacement#capacity}). */
+  int devicesOf(String node, String backend) {
+    return DevicePlacement.capacity(backend, registrations.get(node));
   }
 
   /** A ready joiner becomes one of the job's nodes. */

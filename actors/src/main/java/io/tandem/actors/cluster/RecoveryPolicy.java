@@ -78,7 +78,7 @@ final class RecoveryPolicy {
       }
       nodes.add(node);
       joiners.add(node);
-      devices += members.devicesOf(node);
+      devices += members.devicesOf(node, spec.getBackend());
     }
     devices = Math.min(devices, spec.getDevices());
     if (nodes.isEmpty()) {

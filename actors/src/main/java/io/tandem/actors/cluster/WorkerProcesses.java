@@ -27,6 +27,12 @@ public final class WorkerProcesses implements AutoCloseable {
    * argument is replaced by the process index. Logs go to {@code logDir/worker-i.log}.
    */
   public static WorkerProcesses start(int count, String mainClass, List<String> args, Path logDir) {
+    return start(count, mainClass, List.of(), args, logDir);
+  }
+
+  /** Like {@link #start(int, String, List, Path)} with extra JVM options (e.g. {@code -Dtandem.cuda.fake-devices=2}). */
+  public static WorkerProcesses start(int count, String mainClass, List<String> jvmOptions, List<String> args,
+      Path logDir) {
     String java = ProcessHandle.current().info().command().orElse("java");
     List<String> jvm = new ArrayList<>();
     for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
@@ -43,6 +49,7 @@ public final class WorkerProcesses implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
         cmd.addAll(jvm);
+        cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), mainClass));
         for (String a : args) {
           cmd.add(a.replace("{i}", Integer.toString(i)));

@@ -29,7 +29,7 @@ class JobRecoveryTest {
   static NodeMembership<ActorRef<NodeAgent.Command>> threeNodes() {
     NodeMembership<ActorRef<NodeAgent.Command>> m = new NodeMembership<>();
     Map<String, ActorRef<NodeAgent.Command>> none = new java.util.TreeMap<>();
-    m.assign(DeviceAssignment.roundRobin(List.of("a", "b", "c"), 3));
+    m.assign(DevicePlacement.roundRobin(List.of("a", "b", "c"), 3));
     for (String n : List.of("a", "b", "c")) {
       m.memberStatus(n, true);
       m.described(registration(n, 1));

@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** {@link NodeMembership} and {@link DeviceAssignment} on their own: agents are plain strings here. */
+/** {@link NodeMembership} and {@link DevicePlacement} on their own: agents are plain strings here. */
 class NodeMembershipTest {
 
   static Registration registration(String node, int devices) {
@@ -41,7 +41,7 @@ class NodeMembershipTest {
     for (String n : nodes) {
       m.described(registration(n, 1));
     }
-    m.assign(DeviceAssignment.roundRobin(m.chosen().keySet(), nodes.length));
+    m.assign(DevicePlacement.roundRobin(m.chosen().keySet(), nodes.length));
     return m;
   }
 
@@ -79,7 +79,7 @@ class NodeMembershipTest {
     assertFalse(m.inJob("c", true));
     m.described(registration("a", 1));
     m.described(registration("b", 1));
-    m.assign(DeviceAssignment.roundRobin(m.chosen().keySet(), 3));
+    m.assign(DevicePlacement.roundRobin(m.chosen().keySet(), 3));
     assertEquals(Map.of("a", List.of(0, 2), "b", List.of(1)), m.assignment());
     assertEquals(Map.of("a", "h-a:7", "b", "h-b:7"), m.endpoints());
     m.lost("b");
@@ -101,8 +101,8 @@ class NodeMembershipTest {
     m.described(registration("c", 2));
     m.described(registration("d", 0));
     assertEquals(List.of("c", "d"), m.readyJoiners());
-    assertEquals(2, m.devicesOf("c"));
-    assertEquals(1, m.devicesOf("d"), "a node offers at least one device");
+    assertEquals(2, m.devicesOf("c", "cpu"));
+    assertEquals(1, m.devicesOf("d", "cpu"), "a node offers at least one device");
     m.joinerGone("d");
     assertEquals(List.of("c"), m.readyJoiners());
     m.takeIn("c");
@@ -146,8 +146,8 @@ class NodeMembershipTest {
 
   @Test
   void roundRobin_dealsDevicesOverNodesSortedByAddress() {
-    assertEquals(Map.of("a", List.of(0, 2, 4), "b", List.of(1, 3)), DeviceAssignment.roundRobin(List.of("b", "a"), 5));
-    assertEquals(Map.of("x", List.of(0)), DeviceAssignment.roundRobin(List.of("x", "y"), 1));
-    assertThrows(IllegalArgumentException.class, () -> DeviceAssignment.roundRobin(List.of(), 2));
+    assertEquals(Map.of("a", List.of(0, 2, 4), "b", List.of(1, 3)), DevicePlacement.roundRobin(List.of("b", "a"), 5));
+    assertEquals(Map.of("x", List.of(0)), DevicePlacement.roundRobin(List.of("x", "y"), 1));
+    assertThrows(IllegalArgumentException.class, () -> DevicePlacement.roundRobin(List.of(), 2));
   }
 }

@@ -35,8 +35,9 @@ final class TestingJob implements JobRecovery.Job {
   }
 
   @Override
-  public void startAttempt(RecoveryPolicy.Replan replan, long restoreStep) {
+  public Behavior<JobRun.Command> startAttempt(RecoveryPolicy.Replan replan, long restoreStep) {
     started.add(new Started(replan, restoreStep));
+    return same();
   }
 
   /** Delivers the last piped lookup's outcome, as the actor would once it completed. */
