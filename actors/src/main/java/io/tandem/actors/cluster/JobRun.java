@@ -5,6 +5,7 @@ import io.tandem.actors.Coordinator;
 import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.JobFactory;
+import io.tandem.actors.JobSpecs;
 import io.tandem.actors.RecoveryPlanner;
 import io.tandem.actors.StageWorker;
 import io.tandem.actors.checkpoint.Checkpoint;
@@ -166,8 +167,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       JobRun run = new JobRun(ctx, timers, spec, minNodes, replyTo, settings, firstAttempt, store);
       run.master = master;
       try {
+        JobSpecs.check(spec); // the one validator: the same rules and words as the CLI, Java API and admin API
         run.schedule = JobFactory.schedule(spec);
-        JobFactory.provider(spec, run.schedule); // checks backend and model names up front
         CheckpointPolicy.of(spec);
         run.recoveryPlanner = new RecoveryPlanner(spec);
       } catch (RuntimeException e) {
