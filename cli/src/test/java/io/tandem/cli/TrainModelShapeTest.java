@@ -14,12 +14,13 @@ class TrainModelShapeTest {
   private static final String SHAPE = "gpt:layers=2,hidden=32,heads=2,seq=16,vocab=256";
 
   private static String finalLine(String model, int devices) {
-    return finalLine(model, devices, 4, 2);
+    return finalLine(model, devices, 4, 2, 2);
   }
 
-  private static String finalLine(String model, int devices, int microbatches, int steps) {
+  private static String finalLine(String model, int devices, int microbatches, int microbatchSize, int steps) {
     String[] args = Stream.of("train", "--model", model, "--backend", "cpu", "--devices", Integer.toString(devices),
-        "--microbatches", Integer.toString(microbatches), "--microbatch-size", "2", "--steps", Integer.toString(steps),
+        "--microbatches", Integer.toString(microbatches), "--microbatch-size", Integer.toString(microbatchSize),
+        "--steps", Integer.toString(steps),
         "--seed", "5").toArray(String[]::new);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
@@ -38,8 +39,9 @@ class TrainModelShapeTest {
 
   @Test
   void presetName_andItsShapeString_trainTheSameWeights() {
-    assertEquals(finalLine("gpt-tiny", 2, 2, 1), finalLine("gpt:layers=6,hidden=64,heads=4,seq=64,vocab=256", 2, 2, 1));
-    assertEquals(finalLine("mlp-small", 2, 2, 1), finalLine("mlp:layers=3,hidden=128,seq=64,vocab=256", 2, 2, 1));
+    assertEquals(finalLine("gpt-tiny", 2, 2, 1, 1),
+        finalLine("gpt:layers=6,hidden=64,heads=4,seq=64,vocab=256", 2, 2, 1, 1));
+    assertEquals(finalLine("mlp-small", 2, 2, 1, 1), finalLine("mlp:layers=3,hidden=128,seq=64,vocab=256", 2, 2, 1, 1));
   }
 
   @Test
