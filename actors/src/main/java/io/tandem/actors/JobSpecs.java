@@ -7,7 +7,6 @@ import io.tandem.schedule.ScheduleRegistry;
 import io.tandem.schedule.SimulationResult;
 import io.tandem.schedule.Simulator;
 import java.util.List;
-import java.util.Locale;
 
 /**
  * Job specs as the entry points take them: {@link #check} ({@link JobSpecValidator}'s rules, the

@@ -151,7 +151,7 @@ public final class JobSpec {
 
     private Builder() {}
 
-    /** The job's id (1-64 letters, digits, '.', '_', '-'); default: made up at submit. */
+    /** The job's id (1-100 letters, digits, '.', '_', '-'); default: made up at submit. */
     public Builder jobId(String id) {
       this.jobId = id;
       return this;
