@@ -97,7 +97,9 @@ public final class JobSpecValidator {
     try {
       return ModelShapes.parse(spec.getModel());
     } catch (IllegalArgumentException e) {
-      r.require(false, "model", (spec.getModel().isBlank() ? "is required" : spec.getModel()) + ": " + e.getMessage());
+      r.require(false, "model", spec.getModel().isBlank()
+          ? "is required; " + e.getMessage().replaceFirst("^unknown model; ", "")
+          : spec.getModel() + ": " + e.getMessage());
       return null;
     }
   }

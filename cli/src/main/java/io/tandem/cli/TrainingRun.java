@@ -43,6 +43,7 @@ final class TrainingRun {
    */
   static TrainingRun start(JobSpec job, Duration stepTimeout, PrintWriter err) {
     Schedule plan = JobFactory.schedule(job);
+    JobFactory.provider(job, plan); // this JVM runs the devices: a backend it cannot run (no CUDA) is a user error now
     err.printf(Locale.ROOT, "tandem: training %s on %d %s device(s), schedule %s, %d microbatches x %d, %d steps%n",
         job.getModel(), job.getDevices(), job.getBackend(), plan.name(), job.getMicrobatches(),
         job.getMicrobatchSize(), job.getSteps());
