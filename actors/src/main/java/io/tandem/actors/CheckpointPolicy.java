@@ -15,26 +15,23 @@ public record CheckpointPolicy(String dir, int every, int keep, String jobId, lo
 
   public CheckpointPolicy {
     if (dir == null || dir.isBlank()) {
-      throw new IllegalArgumentException("--checkpoint-dir is required with --checkpoint-every");
+      throw new IllegalArgumentException("checkpointDir: is required with checkpointEvery " + every);
     }
     if (every < 1) {
-      throw new IllegalArgumentException("--checkpoint-every must be >= 1, got " + every);
+      throw new IllegalArgumentException("checkpointEvery: must be >= 1, got " + every);
     }
     if (keep < 1) {
-      throw new IllegalArgumentException("checkpoints to keep must be >= 1, got " + keep);
+      throw new IllegalArgumentException("keepCheckpoints: must be >= 1, got " + keep);
     }
   }
 
   /**
-   * The spec's policy, or null when it asks for no checkpoints; a bad combination is an error
-   * naming the option. A directory without {@code checkpoint_every} gives checkpoints on request only.
+   * The policy of a spec that passed {@link JobSpecs#check}, or null when it asks for no
+   * checkpoints. A directory without {@code checkpoint_every} gives checkpoints on request only.
    */
   public static CheckpointPolicy of(io.tandem.proto.JobSpec spec) {
     if (spec.getCheckpointEvery() <= 0 && spec.getCheckpointDir().isBlank()) {
       return null;
-    }
-    if (spec.getSchedule().equalsIgnoreCase("2bw")) {
-      throw new IllegalArgumentException("--checkpoint-every: 2bw keeps two weight versions; checkpoints hold one");
     }
     return new CheckpointPolicy(spec.getCheckpointDir(),
         spec.getCheckpointEvery() > 0 ? spec.getCheckpointEvery() : Integer.MAX_VALUE,

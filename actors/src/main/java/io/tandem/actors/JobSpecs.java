@@ -1,72 +1,56 @@
 package io.tandem.actors;
 
-import io.tandem.model.Presets;
+import io.tandem.model.ModelShapes;
 import io.tandem.proto.JobSpec;
 import io.tandem.schedule.Schedule;
 import io.tandem.schedule.ScheduleRegistry;
 import io.tandem.schedule.SimulationResult;
 import io.tandem.schedule.Simulator;
 import java.util.List;
-import java.util.Locale;
 
 /**
- * Checks of a whole job spec with errors naming the field (as the Java API and the admin JSON
- * spell it), and the "let the planner choose" schedule choice. Used by the Java API's builder
- * and by the admin endpoint, so both reject the same specs with the same words.
+ * Job specs as the entry points take them: {@link #check} ({@link JobSpecValidator}'s rules, the
+ * first broken one thrown), {@link #prepare} (check, then make the planner's choice when the
+ * schedule is {@code planner}), JSON defaults, and the "let the planner choose" schedule choice.
+ * {@code tandem train}/{@code submit}, the Java API's builder, the admin endpoint and the
+ * coordinator all go through here, so they reject the same specs with the same words.
  */
 public final class JobSpecs {
   /** Backends a spec may name. */
-  public static final List<String> BACKENDS = List.of("cpu", "cuda", "sim");
+  public static final List<String> BACKENDS = JobSpecValidator.BACKENDS;
   /** Datasets a spec may name. */
-  public static final List<String> DATASETS = List.of("corpus", "addition");
+  public static final List<String> DATASETS = JobSpecValidator.DATASETS;
   /** Optimizers a spec may name. */
-  public static final List<String> OPTIMIZERS = List.of("adamw", "sgd");
+  public static final List<String> OPTIMIZERS = JobSpecValidator.OPTIMIZERS;
 
   private JobSpecs() {}
 
   /**
-   * Throws {@link InvalidJobSpecException} naming the first bad field: ranges, known names, and
-   * whether the schedule can be generated (and validated) for the devices and microbatches.
+   * Throws {@link InvalidJobSpecException} when {@code spec} breaks a rule of
+   * {@link JobSpecValidator}: its message is the first problem's ({@code field: reason}), and
+   * {@link InvalidJobSpecException#problems()} lists them all.
    */
   public static void check(JobSpec spec) {
-    require(!spec.getJobId().isBlank(), "jobId", "must not be blank");
-    require(spec.getJobId().matches("[A-Za-z0-9_.-]{1,100}"), "jobId",
-        "use 1-100 letters, digits, '.', '_' or '-', got '" + spec.getJobId() + "'");
-    requireKnownModel(spec);
-    require(DATASETS.contains(spec.getDataset().toLowerCase(Locale.ROOT)), "dataset",
-        "unknown dataset '" + spec.getDataset() + "'; known: " + String.join(", ", DATASETS));
-    require(BACKENDS.contains(spec.getBackend().toLowerCase(Locale.ROOT)), "backend",
-        "must be one of " + String.join(", ", BACKENDS) + ", got '" + spec.getBackend() + "'");
-    require(OPTIMIZERS.contains(spec.getOptimizer().toLowerCase(Locale.ROOT)), "optimizer",
-        "must be one of " + String.join(", ", OPTIMIZERS) + ", got '" + spec.getOptimizer() + "'");
-    require(spec.getDevices() >= 1, "devices", "must be >= 1, got " + spec.getDevices());
-    require(spec.getMicrobatches() >= 1, "microbatches", "must be >= 1, got " + spec.getMicrobatches());
-    require(spec.getMicrobatchSize() >= 1, "microbatchSize", "must be >= 1, got " + spec.getMicrobatchSize());
-    require(spec.getSteps() >= 1, "steps", "must be >= 1, got " + spec.getSteps());
-    require(spec.getLearningRate() > 0 && Double.isFinite(spec.getLearningRate()), "learningRate",
-        "must be a finite number > 0, got " + spec.getLearningRate());
-    require(spec.getClipNorm() >= 0, "clipNorm", "must be >= 0 (0 = off), got " + spec.getClipNorm());
-    require(spec.getMemoryLimit() >= 0, "memoryLimit", "must be >= 0 (0 = none), got " + spec.getMemoryLimit());
-    require(spec.getOpMs() >= 0, "opMs", "must be >= 0, got " + spec.getOpMs());
-    require(spec.getStepTimeoutS() >= 0, "stepTimeoutSeconds", "must be >= 0 (0 = default), got "
-        + spec.getStepTimeoutS());
-    require(spec.getCheckpointEvery() >= 0, "checkpointEvery", "must be >= 0 (0 = on request only), got "
-        + spec.getCheckpointEvery());
-    require(spec.getCheckpointEvery() == 0 || !spec.getCheckpointDir().isBlank(), "checkpointDir",
-        "is required with checkpointEvery " + spec.getCheckpointEvery());
-    require(spec.getKeepCheckpoints() >= 0, "keepCheckpoints", "must be >= 0 (0 = the default, 3), got "
-        + spec.getKeepCheckpoints());
-    require(spec.getCheckpointDir().isBlank() || !spec.getSchedule().equalsIgnoreCase("2bw"), "checkpointDir",
-        "2bw keeps two weight versions; checkpoints hold one");
-    require(!spec.getSchedule().isBlank(), "schedule", "is required (a name, 'auto' or the planner's choice)");
-    require(ScheduleRegistry.names().contains(spec.getSchedule().toLowerCase(Locale.ROOT)), "schedule",
-        "unknown schedule '" + spec.getSchedule() + "'; known: " + String.join(", ", ScheduleRegistry.names()));
-    try {
-      JobFactory.schedule(spec);
-    } catch (RuntimeException e) {
-      throw new InvalidJobSpecException("schedule", "'" + spec.getSchedule() + "' cannot run " + spec.getDevices()
-          + " devices x " + spec.getMicrobatches() + " microbatches: " + e.getMessage());
+    List<JobSpecValidator.Problem> problems = JobSpecValidator.problems(spec);
+    if (!problems.isEmpty()) {
+      throw new InvalidJobSpecException(problems);
     }
+  }
+
+  /**
+   * The spec as it will run: checked, and with schedule {@code planner} the planner's choice
+   * made ({@link #withPlannerChoice}) and checked again.
+   *
+   * @throws InvalidJobSpecException naming the first bad field
+   */
+  public static JobSpec prepare(JobSpec spec) {
+    check(spec);
+    if (!spec.getSchedule().equalsIgnoreCase(JobSpecValidator.PLANNER)) {
+      return spec;
+    }
+    JobSpec chosen = withPlannerChoice(spec);
+    check(chosen);
+    return chosen;
   }
 
   /**
@@ -102,10 +86,14 @@ public final class JobSpecs {
 
   /** Tokens one step of {@code spec} trains on (0 for the sim backend or an unknown model). */
   public static long tokensPerStep(JobSpec spec) {
-    if (spec.getBackend().equalsIgnoreCase("sim") || !Presets.names().contains(spec.getModel().toLowerCase(Locale.ROOT))) {
+    if (spec.getBackend().equalsIgnoreCase("sim")) {
       return 0;
     }
-    return (long) spec.getMicrobatches() * spec.getMicrobatchSize() * Presets.byName(spec.getModel()).seqLen();
+    try {
+      return (long) spec.getMicrobatches() * spec.getMicrobatchSize() * ModelShapes.parse(spec.getModel()).seqLen();
+    } catch (IllegalArgumentException e) {
+      return 0;
+    }
   }
 
   /**
@@ -117,9 +105,7 @@ public final class JobSpecs {
    * @throws InvalidJobSpecException naming {@code deviceMemoryBytes} when nothing fits the budget
    */
   public static JobSpec withPlannerChoice(JobSpec spec) {
-    requireKnownModel(spec);
-    require(spec.getDevices() >= 1, "devices", "must be >= 1, got " + spec.getDevices());
-    require(spec.getMicrobatches() >= 1, "microbatches", "must be >= 1, got " + spec.getMicrobatches());
+    check(spec.toBuilder().setSchedule(JobSpecValidator.PLANNER).build());
     java.util.Optional<RecoveryPlanner.Replan> planned;
     try {
       planned = RecoveryPlanner.startPlan(spec);
@@ -171,16 +157,5 @@ public final class JobSpecs {
           + " microbatches" + (memoryLimit > 0 ? " within memory limit " + memoryLimit : ""));
     }
     return best;
-  }
-
-  private static void requireKnownModel(JobSpec spec) {
-    require(Presets.names().contains(spec.getModel().toLowerCase(Locale.ROOT)), "model",
-        "unknown preset '" + spec.getModel() + "'; known: " + String.join(", ", Presets.names()));
-  }
-
-  private static void require(boolean ok, String field, String reason) {
-    if (!ok) {
-      throw new InvalidJobSpecException(field, reason);
-    }
   }
 }

@@ -15,8 +15,12 @@ import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
- * Runs one job on an embedded actor system in this JVM: one coordinator, one stage worker per
- * device, tensors passed by reference. Blocks the calling (non-actor) thread until the job ends.
+ * A bare coordinator harness: runs a {@link JobConfig} (an already generated schedule, possibly
+ * with custom op costs that no job spec can express) over {@link ComputeProvider} devices on a
+ * local actor system, without job master, node agents or recovery. It is not how jobs run:
+ * {@code tandem train} and {@code Tandem.local} use {@link io.tandem.actors.cluster.InJvmRuntime}.
+ * Benchmarks of hand-made schedules ({@code bench runtime --mode embedded}) and tests (as the
+ * reference run) use this. Blocks the calling (non-actor) thread until the job ends.
  */
 public final class LocalRuntime {
   private LocalRuntime() {}

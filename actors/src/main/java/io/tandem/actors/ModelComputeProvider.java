@@ -5,7 +5,7 @@ import io.tandem.kernels.CpuBackend;
 import io.tandem.kernels.CudaAvailability;
 import io.tandem.kernels.CudaDevices;
 import io.tandem.model.ModelSpec;
-import io.tandem.model.Presets;
+import io.tandem.model.ModelShapes;
 import io.tandem.model.data.AdditionTask;
 import io.tandem.model.data.CorpusDataset;
 import io.tandem.model.data.Dataset;
@@ -21,7 +21,7 @@ import java.util.Locale;
 import java.util.function.IntFunction;
 
 /**
- * Devices that run real layers: the model preset split evenly over the schedule's virtual
+ * Devices that run real layers: the model (a preset or a shape, {@link ModelShapes}) split evenly over the schedule's virtual
  * stages, each device on its own backend (CPU threads shared out, or one GPU each).
  */
 public final class ModelComputeProvider implements ComputeProvider {
@@ -33,12 +33,9 @@ public final class ModelComputeProvider implements ComputeProvider {
 
   public ModelComputeProvider(JobSpec spec, IntFunction<Backend> backends) {
     this.spec = spec;
-    this.model = Presets.byName(spec.getModel());
+    this.model = ModelShapes.parse(spec.getModel());
     this.data = dataset(spec.getDataset());
     this.backends = backends;
-    if (spec.getMicrobatchSize() < 1) {
-      throw new IllegalArgumentException("--microbatch-size must be >= 1, got " + spec.getMicrobatchSize());
-    }
   }
 
   /** CPU devices: the machine's cores shared out evenly, at least one thread each. */
@@ -65,32 +62,16 @@ public final class ModelComputeProvider implements ComputeProvider {
   }
 
   static Dataset dataset(String name) {
-    return switch (checkDataset(name)) {
-      case "addition" -> new AdditionTask(3);
-      default -> new CorpusDataset(EuroparlCorpus.shared());
-    };
-  }
-
-  /** The dataset's canonical name ({@code corpus} or {@code addition}), without loading it. */
-  static String checkDataset(String name) {
     return switch (name.isEmpty() ? "corpus" : name.toLowerCase(Locale.ROOT)) {
-      case "corpus", "europarl" -> "corpus";
-      case "addition" -> "addition";
+      case "corpus", "europarl" -> new CorpusDataset(EuroparlCorpus.shared());
+      case "addition" -> additionTask();
       default -> throw new IllegalArgumentException("unknown dataset '" + name + "'; use corpus or addition");
     };
   }
 
-  /**
-   * Checks the names a model job needs (model preset, dataset, optimizer) and the microbatch
-   * size without building the model, loading data or opening a device.
-   */
-  static void checkNames(JobSpec spec) {
-    Presets.byName(spec.getModel());
-    checkDataset(spec.getDataset());
-    optimizer(spec.getOptimizer());
-    if (spec.getMicrobatchSize() < 1) {
-      throw new IllegalArgumentException("--microbatch-size must be >= 1, got " + spec.getMicrobatchSize());
-    }
+  /** The addition dataset jobs train on (3-digit sums). */
+  static AdditionTask additionTask() {
+    return new AdditionTask(3);
   }
 
   static Optimizer optimizer(String name) {

@@ -2,7 +2,7 @@ package io.tandem.actors;
 
 import io.tandem.model.GptSpec;
 import io.tandem.model.ModelSpec;
-import io.tandem.model.Presets;
+import io.tandem.model.ModelShapes;
 import io.tandem.planner.Alternative;
 import io.tandem.planner.AnalyticProfiler;
 import io.tandem.planner.ClusterSpec;
@@ -106,7 +106,7 @@ public final class RecoveryPlanner {
     if (spec.getBackend().toLowerCase(Locale.ROOT).equals("sim")) {
       return Optional.empty();
     }
-    ModelSpec model = Presets.byName(spec.getModel());
+    ModelSpec model = ModelShapes.parse(spec.getModel());
     if (!(model instanceof GptSpec g)) {
       return Optional.empty();
     }
@@ -223,7 +223,7 @@ public final class RecoveryPlanner {
   private static Schedule fits(JobSpec spec) {
     Schedule s = JobFactory.schedule(spec);
     if (!spec.getBackend().toLowerCase(Locale.ROOT).equals("sim")) {
-      Partition.even(Presets.byName(spec.getModel()).numLayers(), s.stages());
+      Partition.even(ModelShapes.parse(spec.getModel()).numLayers(), s.stages());
     }
     return s;
   }

@@ -2,7 +2,6 @@ package io.tandem.api;
 
 import io.tandem.actors.InvalidJobSpecException;
 import io.tandem.actors.JobSpecs;
-import io.tandem.model.Presets;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Optional;
@@ -128,10 +127,7 @@ public final class JobSpec {
 
   /** Tokens one step trains on (0 for the sim backend, which runs no model). */
   public long tokensPerStep() {
-    if (proto.getBackend().equals("sim")) {
-      return 0;
-    }
-    return (long) proto.getMicrobatches() * proto.getMicrobatchSize() * Presets.byName(proto.getModel()).seqLen();
+    return JobSpecs.tokensPerStep(proto);
   }
 
   /** The wire form the runtime takes, stamped with {@code jobId}. */
@@ -155,15 +151,18 @@ public final class JobSpec {
 
     private Builder() {}
 
-    /** The job's id (1-64 letters, digits, '.', '_', '-'); default: made up at submit. */
+    /** The job's id (1-100 letters, digits, '.', '_', '-'); default: made up at submit. */
     public Builder jobId(String id) {
       this.jobId = id;
       return this;
     }
 
-    /** Model preset: gpt-tiny, gpt-mini or mlp-small (default gpt-tiny). */
-    public Builder model(String preset) {
-      b.setModel(nonNull(preset, "model"));
+    /**
+     * Model: a preset (gpt-tiny, gpt-mini, mlp-small; default gpt-tiny) or a shape,
+     * {@code gpt:layers=L,hidden=H,heads=A,seq=S,vocab=V} or {@code mlp:layers=L,hidden=H,seq=S,vocab=V}.
+     */
+    public Builder model(String model) {
+      b.setModel(nonNull(model, "model"));
       return this;
     }
 
@@ -180,13 +179,13 @@ public final class JobSpec {
       return this;
     }
 
-    /** The {@code auto} schedule: the best V-shape schedule whose peak activation stays within the limit. */
+    /**
+     * The {@code auto} schedule: the best V-shape schedule whose peak activation stays within the
+     * limit (>= 1; 0 = the default, the device count).
+     */
     public Builder autoSchedule(double memoryLimit) {
       b.setSchedule("auto").setMemoryLimit(memoryLimit);
       choice = ScheduleChoice.AUTO;
-      if (memoryLimit <= 0) {
-        throw new InvalidJobSpecException("memoryLimit", "auto needs a limit > 0, got " + memoryLimit);
-      }
       return this;
     }
 
@@ -212,9 +211,6 @@ public final class JobSpec {
      * after a failure stay within it.
      */
     public Builder deviceMemoryBytes(long bytes) {
-      if (bytes < 0) {
-        throw new InvalidJobSpecException("deviceMemoryBytes", "must be >= 0 (0 = unlimited), got " + bytes);
-      }
       b.setDeviceMemoryBytes(bytes);
       return this;
     }
@@ -302,22 +298,17 @@ public final class JobSpec {
     }
 
     /**
-     * Checks every field and builds the spec; for {@link #plannerChooses()} it picks the
-     * schedule here.
+     * Checks every field ({@link io.tandem.actors.JobSpecValidator}'s rules, the same as the CLI's,
+     * the admin API's and the coordinator's) and builds the spec; for {@link #plannerChooses()} it
+     * picks the schedule here.
      *
-     * @throws InvalidJobSpecException naming the first bad field
+     * @throws InvalidJobSpecException naming the first bad field ({@code problems()} lists all)
      */
     public JobSpec build() {
       io.tandem.proto.JobSpec.Builder copy = b.clone().setJobId(jobId == null ? "unnamed" : jobId)
           .setModel(b.getModel().toLowerCase(Locale.ROOT)).setDataset(b.getDataset().toLowerCase(Locale.ROOT))
           .setOptimizer(b.getOptimizer().toLowerCase(Locale.ROOT));
-      if (choice == ScheduleChoice.PLANNER && copy.getMemoryLimit() < 0) {
-        throw new InvalidJobSpecException("memoryLimit", "must be >= 0 (0 = none), got " + copy.getMemoryLimit());
-      }
-      io.tandem.proto.JobSpec proto = choice == ScheduleChoice.PLANNER
-          ? JobSpecs.withPlannerChoice(copy.build()) : copy.build();
-      JobSpecs.check(proto);
-      return new JobSpec(proto, choice, jobId != null);
+      return new JobSpec(JobSpecs.prepare(copy.build()), choice, jobId != null);
     }
 
     private static <T> T nonNull(T value, String field) {

@@ -1,6 +1,7 @@
 package io.tandem.api;
 
 import io.tandem.actors.cluster.ClusterNode;
+import io.tandem.actors.cluster.InJvmRuntime;
 import java.util.List;
 
 /**
@@ -18,13 +19,12 @@ public final class Tandem {
   private Tandem() {}
 
   /**
-   * Starts an embedded runtime in this JVM: a one-member cluster (coordinator and worker) on
-   * loopback, so jobs run exactly as on a cluster, their devices all in this JVM.
+   * Starts the in-JVM runtime ({@link InJvmRuntime}, the one {@code tandem train} runs on): a
+   * one-member cluster (coordinator and worker) on loopback, so jobs run exactly as on a cluster,
+   * their devices all in this JVM.
    */
   public static TandemClient local(LocalOptions options) {
-    ClusterNode node = ClusterNode.start(options.host(), 0, List.of(), List.of("coordinator", "worker"),
-        options.devices());
-    return new ClusterClient(node, 1, true);
+    return new ClusterClient(InJvmRuntime.start(options.host(), options.devices()), 1, true);
   }
 
   /** Joins the cluster reachable through {@code options.seeds()} as a client member (no devices). */

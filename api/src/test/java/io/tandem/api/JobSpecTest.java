@@ -27,7 +27,7 @@ class JobSpecTest {
         Arguments.of("optimizer", (UnaryOperator<JobSpec.Builder>) b -> b.optimizer("lion")),
         Arguments.of("backend", (UnaryOperator<JobSpec.Builder>) b -> b.backend("tpu")),
         Arguments.of("schedule", (UnaryOperator<JobSpec.Builder>) b -> b.schedule("no-such")),
-        Arguments.of("schedule", (UnaryOperator<JobSpec.Builder>) b -> b.schedule("interleaved-1f1b").devices(4)
+        Arguments.of("microbatches", (UnaryOperator<JobSpec.Builder>) b -> b.schedule("interleaved-1f1b").devices(4)
             .microbatches(3)),
         Arguments.of("jobId", (UnaryOperator<JobSpec.Builder>) b -> b.jobId("a b")),
         Arguments.of("clipNorm", (UnaryOperator<JobSpec.Builder>) b -> b.clipNorm(-1)));
@@ -54,12 +54,12 @@ class JobSpecTest {
   }
 
   @Test
-  void autoSchedule_keepsItsLimit_andNeedsOne() {
+  void autoSchedule_keepsItsLimit_whichMustBeAtLeastOne() {
     JobSpec spec = JobSpec.builder().devices(4).microbatches(8).autoSchedule(2.5).build();
     assertEquals("auto", spec.schedule());
     assertEquals(2.5, spec.memoryLimit());
     assertEquals("memoryLimit", assertThrows(InvalidJobSpecException.class,
-        () -> JobSpec.builder().autoSchedule(0)).field());
+        () -> JobSpec.builder().autoSchedule(0.5).build()).field());
   }
 
   @Test

@@ -42,7 +42,7 @@ class TandemLocalTest {
     }
   }
 
-  /** What {@code tandem train} runs for the same spec: the in-JVM runtime, no cluster. */
+  /** The same spec on the bare coordinator harness ({@code LocalRuntime}: no job master, no node agent). */
   static String trainReference(JobSpec spec) {
     io.tandem.proto.JobSpec proto = spec.toProto("reference");
     Schedule schedule = JobFactory.schedule(proto);
@@ -65,7 +65,7 @@ class TandemLocalTest {
     assertEquals(List.of(0L, 1L, 2L), steps.stream().map(StepProgress::step).toList());
     assertTrue(steps.stream().allMatch(s -> s.tokensPerSecond() > 0 && s.peakActivationBytes().size() == 2));
     assertEquals(steps.get(2).loss(), result.finalLoss(), 0.0);
-    assertEquals(trainReference(spec), result.weightsSha256(), "API run vs tandem train");
+    assertEquals(trainReference(spec), result.weightsSha256(), "API run vs the bare coordinator");
     JobMetrics m = job.metrics();
     assertEquals(JobStatus.SUCCEEDED, m.status());
     assertEquals("zb-h1", m.schedule());

@@ -2,7 +2,7 @@ package io.tandem.cli;
 
 import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
-import io.tandem.actors.JobFactory;
+import io.tandem.actors.JobSpecs;
 import io.tandem.actors.LocalRuntime;
 import io.tandem.actors.SimComputeProvider;
 import io.tandem.proto.JobSpec;
@@ -114,8 +114,10 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
   }
 
   private Result measure(String name) {
-    JobFactory.validate(JobSpec.newBuilder().setDevices(devices).setMicrobatches(microbatches).setSteps(steps)
-        .setSchedule(name).setBackend("sim").setOpMs(opMs).build());
+    String jobId = "bench-" + Long.toHexString(System.nanoTime());
+    JobSpec job = JobSpec.newBuilder().setJobId(jobId).setDevices(devices).setMicrobatches(microbatches)
+        .setSteps(steps).setSchedule(name).setBackend("sim").setOpMs(opMs).setStepTimeoutS(300).build();
+    JobSpecs.check(job);
     ScheduleSpec s = ScheduleSpec.of(devices, microbatches).withCosts(OpCosts.parse(costs))
         .withChunksPerDevice(name.equalsIgnoreCase("interleaved-1f1b") ? 2 : 1);
     Schedule plan = ScheduleRegistry.generate(name, s);
@@ -131,11 +133,8 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
         }
       }
     };
-    String jobId = "bench-" + Long.toHexString(System.nanoTime());
     JobEvent end = mode.equals("processes")
-        ? ProcessesRuntime.run(JobSpec.newBuilder().setJobId(jobId).setDevices(devices).setMicrobatches(microbatches)
-            .setSteps(steps).setSchedule(name).setBackend("sim").setOpMs(opMs).setStepTimeoutS(300).build(),
-            Duration.ofMinutes(10), onEvent)
+        ? ProcessesRuntime.run(job, Duration.ofMinutes(10), onEvent)
         : LocalRuntime.run(new JobConfig(jobId, plan, steps, 0, Duration.ofMinutes(5)),
             new SimComputeProvider(null, opMs), onEvent);
     if (end instanceof JobEvent.JobFailed f) {

@@ -1,6 +1,7 @@
 package io.tandem.cli;
 
 import io.tandem.actors.JobEvent;
+import io.tandem.actors.JobSpecs;
 import io.tandem.proto.JobSpec;
 import io.tandem.schedule.Simulator;
 import java.io.PrintWriter;
@@ -27,7 +28,7 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--schedule", defaultValue = "v-half", description = "schedule (default: ${DEFAULT-VALUE})")
   String schedule;
 
-  @Option(names = "--model", defaultValue = "gpt-mini", description = "model preset (default: ${DEFAULT-VALUE})")
+  @Option(names = "--model", defaultValue = "gpt-mini", description = "model preset or shape (see 'tandem train --help'; default: ${DEFAULT-VALUE})")
   String model;
 
   @Option(names = "--trace", defaultValue = "tandem-demo-trace.json", description = "trace file (default: ${DEFAULT-VALUE})")
@@ -42,8 +43,8 @@ public final class DemoCommand implements Callable<Integer> {
     JobSpec job = JobSpec.newBuilder().setJobId("demo-" + Long.toHexString(System.nanoTime()))
         .setBackend("cpu").setDevices(4).setSchedule(schedule).setModel(model).setSteps(steps).setSeed(1)
         .setMicrobatches(8).setMicrobatchSize(2).setLearningRate(0.002).setClipNorm(1.0)
-        .setOptimizer("adamw").setDataset("corpus").build();
-    TrainingRun run = TrainingRun.start(job, job.getClipNorm(), Duration.ofMinutes(5), err);
+        .setOptimizer("adamw").setDataset("corpus").setStepTimeoutS(300).build();
+    TrainingRun run = TrainingRun.start(JobSpecs.prepare(job), Duration.ofMinutes(5), err);
     if (run.succeeded()) {
       summarize(out, run);
     }

@@ -8,9 +8,6 @@ import picocli.CommandLine.Option;
 
 /** The job options {@code train} and {@code submit} share (a picocli mixin). */
 final class JobOptions {
-  /** The --schedule value that lets the planner choose. */
-  static final String PLANNER = "planner";
-
   @Option(names = "--backend", defaultValue = "cpu", description = "cpu, cuda or sim (default: ${DEFAULT-VALUE})")
   String backend;
 
@@ -22,7 +19,9 @@ final class JobOptions {
       + " (default: ${DEFAULT-VALUE})")
   String schedule;
 
-  @Option(names = "--model", defaultValue = "gpt-tiny", description = "model preset (default: ${DEFAULT-VALUE})")
+  @Option(names = "--model", defaultValue = "gpt-tiny", description = "model preset (gpt-tiny, gpt-mini, mlp-small)"
+      + " or shape: gpt:layers=L,hidden=H,heads=A,seq=S,vocab=V or mlp:layers=L,hidden=H,seq=S,vocab=V"
+      + " (default: ${DEFAULT-VALUE})")
   String model;
 
   @Option(names = "--steps", defaultValue = "20", description = "optimizer steps (default: ${DEFAULT-VALUE})")
@@ -74,17 +73,12 @@ final class JobOptions {
   @Option(names = "--job-id", description = "job id (default: generated)")
   String jobId;
 
-  /** The job spec these options describe. */
+  /**
+   * The job spec these options describe, checked by the one validator ({@link JobSpecs#prepare}:
+   * the same rules and messages as the Java API, the admin API and the coordinator), with the
+   * planner's choice made for {@code --schedule planner}.
+   */
   JobSpec jobSpec(String idPrefix) {
-    if (checkpointEvery < 0) {
-      throw new IllegalArgumentException("--checkpoint-every must be >= 0, got " + checkpointEvery);
-    }
-    if (checkpointEvery > 0 && checkpointDir == null) {
-      throw new IllegalArgumentException("--checkpoint-every needs --checkpoint-dir");
-    }
-    if (keepCheckpoints < 1) {
-      throw new IllegalArgumentException("--keep-checkpoints must be >= 1, got " + keepCheckpoints);
-    }
     JobSpec spec = JobSpec.newBuilder()
         .setJobId(jobId != null ? jobId : idPrefix + "-" + Long.toHexString(System.nanoTime()))
         .setBackend(backend.toLowerCase(Locale.ROOT))
@@ -107,7 +101,6 @@ final class JobOptions {
         .setKeepCheckpoints(keepCheckpoints)
         .setDeviceMemoryBytes(deviceMemory == null ? 0 : io.tandem.planner.Bytes.parse(deviceMemory))
         .build();
-    return spec.getSchedule().equalsIgnoreCase(PLANNER) ? JobSpecs.withPlannerChoice(spec.toBuilder()
-        .setSchedule(PLANNER).build()) : spec;
+    return JobSpecs.prepare(spec);
   }
 }

@@ -2,7 +2,6 @@ package io.tandem.cli;
 
 import io.tandem.model.GptSpec;
 import io.tandem.model.ModelSpec;
-import io.tandem.model.Presets;
 import io.tandem.planner.Alternative;
 import io.tandem.planner.AnalyticProfiler;
 import io.tandem.planner.Bytes;
@@ -42,7 +41,7 @@ public final class PlanCommand implements Callable<Integer> {
 
   static final class ModelSource {
     @Option(names = "--model", paramLabel = "SHAPE",
-        description = "gpt:layers=L,hidden=H,heads=A,seq=S,vocab=V (analytic profile), or a GPT preset (gpt-tiny, gpt-mini)")
+        description = "gpt:layers=L,hidden=H,heads=A,seq=S,vocab=V or a GPT preset (gpt-tiny, gpt-mini): analytic profile")
     String model;
 
     @Option(names = "--profile", paramLabel = "FILE", description = "profile JSON written by 'tandem profile'")
@@ -142,11 +141,8 @@ public final class PlanCommand implements Callable<Integer> {
     }
     AnalyticProfiler analytic = new AnalyticProfiler(flops, memBandwidth, passOverheadMs);
     String m = source.model.trim();
-    if (m.toLowerCase(Locale.ROOT).startsWith("gpt:")) {
-      return analytic.profile(GptShape.parse(m), 1);
-    }
-    ModelSpec preset = Presets.byName(m);
-    if (!(preset instanceof GptSpec g)) {
+    ModelSpec model = CliModels.parse(m);
+    if (!(model instanceof GptSpec g)) {
       throw new IllegalArgumentException("--model " + m + " is not a GPT; measure it with 'tandem profile' and pass --profile");
     }
     return analytic.profile(new GptShape(g.blocks(), g.width(), g.heads(), g.seqLen(), g.vocab()), 1);

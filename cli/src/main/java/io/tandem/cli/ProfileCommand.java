@@ -5,7 +5,6 @@ import io.tandem.kernels.CpuBackend;
 import io.tandem.kernels.CudaAvailability;
 import io.tandem.kernels.CudaBackend;
 import io.tandem.model.ModelSpec;
-import io.tandem.model.Presets;
 import io.tandem.planner.LayerProfile;
 import io.tandem.planner.ModelProfile;
 import java.io.PrintWriter;
@@ -14,13 +13,14 @@ import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code tandem profile}: measures each layer of a model preset and writes the planner's profile JSON. */
+/** {@code tandem profile}: measures each layer of a model (preset or shape) and writes the planner's profile JSON. */
 @Command(name = "profile", mixinStandardHelpOptions = true,
     description = "Time each layer's F/B/W on a backend and write a profile for 'tandem plan --profile'.")
 public final class ProfileCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
-  @Option(names = "--model", required = true, paramLabel = "PRESET", description = "model preset (gpt-tiny, gpt-mini, mlp-small)")
+  @Option(names = "--model", required = true, paramLabel = "MODEL",
+      description = "model preset (gpt-tiny, gpt-mini, mlp-small) or shape, e.g. gpt:layers=2,hidden=32,heads=2,seq=16,vocab=256")
   String model;
 
   @Option(names = "--backend", defaultValue = "cpu", description = "cpu or cuda (default: ${DEFAULT-VALUE})")
@@ -43,7 +43,7 @@ public final class ProfileCommand implements Runnable {
 
   @Override
   public void run() {
-    ModelSpec modelSpec = Presets.byName(model);
+    ModelSpec modelSpec = CliModels.parse(model);
     String name = backend.toLowerCase(Locale.ROOT);
     ModelProfile profile;
     try (Backend b = open(name)) {

@@ -12,7 +12,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code tandem train}: one JVM, N devices, one stage worker per device. Shows a progress bar
+ * {@code tandem train}: one JVM, N devices, one stage worker per device (the in-JVM runtime,
+ * {@link io.tandem.actors.cluster.InJvmRuntime}), or a cluster with {@code --cluster}. Shows a progress bar
  * and ends with the line {@code final step=S loss=X weights-sha256=HEX}.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
@@ -51,7 +52,7 @@ public final class TrainCommand implements Callable<Integer> {
       run = TrainingRun.startOnCluster(jobSpec, bind, seedList, minNodes > 0 ? minNodes : devices,
           Duration.ofSeconds(job.stepTimeoutSeconds), this.spec.commandLine().getErr());
     } else {
-      run = TrainingRun.start(jobSpec, job.clip, Duration.ofSeconds(job.stepTimeoutSeconds), this.spec.commandLine().getErr());
+      run = TrainingRun.start(jobSpec, Duration.ofSeconds(job.stepTimeoutSeconds), this.spec.commandLine().getErr());
     }
     return run.finish(this.spec.commandLine().getOut(), this.spec.commandLine().getErr(), trace);
   }

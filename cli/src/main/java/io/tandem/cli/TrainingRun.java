@@ -1,12 +1,10 @@
 package io.tandem.cli;
 
-import io.tandem.actors.CheckpointPolicy;
-import io.tandem.actors.ComputeProvider;
-import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.JobFactory;
-import io.tandem.actors.LocalRuntime;
+import io.tandem.actors.JobSpecs;
 import io.tandem.actors.cluster.ClusterNode;
+import io.tandem.actors.cluster.InJvmRuntime;
 import io.tandem.proto.JobSpec;
 import io.tandem.proto.OpTiming;
 import io.tandem.proto.StepReport;
@@ -39,19 +37,26 @@ final class TrainingRun {
     this.tokensPerStep = tokensPerStep;
   }
 
-  /** Plans and runs {@code job} to its end, showing progress on {@code err}. */
-  static TrainingRun start(JobSpec job, double clip, Duration stepTimeout, PrintWriter err) {
+  /**
+   * Runs the checked {@code job} to its end on the in-JVM runtime ({@link InJvmRuntime}: the
+   * same one-member cluster as the Java API's {@code Tandem.local}), showing progress on {@code err}.
+   */
+  static TrainingRun start(JobSpec job, Duration stepTimeout, PrintWriter err) {
     Schedule plan = JobFactory.schedule(job);
-    ComputeProvider provider = JobFactory.provider(job, plan);
+    JobFactory.provider(job, plan); // this JVM runs the devices: a backend it cannot run (no CUDA) is a user error now
     err.printf(Locale.ROOT, "tandem: training %s on %d %s device(s), schedule %s, %d microbatches x %d, %d steps%n",
         job.getModel(), job.getDevices(), job.getBackend(), plan.name(), job.getMicrobatches(),
         job.getMicrobatchSize(), job.getSteps());
     err.flush();
-    TrainingRun run = new TrainingRun(err, job.getSteps(), provider.tokensPerStep(), System.console() != null);
+    TrainingRun run = new TrainingRun(err, job.getSteps(), JobSpecs.tokensPerStep(job), System.console() != null);
     run.schedule = plan;
-    run.end = LocalRuntime.run(new JobConfig(job.getJobId(), plan, job.getSteps(), clip, stepTimeout, 0,
-        CheckpointPolicy.of(job)), provider, run::onEvent);
+    run.end = InJvmRuntime.run(job, limit(job, stepTimeout), run::onEvent);
     return run;
+  }
+
+  /** The whole job's time limit: the coordinator fails a slow step itself; this is only a backstop. */
+  private static Duration limit(JobSpec job, Duration stepTimeout) {
+    return stepTimeout.multipliedBy(job.getSteps() + 2).plusMinutes(5);
   }
 
   /**
@@ -61,16 +66,14 @@ final class TrainingRun {
   static TrainingRun startOnCluster(JobSpec job, String bind, List<String> seeds, int minNodes, Duration stepTimeout,
       PrintWriter err) {
     Schedule plan = JobFactory.schedule(job);
-    ComputeProvider provider = JobFactory.provider(job, plan);
     err.printf(Locale.ROOT, "tandem: training %s on a cluster (%d %s device(s) on >= %d worker node(s)), schedule %s,"
         + " %d microbatches x %d, %d steps%n", job.getModel(), job.getDevices(), job.getBackend(), minNodes,
         plan.name(), job.getMicrobatches(), job.getMicrobatchSize(), job.getSteps());
     err.flush();
-    TrainingRun run = new TrainingRun(err, job.getSteps(), provider.tokensPerStep(), System.console() != null);
+    TrainingRun run = new TrainingRun(err, job.getSteps(), JobSpecs.tokensPerStep(job), System.console() != null);
     run.schedule = plan;
     try (ClusterNode node = ClusterNode.start(bind, 0, seeds, List.of("client"), 0)) {
-      Duration limit = stepTimeout.multipliedBy(job.getSteps() + 2).plusMinutes(5);
-      run.end = node.run(job, minNodes, limit, run::onEvent);
+      run.end = node.run(job, minNodes, limit(job, stepTimeout), run::onEvent);
     }
     return run;
   }

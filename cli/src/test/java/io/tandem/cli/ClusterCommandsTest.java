@@ -50,7 +50,7 @@ class ClusterCommandsTest {
   @Test
   void checkpointEvery_withoutDir_isAUserError() {
     assertTrue(run(TandemCli.USER_ERROR, "train", "--backend", "sim", "--steps", "1", "--checkpoint-every", "2")[0]
-        .contains("--checkpoint-dir"));
+        .contains("checkpointDir: is required with checkpointEvery 2"));
   }
 
   @Test

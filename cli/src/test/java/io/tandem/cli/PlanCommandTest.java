@@ -90,7 +90,8 @@ class PlanCommandTest {
 
   @Test
   void badInputs_areOneLineUserErrors() {
-    assertUserError(run("plan", "--model", "gpt:layers=2", "--devices", "4", "--global-batch", "8"), "--model needs");
+    assertUserError(run("plan", "--model", "gpt:layers=2", "--devices", "4", "--global-batch", "8"),
+        "--model gpt:layers=2: missing hidden, heads, seq, vocab");
     assertUserError(run("plan", "--model", GPT, "--devices", "4", "--device-memory", "lots", "--global-batch", "8"),
         "bad size 'lots'");
     assertUserError(run("plan", "--model", GPT, "--devices", "0", "--global-batch", "8"), "--devices must be >= 1");

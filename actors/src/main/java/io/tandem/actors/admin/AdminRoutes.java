@@ -33,13 +33,13 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 /**
  * The admin HTTP API's routes (JSON): {@code GET /health/alive} and {@code GET /health/ready}
  * without authentication; everything else requires {@code Authorization: Bearer <token>}
- * (401 otherwise): {@code POST /jobs} (a job spec, see {@link JobSpecJson}; 400 naming the
- * field for a bad one), {@code GET /jobs}, {@code GET /jobs/{id}}. More authenticated routes
+ * (401 otherwise): {@code POST /jobs} (a job spec, see {@link JobSpecJson}; a bad one is 400
+ * {@code {"error": "FIELD: REASON", "field": .., "reason": .., "errors": [{"field": .., "reason": ..}, ..]}}
+ * with every problem {@link io.tandem.actors.JobSpecValidator} finds, the first in {@code error}), {@code GET /jobs}, {@code GET /jobs/{id}}. More authenticated routes
  * are added with {@link #route(List)}.
  */
 public final class AdminRoutes {
   private static final Pattern FIELD = Pattern.compile("^field '([^']+)'");
-  private static final Pattern OPTION = Pattern.compile("^--([a-z][a-z-]*)");
 
   private final byte[] token;
   private final JobRegistry jobs;
@@ -110,6 +110,8 @@ public final class AdminRoutes {
       ObjectNode err = error(e.getMessage());
       if (e instanceof io.tandem.actors.InvalidJobSpecException bad) {
         err.put("field", bad.field()).put("reason", bad.reason());
+        ArrayNode all = err.putArray("errors");
+        bad.problems().forEach(p -> all.addObject().put("field", p.field()).put("reason", p.reason()));
       } else {
         field(e.getMessage()).ifPresent(f -> err.put("field", f));
       }
@@ -128,26 +130,13 @@ public final class AdminRoutes {
     return a;
   }
 
-  /** The job spec field an error message is about: {@code field 'x'} or a CLI option {@code --x-y}. */
+  /** The job spec field a parse error is about: {@code field 'x'}. */
   static Optional<String> field(String message) {
     if (message == null) {
       return Optional.empty();
     }
     Matcher m = FIELD.matcher(message);
-    if (m.find()) {
-      return Optional.of(m.group(1));
-    }
-    m = OPTION.matcher(message);
-    if (m.find()) {
-      String[] parts = m.group(1).split("-");
-      StringBuilder b = new StringBuilder(parts[0]);
-      for (int i = 1; i < parts.length; i++) {
-        b.append(Character.toUpperCase(parts[i].charAt(0))).append(parts[i].substring(1));
-      }
-      String f = b.toString().equals("lr") ? "learningRate" : b.toString().equals("clip") ? "clipNorm" : b.toString();
-      return Optional.of(f);
-    }
-    return Optional.empty();
+    return m.find() ? Optional.of(m.group(1)) : Optional.empty();
   }
 
   /** A JSON response with {@code status}. */

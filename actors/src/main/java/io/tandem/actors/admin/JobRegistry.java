@@ -30,7 +30,8 @@ public final class JobRegistry {
   }
 
   /**
-   * Validates and submits {@code spec} (an empty job id gets a fresh one). Throws
+   * Validates and submits {@code spec} (an empty job id gets a fresh one; schedule
+   * {@code planner} gets the planner's choice). Throws
    * {@link IllegalArgumentException} naming the field for a bad spec or a duplicate id.
    */
   public JobRecord submit(JobSpec spec) {
@@ -38,8 +39,7 @@ public final class JobRegistry {
       spec = spec.toBuilder().setJobId("job-" + Long.toHexString(System.currentTimeMillis()) + "-"
           + ids.incrementAndGet()).build();
     }
-    spec = JobSpecs.withDefaults(spec);
-    JobSpecs.check(spec); // every field, the error naming it (InvalidJobSpecException)
+    spec = JobSpecs.prepare(JobSpecs.withDefaults(spec)); // the one validator (InvalidJobSpecException)
     JobRecord record = new JobRecord(spec);
     if (jobs.putIfAbsent(spec.getJobId(), record) != null) {
       throw new IllegalArgumentException("field 'jobId': a job '" + spec.getJobId() + "' was already submitted");

@@ -5,6 +5,7 @@ import io.tandem.actors.CheckpointPolicy;
 import io.tandem.actors.Coordinator;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.JobFactory;
+import io.tandem.actors.JobSpecs;
 import io.tandem.actors.RecoveryPlanner;
 import io.tandem.proto.JobSpec;
 import io.tandem.schedule.Schedule;
@@ -151,8 +152,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       JobRun run = new JobRun(ctx, timers, spec, minNodes, replyTo, settings, firstAttempt, store, master);
       try {
+        JobSpecs.check(spec); // the one validator: the same rules and words as the CLI, Java API and admin API
         run.schedule = JobFactory.schedule(spec);
-        JobFactory.checkNames(spec); // names only: the coordinator opens no device (it may have no GPU)
         CheckpointPolicy.of(spec);
         run.recovery = new JobRecovery(spec, run.members, new RecoveryPolicy(spec, new RecoveryPlanner(spec)::replan),
             new CheckpointLookup(BlockingExecutors.get(ctx.getSystem()).io()), run.reporter, run);
