@@ -56,6 +56,9 @@ public final class BenchDataplaneCommand implements Callable<Integer> {
   @Option(names = "--min-mb", defaultValue = "256", description = "each measurement moves at least this many MB (default: ${DEFAULT-VALUE})")
   int minMb;
 
+  @Option(names = "--rounds", defaultValue = "3", description = "rounds per size; medians are printed (default: ${DEFAULT-VALUE})")
+  int rounds;
+
   @Option(names = "--json", description = "one JSON object per size")
   boolean json;
 
@@ -66,8 +69,8 @@ public final class BenchDataplaneCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (reps < 1) {
-      throw new IllegalArgumentException("--reps must be >= 1, got " + reps);
+    if (reps < 1 || rounds < 1) {
+      throw new IllegalArgumentException("--reps and --rounds must be >= 1, got " + reps + " and " + rounds);
     }
     var config = ConfigFactory.parseString("pekko.actor.provider = local").withFallback(ConfigFactory.load());
     ActorSystem<Void> rx = ActorSystem.create(Behaviors.empty(), "dataplane-rx", config);
@@ -103,17 +106,29 @@ public final class BenchDataplaneCommand implements Callable<Integer> {
         }
         HostTensor tensor = new HostTensor(new int[] {floats}, data);
         int count = Math.max(reps, (minMb + mb - 1) / mb);
-        double authOn = measure(n -> send(on, tensor, arrived, n), tensor.bytes(), count);
-        double socket = measure(n -> socketCopy(tensor.bytes(), n), tensor.bytes(), count);
-        double authOff = measure(n -> send(off, tensor, arrived, n), tensor.bytes(), count);
+        double[] onMBps = new double[rounds];
+        double[] socketMBps = new double[rounds];
+        double[] offMBps = new double[rounds];
+        double[] onRatio = new double[rounds];
+        double[] offRatio = new double[rounds];
+        for (int r = 0; r < rounds; r++) { // side by side, so each round's ratios share the machine's load
+          onMBps[r] = measure(n -> send(on, tensor, arrived, n), tensor.bytes(), count);
+          socketMBps[r] = measure(n -> socketCopy(tensor.bytes(), n), tensor.bytes(), count);
+          offMBps[r] = measure(n -> send(off, tensor, arrived, n), tensor.bytes(), count);
+          onRatio[r] = onMBps[r] / socketMBps[r];
+          offRatio[r] = offMBps[r] / socketMBps[r];
+        }
+        double authOn = median(onMBps);
+        double socket = median(socketMBps);
+        double authOff = median(offMBps);
         if (json) {
           out.printf(Locale.ROOT, "{\"tensorMB\":%d,\"dataplaneMBps\":%.1f,\"socketMBps\":%.1f,\"ratio\":%.3f,"
-              + "\"authOffMBps\":%.1f,\"authOffRatio\":%.3f}%n", mb, authOn, socket, authOn / socket, authOff,
-              authOff / socket);
+              + "\"authOffMBps\":%.1f,\"authOffRatio\":%.3f,\"rounds\":%d}%n", mb, authOn, socket, median(onRatio),
+              authOff, median(offRatio), rounds);
         } else {
           out.printf(Locale.ROOT, "%3d MB tensors: data plane %.1f MB/s (%.0f%%), without authentication %.1f MB/s"
-              + " (%.0f%%), plain socket %.1f MB/s%n", mb, authOn, 100 * authOn / socket, authOff,
-              100 * authOff / socket, socket);
+              + " (%.0f%%), plain socket %.1f MB/s (medians of %d rounds)%n", mb, authOn, 100 * median(onRatio),
+              authOff, 100 * median(offRatio), socket, rounds);
         }
         out.flush();
       }
@@ -142,6 +157,12 @@ public final class BenchDataplaneCommand implements Callable<Integer> {
       }
     }
     return null;
+  }
+
+  private static double median(double[] values) {
+    double[] v = values.clone();
+    java.util.Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
   /** MB/s of a round of {@code count} transfers of {@code bytes}, after two warm-up rounds of one transfer each. */
