@@ -36,7 +36,9 @@ import org.junit.jupiter.api.Test;
 /**
  * An authenticating data plane: only frames signed with the key of a job running on the node
  * reach a worker; unsigned or wrongly signed frames, and frames of jobs the node does not run,
- * are dropped without failing the job; peers that are not allowed cannot even connect.
+ * are dropped without failing the job; peers that are not allowed cannot even connect. A signed
+ * frame whose payload changed on the way fails its step (the HMAC seal covers the payload), and a
+ * client with authentication off sends unsigned frames.
  */
 class DataPlaneAuthTest {
   static final Duration WITHIN = Duration.ofSeconds(15);
@@ -170,16 +172,6 @@ class DataPlaneAuthTest {
   void signedFrameWithACorruptedPayloadByte_failsTheStep() {
     byte[] frame = TensorFrames.encode(activation(jobId), tensor(), KEY);
     frame[frame.length - 32 - 5] ^= 0x01; // a payload byte (the 32-byte HMAC seal follows the payload)
-    client.sendRaw("127.0.0.1", server.port(), frame);
-    JobEvent.JobFailed failed = listener.expectMessageClass(JobEvent.JobFailed.class, WITHIN);
-    assertTrue(failed.message().contains("payload MAC mismatch"), failed.message());
-  }
-
-  @Test
-  void signedFrameWithItsCrcRecomputed_isStillCaughtByTheMac() {
-    // an attacker who can change bytes but has no key: the header MAC holds, the seal does not
-    byte[] frame = TensorFrames.encode(activation(jobId), tensor(), KEY);
-    frame[frame.length - 32 - 1] ^= 0x7f;
     client.sendRaw("127.0.0.1", server.port(), frame);
     JobEvent.JobFailed failed = listener.expectMessageClass(JobEvent.JobFailed.class, WITHIN);
     assertTrue(failed.message().contains("payload MAC mismatch"), failed.message());
