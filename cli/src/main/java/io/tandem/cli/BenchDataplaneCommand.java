@@ -6,6 +6,7 @@ import io.tandem.actors.ProtoOps;
 import io.tandem.actors.StageWorker;
 import io.tandem.actors.dataplane.DataPlaneClient;
 import io.tandem.actors.dataplane.DataPlaneServer;
+import io.tandem.actors.dataplane.DataPlaneSettings;
 import io.tandem.actors.dataplane.StageDirectory;
 import io.tandem.proto.TensorFrameHeader;
 import io.tandem.schedule.Op;
@@ -18,7 +19,8 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.BlockingQueue;
@@ -34,33 +36,44 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code tandem bench dataplane}: tensor bandwidth of the data plane (Pekko Streams TCP,
- * framing, CRC32C, decode) between a sending and a receiving actor system over loopback, next
- * to a plain java socket copy of the same bytes measured in the same run.
+ * {@code tandem bench dataplane}: tensor bandwidth of the data plane (framing, sealing, chunked
+ * copies, decode into a float[] handed to a recipient actor) between a client and a server over
+ * loopback, with authentication on (HMAC-SHA256, the default) and off (CRC32C), next to a plain
+ * java socket copy of the same bytes measured in the same run.
  */
 @Command(name = "dataplane", mixinStandardHelpOptions = true,
     description = "Measure data plane bandwidth on loopback next to a plain socket copy.")
 public final class BenchDataplaneCommand implements Callable<Integer> {
+  private static final byte[] KEY = "bench-key-bench-key-bench-key-32".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final int IN_FLIGHT = 32;
 
   @Option(names = "--sizes-mb", defaultValue = "1,16,64", split = ",", description = "tensor sizes in MB (default: ${DEFAULT-VALUE})")
   int[] sizesMb;
 
-  @Option(names = "--reps", defaultValue = "8", description = "tensors sent per size after 2 warm-up sends (default: ${DEFAULT-VALUE})")
+  @Option(names = "--reps", defaultValue = "8", description = "tensors sent per size after 2 warm-up sends, at least (default: ${DEFAULT-VALUE})")
   int reps;
+
+  @Option(names = "--min-mb", defaultValue = "256", description = "each measurement moves at least this many MB (default: ${DEFAULT-VALUE})")
+  int minMb;
+
+  @Option(names = "--rounds", defaultValue = "3", description = "rounds per size; medians are printed (default: ${DEFAULT-VALUE})")
+  int rounds;
 
   @Option(names = "--json", description = "one JSON object per size")
   boolean json;
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** One data plane under test: a server, its client, and the job key it signs with (null: unsigned). */
+  private record Plane(DataPlaneServer server, DataPlaneClient client, byte[] key) {}
+
   @Override
   public Integer call() throws Exception {
-    if (reps < 1) {
-      throw new IllegalArgumentException("--reps must be >= 1, got " + reps);
+    if (reps < 1 || rounds < 1) {
+      throw new IllegalArgumentException("--reps and --rounds must be >= 1, got " + reps + " and " + rounds);
     }
     var config = ConfigFactory.parseString("pekko.actor.provider = local").withFallback(ConfigFactory.load());
     ActorSystem<Void> rx = ActorSystem.create(Behaviors.empty(), "dataplane-rx", config);
-    ActorSystem<Void> tx = ActorSystem.create(Behaviors.empty(), "dataplane-tx", config);
     BlockingQueue<Long> arrived = new LinkedBlockingQueue<>();
     ActorRef<StageWorker.Command> sink = rx.systemActorOf(Behaviors.receive(StageWorker.Command.class)
         .onMessage(StageWorker.TensorArrived.class, m -> {
@@ -71,11 +84,19 @@ public final class BenchDataplaneCommand implements Callable<Integer> {
           arrived.add(-1L);
           return Behaviors.same();
         }).build(), "sink", Props.empty());
-    StageDirectory directory = new StageDirectory();
-    directory.register("bench", 1, sink);
+    DataPlaneSettings settings = DataPlaneSettings.create(config);
+    StageDirectory signed = new StageDirectory(true);
+    signed.register("bench", 1, sink);
+    signed.authorize("bench", KEY);
+    StageDirectory open = new StageDirectory(false);
+    open.register("bench", 1, sink);
     PrintWriter out = spec.commandLine().getOut();
-    try (DataPlaneServer server = DataPlaneServer.bind(rx, "127.0.0.1", 0, directory, 1 << 30, Duration.ofSeconds(10));
-         DataPlaneClient client = new DataPlaneClient(tx, 4)) {
+    try (DataPlaneServer onServer = DataPlaneServer.bind("127.0.0.1", 0, signed, settings.withAuthenticate(true));
+         DataPlaneClient onClient = new DataPlaneClient(settings.withAuthenticate(true));
+         DataPlaneServer offServer = DataPlaneServer.bind("127.0.0.1", 0, open, settings.withAuthenticate(false));
+         DataPlaneClient offClient = new DataPlaneClient(settings.withAuthenticate(false))) {
+      Plane on = new Plane(onServer, onClient, KEY);
+      Plane off = new Plane(offServer, offClient, null);
       for (int mb : sizesMb) {
         int floats = mb * (1 << 20) / 4;
         float[] data = new float[floats];
@@ -84,57 +105,87 @@ public final class BenchDataplaneCommand implements Callable<Integer> {
           data[i] = (float) random.nextDouble();
         }
         HostTensor tensor = new HostTensor(new int[] {floats}, data);
-        TensorFrameHeader header = TensorFrameHeader.newBuilder().setJobId("bench").setTargetStage(1)
-            .setProducer(ProtoOps.toProto(new Op(OpKind.F, 0, 0), 0)).build();
-        double dataPlane = measure(() -> {
-          for (int i = 0; i < reps; i++) {
-            client.send("127.0.0.1", server.port(), header, tensor).toCompletableFuture().get(60, TimeUnit.SECONDS);
-          }
-          for (int i = 0; i < reps; i++) {
-            Long got = arrived.poll(120, TimeUnit.SECONDS);
-            if (got == null || got != tensor.bytes()) {
-              throw new IllegalStateException("tensor " + i + " did not arrive intact (" + got + ")");
-            }
-          }
-          return null;
-        }, tensor.bytes());
-        double socket = measure(() -> socketCopy(tensor.bytes()), tensor.bytes());
+        int count = Math.max(reps, (minMb + mb - 1) / mb);
+        double[] onMBps = new double[rounds];
+        double[] socketMBps = new double[rounds];
+        double[] offMBps = new double[rounds];
+        double[] onRatio = new double[rounds];
+        double[] offRatio = new double[rounds];
+        for (int r = 0; r < rounds; r++) { // side by side, so each round's ratios share the machine's load
+          onMBps[r] = measure(n -> send(on, tensor, arrived, n), tensor.bytes(), count);
+          socketMBps[r] = measure(n -> socketCopy(tensor.bytes(), n), tensor.bytes(), count);
+          offMBps[r] = measure(n -> send(off, tensor, arrived, n), tensor.bytes(), count);
+          onRatio[r] = onMBps[r] / socketMBps[r];
+          offRatio[r] = offMBps[r] / socketMBps[r];
+        }
+        double authOn = median(onMBps);
+        double socket = median(socketMBps);
+        double authOff = median(offMBps);
         if (json) {
-          out.printf(Locale.ROOT, "{\"tensorMB\":%d,\"dataPlaneMBps\":%.1f,\"socketMBps\":%.1f,\"ratio\":%.3f}%n",
-              mb, dataPlane, socket, dataPlane / socket);
+          out.printf(Locale.ROOT, "{\"tensorMB\":%d,\"dataplaneMBps\":%.1f,\"socketMBps\":%.1f,\"ratio\":%.3f,"
+              + "\"authOffMBps\":%.1f,\"authOffRatio\":%.3f,\"rounds\":%d}%n", mb, authOn, socket, median(onRatio),
+              authOff, median(offRatio), rounds);
         } else {
-          out.printf(Locale.ROOT, "%3d MB tensors: data plane %.1f MB/s, plain socket %.1f MB/s (%.0f%%)%n",
-              mb, dataPlane, socket, 100 * dataPlane / socket);
+          out.printf(Locale.ROOT, "%3d MB tensors: data plane %.1f MB/s (%.0f%%), without authentication %.1f MB/s"
+              + " (%.0f%%), plain socket %.1f MB/s (medians of %d rounds)%n", mb, authOn, 100 * median(onRatio),
+              authOff, 100 * median(offRatio), socket, rounds);
         }
         out.flush();
       }
     } finally {
-      tx.terminate();
       rx.terminate();
-      tx.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
       rx.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
     return 0;
   }
 
-  /** MB/s of {@code reps} transfers of {@code bytes}, after two warm-up rounds of one transfer each. */
-  private double measure(Callable<Void> round, long bytes) throws Exception {
-    int saved = reps;
-    reps = 1;
-    round.call();
-    round.call();
-    reps = saved;
-    long t0 = System.nanoTime();
-    round.call();
-    double seconds = (System.nanoTime() - t0) / 1e9;
-    return reps * bytes / (1024.0 * 1024.0) / seconds;
+  /** Sends {@code count} copies of {@code tensor} ({@value #IN_FLIGHT} in flight) and waits until all arrived. */
+  private static Void send(Plane plane, HostTensor tensor, BlockingQueue<Long> arrived, int count) throws Exception {
+    TensorFrameHeader header = TensorFrameHeader.newBuilder().setJobId("bench").setTargetStage(1)
+        .setProducer(ProtoOps.toProto(new Op(OpKind.F, 0, 0), 0)).build();
+    List<CompletableFuture<Void>> sent = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      if (i >= IN_FLIGHT) {
+        sent.get(i - IN_FLIGHT).get(120, TimeUnit.SECONDS);
+      }
+      sent.add(plane.client().send("127.0.0.1", plane.server().port(), header, tensor, plane.key()).toCompletableFuture());
+    }
+    for (int i = 0; i < count; i++) {
+      Long got = arrived.poll(120, TimeUnit.SECONDS);
+      if (got == null || got != tensor.bytes()) {
+        throw new IllegalStateException("tensor " + i + " did not arrive intact (" + got + ")");
+      }
+    }
+    return null;
   }
 
-  /** {@code reps} copies of {@code bytes} through a loopback socket; returns when the reader has them all. */
-  private Void socketCopy(long bytes) throws Exception {
+  private static double median(double[] values) {
+    double[] v = values.clone();
+    java.util.Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+  }
+
+  /** MB/s of a round of {@code count} transfers of {@code bytes}, after two warm-up rounds of one transfer each. */
+  private static double measure(IntRound round, long bytes, int count) throws Exception {
+    round.run(1);
+    round.run(1);
+    long t0 = System.nanoTime();
+    round.run(count);
+    double seconds = (System.nanoTime() - t0) / 1e9;
+    return count * bytes / (1024.0 * 1024.0) / seconds;
+  }
+
+  /** A round of n transfers. */
+  @FunctionalInterface
+  private interface IntRound {
+    void run(int n) throws Exception;
+  }
+
+  /** {@code count} copies of {@code bytes} through a loopback socket; returns when the reader has them all. */
+  private static Void socketCopy(long bytes, int count) throws Exception {
     byte[] payload = new byte[(int) bytes];
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      long total = bytes * reps;
+      long total = bytes * count;
       CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
         try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream ack = s.getOutputStream()) {
           byte[] buf = new byte[1 << 20];
@@ -153,7 +204,7 @@ public final class BenchDataplaneCommand implements Callable<Integer> {
       });
       try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
            OutputStream o = s.getOutputStream(); InputStream ack = s.getInputStream()) {
-        for (int i = 0; i < reps; i++) {
+        for (int i = 0; i < count; i++) {
           o.write(payload);
         }
         o.flush();

@@ -6,6 +6,7 @@ import com.typesafe.config.ConfigValueFactory;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.dataplane.DataPlaneClient;
 import io.tandem.actors.dataplane.DataPlaneServer;
+import io.tandem.actors.dataplane.DataPlaneSettings;
 import io.tandem.actors.dataplane.StageDirectory;
 import io.tandem.kernels.CudaDevices;
 import io.tandem.kernels.FakeCuda;
@@ -59,11 +60,11 @@ public final class ClusterNode implements AutoCloseable {
             .withStopMessage(JobMaster.Stop.INSTANCE)
             .withSettings(ClusterSingletonSettings.create(system).withRole("coordinator")));
     if (worker) {
-      StageDirectory directory = new StageDirectory(true);
+      DataPlaneSettings dataPlaneSettings = DataPlaneSettings.create(system.settings().config());
+      StageDirectory directory = new StageDirectory(dataPlaneSettings.authenticate());
       Cluster cluster = Cluster.get(system);
-      this.dataPlane = DataPlaneServer.bind(system, host, 0, directory, settings.maxFrameBytes(), Duration.ofSeconds(30),
-          peer -> isMemberHost(cluster, peer));
-      this.client = new DataPlaneClient(system, settings.queueFrames());
+      this.dataPlane = DataPlaneServer.bind(host, 0, directory, dataPlaneSettings, peer -> isMemberHost(cluster, peer));
+      this.client = new DataPlaneClient(dataPlaneSettings);
       CudaDevices cuda = new CudaDevices(fakeCuda(system.settings().config()));
       system.systemActorOf(NodeAgent.create(address(), devices, cuda, cuda.discover(), dataPlane.host(),
           dataPlane.port(), directory, client), "node-agent", Props.empty());

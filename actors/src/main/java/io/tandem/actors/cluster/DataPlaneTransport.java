@@ -15,7 +15,8 @@ import org.apache.pekko.actor.typed.ActorRef;
  *
  * @param self this node's address
  * @param endpoints data plane {@code host:port} of every node of the job, by node address
- * @param key the job's data plane key: every frame is signed with it
+ * @param key the job's data plane key: frames are signed and sealed with it (unless the client's
+ *     {@code tandem.cluster.data-plane.authenticate} is off)
  */
 public record DataPlaneTransport(Address self, Map<String, String> endpoints, DataPlaneClient client, byte[] key)
     implements TensorTransport {

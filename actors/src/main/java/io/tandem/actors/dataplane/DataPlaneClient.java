@@ -2,38 +2,26 @@ package io.tandem.actors.dataplane;
 
 import io.tandem.actors.HostTensor;
 import io.tandem.proto.TensorFrameHeader;
+import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.pekko.Done;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.stream.OverflowStrategy;
-import org.apache.pekko.stream.QueueOfferResult;
-import org.apache.pekko.stream.javadsl.Keep;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
-import org.apache.pekko.stream.javadsl.Tcp;
-import org.apache.pekko.util.ByteString;
 
 /**
- * The sending end of the data plane: one TCP connection per peer endpoint, fed by a bounded
- * queue. Offers back-pressure (the returned stage completes when the frame is queued, which
- * waits while the connection is full); a dead connection fails the sends and is re-opened on
- * the next send. Frames are encoded on the stream, not on the caller's thread.
+ * The sending end of the data plane: one connection per peer endpoint, written by that peer's
+ * own thread ({@link PeerWriter}) from a bounded queue, so callers (actors) never block. The
+ * returned stage completes when the frame is written and fails with a one-line reason (queue
+ * full, frame over the limit, connection failed); a dead connection is re-opened on the next
+ * frame. With {@code authenticate} on, frames sent with a key are signed and sealed with it.
  */
 public final class DataPlaneClient implements AutoCloseable {
-  private final ActorSystem<?> system;
-  private final int queueFrames;
-  private final Map<String, SourceQueueWithComplete<Outgoing>> connections = new ConcurrentHashMap<>();
+  private final DataPlaneSettings settings;
+  private final Map<String, PeerWriter> peers = new ConcurrentHashMap<>();
+  private volatile boolean closed;
 
-  private record Outgoing(TensorFrameHeader header, HostTensor tensor, byte[] key, ByteString raw) {}
-
-  /** @param queueFrames frames buffered per connection before offers wait */
-  public DataPlaneClient(ActorSystem<?> system, int queueFrames) {
-    this.system = system;
-    this.queueFrames = queueFrames;
+  public DataPlaneClient(DataPlaneSettings settings) {
+    this.settings = settings;
   }
 
   /** Sends one tensor, unsigned, to the data plane server at {@code host:port}. */
@@ -41,46 +29,37 @@ public final class DataPlaneClient implements AutoCloseable {
     return send(host, port, header, tensor, null);
   }
 
-  /** Sends one tensor signed with the job's data plane {@code key} (null: unsigned). */
+  /** Sends one tensor signed with the job's data plane {@code key} (unsigned when null or authentication is off). */
   public CompletionStage<Void> send(String host, int port, TensorFrameHeader header, HostTensor tensor, byte[] key) {
-    return offer(host, port, new Outgoing(header, tensor, key, null));
+    byte[] signWith = settings.authenticate() ? key : null;
+    return offer(host, port, new PeerWriter.Outgoing(header, tensor, signWith, null, new CompletableFuture<>()));
   }
 
   /** Sends pre-built frame bytes as they are (tests use it to send bad frames). */
-  public CompletionStage<Void> sendRaw(String host, int port, ByteString frame) {
-    return offer(host, port, new Outgoing(null, null, null, frame));
+  public CompletionStage<Void> sendRaw(String host, int port, byte[] frame) {
+    return offer(host, port, new PeerWriter.Outgoing(null, null, null, ByteBuffer.wrap(frame).asReadOnlyBuffer(),
+        new CompletableFuture<>()));
   }
 
-  private CompletionStage<Void> offer(String host, int port, Outgoing frame) {
-    SourceQueueWithComplete<Outgoing> queue = connections.computeIfAbsent(host + ":" + port, k -> open(k, host, port));
-    return queue.offer(frame).thenCompose(result -> {
-      if (result == QueueOfferResult.enqueued()) {
-        return CompletableFuture.completedFuture(null);
+  private CompletionStage<Void> offer(String host, int port, PeerWriter.Outgoing frame) {
+    String endpoint = host + ":" + port;
+    while (true) {
+      if (closed) {
+        return CompletableFuture.failedFuture(new IllegalStateException("the data plane client is closed"));
       }
-      connections.remove(host + ":" + port, queue);
-      String why = result instanceof QueueOfferResult.Failure f ? f.cause().toString() : result.toString();
-      return CompletableFuture.failedFuture(new IllegalStateException(
-          "data plane connection to " + host + ":" + port + " is closed: " + why));
-    });
+      PeerWriter writer = peers.computeIfAbsent(endpoint, k -> new PeerWriter(host, port, settings));
+      CompletableFuture<Void> written = writer.offer(frame);
+      if (written != null) {
+        return written;
+      }
+      peers.remove(endpoint, writer);
+    }
   }
 
-  private SourceQueueWithComplete<Outgoing> open(String key, String host, int port) {
-    var pair = Source.<Outgoing>queue(queueFrames, OverflowStrategy.backpressure(), 1024)
-        .map(o -> o.raw() != null ? o.raw() : TensorFrames.encode(o.header(), o.tensor(), o.key()))
-        .via(Tcp.get(system).outgoingConnection(host, port))
-        .toMat(Sink.ignore(), Keep.both())
-        .run(system);
-    SourceQueueWithComplete<Outgoing> queue = pair.first();
-    CompletionStage<Done> done = pair.second();
-    done.whenComplete((ok, err) -> connections.remove(key, queue));
-    queue.watchCompletion().whenComplete((ok, err) -> connections.remove(key, queue));
-    return queue;
-  }
-
-  /** Completes every connection's queue (frames already queued are still sent). */
+  /** Lets every peer's thread write what is queued, then close its connection (does not wait). */
   @Override
   public void close() {
-    connections.values().forEach(SourceQueueWithComplete::complete);
-    connections.clear();
+    closed = true;
+    peers.values().forEach(PeerWriter::close);
   }
 }

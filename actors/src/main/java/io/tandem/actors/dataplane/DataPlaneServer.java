@@ -1,52 +1,49 @@
 package io.tandem.actors.dataplane;
 
-import io.tandem.actors.StageWorker;
-import io.tandem.proto.TensorFrameHeader;
+import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteOrder;
-import java.time.Duration;
-import java.util.Optional;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.net.SocketAddress;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
-import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.stream.javadsl.Flow;
-import org.apache.pekko.stream.javadsl.Framing;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.Tcp;
-import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The receiving end of the data plane: a TCP server whose connections carry tensor frames.
- * Each frame is cut by its length field, decoded and verified ({@link TensorFrames#decode}),
- * and delivered as {@link StageWorker.TensorArrived} to the local worker of its job and target
- * stage. A bad frame is delivered as {@link StageWorker.TensorRejected}, so the step fails
- * with a message instead of waiting for a tensor that never comes.
+ * The receiving end of the data plane: a TCP server with one named acceptor thread and one named
+ * reader thread per connection (blocking I/O, never on a Pekko dispatcher). Each connection's
+ * frames are read and verified by a {@link FrameReader} and handed over by a
+ * {@link FrameDelivery}, in the order they came. A frame after which the stream cannot be
+ * followed (over the limit, unreadable, cut off) closes its connection.
  */
 public final class DataPlaneServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DataPlaneServer.class);
 
-  private final Tcp.ServerBinding binding;
-  private final AtomicLong refusedFrames;
-  private final AtomicLong refusedConnections;
+  private final ServerSocketChannel server;
+  private final StageDirectory directory;
+  private final DataPlaneSettings settings;
+  private final Predicate<InetSocketAddress> allowPeer;
+  private final FrameDelivery delivery;
+  private final AtomicLong refusedConnections = new AtomicLong();
+  private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
+  private volatile boolean closed;
 
-  private DataPlaneServer(Tcp.ServerBinding binding, AtomicLong refusedFrames, AtomicLong refusedConnections) {
-    this.binding = binding;
-    this.refusedFrames = refusedFrames;
-    this.refusedConnections = refusedConnections;
+  private DataPlaneServer(ServerSocketChannel server, StageDirectory directory, DataPlaneSettings settings,
+      Predicate<InetSocketAddress> allowPeer) {
+    this.server = server;
+    this.directory = directory;
+    this.settings = settings;
+    this.allowPeer = allowPeer;
+    this.delivery = new FrameDelivery(directory);
   }
 
   /** Binds {@code host:port} (0 = any free port) and serves frames into {@code directory}, from any peer. */
-  public static DataPlaneServer bind(ActorSystem<?> system, String host, int port, StageDirectory directory,
-      int maxFrameBytes, Duration timeout) {
-    return bind(system, host, port, directory, maxFrameBytes, timeout, peer -> true);
+  public static DataPlaneServer bind(String host, int port, StageDirectory directory, DataPlaneSettings settings) {
+    return bind(host, port, directory, settings, peer -> true);
   }
 
   /**
@@ -55,99 +52,100 @@ public final class DataPlaneServer implements AutoCloseable {
    * are closed at once; frames the directory does not accept ({@link StageDirectory#accepts})
    * are dropped and counted, and never reach a worker.
    */
-  public static DataPlaneServer bind(ActorSystem<?> system, String host, int port, StageDirectory directory,
-      int maxFrameBytes, Duration timeout, Predicate<InetSocketAddress> allowPeer) {
-    AtomicLong refusedFrames = new AtomicLong();
-    AtomicLong refusedConnections = new AtomicLong();
-    Flow<ByteString, ByteString, ?> handler = Flow.fromSinkAndSource(
-        Flow.of(ByteString.class)
-            .via(Framing.lengthField(TensorFrames.LENGTH_FIELD, 0, maxFrameBytes, ByteOrder.BIG_ENDIAN))
-            .to(Sink.foreach(frame -> deliver(frame, directory, refusedFrames))),
-        Source.<ByteString>maybe());
-    Flow<ByteString, ByteString, ?> refuse = Flow.fromSinkAndSource(Sink.cancelled(), Source.empty());
-    CompletionStage<Tcp.ServerBinding> bound = Tcp.get(system).bind(host, port)
-        .to(Sink.foreach(connection -> {
-          if (allowPeer.test(connection.remoteAddress())) {
-            connection.handleWith(handler, system);
-          } else {
-            refusedConnections.incrementAndGet();
-            LOG.warn("data plane refused a connection from {}: not a cluster member", connection.remoteAddress());
-            connection.handleWith(refuse, system);
-          }
-        }))
-        .run(system);
+  public static DataPlaneServer bind(String host, int port, StageDirectory directory, DataPlaneSettings settings,
+      Predicate<InetSocketAddress> allowPeer) {
+    ServerSocketChannel channel = null;
     try {
-      return new DataPlaneServer(bound.toCompletableFuture().get(timeout.toMillis(), TimeUnit.MILLISECONDS),
-          refusedFrames, refusedConnections);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while binding the data plane on " + host + ":" + port, e);
-    } catch (ExecutionException | TimeoutException e) {
-      throw new IllegalStateException("cannot bind the data plane on " + host + ":" + port + ": "
-          + (e.getCause() == null ? e : e.getCause()).getMessage(), e);
+      channel = ServerSocketChannel.open();
+      channel.bind(new InetSocketAddress(host, port), 64);
+    } catch (IOException e) {
+      closeQuietly(channel);
+      throw new IllegalStateException("cannot bind the data plane on " + host + ":" + port + ": " + e.getMessage(), e);
     }
+    if (!settings.authenticate()) {
+      LOG.warn("data plane authentication is off ({}.authenticate = off): frames are neither signed nor checked "
+          + "against their job's key, only CRC32C guards them", DataPlaneSettings.PATH);
+    }
+    DataPlaneServer s = new DataPlaneServer(channel, directory, settings, allowPeer);
+    Thread acceptor = new Thread(s::accept, "tandem-dataplane-accept-" + s.port());
+    acceptor.setDaemon(true);
+    acceptor.start();
+    return s;
   }
 
-  /** Decodes one frame and hands it to its worker (or the rejection to whoever can fail the step). */
-  static void deliver(ByteString bytes, StageDirectory directory, AtomicLong refused) {
-    TensorFrames.Frame frame;
-    try {
-      frame = TensorFrames.decode(bytes);
-    } catch (TensorFrames.RejectedFrame e) {
-      if (directory.accepts(e.header())) {
-        reject(e.header(), e.getMessage(), directory);
-      } else {
-        refuse(e.header(), directory, refused);
+  private void accept() {
+    while (!closed) {
+      SocketChannel ch;
+      try {
+        ch = server.accept();
+      } catch (IOException e) {
+        if (!closed) {
+          LOG.error("data plane on port {} stopped accepting: {}", port(), e.getMessage());
+        }
+        return;
       }
-      return;
-    }
-    TensorFrameHeader h = frame.header();
-    if (!directory.accepts(h)) {
-      refuse(h, directory, refused);
-      return;
-    }
-    Optional<ActorRef<StageWorker.Command>> worker = directory.lookup(h.getJobId(), h.getTargetStage());
-    if (worker.isPresent()) {
-      worker.get().tell(new StageWorker.TensorArrived(h, frame.tensor()));
-    } else if (directory.wasReleased(h.getJobId())) {
-      LOG.debug("dropping a late frame of released job '{}' (step {}, stage {})", h.getJobId(), h.getStep(),
-          h.getTargetStage());
-    } else {
-      reject(h, "frame of job '" + h.getJobId() + "' for virtual stage " + h.getTargetStage()
-          + ", which no worker of that job holds on this node", directory);
+      SocketAddress remote = remoteOf(ch);
+      if (!(remote instanceof InetSocketAddress peer) || !allowPeer.test(peer)) {
+        refusedConnections.incrementAndGet();
+        LOG.warn("data plane refused a connection from {}: not a cluster member", remote);
+        closeQuietly(ch);
+        continue;
+      }
+      connections.add(ch);
+      Thread reader = new Thread(() -> read(ch, peer), "tandem-dataplane-read-" + peer.getHostString() + ":"
+          + peer.getPort());
+      reader.setDaemon(true);
+      reader.start();
     }
   }
 
-  /** A frame not signed by a member of its job: dropped, never shown to a worker (it could fail the job). */
-  private static void refuse(TensorFrameHeader h, StageDirectory directory, AtomicLong refused) {
-    if (directory.wasReleased(h.getJobId())) {
-      LOG.debug("dropping a late frame of released job '{}' (step {}, stage {})", h.getJobId(), h.getStep(),
-          h.getTargetStage());
-      return;
+  private void read(SocketChannel ch, InetSocketAddress peer) {
+    try {
+      FrameReader reader = new FrameReader(ch, directory, settings.chunkBytes(), settings.maxFrameBytes());
+      while (!closed) {
+        FrameReader.Result result = reader.next();
+        if (result == null || closed) {
+          return;
+        }
+        delivery.deliver(result);
+        if (result.connectionLost()) {
+          LOG.warn("data plane closes the connection from {} after a frame it cannot follow", peer);
+          return;
+        }
+      }
+    } catch (ClosedChannelException e) {
+      // closed by close()
+    } catch (IOException e) {
+      if (!closed) {
+        LOG.warn("data plane connection from {} ended: {}", peer, e.getMessage());
+      }
+    } finally {
+      connections.remove(ch);
+      closeQuietly(ch);
     }
-    refused.incrementAndGet();
-    LOG.warn("data plane refused a frame claiming job '{}', step {}, stage {}: {}", h.getJobId(), h.getStep(),
-        h.getTargetStage(), h.getMac().isEmpty() ? "unsigned" : "signature does not match the job's key");
   }
 
-  private static void reject(TensorFrameHeader h, String reason, StageDirectory directory) {
-    LOG.error("data plane rejected a frame (job '{}', step {}, stage {}): {}", h.getJobId(), h.getStep(),
-        h.getTargetStage(), reason);
-    StageWorker.TensorRejected msg = new StageWorker.TensorRejected(h, reason);
-    Optional<ActorRef<StageWorker.Command>> owner = directory.lookup(h.getJobId(), h.getTargetStage());
-    if (owner.isEmpty()) {
-      owner = directory.anyHolding(h.getTargetStage()).map(java.util.Map.Entry::getValue);
+  private static SocketAddress remoteOf(SocketChannel ch) {
+    try {
+      return ch.getRemoteAddress();
+    } catch (IOException e) {
+      return null;
     }
-    if (owner.isPresent()) {
-      owner.get().tell(msg);
-    } else {
-      directory.all().forEach(w -> w.tell(msg));
+  }
+
+  private static void closeQuietly(java.nio.channels.Channel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException e) {
+        // nothing left to do
+      }
     }
   }
 
   /** Frames dropped because they were not signed by a member of their job. */
   public long refusedFrames() {
-    return refusedFrames.get();
+    return delivery.refused();
   }
 
   /** Connections closed because the peer was not allowed. */
@@ -156,16 +154,18 @@ public final class DataPlaneServer implements AutoCloseable {
   }
 
   public int port() {
-    return binding.localAddress().getPort();
+    return server.socket().getLocalPort();
   }
 
   public String host() {
-    return binding.localAddress().getHostString();
+    return ((InetSocketAddress) server.socket().getLocalSocketAddress()).getHostString();
   }
 
-  /** Stops accepting connections. */
+  /** Stops accepting connections and closes the open ones. */
   @Override
   public void close() {
-    binding.unbind();
+    closed = true;
+    closeQuietly(server);
+    connections.forEach(DataPlaneServer::closeQuietly);
   }
 }

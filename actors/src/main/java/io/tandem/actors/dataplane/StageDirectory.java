@@ -43,6 +43,11 @@ public final class StageDirectory {
     keys.put(jobId, key.clone());
   }
 
+  /** The data plane key of {@code jobId} (null: none), to check a frame's seal; not a copy. */
+  byte[] keyOf(String jobId) {
+    return keys.get(jobId);
+  }
+
   public void unregister(String jobId) {
     released.add(jobId);
     jobs.remove(jobId);

@@ -27,8 +27,6 @@ import java.util.function.LongSupplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,13 +36,15 @@ import org.junit.jupiter.api.Test;
 /**
  * An authenticating data plane: only frames signed with the key of a job running on the node
  * reach a worker; unsigned or wrongly signed frames, and frames of jobs the node does not run,
- * are dropped without failing the job; peers that are not allowed cannot even connect.
+ * are dropped without failing the job; peers that are not allowed cannot even connect. A signed
+ * frame whose payload changed on the way fails its step (the HMAC seal covers the payload), and a
+ * client with authentication off sends unsigned frames.
  */
 class DataPlaneAuthTest {
   static final Duration WITHIN = Duration.ofSeconds(15);
   static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  static final DataPlaneSettings SETTINGS = DataPlaneSettings.defaults().withMaxFrameBytes(64 << 20);
   static ActorTestKit receiver;
-  static ActorSystem<Void> sender;
   static StageDirectory directory;
   static DataPlaneServer server;
   static DataPlaneClient client;
@@ -58,17 +58,15 @@ class DataPlaneAuthTest {
   @BeforeAll
   static void start() {
     receiver = ActorTestKit.create("auth-receiver");
-    sender = ActorSystem.create(Behaviors.empty(), "auth-sender");
     directory = new StageDirectory(true);
-    server = DataPlaneServer.bind(receiver.system(), "127.0.0.1", 0, directory, 64 << 20, Duration.ofSeconds(10));
-    client = new DataPlaneClient(sender, 4);
+    server = DataPlaneServer.bind("127.0.0.1", 0, directory, SETTINGS);
+    client = new DataPlaneClient(SETTINGS);
   }
 
   @AfterAll
   static void stop() {
     client.close();
     server.close();
-    ActorTestKit.shutdown(sender);
     receiver.shutdownTestKit();
   }
 
@@ -159,8 +157,7 @@ class DataPlaneAuthTest {
 
   @Test
   void peerThatIsNotAllowed_cannotConnect() {
-    DataPlaneServer closed = DataPlaneServer.bind(receiver.system(), "127.0.0.1", 0, directory, 1 << 20,
-        Duration.ofSeconds(10), peer -> false);
+    DataPlaneServer closed = DataPlaneServer.bind("127.0.0.1", 0, directory, SETTINGS, peer -> false);
     try {
       client.send("127.0.0.1", closed.port(), activation(jobId), tensor(), KEY);
       awaitAtLeast(closed::refusedConnections, 1);
@@ -169,5 +166,36 @@ class DataPlaneAuthTest {
     } finally {
       closed.close();
     }
+  }
+
+  @Test
+  void signedFrameWithACorruptedPayloadByte_failsTheStep() {
+    byte[] frame = TensorFrames.encode(activation(jobId), tensor(), KEY);
+    frame[frame.length - 32 - 5] ^= 0x01; // a payload byte (the 32-byte HMAC seal follows the payload)
+    client.sendRaw("127.0.0.1", server.port(), frame);
+    JobEvent.JobFailed failed = listener.expectMessageClass(JobEvent.JobFailed.class, WITHIN);
+    assertTrue(failed.message().contains("payload MAC mismatch"), failed.message());
+  }
+
+  @Test
+  void authenticationOff_sendsUnsignedFramesThatAnAuthenticatingNodeRefuses() {
+    long before = server.refusedFrames();
+    try (DataPlaneClient off = new DataPlaneClient(SETTINGS.withAuthenticate(false))) {
+      off.send("127.0.0.1", server.port(), activation(jobId), tensor(), KEY);
+      expectRefusedAndJobUntouched(before);
+    }
+  }
+
+  @Test
+  void signedTensorOf16MB_arrivesIntact() {
+    TestProbe<StageWorker.Command> big = receiver.createTestProbe(StageWorker.Command.class);
+    String job = "big-" + jobId;
+    directory.register(job, 1, big.ref());
+    directory.authorize(job, KEY);
+    HostTensor sent = DataPlaneTest.pattern(4 << 20);
+    client.send("127.0.0.1", server.port(), activation(job), sent, KEY);
+    StageWorker.TensorArrived got = big.expectMessageClass(StageWorker.TensorArrived.class, Duration.ofSeconds(60));
+    org.junit.jupiter.api.Assertions.assertArrayEquals(sent.data(), got.tensor().data());
+    directory.unregister(job);
   }
 }

@@ -29,14 +29,14 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import static java.util.concurrent.TimeUnit.SECONDS;
 import org.apache.pekko.actor.ExtendedActorSystem;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
-import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
-import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,14 +44,17 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The data plane between two actor systems over loopback TCP: a good frame reaches its worker,
- * and a corrupted frame, a wrong shape, a frame of another job, and an unknown op kind each fail
- * the job with a message naming worker, op, microbatch and step, well within the step timeout.
+ * The data plane over loopback TCP: a good frame reaches its worker, a 64 MB tensor and a frame
+ * split over many chunks arrive intact, and a corrupted frame, a wrong shape, a frame over the
+ * size limit, a frame cut off by its sender, a frame of another job, and an unknown op kind each
+ * fail the job with a message naming worker, op, microbatch and step, well within the step
+ * timeout.
  */
 class DataPlaneTest {
   static final Duration FAIL_WITHIN = Duration.ofSeconds(15);
+  static final DataPlaneSettings SETTINGS = DataPlaneSettings.defaults().withAuthenticate(false)
+      .withMaxFrameBytes(256 << 20);
   static ActorTestKit receiver;
-  static ActorSystem<Void> sender;
   static StageDirectory directory;
   static DataPlaneServer server;
   static DataPlaneClient client;
@@ -65,17 +68,15 @@ class DataPlaneTest {
   @BeforeAll
   static void start() {
     receiver = ActorTestKit.create("receiver");
-    sender = ActorSystem.create(Behaviors.empty(), "sender");
     directory = new StageDirectory();
-    server = DataPlaneServer.bind(receiver.system(), "127.0.0.1", 0, directory, 64 << 20, Duration.ofSeconds(10));
-    client = new DataPlaneClient(sender, 4);
+    server = DataPlaneServer.bind("127.0.0.1", 0, directory, SETTINGS);
+    client = new DataPlaneClient(SETTINGS);
   }
 
   @AfterAll
   static void stop() {
     client.close();
     server.close();
-    ActorTestKit.shutdown(sender);
     receiver.shutdownTestKit();
   }
 
@@ -112,7 +113,7 @@ class DataPlaneTest {
     return new HostTensor(new int[] {2, 3}, new float[] {1, 2, 3, 4, 5, 6});
   }
 
-  void sendRaw(ByteString frame) {
+  void sendRaw(byte[] frame) {
     client.sendRaw("127.0.0.1", server.port(), frame);
   }
 
@@ -133,8 +134,8 @@ class DataPlaneTest {
 
   @Test
   void encodeDecode_roundTripsShapeAndValues() throws Exception {
-    ByteString frame = TensorFrames.encode(activation("j"), tensor());
-    TensorFrames.Frame decoded = TensorFrames.decode(frame);
+    byte[] frame = TensorFrames.encode(activation("j"), tensor(), null);
+    FrameReader.Received decoded = (FrameReader.Received) TensorFrames.decode(frame, new StageDirectory());
     assertArrayEquals(tensor().data(), decoded.tensor().data());
     assertArrayEquals(new int[] {2, 3}, decoded.tensor().shape());
     assertEquals(List.of(2L, 3L), decoded.header().getShapeList());
@@ -142,9 +143,9 @@ class DataPlaneTest {
 
   @Test
   void corruptedPayload_failsJobWithChecksumError() {
-    byte[] bytes = TensorFrames.encode(activation(jobId), tensor()).toArray();
-    bytes[bytes.length - 3] ^= 0x40; // flip one bit of the last float
-    sendRaw(ByteString.fromArray(bytes));
+    byte[] bytes = TensorFrames.encode(activation(jobId), tensor(), null);
+    bytes[bytes.length - 4 - 3] ^= 0x40; // flip one bit of the last float (the CRC32C seal follows it)
+    sendRaw(bytes);
     assertTrue(expectJobFailed().contains("checksum mismatch"));
   }
 
@@ -152,9 +153,8 @@ class DataPlaneTest {
   void wrongShape_failsJobWithShapeError() {
     ByteBuffer payload = ByteBuffer.allocate(24).order(ByteOrder.LITTLE_ENDIAN);
     payload.asFloatBuffer().put(tensor().data());
-    TensorFrameHeader h = activation(jobId).toBuilder().addShape(4).addShape(3).setPayloadBytes(24)
-        .setCrc32C(TensorFrames.crc32c(payload)).build();
-    sendRaw(TensorFrames.frame(h.toByteArray(), payload.array()));
+    TensorFrameHeader h = activation(jobId).toBuilder().addShape(4).addShape(3).setPayloadBytes(24).build();
+    sendRaw(rawFrame(h, payload.array()));
     assertTrue(expectJobFailed().contains("shape [4, 3] needs 48 payload bytes, frame has 24"));
   }
 
@@ -179,5 +179,129 @@ class DataPlaneTest {
     assertTrue(m.contains("unknown op kind 99") && m.contains("microbatch 5"), m);
     assertEquals(3, failed.error().getStep());
     assertTrue(failed.error().getWorker().contains("device 1"), failed.error().getWorker());
+  }
+
+  /** A frame of the given parts, sealed with CRC32C over all of it (any header, any payload). */
+  static byte[] rawFrame(TensorFrameHeader h, byte[] payload) {
+    byte[] header = h.toByteArray();
+    ByteBuffer b = ByteBuffer.allocate(TensorFrames.PREFIX_BYTES + header.length + payload.length + 4);
+    b.putInt(TensorFrames.MAGIC).putInt(header.length).put(header).put(payload);
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(b.array(), 0, b.position());
+    b.putInt((int) crc.getValue());
+    return b.array();
+  }
+
+  static HostTensor pattern(int floats) {
+    float[] data = new float[floats];
+    for (int i = 0; i < floats; i++) {
+      data[i] = i * 0.5f - 7;
+    }
+    return new HostTensor(new int[] {floats}, data);
+  }
+
+  @Test
+  void tensorOf64MB_arrivesIntact() {
+    TestProbe<StageWorker.Command> big = receiver.createTestProbe(StageWorker.Command.class);
+    directory.register("big-" + jobId, 1, big.ref());
+    HostTensor sent = pattern(16 << 20);
+    client.send("127.0.0.1", server.port(), activation("big-" + jobId), sent);
+    StageWorker.TensorArrived got = big.expectMessageClass(StageWorker.TensorArrived.class, Duration.ofSeconds(60));
+    assertArrayEquals(sent.data(), got.tensor().data());
+    assertEquals(4L * sent.elements(), got.header().getPayloadBytes());
+    directory.unregister("big-" + jobId);
+  }
+
+  @Test
+  void frameStreamedInSmallChunks_arrivesIntact() throws Exception {
+    DataPlaneSettings small = SETTINGS.withChunkBytes(4096);
+    TestProbe<StageWorker.Command> probe = receiver.createTestProbe(StageWorker.Command.class);
+    directory.register("chunks-" + jobId, 1, probe.ref());
+    try (DataPlaneServer s = DataPlaneServer.bind("127.0.0.1", 0, directory, small);
+         DataPlaneClient c = new DataPlaneClient(small)) {
+      HostTensor sent = pattern(300_001); // 1.2 MB: about 300 chunks each way
+      c.send("127.0.0.1", s.port(), activation("chunks-" + jobId), sent).toCompletableFuture().get(30, SECONDS);
+      StageWorker.TensorArrived got = probe.expectMessageClass(StageWorker.TensorArrived.class, FAIL_WITHIN);
+      assertArrayEquals(sent.data(), got.tensor().data());
+    } finally {
+      directory.unregister("chunks-" + jobId);
+    }
+  }
+
+  @Test
+  void frameReadAFewBytesAtATime_reassembles() throws Exception {
+    HostTensor sent = pattern(10_007);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    new FrameWriter(4096, Long.MAX_VALUE).write(Channels.newChannel(out), activation("j"), sent, null);
+    byte[] frame = out.toByteArray();
+    java.io.InputStream in = new java.io.ByteArrayInputStream(frame);
+    ReadableByteChannel trickle = new ReadableByteChannel() {
+      @Override
+      public int read(ByteBuffer dst) throws java.io.IOException {
+        int n = Math.min(dst.remaining(), 7);
+        byte[] b = in.readNBytes(n);
+        dst.put(b);
+        return b.length == 0 && n > 0 ? -1 : b.length;
+      }
+
+      @Override
+      public boolean isOpen() {
+        return true;
+      }
+
+      @Override
+      public void close() {}
+    };
+    FrameReader reader = new FrameReader(trickle, new StageDirectory(), 4096, Long.MAX_VALUE);
+    FrameReader.Received got = (FrameReader.Received) reader.next();
+    assertArrayEquals(sent.data(), got.tensor().data());
+    assertEquals(null, reader.next()); // a clean end between frames
+  }
+
+  @Test
+  void frameOverTheReceiversLimit_failsJobNamingSizeAndLimit() throws Exception {
+    DataPlaneSettings tight = SETTINGS.withMaxFrameBytes(1 << 20);
+    try (DataPlaneServer s = DataPlaneServer.bind("127.0.0.1", 0, directory, tight)) {
+      client.send("127.0.0.1", s.port(), activation(jobId), pattern(1 << 19)); // 2 MiB
+      String m = expectJobFailed();
+      assertTrue(m.matches("(?s).*tensor frame of 20971\\d\\d bytes exceeds the data plane limit of 1048576 bytes.*"), m);
+      assertTrue(!m.contains("\n"), m);
+    }
+  }
+
+  @Test
+  void frameOverTheSendersLimit_failsTheSendNamingSizeAndLimit() {
+    try (DataPlaneClient c = new DataPlaneClient(SETTINGS.withMaxFrameBytes(1 << 20))) {
+      var sent = c.send("127.0.0.1", server.port(), activation(jobId), pattern(1 << 19)).toCompletableFuture();
+      var e = org.junit.jupiter.api.Assertions.assertThrows(java.util.concurrent.ExecutionException.class,
+          () -> sent.get(30, SECONDS));
+      String m = e.getCause().getMessage();
+      assertTrue(m.matches("tensor frame of 20971\\d\\d bytes exceeds the data plane limit of 1048576 bytes.*"), m);
+    }
+  }
+
+  @Test
+  void headerClaimingMoreThan2GiB_isRejectedOnItsSizeWithoutReadingIt() throws Exception {
+    long payload = 3L << 30;
+    TensorFrameHeader h = activation("j").toBuilder().addShape(payload / 4).setPayloadBytes(payload).build();
+    byte[] header = h.toByteArray();
+    byte[] frame = ByteBuffer.allocate(TensorFrames.PREFIX_BYTES + header.length).putInt(TensorFrames.MAGIC)
+        .putInt(header.length).put(header).array();
+    FrameReader reader = new FrameReader(Channels.newChannel(new java.io.ByteArrayInputStream(frame)),
+        new StageDirectory(), 4096, 1L << 30);
+    FrameReader.Rejected r = (FrameReader.Rejected) reader.next();
+    assertEquals("tensor frame of " + TensorFrames.frameBytes(header.length, payload, false)
+        + " bytes exceeds the data plane limit of 1073741824 bytes (tandem.cluster.data-plane.max-frame-size)", r.reason());
+    assertTrue(r.connectionLost());
+    assertTrue(TensorFrames.frameBytes(header.length, payload, true) > Integer.MAX_VALUE);
+  }
+
+  @Test
+  void frameCutOffByItsSender_failsJobInsteadOfHanging() throws Exception {
+    byte[] frame = TensorFrames.encode(activation(jobId), pattern(100_000), null);
+    try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+      socket.getOutputStream().write(frame, 0, frame.length / 2);
+    }
+    assertTrue(expectJobFailed().contains("connection lost after"));
   }
 }
