@@ -1,6 +1,7 @@
 package io.tandem.cli;
 
 import io.tandem.schedule.OpCosts;
+import io.tandem.schedule.ScheduleRegistry;
 import io.tandem.schedule.ScheduleSpec;
 import io.tandem.schedule.SearchBenchmark;
 import io.tandem.schedule.SearchOptions;
@@ -36,6 +37,10 @@ public final class BenchSearchCommand implements Runnable {
       description = "Only rows with p <= P (a quicker partial table). Default: ${DEFAULT-VALUE}.")
   int maxDevices;
 
+  @Option(names = "--fixed", paramLabel = "NAMES", split = ",", defaultValue = "v-min,v-half",
+      description = "Fixed schedules to measure auto against, at each one's peak. Default: ${DEFAULT-VALUE}.")
+  List<String> fixedNames;
+
   @Option(names = "--json", description = "one JSON object instead of a table")
   boolean json;
 
@@ -44,14 +49,20 @@ public final class BenchSearchCommand implements Runnable {
     if (budget < 0) {
       throw new UserException("--search-budget must be >= 0 (0 turns the search off), got " + budget);
     }
-    OpCosts c = OpCosts.parse(costs);
+    OpCosts c;
+    try {
+      c = OpCosts.parse(costs);
+      fixedNames.forEach(ScheduleRegistry::byName);
+    } catch (IllegalArgumentException e) {
+      throw new UserException(e.getMessage());
+    }
     SearchOptions options = new SearchOptions(seed, budget);
     List<SearchBenchmark.Cell> cells = new ArrayList<>();
     for (int[] pm : SearchBenchmark.grid()) {
       if (pm[0] > maxDevices) {
         continue;
       }
-      for (String fixed : SearchBenchmark.FIXED) {
+      for (String fixed : fixedNames) {
         cells.add(SearchBenchmark.measure(ScheduleSpec.of(pm[0], pm[1]).withCosts(c), fixed, options));
       }
     }
