@@ -16,8 +16,9 @@ import java.util.SplittableRandom;
  *   <li>one op kind of every microbatch from some microbatch on (a tail of the pipeline).
  * </ul>
  *
- * A moved order is kept when every W stays after its B, every device's peak stays within the cap
- * and the re-timed makespan ({@link VOrderEvaluator}) does not grow; ties are kept too, so the
+ * A moved order is kept when every W stays after its B, each chunk's F's, B's and W's stay in
+ * microbatch order (the runtime sums weight gradients in W order), every device's peak stays
+ * within the cap and the re-timed makespan ({@link VOrderEvaluator}) does not grow; ties are kept too, so the
  * search walks plateaus. Keys are then reset to the new start times. The result is never worse
  * than the start. Deterministic for a seed: the budget counts evaluations, not time.
  */
@@ -42,6 +43,7 @@ final class VOrderSearch {
   private final int[] movedCode;
   private final double[] keptKey;
   private final boolean[] seenB;
+  private final int[] lastMb = new int[6];
 
   private VOrderSearch(int p, int m, StageCosts costs, int[][] start, int capChunks) {
     this.p = p;
@@ -200,13 +202,25 @@ final class VOrderSearch {
     }
   }
 
-  /** Every W after its B, and the held chunk activations never above the cap. */
+  /**
+   * Every W after its B, the held chunk activations never above the cap, and on each chunk the
+   * F's, B's and W's each in microbatch order: the runtime sums weight gradients in W order, so
+   * this keeps training bit-identical to one device (and to the other schedules).
+   */
   private boolean rulesHold(int[] ops) {
     Arrays.fill(seenB, false);
+    Arrays.fill(lastMb, -1);
     int held = 0;
     for (int c : ops) {
       int k = VOrderEvaluator.kind(c);
-      int id = VOrderEvaluator.microbatch(c) << 1 | VOrderEvaluator.chunk(c);
+      int mb = VOrderEvaluator.microbatch(c);
+      int chunk = VOrderEvaluator.chunk(c);
+      int lane = k * 2 + chunk;
+      if (mb < lastMb[lane]) {
+        return false;
+      }
+      lastMb[lane] = mb;
+      int id = mb << 1 | chunk;
       if (k == VOrderEvaluator.F) {
         if (++held > capChunks) {
           return false;
