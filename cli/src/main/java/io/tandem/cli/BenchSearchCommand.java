@@ -33,6 +33,12 @@ public final class BenchSearchCommand implements Runnable {
       description = "Search work limit in op timings, as for schedule export. Default: ${DEFAULT-VALUE}.")
   long budget;
 
+  @Option(names = "-p", paramLabel = "P", description = "One cell only: devices (with -m) instead of the grid.")
+  Integer devices;
+
+  @Option(names = "-m", paramLabel = "M", description = "One cell only: microbatches (with -p).")
+  Integer microbatches;
+
   @Option(names = "--max-devices", paramLabel = "P", defaultValue = "16",
       description = "Only rows with p <= P (a quicker partial table). Default: ${DEFAULT-VALUE}.")
   int maxDevices;
@@ -57,13 +63,21 @@ public final class BenchSearchCommand implements Runnable {
       throw new UserException(e.getMessage());
     }
     SearchOptions options = new SearchOptions(seed, budget);
+    if ((devices == null) != (microbatches == null)) {
+      throw new UserException("give -p and -m together (one cell), or neither (the 36-cell grid)");
+    }
+    List<int[]> grid = devices == null ? SearchBenchmark.grid() : List.of(new int[] {devices, microbatches});
     List<SearchBenchmark.Cell> cells = new ArrayList<>();
-    for (int[] pm : SearchBenchmark.grid()) {
+    for (int[] pm : grid) {
       if (pm[0] > maxDevices) {
         continue;
       }
       for (String fixed : fixedNames) {
-        cells.add(SearchBenchmark.measure(ScheduleSpec.of(pm[0], pm[1]).withCosts(c), fixed, options));
+        try {
+          cells.add(SearchBenchmark.measure(ScheduleSpec.of(pm[0], pm[1]).withCosts(c), fixed, options));
+        } catch (IllegalArgumentException e) {
+          throw new UserException(fixed + " at p=" + pm[0] + " m=" + pm[1] + ": " + e.getMessage());
+        }
       }
     }
     PrintWriter out = spec.commandLine().getOut();
