@@ -48,8 +48,10 @@ public final class SearchBenchmark {
 
   /** Measures auto against {@code fixed} at {@code spec}'s p, m and costs. */
   public static Cell measure(ScheduleSpec spec, String fixed, SearchOptions search) {
+    Schedule fixedSchedule = ScheduleRegistry.generate(fixed, spec);
+    SimulationResult base = Simulator.simulate(fixedSchedule,
+        spec.stageCostsFor(fixedSchedule.chunksPerDevice()), MemoryModel.DEFAULT);
     StageCosts costs = spec.stageCostsFor(2);
-    SimulationResult base = Simulator.simulate(ScheduleRegistry.generate(fixed, spec), costs, MemoryModel.DEFAULT);
     double peak = base.maxPeakActivation();
     long t0 = System.nanoTime();
     Schedule auto = new AutoV(search).generate(spec.withMemoryLimit(peak));
