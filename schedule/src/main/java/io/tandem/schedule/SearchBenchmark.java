@@ -12,9 +12,6 @@ public final class SearchBenchmark {
   /** Bubble margin for "strictly better" (issue 17). */
   public static final double MARGIN = 0.001;
 
-  /** The fixed schedules auto is measured against. */
-  public static final List<String> FIXED = List.of(VMin.NAME, VHalf.NAME);
-
   private SearchBenchmark() {}
 
   /**

@@ -24,7 +24,6 @@ final class VOrderEvaluator {
   private final double[] free;
   private final int[] stack;
   private final boolean[] queued;
-  private final double[] deviceEnd;
   private double[][] starts = new double[0][];
 
   VOrderEvaluator(int devices, int microbatches, StageCosts costs) {
@@ -43,7 +42,6 @@ final class VOrderEvaluator {
     free = new double[p];
     stack = new int[p];
     queued = new boolean[p];
-    deviceEnd = new double[p];
   }
 
   static int code(int mb, int kind, int chunk) {
@@ -95,7 +93,7 @@ final class VOrderEvaluator {
 
   /**
    * Times {@code order} (every op as early as its device and inputs allow); returns the makespan,
-   * or infinity when the orders deadlock. {@link #deviceEnd(int)} then holds each device's end.
+   * or infinity when the orders deadlock.
    */
   double makespan(int[][] order) {
     Arrays.fill(fEnd, -1);
@@ -181,7 +179,6 @@ final class VOrderEvaluator {
       if (next[d] < order[d].length) {
         return Double.POSITIVE_INFINITY;
       }
-      deviceEnd[d] = free[d];
       makespan = Math.max(makespan, free[d]);
     }
     return makespan;
@@ -190,26 +187,5 @@ final class VOrderEvaluator {
   /** Start of op {@code i} of device {@code d} in the latest {@link #makespan} call. */
   double start(int d, int i) {
     return starts[d][i];
-  }
-
-  /** End of device {@code d}'s last op in the latest {@link #makespan} call. */
-  double deviceEnd(int d) {
-    return deviceEnd[d];
-  }
-
-  /** Peak of F-held, not yet W-freed chunk activations in one device's order. */
-  static int peakChunks(int[] ops) {
-    int held = 0;
-    int peak = 0;
-    for (int c : ops) {
-      int k = kind(c);
-      if (k == F) {
-        held++;
-        peak = Math.max(peak, held);
-      } else if (k == W) {
-        held--;
-      }
-    }
-    return peak;
   }
 }

@@ -74,6 +74,19 @@ class AutoSearchTest {
   }
 
   @Test
+  void orderEvaluator_timesLikeTheSimulator() {
+    for (OpCosts c : new OpCosts[] {OpCosts.UNIT, UNEVEN}) {
+      ScheduleSpec spec = ScheduleSpec.of(6, 12).withCosts(c);
+      for (Schedule s : new Schedule[] {new VHalf().generate(spec), new VMin().generate(spec), new VZb().generate(spec)}) {
+        StageCosts costs = spec.stageCostsFor(2);
+        double expected = Simulator.simulate(s, costs, MemoryModel.DEFAULT).makespan();
+        double got = new VOrderEvaluator(6, 12, costs).makespan(VOrderEvaluator.encode(6, s.ops()));
+        assertEquals(expected, got, 1e-9, s.name() + " " + c);
+      }
+    }
+  }
+
+  @Test
   void searchOff_isTheBestBuildingBlock_andBudgetIsChecked() {
     ScheduleSpec spec = ScheduleSpec.of(4, 8).withMemoryLimit(2);
     assertNotNull(new AutoV(SearchOptions.OFF).generate(spec));
