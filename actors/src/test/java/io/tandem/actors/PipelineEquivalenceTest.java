@@ -2,6 +2,7 @@ package io.tandem.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.tandem.kernels.CpuBackend;
 import io.tandem.model.Layer;
@@ -12,8 +13,14 @@ import io.tandem.model.Trainer;
 import io.tandem.model.optim.AdamW;
 import io.tandem.model.optim.LearningRate;
 import io.tandem.proto.JobSpec;
+import io.tandem.schedule.AutoV;
+import io.tandem.schedule.OpCosts;
 import io.tandem.schedule.Schedule;
 import io.tandem.schedule.ScheduleRegistry;
+import io.tandem.schedule.ScheduleSpec;
+import io.tandem.schedule.SearchOptions;
+import io.tandem.schedule.Simulator;
+import io.tandem.schedule.VMin;
 import java.time.Duration;
 import java.util.List;
 import java.util.SortedMap;
@@ -66,7 +73,10 @@ class PipelineEquivalenceTest {
   }
 
   static JobEvent.JobSucceeded run(JobSpec spec) {
-    Schedule schedule = JobFactory.schedule(spec);
+    return run(spec, JobFactory.schedule(spec));
+  }
+
+  static JobEvent.JobSucceeded run(JobSpec spec, Schedule schedule) {
     JobEvent end = LocalRuntime.run(new JobConfig(spec.getJobId(), schedule, spec.getSteps(), spec.getClipNorm(),
         Duration.ofSeconds(60)), JobFactory.provider(spec, schedule), e -> { });
     return assertInstanceOf(JobEvent.JobSucceeded.class, end, end.toString());
@@ -81,6 +91,20 @@ class PipelineEquivalenceTest {
   @Test
   void oneDevice_matchesTrainer() {
     assertEquals(reference, run(spec("1f1b", 1)).weightsSha256());
+  }
+
+  /**
+   * Issue 17: a schedule found by auto's search (costs F=1,B=2,W=1,comm=0.1 at V-Min's memory, where the
+   * search reorders the building-block schedule) trains to the single-process weights too.
+   */
+  @Test
+  void searchedSchedule_isBitwiseEqualToSingleProcess() {
+    ScheduleSpec s = ScheduleSpec.of(4, MICROBATCHES).withCosts(new OpCosts(1, 2, 1, 0.1));
+    double limit = Simulator.simulate(new VMin().generate(s)).maxPeakActivation();
+    Schedule searched = new AutoV(SearchOptions.DEFAULT).generate(s.withMemoryLimit(limit));
+    Schedule unsearched = new AutoV(SearchOptions.OFF).generate(s.withMemoryLimit(limit));
+    assertNotEquals(unsearched.ops(), searched.ops(), "the search changed the order");
+    assertEquals(reference, run(spec("auto", 4), searched).weightsSha256(), "searched auto on 4 devices");
   }
 
   @ParameterizedTest(name = "{0} on {1} devices")

@@ -1,5 +1,6 @@
 package io.tandem.cli;
 
+import io.tandem.schedule.AutoV;
 import io.tandem.schedule.Schedule;
 import io.tandem.schedule.ScheduleGenerator;
 import io.tandem.schedule.ScheduleJson;
@@ -12,6 +13,7 @@ import io.tandem.schedule.Validator;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -66,7 +68,7 @@ public final class ScheduleCommand implements Runnable {
     @Override
     public void run() {
       ScheduleSpec s = specOptions.spec();
-      Schedule schedule = ScheduleRegistry.generate(name, s);
+      Schedule schedule = specOptions.generator(name).generate(s);
       SimulationResult r = memory.simulate(schedule);
       ScheduleSupport.checkLimit(schedule, r, s.memoryLimit());
       render.show(schedule, r, spec.commandLine().getOut());
@@ -85,10 +87,15 @@ public final class ScheduleCommand implements Runnable {
     @Override
     public void run() {
       ScheduleSpec s = specOptions.spec();
-      Schedule schedule = ScheduleRegistry.generate(name, s);
+      ScheduleGenerator generator = specOptions.generator(name);
+      long t0 = System.nanoTime();
+      Schedule schedule = generator.generate(s);
+      double seconds = (System.nanoTime() - t0) / 1e9;
       SimulationResult r = Simulator.simulate(schedule);
       ScheduleSupport.checkLimit(schedule, r, s.memoryLimit());
-      spec.commandLine().getOut().print(ScheduleJson.write(schedule, r));
+      Map<String, Double> extra = generator.name().equals(AutoV.NAME)
+          ? Map.of("searchSeconds", Math.round(seconds * 1000) / 1000.0) : Map.of();
+      spec.commandLine().getOut().print(ScheduleJson.write(schedule, r, extra));
     }
   }
 

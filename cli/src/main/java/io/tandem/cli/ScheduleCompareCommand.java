@@ -39,7 +39,7 @@ final class ScheduleCompareCommand implements Runnable {
       Schedule schedule;
       SimulationResult r;
       try {
-        schedule = g.generate(s);
+        schedule = specOptions.generator(g.name()).generate(s);
         r = memory.simulate(schedule);
       } catch (IllegalArgumentException e) {
         rows.add(new String[] {g.name(), "refused: " + e.getMessage()});

@@ -1,12 +1,22 @@
 package io.tandem.cli;
 
+import io.tandem.schedule.AutoV;
 import io.tandem.schedule.OpCosts;
+import io.tandem.schedule.ScheduleGenerator;
+import io.tandem.schedule.ScheduleRegistry;
 import io.tandem.schedule.ScheduleSpec;
+import io.tandem.schedule.SearchOptions;
 import java.util.OptionalDouble;
 import picocli.CommandLine.Option;
 
-/** The options that make a {@link ScheduleSpec}: {@code -p -m --chunks --costs --memory-limit}. */
+/**
+ * The options that make a {@link ScheduleSpec} ({@code -p -m --chunks --costs --memory-limit}) and
+ * auto's search knobs ({@code --seed --search-budget}).
+ */
 final class ScheduleSpecOptions {
+  /** The CLI's search budget: larger than the library default, still seconds at p=16, m=64. */
+  static final long CLI_SEARCH_BUDGET = 20_000_000L;
+
   @Option(names = {"-p", "--devices"}, required = true, paramLabel = "P", description = "Pipeline devices.")
   int devices;
 
@@ -27,6 +37,28 @@ final class ScheduleSpecOptions {
       description = "Peak activation limit per device, in units of one microbatch's activations for 1/p of"
           + " the model (read by auto; other schedules are refused when they exceed it).")
   Double memoryLimit;
+
+  @Option(names = "--seed", paramLabel = "N", defaultValue = "1",
+      description = "Seed of auto's schedule search (same seed, same schedule). Default: ${DEFAULT-VALUE}.")
+  long seed;
+
+  @Option(names = "--search-budget", paramLabel = "OPS", defaultValue = "" + CLI_SEARCH_BUDGET,
+      description = "Work limit of auto's search, in op timings (each try re-times every op; 0 = no search)."
+          + " Default: ${DEFAULT-VALUE}.")
+  long searchBudget;
+
+  /** The generator called {@code name}; {@code auto} gets this command's seed and budget. */
+  ScheduleGenerator generator(String name) {
+    ScheduleGenerator g = ScheduleRegistry.byName(name);
+    return g.name().equals(AutoV.NAME) ? new AutoV(searchOptions()) : g;
+  }
+
+  SearchOptions searchOptions() {
+    if (searchBudget < 0) {
+      throw new UserException("--search-budget must be >= 0 (0 turns the search off), got " + searchBudget);
+    }
+    return new SearchOptions(seed, searchBudget);
+  }
 
   ScheduleSpec spec() {
     return new ScheduleSpec(devices, microbatches, chunks, OpCosts.parse(costs), null,

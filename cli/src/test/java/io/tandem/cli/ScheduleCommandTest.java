@@ -77,6 +77,31 @@ class ScheduleCommandTest {
   }
 
   @Test
+  void exportAuto_searchesDeterministically_andReportsSearchSeconds() {
+    String[] args = {"schedule", "export", "auto", "-p", "4", "-m", "8", "--costs", "F=1,B=2,W=1,comm=0.1",
+        "--memory-limit", "2", "--seed", "3", "--search-budget", "500000"};
+    Run a = run(args);
+    Run b = run(args);
+    assertEquals(0, a.code(), a.err());
+    assertTrue(a.out().matches("(?s).*\"metrics\":\\{.*\"searchSeconds\":[0-9.E-]+}.*"), a.out());
+    String opsA = a.out().substring(0, a.out().indexOf("\"metrics\""));
+    assertEquals(opsA, b.out().substring(0, b.out().indexOf("\"metrics\"")), "same seed, same schedule");
+    Schedule s = ScheduleJson.read(a.out());
+    assertEquals("auto", s.name());
+    assertUserError(run("schedule", "export", "auto", "-p", "4", "-m", "8", "--search-budget", "-1"),
+        "--search-budget must be >= 0");
+  }
+
+  @Test
+  void benchSearch_countsCellsAndRejectsBadInput() {
+    Run r = run("bench", "search", "--max-devices", "2", "--json");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("\"cells\":6,"), r.out());
+    assertTrue(r.out().contains("\"worse\":0,"), r.out());
+    assertUserError(run("bench", "search", "--fixed", "nope"), "unknown schedule 'nope'");
+  }
+
+  @Test
   void validate_reportsTheFirstProblemInOneLine() throws Exception {
     Schedule s = new OneFOneB().generate(ScheduleSpec.of(2, 2));
     String json = ScheduleJson.write(s, null).replace("{\"op\":\"BW\",\"mb\":1,\"v\":1}", "{\"op\":\"BW\",\"mb\":0,\"v\":1}");

@@ -21,9 +21,26 @@ import java.util.List;
  * limit never gives a larger bubble, and at the V-Min / V-Half / V-ZB peaks {@code auto} is at
  * least as good as those schedules. The search stops as soon as a candidate reaches the makespan
  * no V schedule can beat ({@link VShape#makespanLowerBound}); that keeps both properties.
+ *
+ * <p>Then, unless the bound is reached, a seeded local search ({@link VOrderSearch}, knobs in
+ * {@link SearchOptions}) reorders the best candidate's ops under the same limit; its result
+ * replaces the candidate only when the {@link Simulator} finds it strictly faster within the
+ * limit, so the search never makes {@code auto} worse and is deterministic for a seed.
  */
 public final class AutoV implements ScheduleGenerator {
   public static final String NAME = "auto";
+
+  private final SearchOptions search;
+
+  /** {@code auto} with the default search ({@link SearchOptions#DEFAULT}). */
+  public AutoV() {
+    this(SearchOptions.DEFAULT);
+  }
+
+  /** {@code auto} with the given search seed and budget ({@link SearchOptions#OFF}: no search). */
+  public AutoV(SearchOptions search) {
+    this.search = search;
+  }
 
   @Override
   public String name() {
@@ -51,6 +68,13 @@ public final class AutoV implements ScheduleGenerator {
       candidate.offerTo(pick);
       if (pick.reaches(bound)) {
         break; // no V schedule is faster: the rest cannot win
+      }
+    }
+    if (pick.found() && !pick.reaches(bound)) {
+      int cap = (int) Math.floor(2 * limit + 1e-9);
+      VOrderSearch.Result searched = VOrderSearch.improve(p, m, costs, pick.best().ops(), cap, search);
+      if (searched != null) {
+        pick.offer(searched.ops()); // re-timed by the Simulator; kept only when faster within the limit
       }
     }
     return pick.best();

@@ -40,6 +40,14 @@ public final class ScheduleJson {
 
   /** The JSON of {@code s}; {@code metrics} is written when not null. One device's ops per line. */
   public static String write(Schedule s, SimulationResult metrics) {
+    return write(s, metrics, Map.of());
+  }
+
+  /**
+   * As {@link #write(Schedule, SimulationResult)}, with {@code extraMetrics} (e.g. auto's
+   * {@code searchSeconds}) appended to {@code metrics}, keys in sorted order.
+   */
+  public static String write(Schedule s, SimulationResult metrics, Map<String, Double> extraMetrics) {
     StringBuilder b = new StringBuilder();
     b.append("{\"name\":\"").append(JsonStringEncoder.getInstance().quoteAsString(s.name())).append('"');
     b.append(",\"devices\":").append(s.devices());
@@ -78,7 +86,12 @@ public final class ScheduleJson {
       for (int d = 0; d < peak.length; d++) {
         b.append(d == 0 ? "" : ",").append(number(peak[d]));
       }
-      b.append("]}");
+      b.append(']');
+      for (String k : new java.util.TreeSet<>(extraMetrics.keySet())) {
+        b.append(",\"").append(JsonStringEncoder.getInstance().quoteAsString(k)).append("\":")
+            .append(number(extraMetrics.get(k)));
+      }
+      b.append('}');
     }
     return b.append("\n}\n").toString();
   }
