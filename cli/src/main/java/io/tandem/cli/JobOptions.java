@@ -1,5 +1,6 @@
 package io.tandem.cli;
 
+import io.tandem.actors.InvalidJobSpecException;
 import io.tandem.actors.JobSpecs;
 import io.tandem.proto.JobSpec;
 import java.nio.file.Path;
@@ -107,7 +108,13 @@ final class JobOptions {
         .setKeepCheckpoints(keepCheckpoints)
         .setDeviceMemoryBytes(deviceMemory == null ? 0 : io.tandem.planner.Bytes.parse(deviceMemory))
         .build();
-    return spec.getSchedule().equalsIgnoreCase(PLANNER) ? JobSpecs.withPlannerChoice(spec.toBuilder()
-        .setSchedule(PLANNER).build()) : spec;
+    if (!spec.getSchedule().equalsIgnoreCase(PLANNER)) {
+      return spec;
+    }
+    try {
+      return JobSpecs.withPlannerChoice(spec.toBuilder().setSchedule(PLANNER).build());
+    } catch (InvalidJobSpecException e) {
+      throw new UserException(JobChecks.option(e.field()) + ": " + e.reason(), e);
+    }
   }
 }

@@ -65,6 +65,7 @@ public final class ScheduleCommand implements Runnable {
 
     @Override
     public void run() {
+      render.checkOutputs();
       ScheduleSpec s = specOptions.spec();
       Schedule schedule = ScheduleRegistry.generate(name, s);
       SimulationResult r = memory.simulate(schedule);
@@ -104,6 +105,7 @@ public final class ScheduleCommand implements Runnable {
 
     @Override
     public void run() {
+      render.checkOutputs();
       Schedule schedule = ScheduleSupport.readFile(file);
       try {
         Validator.validate(schedule);

@@ -6,6 +6,7 @@ import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.JobFactory;
 import io.tandem.actors.LocalRuntime;
+import io.tandem.actors.ModelComputeProvider;
 import io.tandem.actors.cluster.ClusterNode;
 import io.tandem.proto.JobSpec;
 import io.tandem.proto.OpTiming;
@@ -42,7 +43,7 @@ final class TrainingRun {
   /** Plans and runs {@code job} to its end, showing progress on {@code err}. */
   static TrainingRun start(JobSpec job, double clip, Duration stepTimeout, PrintWriter err) {
     Schedule plan = JobFactory.schedule(job);
-    ComputeProvider provider = JobFactory.provider(job, plan);
+    ComputeProvider provider = prepare(job, plan);
     err.printf(Locale.ROOT, "tandem: training %s on %d %s device(s), schedule %s, %d microbatches x %d, %d steps%n",
         job.getModel(), job.getDevices(), job.getBackend(), plan.name(), job.getMicrobatches(),
         job.getMicrobatchSize(), job.getSteps());
@@ -61,7 +62,7 @@ final class TrainingRun {
   static TrainingRun startOnCluster(JobSpec job, String bind, List<String> seeds, int minNodes, Duration stepTimeout,
       PrintWriter err) {
     Schedule plan = JobFactory.schedule(job);
-    ComputeProvider provider = JobFactory.provider(job, plan);
+    ComputeProvider provider = prepare(job, plan);
     err.printf(Locale.ROOT, "tandem: training %s on a cluster (%d %s device(s) on >= %d worker node(s)), schedule %s,"
         + " %d microbatches x %d, %d steps%n", job.getModel(), job.getDevices(), job.getBackend(), minNodes,
         plan.name(), job.getMicrobatches(), job.getMicrobatchSize(), job.getSteps());
@@ -73,6 +74,18 @@ final class TrainingRun {
       run.end = node.run(job, minNodes, limit, run::onEvent);
     }
     return run;
+  }
+
+  /**
+   * The devices' compute for {@code job}, with the model's layer split over the schedule's
+   * virtual stages checked, so a job that cannot run fails before anything is printed.
+   */
+  private static ComputeProvider prepare(JobSpec job, Schedule plan) {
+    ComputeProvider provider = JobFactory.provider(job, plan);
+    if (provider instanceof ModelComputeProvider model) {
+      model.partition(plan);
+    }
+    return provider;
   }
 
   Schedule schedule() {
