@@ -66,7 +66,7 @@ public final class ScheduleCommand implements Runnable {
     @Override
     public void run() {
       render.checkOutputs();
-      ScheduleSpec s = specOptions.spec();
+      ScheduleSpec s = specOptions.spec(ScheduleSize.MAX_OPS, "schedule show");
       Schedule schedule = ScheduleRegistry.generate(name, s);
       SimulationResult r = memory.simulate(schedule);
       ScheduleSupport.checkLimit(schedule, r, s.memoryLimit());
@@ -85,7 +85,7 @@ public final class ScheduleCommand implements Runnable {
 
     @Override
     public void run() {
-      ScheduleSpec s = specOptions.spec();
+      ScheduleSpec s = specOptions.spec(ScheduleSize.MAX_OPS, "schedule export");
       Schedule schedule = ScheduleRegistry.generate(name, s);
       SimulationResult r = Simulator.simulate(schedule);
       ScheduleSupport.checkLimit(schedule, r, s.memoryLimit());
