@@ -434,7 +434,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> {
       replyTo.tell(event);
       if (awaitingFirstStep) {
         awaitingFirstStep = false;
-        emit("resumed", "first step after recovery (step " + s.step() + ") done" + since());
+        emit("resumed", "step " + (s.step() + 1) + " done, the first after " + (restoreStep < 0 ? "restarting from step 0" : "restoring step " + restoreStep) + since());
       }
       return this;
     }
