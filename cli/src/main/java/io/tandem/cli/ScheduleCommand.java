@@ -76,7 +76,7 @@ public final class ScheduleCommand implements Runnable {
 
   /** {@code tandem schedule export NAME -p P -m M ...}: the JSON on stdout. */
   @Command(name = "export", mixinStandardHelpOptions = true,
-      description = "Print a schedule as JSON (DESIGN.md format), metrics filled by the simulator.")
+      description = "Print a schedule as JSON (docs/ARCHITECTURE.md format), metrics filled by the simulator.")
   static final class ExportCmd implements Runnable {
     @Spec CommandSpec spec;
     @Parameters(index = "0", paramLabel = "NAME", description = "Schedule name (see: tandem schedule list).")
