@@ -60,6 +60,7 @@ public final class SubmitCommand implements Callable<Integer> {
         Duration.ofSeconds(30));
     String base = client.base();
     JobSpec js = job.jobSpec("submit").toBuilder().setMinNodes(Math.max(0, minNodes)).build();
+    JobChecks.check(js); // the coordinator checks again; this names the option before any call
     ObjectNode body = JobSpecJson.toJson(js);
     JsonNode created = client.call("POST", "/jobs", body.toString(), 201, "--admin");
     String id = created.get("id").asText();
