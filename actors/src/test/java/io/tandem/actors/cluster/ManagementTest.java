@@ -49,6 +49,7 @@ class ManagementTest {
     try (ClusterNode node = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0,
         ConfigFactory.parseString("tandem.management.enabled = on\npekko.management.http.hostname = 127.0.0.1\n"
             + "pekko.management.http.port = " + port))) {
+      assertEquals("http://127.0.0.1:" + port, node.managementUri());
       HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       assertEquals(200, get(http, port, "/health/alive"));
       long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
