@@ -44,6 +44,7 @@ public final class BenchSchedulesCommand implements Runnable {
     if (repeat < 1) {
       throw new IllegalArgumentException("--repeat must be >= 1, got " + repeat);
     }
+    ScheduleSize.check(devices, microbatches, 2, ScheduleSize.MAX_OPS, "bench schedules");
     ScheduleSpec base = ScheduleSpec.of(devices, microbatches);
     List<Row> rows = new ArrayList<>();
     for (ScheduleGenerator g : ScheduleRegistry.all()) {

@@ -1,5 +1,6 @@
 package io.tandem.cli;
 
+import io.tandem.actors.InvalidJobSpecException;
 import io.tandem.actors.JobSpecs;
 import io.tandem.proto.JobSpec;
 import java.nio.file.Path;

@@ -10,7 +10,7 @@ import picocli.CommandLine.Option;
 /** {@code --b-release F}: simulate with B freeing a fraction of the activation (W the rest). */
 final class MemoryOptions {
   @Option(names = "--b-release", paramLabel = "FRACTION", defaultValue = "0",
-      description = "Share of a chunk's activation freed by its B (W frees the rest); 0 = DESIGN.md's model,"
+      description = "Share of a chunk's activation freed by its B (W frees the rest); 0 = the activation is"
           + " held until W. Default: ${DEFAULT-VALUE}.")
   double bRelease;
 

@@ -44,6 +44,7 @@ public final class ProfileCommand implements Runnable {
   @Override
   public void run() {
     ModelSpec modelSpec = CliModels.parse(model);
+    OutputPaths.checkFile(out, "--out");
     String name = backend.toLowerCase(Locale.ROOT);
     ModelProfile profile;
     try (Backend b = open(name)) {

@@ -30,6 +30,12 @@ final class RenderOptions {
       description = "Squeeze the text timeline into COLS columns (0: as wide as the labels need).")
   int width;
 
+  /** Checks, before any work, that the asked-for files can be written. */
+  void checkOutputs() {
+    OutputPaths.checkFile(svg, "--svg");
+    OutputPaths.checkFile(trace, "--trace");
+  }
+
   void show(Schedule s, SimulationResult r, PrintWriter out) {
     boolean ansi = color == Color.ALWAYS || (color == Color.AUTO && System.console() != null);
     out.print(TextTimeline.render(s, r, ansi, width));

@@ -67,7 +67,8 @@ public final class ScheduleCommand implements Runnable {
 
     @Override
     public void run() {
-      ScheduleSpec s = specOptions.spec();
+      render.checkOutputs();
+      ScheduleSpec s = specOptions.spec(ScheduleSize.MAX_OPS, "schedule show");
       Schedule schedule = specOptions.generator(name).generate(s);
       SimulationResult r = memory.simulate(schedule);
       ScheduleSupport.checkLimit(schedule, r, s.memoryLimit());
@@ -77,7 +78,7 @@ public final class ScheduleCommand implements Runnable {
 
   /** {@code tandem schedule export NAME -p P -m M ...}: the JSON on stdout. */
   @Command(name = "export", mixinStandardHelpOptions = true,
-      description = "Print a schedule as JSON (DESIGN.md format), metrics filled by the simulator.")
+      description = "Print a schedule as JSON (docs/ARCHITECTURE.md format), metrics filled by the simulator.")
   static final class ExportCmd implements Runnable {
     @Spec CommandSpec spec;
     @Parameters(index = "0", paramLabel = "NAME", description = "Schedule name (see: tandem schedule list).")
@@ -86,7 +87,7 @@ public final class ScheduleCommand implements Runnable {
 
     @Override
     public void run() {
-      ScheduleSpec s = specOptions.spec();
+      ScheduleSpec s = specOptions.spec(ScheduleSize.MAX_OPS, "schedule export");
       ScheduleGenerator generator = specOptions.generator(name);
       long t0 = System.nanoTime();
       Schedule schedule = generator.generate(s);
@@ -111,6 +112,7 @@ public final class ScheduleCommand implements Runnable {
 
     @Override
     public void run() {
+      render.checkOutputs();
       Schedule schedule = ScheduleSupport.readFile(file);
       try {
         Validator.validate(schedule);

@@ -30,7 +30,7 @@ final class ScheduleCompareCommand implements Runnable {
 
   @Override
   public void run() {
-    ScheduleSpec s = specOptions.spec();
+    ScheduleSpec s = specOptions.spec(ScheduleSize.MAX_COMPARE_OPS, "schedule compare");
     SimulationResult base = memory.simulate(new OneFOneB().generate(s));
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"schedule", "makespan", "bubble", "peak", "vs 1f1b time", "vs 1f1b peak",

@@ -60,6 +60,12 @@ final class ScheduleSpecOptions {
     return new SearchOptions(seed, searchBudget);
   }
 
+  /** The spec, refused when it is over {@code maxOps} (see {@link ScheduleSize}) for {@code command}. */
+  ScheduleSpec spec(long maxOps, String command) {
+    ScheduleSize.check(devices, microbatches, chunks, maxOps, command);
+    return spec();
+  }
+
   ScheduleSpec spec() {
     return new ScheduleSpec(devices, microbatches, chunks, OpCosts.parse(costs), null,
         memoryLimit == null ? OptionalDouble.empty() : OptionalDouble.of(memoryLimit));

@@ -16,7 +16,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code tandem submit}: sends a job to a running cluster's admin API and, with {@code --wait},
  * follows it (progress, failures and recoveries as they happen) to the same
- * {@code final step=S loss=X weights-sha256=HEX} line as {@code train}.
+ * {@code final step=S loss=X weights-sha256=HEX} line as {@code train}. A job that ends FAILED or
+ * CANCELLED exits 1, a {@code --timeout} that passes first exits 124.
  */
 @Command(name = "submit", mixinStandardHelpOptions = true,
     description = "Submit a training job to a running cluster (its admin API) and optionally wait for it.")
@@ -39,6 +40,10 @@ public final class SubmitCommand implements Callable<Integer> {
   @Option(names = "--wait", description = "follow the job to its end and print the final line")
   boolean await;
 
+  @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "with --wait: give up waiting after DURATION (e.g. 90s, 10m; exit code 124, the job keeps running)")
+  Duration timeout;
+
   @Option(names = "--poll-ms", defaultValue = "500", hidden = true, description = "status poll interval")
   long pollMs;
 
@@ -48,6 +53,9 @@ public final class SubmitCommand implements Callable<Integer> {
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (timeout != null && !await) {
+      throw new UserException("--timeout needs --wait");
+    }
     AdminClient client = new AdminClient(admin, AdminClient.token(token, tokenFile),
         Duration.ofSeconds(30));
     String base = client.base();
@@ -63,38 +71,7 @@ public final class SubmitCommand implements Callable<Integer> {
       out.flush();
       return 0;
     }
-    ProgressBar bar = new ProgressBar(err, js.getSteps(), System.console() != null);
-    int shownEvents = 0;
-    long shownStep = 0;
-    while (true) {
-      JsonNode status = client.call("GET", "/jobs/" + id, null, 200, "--admin");
-      JsonNode events = status.get("events");
-      for (int i = shownEvents; events != null && i < events.size(); i++) {
-        bar.note("tandem: " + events.get(i).get("kind").asText() + ": " + events.get(i).get("message").asText());
-      }
-      shownEvents = events == null ? 0 : events.size();
-      String state = status.get("status").asText();
-      long step = status.get("step").asLong();
-      if (step != shownStep && status.has("loss") && !state.equals("SUCCEEDED")) {
-        bar.update(step, String.format(Locale.ROOT, "loss %.4f%s", status.get("loss").asDouble(),
-            status.has("stepMillis") ? String.format(Locale.ROOT, " step %.0f ms", status.get("stepMillis").asDouble()) : ""));
-        shownStep = step;
-      }
-      if (state.equals("SUCCEEDED")) {
-        bar.update(js.getSteps(), "done");
-        out.printf(Locale.ROOT, "final step=%d loss=%.6f weights-sha256=%s%n", status.get("steps").asLong(),
-            status.get("loss").asDouble(), status.get("weightsSha256").asText());
-        out.flush();
-        return 0;
-      }
-      if (state.equals("FAILED")) {
-        bar.abort();
-        err.println("tandem: job failed: " + status.path("error").asText());
-        err.flush();
-        return 1;
-      }
-      Thread.sleep(pollMs);
-    }
+    return new JobFollower(client, out, err, pollMs).follow(id, js.getSteps(), timeout);
   }
 
 }

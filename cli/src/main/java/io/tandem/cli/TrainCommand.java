@@ -43,6 +43,10 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     TrainingRun run;
     JobSpec jobSpec = job.jobSpec("train");
+    OutputPaths.checkFile(trace, "--trace");
+    if (!cluster) {
+      OutputPaths.checkDirectory(job.checkpointDir, "--checkpoint-dir");
+    }
     int devices = jobSpec.getDevices();
     if (cluster) {
       List<String> seedList = ClusterOptions.seeds(seeds);

@@ -47,8 +47,10 @@ public final class ClusterFile {
     JsonNode root;
     try {
       root = MAPPER.readTree(json);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalArgumentException(JsonProblem.describe(e));
     } catch (IOException e) {
-      throw new IllegalArgumentException("not valid JSON (" + e.getClass().getSimpleName() + ")");
+      throw new IllegalArgumentException("not valid JSON (" + e.getMessage() + ")");
     }
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException("expected a JSON object with a \"devices\" array");
@@ -64,15 +66,31 @@ public final class ClusterFile {
       throw new IllegalArgumentException("\"devices\" must be a non-empty array");
     }
     List<DeviceSpec> out = new ArrayList<>();
-    for (JsonNode d : devs) {
+    for (int index = 0; index < devs.size(); index++) {
+      JsonNode d = devs.get(index);
+      String where = "devices[" + index + "]";
       if (!d.isObject() || d.get("memory") == null) {
-        throw new IllegalArgumentException("each device needs \"memory\", e.g. {\"id\":\"gpu0\",\"memory\":\"24GiB\"}");
+        throw new IllegalArgumentException(where + ": each device needs \"memory\", e.g. {\"id\":\"gpu0\",\"memory\":\"24GiB\"}");
       }
-      long memory = d.get("memory").isNumber() ? d.get("memory").asLong() : Bytes.parse(d.get("memory").asText());
+      for (Iterator<String> it = d.fieldNames(); it.hasNext();) {
+        String f = it.next();
+        if (!List.of("id", "memory", "speed", "count").contains(f)) {
+          throw new IllegalArgumentException(where + ": unknown key '" + f + "'; use id, memory, speed, count");
+        }
+      }
+      long memory;
+      try {
+        memory = d.get("memory").isNumber() ? d.get("memory").asLong() : Bytes.parse(d.get("memory").asText());
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(where + ".memory: " + e.getMessage());
+      }
+      if (d.has("speed") && !d.get("speed").isNumber()) {
+        throw new IllegalArgumentException(where + ".speed: must be a number, got " + d.get("speed"));
+      }
       double speed = d.has("speed") ? d.get("speed").asDouble(Double.NaN) : 1.0;
       int count = d.has("count") ? d.get("count").asInt(0) : 1;
       if (count < 1) {
-        throw new IllegalArgumentException("device \"count\" must be >= 1");
+        throw new IllegalArgumentException(where + ".count: must be >= 1");
       }
       for (int i = 0; i < count; i++) {
         String id = d.has("id") ? d.get("id").asText() + (count > 1 ? "-" + i : "") : "d" + out.size();

@@ -109,9 +109,7 @@ public record ModelProfile(
     try {
       return MAPPER.readValue(json, ModelProfile.class);
     } catch (JsonProcessingException e) {
-      Throwable cause = e.getCause() instanceof IllegalArgumentException iae ? iae : e;
-      String msg = cause == e ? e.getOriginalMessage() : cause.getMessage();
-      throw new IllegalArgumentException("bad profile JSON: " + firstLine(msg));
+      throw new IllegalArgumentException("bad profile JSON: " + JsonProblem.describe(e));
     }
   }
 
@@ -139,13 +137,5 @@ public record ModelProfile(
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(file + ": " + e.getMessage());
     }
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "unreadable";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 }

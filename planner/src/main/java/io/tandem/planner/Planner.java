@@ -368,9 +368,8 @@ public final class Planner {
     for (Family f : s.families) {
       Evaluation e = s.bestFeasible.get(f.name());
       if (e != null) {
-        String reason = e == chosen ? "chosen"
-            : String.format(Locale.ROOT, "%.1f%% slower than %s", Math.max(0, 100 * (e.stepTimeMs() / chosen.stepTimeMs() - 1)),
-                chosen.family().name()) + (e.stepTimeMs() <= chosen.stepTimeMs() ? " (as fast, more memory)" : "");
+        String reason = e == chosen ? "chosen" : AlternativeReason.describe(e.stepTimeMs(), e.maxPeak(),
+            chosen.stepTimeMs(), chosen.maxPeak(), chosen.family().name());
         out.add(new Alternative(f.name(), true, e.stepTimeMs(), perDevice(e), e.config(), reason));
         continue;
       }

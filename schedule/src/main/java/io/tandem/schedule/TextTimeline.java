@@ -108,7 +108,7 @@ public final class TextTimeline {
     }
     step = Math.max(1, Math.round(step));
     for (double t = 0; t <= makespan + 1e-9; t += step) {
-      int col = prefix + (int) Math.round(t * scale);
+      int col = prefix - 1 + (int) Math.round(t * scale); // the tick is the left edge of time t's cell, like the rows' bar
       String label = "|" + num(t);
       for (int i = 0; i < label.length() && col + i < line.length; i++) {
         line[col + i] = label.charAt(i);

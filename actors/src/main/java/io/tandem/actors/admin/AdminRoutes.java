@@ -1,6 +1,7 @@
 package io.tandem.actors.admin;
 
 import static org.apache.pekko.http.javadsl.server.Directives.complete;
+import static org.apache.pekko.http.javadsl.server.Directives.completeWithFuture;
 import static org.apache.pekko.http.javadsl.server.Directives.concat;
 import static org.apache.pekko.http.javadsl.server.Directives.entity;
 import static org.apache.pekko.http.javadsl.server.Directives.get;
@@ -18,7 +19,7 @@ import java.security.MessageDigest;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.BooleanSupplier;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -32,10 +33,12 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 
 /**
  * The admin HTTP API's routes (JSON): {@code GET /health/alive} and {@code GET /health/ready}
- * without authentication; everything else requires {@code Authorization: Bearer <token>}
+ * (200 once a worker node with devices is up, else 503; the body lists members and devices, see
+ * {@link Readiness}) without authentication; everything else requires {@code Authorization: Bearer <token>}
  * (401 otherwise): {@code POST /jobs} (a job spec, see {@link JobSpecJson}; a bad one is 400
  * {@code {"error": "FIELD: REASON", "field": .., "reason": .., "errors": [{"field": .., "reason": ..}, ..]}}
- * with every problem {@link io.tandem.actors.JobSpecValidator} finds, the first in {@code error}), {@code GET /jobs}, {@code GET /jobs/{id}}. More authenticated routes
+ * with every problem {@link io.tandem.actors.JobSpecValidator} finds, the first in {@code error}),
+ * {@code GET /jobs}, {@code GET /jobs/{id}}. More authenticated routes
  * are added with {@link #route(List)}.
  */
 public final class AdminRoutes {
@@ -43,20 +46,20 @@ public final class AdminRoutes {
 
   private final byte[] token;
   private final JobRegistry jobs;
-  private final BooleanSupplier ready;
+  private final Supplier<CompletionStage<Readiness>> readiness;
 
   /**
    * @param token the bearer token every non-health request must carry (non-empty)
    * @param jobs where submitted jobs go
-   * @param ready whether this node is ready to take jobs (for {@code /health/ready})
+   * @param readiness whether the cluster can run a job, and its members (for {@code /health/ready})
    */
-  public AdminRoutes(String token, JobRegistry jobs, BooleanSupplier ready) {
+  public AdminRoutes(String token, JobRegistry jobs, Supplier<CompletionStage<Readiness>> readiness) {
     if (token == null || token.isBlank()) {
       throw new IllegalArgumentException("the admin server needs a non-empty token");
     }
     this.token = token.getBytes(StandardCharsets.UTF_8);
     this.jobs = jobs;
-    this.ready = ready;
+    this.readiness = readiness;
   }
 
   public JobRegistry jobs() {
@@ -72,8 +75,8 @@ public final class AdminRoutes {
   private Route healthRoutes() {
     return pathPrefix("health", () -> concat(
         path("alive", () -> get(() -> json(StatusCodes.OK, status("alive")))),
-        path("ready", () -> get(() -> ready.getAsBoolean()
-            ? json(StatusCodes.OK, status("ready")) : json(StatusCodes.SERVICE_UNAVAILABLE, status("not ready"))))));
+        path("ready", () -> get(() -> completeWithFuture(readiness.get().thenApply(r -> ClusterAdminRoutes.response(
+            r.ready() ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, r.toJson())))))));
   }
 
   /** {@code inner} when the request carries the bearer token; 401 otherwise. */

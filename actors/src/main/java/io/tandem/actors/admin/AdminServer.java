@@ -8,8 +8,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -48,7 +46,7 @@ public final class AdminServer implements AutoCloseable {
     JobRegistry jobs = new JobRegistry((spec, minNodes, onEvent) -> node.submit(spec, minNodes, onEvent));
     ActorSystem<Void> system = node.system();
     AdminRoutes routes = new AdminRoutes(token, jobs,
-        () -> Cluster.get(system).selfMember().status().equals(MemberStatus.up()));
+        () -> ClusterAdminRoutes.describe(system).thenApply(Readiness::of));
     List<Route> all = new java.util.ArrayList<>(new ClusterAdminRoutes(node, jobs).routes());
     all.addAll(extra);
     return bind(system, host, port, routes, all, tls);

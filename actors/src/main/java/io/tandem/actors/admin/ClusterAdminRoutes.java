@@ -121,6 +121,14 @@ public final class ClusterAdminRoutes {
 
   /** {@code {members: [{address, roles, status, reachable, devices: [...]}]}}. */
   CompletionStage<ObjectNode> cluster() {
+    return describe(system);
+  }
+
+  /**
+   * The cluster as {@code system}'s member sees it, with each node agent's devices:
+   * {@code {self, members: [{address, roles, status, reachable, devices: [...]}]}}.
+   */
+  public static CompletionStage<ObjectNode> describe(ActorSystem<?> system) {
     CompletionStage<Receptionist.Listing> listing = AskPattern.ask(system.receptionist(),
         (ActorRef<Receptionist.Listing> replyTo) -> Receptionist.find(NodeAgent.SERVICE_KEY, replyTo), ASK,
         system.scheduler());
@@ -136,19 +144,19 @@ public final class ClusterAdminRoutes {
       return CompletableFuture.allOf(asks.toArray(new CompletableFuture<?>[0])).thenApply(v -> {
         Map<String, Registration> byNode = new TreeMap<>();
         asks.forEach(a -> a.join().ifPresent(reg -> byNode.put(reg.getNode(), reg)));
-        return render(byNode);
+        return render(system, byNode);
       });
-    }).exceptionally(e -> render(Map.of()));
+    }).exceptionally(e -> render(system, Map.of()));
   }
 
-  private ObjectNode render(Map<String, Registration> registrations) {
+  private static ObjectNode render(ActorSystem<?> system, Map<String, Registration> registrations) {
     var state = Cluster.get(system).state();
     java.util.Set<Member> unreachable = new java.util.HashSet<>();
     state.getUnreachable().forEach(unreachable::add);
     ObjectNode o = JobSpecJson.mapper().createObjectNode();
     o.put("self", Cluster.get(system).selfMember().address().toString());
     ArrayNode members = o.putArray("members");
-    for (Member m : members()) {
+    for (Member m : state.getMembers()) {
       ObjectNode j = members.addObject();
       j.put("address", m.address().toString());
       ArrayNode roles = j.putArray("roles");

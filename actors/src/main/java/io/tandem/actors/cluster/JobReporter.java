@@ -34,6 +34,8 @@ final class JobReporter {
     submitter.accept(new JobEvent.Progress(kind, message));
   }
 
+  private long restoredStep = -1;
+
   /** Passes {@code event} on to the submitter as it is. */
   void forward(JobEvent event) {
     submitter.accept(event);
@@ -45,7 +47,8 @@ final class JobReporter {
     forward(s);
     if (awaitingFirstStep) {
       awaitingFirstStep = false;
-      emit("resumed", "first step after recovery (step " + s.step() + ") done" + since());
+      emit("resumed", "step " + (s.step() + 1) + " done, the first after " + (restoredStep < 0
+          ? "restarting from step 0" : "restoring step " + restoredStep) + since());
     }
   }
 
@@ -54,9 +57,13 @@ final class JobReporter {
     return lastStep + 1;
   }
 
-  /** A new attempt's workers are ready ({@code restored} event); its first completed step is reported as resumed. */
-  void restored(String message) {
+  /**
+   * A new attempt's workers are ready ({@code restored} event) from checkpoint {@code step} (-1:
+   * none, restarting from step 0); its first completed step is reported as resumed.
+   */
+  void restored(String message, long step) {
     emit("restored", message + since());
+    restoredStep = step;
     awaitingFirstStep = true;
   }
 

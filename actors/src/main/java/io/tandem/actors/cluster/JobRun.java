@@ -261,7 +261,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     if (attempt > 0) {
       reporter.restored(restoreStep < 0 ? "workers ready on " + schedule.devices() + " device(s); restarting from step 0"
           : "restored step " + restoreStep + " from " + Path.of(spec.getCheckpointDir()).resolve("step-" + restoreStep)
-              + " on " + schedule.devices() + " device(s)");
+              + " on " + schedule.devices() + " device(s)", restoreStep);
     }
     reporter.forward(driver.start(spec, settings.stepTimeout(), selfAddress, FromCoordinator::new));
   }

@@ -11,7 +11,8 @@ import org.apache.pekko.management.javadsl.PekkoManagement;
 
 /**
  * Pekko Management for a cluster member, driven by {@code tandem.management}: the HTTP
- * endpoint with {@code /health/ready} (ready once this member is Up) and {@code /health/alive},
+ * endpoint with {@code /health/ready} (ready once this member is Up and a worker node with
+ * devices is up: the cluster can run a job) and {@code /health/alive},
  * and Cluster Bootstrap (members find each other through service discovery, e.g. the
  * Kubernetes API) instead of seed nodes. Both are off by default.
  *

@@ -117,7 +117,12 @@ class AdminClusterTest {
       assertEquals(401, send(call[0], call[1], null, null).statusCode(), call[1]);
       assertEquals(401, send(call[0], call[1], "wrong", null).statusCode(), call[1]);
     }
-    assertEquals(200, send("GET", "/health/ready", null, null).statusCode());
+    HttpResponse<String> ready = send("GET", "/health/ready", null, null);
+    assertEquals(200, ready.statusCode(), ready.body());
+    JsonNode body = JSON.readTree(ready.body());
+    assertEquals("ready", body.get("status").asText(), body.toString());
+    assertEquals(3, body.get("members").size(), body.toString());
+    assertEquals(2, body.get("devices").asInt(), body.toString());
     assertEquals(200, send("GET", "/cluster", TOKEN, null).statusCode());
     assertEquals(200, send("GET", "/metrics", TOKEN, null).statusCode());
     assertEquals(404, send("POST", "/jobs/nope/cancel", TOKEN, null).statusCode());

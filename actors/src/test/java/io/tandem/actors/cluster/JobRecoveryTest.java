@@ -142,12 +142,12 @@ class JobRecoveryTest {
     reporter.detected();
     assertEquals(" (+2 ms since detection)", reporter.since());
     assertEquals(0, reporter.nextStep());
-    reporter.restored("restored step 4");
+    reporter.restored("restored step 4", 4);
     reporter.stepCompleted(new JobEvent.StepCompleted(4, 1.0, 1, new double[0], new long[0], 0, List.of()));
     reporter.stepCompleted(new JobEvent.StepCompleted(5, 1.0, 1, new double[0], new long[0], 0, List.of()));
     assertEquals(6, reporter.nextStep());
     assertEquals(List.of("restored: restored step 4 (+4 ms since detection)",
-        "resumed: first step after recovery (step 4) done (+6 ms since detection)"), progress());
+        "resumed: step 5 done, the first after restoring step 4 (+6 ms since detection)"), progress());
     assertEquals(4, events.size(), "two progress events and both steps");
   }
 }

@@ -26,7 +26,7 @@ class ManagementTest {
   }
 
   @Test
-  void managementEnabled_servesAliveAndReadyOnceTheMemberIsUp() throws Exception {
+  void managementEnabled_servesAliveAndReadyOnceTheMemberIsUpWithDevices() throws Exception {
     int port = freePort();
     try (ClusterNode node = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("worker"), 1,
         ConfigFactory.parseString("tandem.management.enabled = on\npekko.management.http.hostname = 127.0.0.1\n"
@@ -40,6 +40,25 @@ class ManagementTest {
         ready = get(http, port, "/health/ready");
       } while (ready != 200 && System.nanoTime() < deadline && sleep());
       assertEquals(200, ready);
+    }
+  }
+
+  @Test
+  void coordinatorWithoutWorkers_isAliveButNotReady() throws Exception {
+    int port = freePort();
+    try (ClusterNode node = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0,
+        ConfigFactory.parseString("tandem.management.enabled = on\npekko.management.http.hostname = 127.0.0.1\n"
+            + "pekko.management.http.port = " + port))) {
+      assertEquals("http://127.0.0.1:" + port, node.managementUri());
+      HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+      assertEquals(200, get(http, port, "/health/alive"));
+      long until = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+      do {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+            + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(500, r.statusCode(), "ready with no worker node: " + r.body()); // Pekko's code for a failed check
+        assertTrue(r.body().startsWith("Not Healthy"), r.body());
+      } while (System.nanoTime() < until && sleep());
     }
   }
 
