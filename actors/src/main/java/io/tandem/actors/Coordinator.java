@@ -52,7 +52,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private record StepTimedOut(long step) implements Command {}
 
-  private enum Phase { COMPUTE, UPDATE, WEIGHTS, PAUSED, DONE }
+  private enum Phase { COMPUTE, UPDATE, WEIGHTS, FINAL_CHECKPOINT, PAUSED, DONE }
 
   private final JobConfig job;
   private final Schedule schedule;
@@ -68,6 +68,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final Map<Integer, StepReport> reports = new TreeMap<>();
   private int acks;
   private double lastLoss = Double.NaN;
+  /** The success event, held while the final checkpoint commits. */
+  private JobEvent.JobSucceeded succeeded;
   private double lastNorm;
   private final SortedMap<Integer, byte[]> weights = new TreeMap<>();
   private final Map<Long, SortedMap<Integer, StageWorker.CheckpointWritten>> pendingCheckpoints = new TreeMap<>();
@@ -182,6 +184,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     } else if (reply instanceof StageWorker.CheckpointFailed c) {
       pendingCheckpoints.remove(c.step());
       emit("checkpoint-skipped", "checkpoint step-" + c.step() + " not committed: " + c.message());
+      return afterCheckpoint();
     }
     return this;
   }
@@ -239,8 +242,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         List.copyOf(reports.values())));
     CheckpointPolicy cp = job.checkpoints();
     if (checkpointNow && step + 1 >= job.steps()) {
-      checkpointNow = false;
-      emit("checkpoint-skipped", "checkpoint on request not taken: step " + step + " was the job's last");
+      checkpointNow = false; // the job's final checkpoint, taken below, answers the request
     }
     boolean forced = checkpointNow && step + 1 < job.steps();
     if (cp != null && (cp.due(step + 1, job.steps()) || forced)) {
@@ -267,7 +269,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (job.checkpoints() == null) {
       emit("checkpoint-skipped", "checkpoint on request not taken: job " + job.jobId()
           + " has no checkpoint directory (checkpointDir)");
-    } else if (phase == Phase.WEIGHTS || phase == Phase.DONE) {
+    } else if (phase == Phase.WEIGHTS || phase == Phase.FINAL_CHECKPOINT || phase == Phase.DONE) {
       emit("checkpoint-skipped", "checkpoint on request not taken: job " + job.jobId() + " is finishing");
     } else {
       checkpointNow = true;
@@ -280,7 +282,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (phase == Phase.DONE) {
       return this;
     }
-    long completed = phase == Phase.WEIGHTS ? job.steps() : step;
+    long completed = phase == Phase.WEIGHTS || phase == Phase.FINAL_CHECKPOINT ? job.steps() : step;
     timers.cancelAll();
     workers.forEach(w -> w.tell(new StageWorker.AbortStep(step)));
     phase = Phase.DONE;
@@ -311,6 +313,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     CheckpointManifest.Builder m = CheckpointManifest.newBuilder().setJobId(cp.jobId()).setStep(w.step())
         .setDataPosition(w.step()).setRngSeed(cp.seed()).setCreatedUnixMs(System.currentTimeMillis())
         .setPlan(plan());
+    if (cp.spec() != null) {
+      m.setSpec(cp.spec());
+    }
     SortedMap<Integer, CheckpointFile> files = new TreeMap<>();
     double blocking = 0;
     for (StageWorker.CheckpointWritten d : acked.values()) {
@@ -321,7 +326,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (!files.isEmpty() && (files.firstKey() != 0 || files.lastKey() != files.size() - 1)) {
       emit("checkpoint-skipped", "checkpoint step-" + w.step() + " not committed: layers " + files.keySet()
           + " are not every layer once");
-      return this;
+      return afterCheckpoint();
     }
     try {
       new CheckpointStore(Path.of(cp.dir()), cp.keep()).commit(m.build());
@@ -331,7 +336,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     } catch (RuntimeException e) {
       emit("checkpoint-skipped", "checkpoint step-" + w.step() + " not committed: " + e.getMessage());
     }
-    return this;
+    return afterCheckpoint();
   }
 
   private Plan plan() {
@@ -362,9 +367,25 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return this;
     }
     timers.cancel("step-timeout");
+    succeeded = new JobEvent.JobSucceeded(job.steps(), lastLoss, sha256(weights));
+    if (!pendingCheckpoints.isEmpty()) {
+      phase = Phase.FINAL_CHECKPOINT; // the final checkpoint commits before the job reports success
+      timers.startSingleTimer("step-timeout", new StepTimedOut(step), job.stepTimeout());
+      return this;
+    }
+    return succeed();
+  }
+
+  private Behavior<Command> succeed() {
+    timers.cancelAll();
     phase = Phase.DONE;
-    listener.tell(new JobEvent.JobSucceeded(job.steps(), lastLoss, sha256(weights)));
+    listener.tell(succeeded);
     return Behaviors.stopped();
+  }
+
+  /** After the job's last checkpoint was committed or skipped: the job ends once none is pending. */
+  private Behavior<Command> afterCheckpoint() {
+    return phase == Phase.FINAL_CHECKPOINT && pendingCheckpoints.isEmpty() ? succeed() : this;
   }
 
   private Behavior<Command> onTimeout(StepTimedOut t) {

@@ -43,7 +43,7 @@ public final class DemoCommand implements Callable<Integer> {
         .setBackend("cpu").setDevices(4).setSchedule(schedule).setModel(model).setSteps(steps).setSeed(1)
         .setMicrobatches(8).setMicrobatchSize(2).setLearningRate(0.002).setClipNorm(1.0)
         .setOptimizer("adamw").setDataset("corpus").build();
-    TrainingRun run = TrainingRun.start(job, job.getClipNorm(), Duration.ofMinutes(5), err);
+    TrainingRun run = TrainingRun.start(job, job.getClipNorm(), Duration.ofMinutes(5), err, null);
     if (run.succeeded()) {
       summarize(out, run);
     }

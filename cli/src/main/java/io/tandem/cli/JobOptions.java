@@ -74,6 +74,10 @@ final class JobOptions {
   @Option(names = "--job-id", description = "job id (default: generated)")
   String jobId;
 
+  @Option(names = "--resume", paramLabel = "DIR", description = "continue the job whose checkpoints are in DIR, from its"
+      + " newest valid checkpoint, to --steps (model, data and optimizer options come from the checkpoint)")
+  Path resume;
+
   /** The job spec these options describe. */
   JobSpec jobSpec(String idPrefix) {
     if (checkpointEvery < 0) {

@@ -24,6 +24,9 @@ import picocli.CommandLine.Command;
       WorkerCommand.class,
       AdminCommand.class,
       SubmitCommand.class,
+      CheckpointCommand.class,
+      GenerateCommand.class,
+      EvalCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TandemCli implements Runnable {

@@ -43,6 +43,9 @@ public final class TrainCommand implements Callable<Integer> {
     TrainingRun run;
     JobSpec jobSpec = job.jobSpec("train");
     int devices = jobSpec.getDevices();
+    if (cluster && job.resume != null) {
+      throw new IllegalArgumentException("--resume runs in this JVM; to resume on a cluster, leave out --cluster");
+    }
     if (cluster) {
       List<String> seedList = ClusterOptions.seeds(seeds);
       if (seedList.isEmpty()) {
@@ -50,8 +53,14 @@ public final class TrainCommand implements Callable<Integer> {
       }
       run = TrainingRun.startOnCluster(jobSpec, bind, seedList, minNodes > 0 ? minNodes : devices,
           Duration.ofSeconds(job.stepTimeoutSeconds), this.spec.commandLine().getErr());
+    } else if (job.resume != null) {
+      Resume.Plan resumed = Resume.plan(job.resume, jobSpec, this.spec.commandLine().getParseResult());
+      run = TrainingRun.start(resumed.spec(), resumed.spec().getClipNorm(),
+          Duration.ofMillis((long) (resumed.spec().getStepTimeoutS() * 1000)), this.spec.commandLine().getErr(),
+          resumed.checkpoint());
     } else {
-      run = TrainingRun.start(jobSpec, job.clip, Duration.ofSeconds(job.stepTimeoutSeconds), this.spec.commandLine().getErr());
+      run = TrainingRun.start(jobSpec, job.clip, Duration.ofSeconds(job.stepTimeoutSeconds), this.spec.commandLine().getErr(),
+          null);
     }
     return run.finish(this.spec.commandLine().getOut(), this.spec.commandLine().getErr(), trace);
   }

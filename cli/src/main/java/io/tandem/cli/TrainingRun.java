@@ -6,6 +6,8 @@ import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.JobFactory;
 import io.tandem.actors.LocalRuntime;
+import io.tandem.actors.RestoringComputeProvider;
+import io.tandem.actors.checkpoint.Checkpoint;
 import io.tandem.actors.cluster.ClusterNode;
 import io.tandem.proto.JobSpec;
 import io.tandem.proto.OpTiming;
@@ -39,17 +41,26 @@ final class TrainingRun {
     this.tokensPerStep = tokensPerStep;
   }
 
-  /** Plans and runs {@code job} to its end, showing progress on {@code err}. */
-  static TrainingRun start(JobSpec job, double clip, Duration stepTimeout, PrintWriter err) {
+  /**
+   * Plans and runs {@code job} to its end, showing progress on {@code err}; with {@code restore},
+   * every device first loads its layers from that checkpoint and training starts at its step.
+   */
+  static TrainingRun start(JobSpec job, double clip, Duration stepTimeout, PrintWriter err, Checkpoint restore) {
     Schedule plan = JobFactory.schedule(job);
     ComputeProvider provider = JobFactory.provider(job, plan);
+    long startStep = 0;
+    if (restore != null) {
+      provider = new RestoringComputeProvider(provider, restore);
+      startStep = restore.step();
+      err.printf(Locale.ROOT, "tandem: resuming from %s (step %d)%n", restore.dir(), startStep);
+    }
     err.printf(Locale.ROOT, "tandem: training %s on %d %s device(s), schedule %s, %d microbatches x %d, %d steps%n",
         job.getModel(), job.getDevices(), job.getBackend(), plan.name(), job.getMicrobatches(),
         job.getMicrobatchSize(), job.getSteps());
     err.flush();
     TrainingRun run = new TrainingRun(err, job.getSteps(), provider.tokensPerStep(), System.console() != null);
     run.schedule = plan;
-    run.end = LocalRuntime.run(new JobConfig(job.getJobId(), plan, job.getSteps(), clip, stepTimeout, 0,
+    run.end = LocalRuntime.run(new JobConfig(job.getJobId(), plan, job.getSteps(), clip, stepTimeout, startStep,
         CheckpointPolicy.of(job)), provider, run::onEvent);
     return run;
   }
