@@ -27,6 +27,8 @@ import picocli.CommandLine.Command;
       CheckpointCommand.class,
       GenerateCommand.class,
       EvalCommand.class,
+      JobsCommand.class,
+      LogsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TandemCli implements Runnable {
