@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # A local Tandem cluster on loopback: one coordinator (with the admin API) and N worker JVMs.
-#   deploy/local/cluster.sh start N DIR   start; pids in DIR/coordinator.pid, DIR/worker-1.pid ...,
+#   deploy/local/cluster.sh start N DIR   start; returns once the N workers have joined (or fails naming
+#                                         those that did not); pids in DIR/coordinator.pid, DIR/worker-1.pid ...,
 #                                         admin URL in DIR/admin.url, bearer token in DIR/admin.token,
 #                                         logs in DIR/*.log
 #   deploy/local/cluster.sh stop DIR      stop every process of DIR (SIGTERM, then SIGKILL after 15 s)
 # Environment: TANDEM_PORT (coordinator Artery port, default 2551), TANDEM_ADMIN_PORT (default 8558),
-# TANDEM_DEVICES (devices per worker, default 1).
+# TANDEM_DEVICES (devices per worker, default 1), TANDEM_JOIN_TIMEOUT (seconds to wait for the workers
+# to join, default 120).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TANDEM="$ROOT/tandem"
@@ -43,8 +45,35 @@ start() {
     nohup "$TANDEM" worker --seeds "127.0.0.1:$port" --devices "$devices" > "$dir/worker-$i.log" 2>&1 &
     echo $! > "$dir/worker-$i.pid"
   done
-  echo "cluster.sh: coordinator and $n worker(s) started; admin API $(cat "$dir/admin.url") (token in $dir/admin.token)"
+  wait_for_workers "$n" "$dir"
+  echo "cluster.sh: coordinator and $n worker(s) up; admin API $(cat "$dir/admin.url") (token in $dir/admin.token)"
   echo "  submit: $TANDEM submit --admin $(cat "$dir/admin.url") --token-file $dir/admin.token --devices $n --wait"
+}
+
+# Waits until N worker members are Up (as the admin API's /cluster reports them); on timeout names the
+# workers that did not join (dead, or alive but not a member) and exits 1, leaving the processes for a look.
+wait_for_workers() {
+  local n="$1" dir="$2" timeout="${TANDEM_JOIN_TIMEOUT:-120}" url up=0 members=""
+  url="$(cat "$dir/admin.url")"
+  local deadline=$((SECONDS + timeout))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    members="$("$TANDEM" admin --url "$url" --token-file "$dir/admin.token" cluster 2>/dev/null || true)"
+    up="$(printf '%s\n' "$members" | awk '$2 ~ /worker/ && $3 == "UP"' | wc -l)"
+    [ "$up" -ge "$n" ] && return 0
+    sleep 1
+  done
+  local missing=()
+  for i in $(seq 1 "$n"); do
+    local addr
+    addr="$(grep -o 'worker pekko://[^ ]*' "$dir/worker-$i.log" 2>/dev/null | head -1 | cut -d' ' -f2)"
+    if ! alive "$dir/worker-$i.pid"; then
+      missing+=("worker-$i (exited; see $dir/worker-$i.log)")
+    elif [ -z "$addr" ] || ! printf '%s\n' "$members" | awk '$3 == "UP" {print $1}' | grep -qxF "$addr"; then
+      missing+=("worker-$i (${addr:-no address yet}; see $dir/worker-$i.log)")
+    fi
+  done
+  echo "cluster.sh: only $up of $n worker(s) joined within ${timeout} s; not joined: ${missing[*]:-unknown}" >&2
+  exit 1
 }
 
 stop() {

@@ -69,6 +69,9 @@ final class CheckpointCommits {
     CheckpointManifest.Builder m = CheckpointManifest.newBuilder().setJobId(policy.jobId()).setStep(w.step())
         .setDataPosition(w.step()).setRngSeed(policy.seed()).setCreatedUnixMs(System.currentTimeMillis())
         .setPlan(plan);
+    if (policy.spec() != null) {
+      m.setSpec(policy.spec());
+    }
     SortedMap<Integer, CheckpointFile> files = new TreeMap<>();
     double blocking = 0;
     for (StageWorker.CheckpointWritten d : acked.values()) {

@@ -8,8 +8,11 @@ package io.tandem.actors;
  * @param keep checkpoints kept (>= 1)
  * @param jobId the job's id as the user named it (stable across re-plans)
  * @param seed the job's seed (all RNG streams and data are keyed by seed, step and microbatch)
+ * @param spec the job as the user gave it: written into every manifest, so a checkpoint can be
+ *     opened as a model, evaluated or resumed without the options that made it
  */
-public record CheckpointPolicy(String dir, int every, int keep, String jobId, long seed) {
+public record CheckpointPolicy(String dir, int every, int keep, String jobId, long seed,
+    io.tandem.proto.JobSpec spec) {
   /** Checkpoints kept when the job does not say. */
   public static final int DEFAULT_KEEP = 3;
 
@@ -35,11 +38,15 @@ public record CheckpointPolicy(String dir, int every, int keep, String jobId, lo
     }
     return new CheckpointPolicy(spec.getCheckpointDir(),
         spec.getCheckpointEvery() > 0 ? spec.getCheckpointEvery() : Integer.MAX_VALUE,
-        spec.getKeepCheckpoints() > 0 ? spec.getKeepCheckpoints() : DEFAULT_KEEP, spec.getJobId(), spec.getSeed());
+        spec.getKeepCheckpoints() > 0 ? spec.getKeepCheckpoints() : DEFAULT_KEEP, spec.getJobId(), spec.getSeed(),
+        spec);
   }
 
-  /** Whether a checkpoint follows {@code completed} steps of a job of {@code steps} steps. */
+  /**
+   * Whether a checkpoint follows {@code completed} steps of a job of {@code steps} steps: every
+   * {@code every} steps, and always after the last step (the trained model is the product).
+   */
   public boolean due(long completed, long steps) {
-    return completed % every == 0 && completed < steps;
+    return completed % every == 0 || completed == steps;
   }
 }

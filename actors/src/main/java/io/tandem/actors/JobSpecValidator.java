@@ -123,6 +123,13 @@ public final class JobSpecValidator {
         + CheckpointPolicy.DEFAULT_KEEP + "), got " + spec.getKeepCheckpoints());
     r.require(spec.getCheckpointDir().isBlank() || !spec.getSchedule().equalsIgnoreCase("2bw"), "checkpointDir",
         "2bw keeps two weight versions; checkpoints hold one");
+    if (r.require(spec.getResumeStep() >= 0, "resumeStep", "must be >= 0 (0 = from step 0), got "
+        + spec.getResumeStep()) && spec.getResumeStep() > 0) {
+      r.require(!spec.getCheckpointDir().isBlank(), "checkpointDir", "is required with resumeStep "
+          + spec.getResumeStep() + " (the directory holding step-" + spec.getResumeStep() + ")");
+      r.require(spec.getResumeStep() < spec.getSteps(), "steps", "must be past resumeStep " + spec.getResumeStep()
+          + ", got " + spec.getSteps());
+    }
   }
 
   private static void scheduleFits(JobSpec spec, String schedule, boolean runsModel, ModelSpec model, Rules r) {

@@ -61,7 +61,8 @@ public final class ModelComputeProvider implements ComputeProvider {
     return new ModelComputeProvider(spec, devices::open);
   }
 
-  static Dataset dataset(String name) {
+  /** The dataset a job names ("" = the corpus). */
+  public static Dataset dataset(String name) {
     return switch (name.isEmpty() ? "corpus" : name.toLowerCase(Locale.ROOT)) {
       case "corpus", "europarl" -> new CorpusDataset(EuroparlCorpus.shared());
       case "addition" -> additionTask();

@@ -101,7 +101,7 @@ class DispatcherGuardTest {
     JobEvent plain = LocalRuntime.run(new JobConfig("plain", schedule, 3, 0, Duration.ofSeconds(60)),
         JobFactory.provider(spec, schedule), e -> { });
     List<JobEvent> events = new CopyOnWriteArrayList<>();
-    CheckpointPolicy policy = new CheckpointPolicy(dir.resolve("job").toString(), 1, 2, "guarded", 5);
+    CheckpointPolicy policy = new CheckpointPolicy(dir.resolve("job").toString(), 1, 2, "guarded", 5, null);
     JobEvent end = LocalRuntime.run(new JobConfig("guarded", schedule, 3, 0, Duration.ofSeconds(60), 0, policy),
         JobFactory.provider(spec, schedule), events::add);
     JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, events.toString());

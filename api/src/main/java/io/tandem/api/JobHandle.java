@@ -4,6 +4,7 @@ import io.tandem.actors.JobEvent;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -234,7 +235,9 @@ public final class JobHandle {
       if (!Double.isNaN(finalLoss)) {
         loss = finalLoss;
       }
-      r = new JobResult(id, end, stepsCompleted, loss, sha, message);
+      Optional<java.nio.file.Path> saved = end == JobStatus.SUCCEEDED
+          ? spec.checkpointDir().map(d -> d.resolve("step-" + stepsCompleted)) : Optional.empty();
+      r = new JobResult(id, end, stepsCompleted, loss, sha, message, saved);
       pending = List.copyOf(checkpointRequests);
       checkpointRequests.clear();
     }

@@ -1,5 +1,6 @@
 package io.tandem.api;
 
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -11,9 +12,11 @@ import java.util.Optional;
  * @param finalLoss loss of the last step (NaN when no step ran)
  * @param weightsSha256 SHA-256 of all weights in layer order (succeeded jobs only; else empty)
  * @param message why it failed or was cancelled (empty for a success)
+ * @param checkpoint the final step's checkpoint ({@code DIR/step-N}) of a succeeded job with a
+ *     checkpoint directory: open it with {@link Model#load(Path)}
  */
 public record JobResult(String jobId, JobStatus status, long stepsCompleted, double finalLoss,
-    String weightsSha256, String message) {
+    String weightsSha256, String message, Optional<Path> checkpoint) {
 
   public JobResult {
     if (!status.isFinal()) {
@@ -21,6 +24,7 @@ public record JobResult(String jobId, JobStatus status, long stepsCompleted, dou
     }
     weightsSha256 = weightsSha256 == null ? "" : weightsSha256;
     message = message == null ? "" : message;
+    checkpoint = checkpoint == null ? Optional.empty() : checkpoint;
   }
 
   /** True when all steps ran. */

@@ -112,6 +112,24 @@ class TandemLocalTest {
   }
 
   @Test
+  void theResultNamesTheFinalCheckpoint_andModelLoadRunsIt(@TempDir Path dir) throws Exception {
+    JobSpec spec = JobSpec.builder().model("gpt-tiny").devices(2).microbatches(4).microbatchSize(1).steps(2).seed(3)
+        .checkpointing(dir, 0).build();
+    JobResult result = tandem.submit(spec).await(Duration.ofSeconds(120));
+    assertEquals(JobStatus.SUCCEEDED, result.status(), result.message());
+    assertEquals(dir.resolve("step-2"), result.checkpoint().orElseThrow());
+    try (Model model = Model.load(result.checkpoint().orElseThrow())) {
+      assertEquals(result.weightsSha256(), model.weightsSha256());
+      assertEquals(2, model.step());
+      assertEquals(3 * 256, model.logits(new int[] {72, 105, 32}).length);
+      String text = model.generate("Hi ", 8, 1, 0.8, 5);
+      assertTrue(text.startsWith("Hi "), text);
+      assertEquals(text, model.generate("Hi ", 8, 1, 0.8, 5));
+    }
+    assertThrows(IllegalArgumentException.class, () -> Model.load(dir.resolve("missing")));
+  }
+
+  @Test
   void checkpointNow_withoutACheckpointDirectory_failsNamingIt() throws Exception {
     JobSpec spec = JobSpec.builder().backend("sim").opMillis(5).devices(2).microbatches(4).steps(100_000).build();
     CountDownLatch running = new CountDownLatch(1);

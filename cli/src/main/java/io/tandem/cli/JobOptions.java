@@ -74,6 +74,11 @@ final class JobOptions {
   @Option(names = "--job-id", description = "job id (default: generated)")
   String jobId;
 
+  @Option(names = "--resume", paramLabel = "DIR", description = "continue the job whose checkpoints are in DIR (or one"
+      + " DIR/step-N), from its newest valid checkpoint, to --steps; model, data and optimizer options come from the"
+      + " checkpoint, and new checkpoints go to DIR")
+  Path resume;
+
   /**
    * The job spec these options describe, checked by the one validator ({@link JobSpecs#prepare}:
    * the same rules and messages as the Java API, the admin API and the coordinator), with the

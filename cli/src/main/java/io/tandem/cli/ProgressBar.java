@@ -14,23 +14,54 @@ final class ProgressBar {
   private final long total;
   private final boolean terminal;
   private final long every;
+  private final java.util.function.LongSupplier clock;
   private int lastLength;
+  private long firstDone = -1;
+  private long firstNanos;
 
   ProgressBar(PrintWriter out, long total, boolean terminal) {
+    this(out, total, terminal, System::nanoTime);
+  }
+
+  /** With {@code clock} (nanoseconds) for the time-left estimate. */
+  ProgressBar(PrintWriter out, long total, boolean terminal, java.util.function.LongSupplier clock) {
     this.out = out;
     this.total = total;
     this.terminal = terminal;
     this.every = Math.max(1, total / 20);
+    this.clock = clock;
+  }
+
+  /**
+   * The time left, from the mean pace since the first update (which may include warm-up, so the
+   * first update gives none): {@code " eta 1m05s"}, or empty.
+   */
+  private String eta(long done) {
+    long now = clock.getAsLong();
+    if (firstDone < 0) {
+      firstDone = done;
+      firstNanos = now;
+      return "";
+    }
+    if (done <= firstDone || done >= total) {
+      return "";
+    }
+    double perStep = (now - firstNanos) / 1e9 / (done - firstDone);
+    long seconds = Math.round(perStep * (total - done));
+    return seconds >= 3600 ? String.format(Locale.ROOT, " eta %dh%02dm", seconds / 3600, seconds % 3600 / 60)
+        : seconds >= 60 ? String.format(Locale.ROOT, " eta %dm%02ds", seconds / 60, seconds % 60)
+        : String.format(Locale.ROOT, " eta %ds", seconds);
   }
 
   /** Shows {@code done} of {@code total} with a status text. */
   void update(long done, String status) {
+    String eta = eta(done);
     if (!terminal && done != total && done % every != 0 && done != 1) {
       return;
     }
     int filled = (int) (WIDTH * done / Math.max(1, total));
-    String line = String.format(Locale.ROOT, "[%s%s] %d/%d %s",
-        "#".repeat(filled), ".".repeat(WIDTH - filled), done, total, status);
+    String line = String.format(Locale.ROOT, "[%s%s] %d/%d %s%s",
+        "#".repeat(filled), ".".repeat(WIDTH - filled), done, total, status, eta);
     if (terminal) {
       out.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
       lastLength = line.length();

@@ -59,7 +59,9 @@ public final class SubmitCommand implements Callable<Integer> {
     AdminClient client = new AdminClient(admin, AdminClient.token(token, tokenFile),
         Duration.ofSeconds(30));
     String base = client.base();
-    JobSpec js = job.jobSpec("submit").toBuilder().setMinNodes(Math.max(0, minNodes)).build();
+    JobSpec given = job.resume == null ? job.jobSpec("submit")
+        : Resume.spec(job.resume, job.jobSpec("submit"), spec.commandLine().getParseResult());
+    JobSpec js = given.toBuilder().setMinNodes(Math.max(0, minNodes)).build();
     ObjectNode body = JobSpecJson.toJson(js);
     JsonNode created = client.call("POST", "/jobs", body.toString(), 201, "--admin");
     String id = created.get("id").asText();

@@ -24,6 +24,11 @@ import picocli.CommandLine.Command;
       WorkerCommand.class,
       AdminCommand.class,
       SubmitCommand.class,
+      CheckpointCommand.class,
+      GenerateCommand.class,
+      EvalCommand.class,
+      JobsCommand.class,
+      LogsCommand.class,
       CommandLine.HelpCommand.class
     })
 public final class TandemCli implements Runnable {

@@ -42,7 +42,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     TrainingRun run;
-    JobSpec jobSpec = job.jobSpec("train");
+    JobSpec jobSpec = job.resume == null ? job.jobSpec("train")
+        : Resume.spec(job.resume, job.jobSpec("train"), this.spec.commandLine().getParseResult());
     OutputPaths.checkFile(trace, "--trace");
     if (!cluster) {
       OutputPaths.checkDirectory(job.checkpointDir, "--checkpoint-dir");

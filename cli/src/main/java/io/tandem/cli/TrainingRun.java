@@ -44,6 +44,10 @@ final class TrainingRun {
   static TrainingRun start(JobSpec job, Duration stepTimeout, PrintWriter err) {
     Schedule plan = JobFactory.schedule(job);
     JobFactory.provider(job, plan); // this JVM runs the devices: a backend it cannot run (no CUDA) is a user error now
+    if (job.getResumeStep() > 0) {
+      err.printf(Locale.ROOT, "tandem: resuming from %s (step %d)%n",
+          Path.of(job.getCheckpointDir()).resolve("step-" + job.getResumeStep()), job.getResumeStep());
+    }
     err.printf(Locale.ROOT, "tandem: training %s on %d %s device(s), schedule %s, %d microbatches x %d, %d steps%n",
         job.getModel(), job.getDevices(), job.getBackend(), plan.name(), job.getMicrobatches(),
         job.getMicrobatchSize(), job.getSteps());

@@ -61,11 +61,22 @@ public final class LmHeadLoss implements Layer {
     return losses;
   }
 
-  /** Greedy predictions: the arg-max token of each row's logits (no stash). */
-  public int[] predict(Tensor x) {
+  /** Each row's logits over the vocabulary, on the host ({@code rows x vocab}, no stash). */
+  public float[] hostLogits(Tensor x) {
     Tensor logits = logits(x);
     float[] host = logits.toArray();
     logits.release();
+    return host;
+  }
+
+  /** Vocabulary size: the logits' width. */
+  public int vocab() {
+    return vocab;
+  }
+
+  /** Greedy predictions: the arg-max token of each row's logits (no stash). */
+  public int[] predict(Tensor x) {
+    float[] host = hostLogits(x);
     int[] out = new int[x.rows()];
     for (int r = 0; r < out.length; r++) {
       int best = 0;

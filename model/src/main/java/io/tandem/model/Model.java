@@ -136,8 +136,31 @@ public final class Model {
 
   /** Runs the whole model without keeping stashes and returns the per-row arg-max tokens. */
   public int[] predict(Microbatch mb) {
+    Tensor hidden = hiddenBeforeHead(mb, "predict");
+    int[] out = head().predict(hidden);
+    hidden.release();
+    return out;
+  }
+
+  /**
+   * Runs the whole model without keeping stashes and returns each row's logits over the
+   * vocabulary ({@code rows x vocab}, row-major): what sampling and evaluation read.
+   */
+  public float[] logits(Microbatch mb) {
+    Tensor hidden = hiddenBeforeHead(mb, "logits");
+    float[] out = head().hostLogits(hidden);
+    hidden.release();
+    return out;
+  }
+
+  private LmHeadLoss head() {
+    return (LmHeadLoss) layers.get(layers.size() - 1);
+  }
+
+  /** F through every layer but the head, dropping stashes as it goes. */
+  private Tensor hiddenBeforeHead(Microbatch mb, String what) {
     if (!isFirst() || !isLast()) {
-      throw new IllegalStateException("predict needs the whole model, this is layers " + first + ".." + endLayer());
+      throw new IllegalStateException(what + " needs the whole model, this is layers " + first + ".." + endLayer());
     }
     Tensor cur = null;
     for (int i = 0; i < layers.size() - 1; i++) {
@@ -148,9 +171,7 @@ public final class Model {
       }
       cur = next;
     }
-    int[] out = ((LmHeadLoss) layers.get(layers.size() - 1)).predict(cur);
-    cur.release();
-    return out;
+    return cur;
   }
 
   /** All parameters, layer by layer in order. */

@@ -9,6 +9,9 @@ import static org.apache.pekko.http.javadsl.server.Directives.optionalHeaderValu
 import static org.apache.pekko.http.javadsl.server.Directives.path;
 import static org.apache.pekko.http.javadsl.server.Directives.pathEnd;
 import static org.apache.pekko.http.javadsl.server.Directives.pathPrefix;
+import static org.apache.pekko.http.javadsl.server.Directives.pathEndOrSingleSlash;
+import static org.apache.pekko.http.javadsl.server.Directives.getFromResource;
+import static org.apache.pekko.http.javadsl.server.Directives.reject;
 import static org.apache.pekko.http.javadsl.server.Directives.post;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -44,6 +47,8 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 public final class AdminRoutes {
   private static final Pattern FIELD = Pattern.compile("^field '([^']+)'");
 
+  private static final String UI = "io/tandem/actors/admin/ui/";
+
   private final byte[] token;
   private final JobRegistry jobs;
   private final Supplier<CompletionStage<Readiness>> readiness;
@@ -69,7 +74,7 @@ public final class AdminRoutes {
   /** Health, jobs, and {@code extra} (each authenticated), in that order. */
   public Route route(List<Route> extra) {
     Route authenticated = extra.isEmpty() ? jobRoutes() : concat(jobRoutes(), extra.toArray(new Route[0]));
-    return concat(healthRoutes(), authenticated(() -> authenticated));
+    return concat(healthRoutes(), uiRoutes(), authenticated(() -> authenticated));
   }
 
   private Route healthRoutes() {
@@ -77,6 +82,17 @@ public final class AdminRoutes {
         path("alive", () -> get(() -> json(StatusCodes.OK, status("alive")))),
         path("ready", () -> get(() -> completeWithFuture(readiness.get().thenApply(r -> ClusterAdminRoutes.response(
             r.ready() ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE, r.toJson())))))));
+  }
+
+  /**
+   * The dashboard's files ({@code /ui/}), shipped in the jar and served without a token: the page
+   * asks for the token and sends it with every API call.
+   */
+  private Route uiRoutes() {
+    return pathPrefix("ui", () -> concat(
+        pathEndOrSingleSlash(() -> get(() -> getFromResource(UI + "index.html"))),
+        path(PathMatchers.segment(), file -> get(() -> file.matches("[a-z0-9-]+\\.(js|css|html)")
+            ? getFromResource(UI + file) : reject()))));
   }
 
   /** {@code inner} when the request carries the bearer token; 401 otherwise. */
@@ -98,6 +114,11 @@ public final class AdminRoutes {
         pathEnd(() -> concat(
             post(() -> entity(Unmarshaller.entityToString(), this::submit)),
             get(() -> json(StatusCodes.OK, list())))),
+        path(PathMatchers.segment().slash("timeline"), id -> get(() -> {
+          Optional<JobRecord> r = jobs.get(id);
+          return r.isPresent() ? json(StatusCodes.OK, r.get().timelineJson())
+              : json(StatusCodes.NOT_FOUND, error("no job '" + id + "'"));
+        })),
         path(PathMatchers.segment(), id -> get(() -> {
           Optional<JobRecord> r = jobs.get(id);
           return r.isPresent() ? json(StatusCodes.OK, r.get().toJson())

@@ -26,6 +26,8 @@ public final class JobRecord {
   public record Event(long timeMs, String kind, String message) {}
 
   private static final Pattern CHECKPOINT_STEP = Pattern.compile("step-(\\d+)");
+  /** Steps of loss history kept. */
+  static final int LOSS_HISTORY = 5000;
 
   private final JobSpec spec;
   private final long tokensPerStep;
@@ -41,6 +43,10 @@ public final class JobRecord {
   private String weightsSha256 = "";
   private String error = "";
   private final List<Event> events = new ArrayList<>();
+  /** (step, loss) of the latest {@link #LOSS_HISTORY} steps, for the dashboard's loss curve. */
+  private final java.util.ArrayDeque<double[]> losses = new java.util.ArrayDeque<>();
+  private List<io.tandem.proto.StepReport> lastReports = List.of();
+  private double[] lastPeakUnits = new double[0];
   private final List<CompletableFuture<Long>> checkpointRequests = new ArrayList<>();
 
   public JobRecord(JobSpec spec) {
@@ -108,6 +114,17 @@ public final class JobRecord {
     return f;
   }
 
+  /** The measured and simulated timelines of the last completed step ({@link JobTimeline}). */
+  public ObjectNode timelineJson() {
+    List<io.tandem.proto.StepReport> reports;
+    String scheduleName;
+    synchronized (this) {
+      reports = lastReports;
+      scheduleName = schedule;
+    }
+    return JobTimeline.json(spec, scheduleName, reports);
+  }
+
   /** True once the job has ended. */
   public synchronized boolean isFinal() {
     return status == Status.SUCCEEDED || status == Status.FAILED || status == Status.CANCELLED;
@@ -129,6 +146,12 @@ public final class JobRecord {
         step = s.step();
         loss = s.loss();
         stepMillis = s.stepMillis();
+        losses.addLast(new double[] {s.step(), s.loss()});
+        if (losses.size() > LOSS_HISTORY) {
+          losses.removeFirst();
+        }
+        lastReports = List.copyOf(s.reports());
+        lastPeakUnits = s.peakActivationUnits().clone();
         long[] b = s.peakActivationBytes();
         if (peakBytes.length != b.length) {
           peakBytes = new long[b.length];
@@ -202,6 +225,14 @@ public final class JobRecord {
     ArrayNode peaks = o.putArray("peakActivationBytes");
     for (long b : peakBytes) {
       peaks.add(b);
+    }
+    ArrayNode units = o.putArray("peakActivationUnits");
+    for (double u : lastPeakUnits) {
+      units.add(u);
+    }
+    ArrayNode curve = o.putArray("losses");
+    for (double[] point : losses) {
+      curve.addArray().add((long) point[0]).add(point[1]);
     }
     o.put("recoveries", recoveries);
     if (!weightsSha256.isEmpty()) {

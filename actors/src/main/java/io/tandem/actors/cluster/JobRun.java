@@ -239,7 +239,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         if (firstAttempt > 0) {
           recovery.resume(firstAttempt);
         } else {
-          return startAttempt(null, -1);
+          return startAttempt(null, spec.getResumeStep() > 0 ? spec.getResumeStep() : -1); // resumeStep: --resume
         }
       }
     } else if (r instanceof NodeAgent.WorkersSpawned w && phase == Phase.SPAWN && w.jobId().equals(runSpec.getJobId())) {

@@ -1,0 +1,49 @@
+package io.tandem.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tandem jobs}: the jobs of a cluster (short for {@code tandem admin --url U jobs}). */
+@Command(name = "jobs", mixinStandardHelpOptions = true,
+    description = "List the jobs of a cluster: id, status, step, loss, tokens/s, recoveries.")
+public final class JobsCommand implements Callable<Integer> {
+  @Option(names = "--url", required = true, description = "admin API URL of the coordinator, e.g. http://127.0.0.1:8080")
+  String url;
+
+  @Option(names = "--token", description = "bearer token (default: --token-file, then $TANDEM_ADMIN_TOKEN)")
+  String token;
+
+  @Option(names = "--token-file", description = "file holding the bearer token (e.g. DIR/admin.token)")
+  Path tokenFile;
+
+  @Option(names = "--json", description = "print the API's JSON instead of a table")
+  boolean json;
+
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public Integer call() {
+    List<String> args = new ArrayList<>(List.of("--url", url));
+    if (token != null) {
+      args.addAll(List.of("--token", token));
+    }
+    if (tokenFile != null) {
+      args.addAll(List.of("--token-file", tokenFile.toString()));
+    }
+    if (json) {
+      args.add("--json");
+    }
+    args.add("jobs");
+    CommandLine admin = new CommandLine(new AdminCommand());
+    admin.setOut(spec.commandLine().getOut());
+    admin.setErr(spec.commandLine().getErr());
+    admin.setExecutionExceptionHandler(spec.commandLine().getExecutionExceptionHandler());
+    admin.setParameterExceptionHandler(spec.commandLine().getParameterExceptionHandler());
+    return admin.execute(args.toArray(String[]::new));
+  }
+}
