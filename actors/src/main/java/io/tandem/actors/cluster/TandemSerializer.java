@@ -10,6 +10,7 @@ import io.tandem.actors.cluster.wire.WorkerProtocolCodec;
 import java.io.NotSerializableException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,21 +38,38 @@ public final class TandemSerializer extends SerializerWithStringManifest {
 
   private final ExtendedActorSystem system;
   private volatile ActorRefResolver resolver;
-  private final Map<Class<?>, WireBinding<?, ?>> byType = new LinkedHashMap<>();
-  private final Map<String, WireBinding<?, ?>> byManifest = new LinkedHashMap<>();
+  private volatile Bindings bindings;
 
+  /** The message bindings of every codec, by class and by manifest. */
+  private record Bindings(Map<Class<?>, WireBinding<?, ?>> byType, Map<String, WireBinding<?, ?>> byManifest) {}
+
+  /**
+   * Builds nothing yet: Pekko creates serializers while it initializes its serialization
+   * extension (bounded in time), so the codecs and protobuf descriptors load on first use.
+   */
   public TandemSerializer(ExtendedActorSystem system) {
     this.system = system;
-    WireRefs refs = new WireRefs(this::resolver);
-    List<WireBinding<?, ?>> all = new ArrayList<>();
-    all.addAll(new WorkerProtocolCodec(refs).bindings());
-    all.addAll(new AgentProtocolCodec(refs).bindings());
-    all.addAll(new CoordinatorProtocolCodec(refs).bindings());
-    for (WireBinding<?, ?> b : all) {
-      if (byType.put(b.type(), b) != null || byManifest.put(b.manifest(), b) != null) {
-        throw new IllegalStateException("two wire bindings for " + b.type().getName() + " or " + b.manifest());
+  }
+
+  private Bindings table() {
+    Bindings b = bindings;
+    if (b == null) {
+      WireRefs refs = new WireRefs(this::resolver);
+      List<WireBinding<?, ?>> all = new ArrayList<>();
+      all.addAll(new WorkerProtocolCodec(refs).bindings());
+      all.addAll(new AgentProtocolCodec(refs).bindings());
+      all.addAll(new CoordinatorProtocolCodec(refs).bindings());
+      Map<Class<?>, WireBinding<?, ?>> byType = new LinkedHashMap<>();
+      Map<String, WireBinding<?, ?>> byManifest = new LinkedHashMap<>();
+      for (WireBinding<?, ?> w : all) {
+        if (byType.put(w.type(), w) != null || byManifest.put(w.manifest(), w) != null) {
+          throw new IllegalStateException("two wire bindings for " + w.type().getName() + " or " + w.manifest());
+        }
       }
+      b = new Bindings(Collections.unmodifiableMap(byType), Collections.unmodifiableMap(byManifest));
+      bindings = b;
     }
+    return b;
   }
 
   @Override
@@ -61,7 +79,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
 
   /** Every message binding, in codec order (tests check each has a golden encoding). */
   public Collection<WireBinding<?, ?>> bindings() {
-    return List.copyOf(byType.values());
+    return List.copyOf(table().byType().values());
   }
 
   private ActorRefResolver resolver() {
@@ -74,7 +92,7 @@ public final class TandemSerializer extends SerializerWithStringManifest {
   }
 
   private WireBinding<?, ?> binding(Object o) {
-    WireBinding<?, ?> b = byType.get(o.getClass());
+    WireBinding<?, ?> b = table().byType().get(o.getClass());
     if (b == null) {
       throw new IllegalArgumentException(o.getClass().getName() + " does not cross JVMs"
           + (o instanceof StageWorker.TensorArrived ? " (tensors travel on the data plane)" : ""));
@@ -94,10 +112,11 @@ public final class TandemSerializer extends SerializerWithStringManifest {
 
   @Override
   public Object fromBinary(byte[] bytes, String manifest) throws NotSerializableException {
-    WireBinding<?, ?> b = byManifest.get(manifest);
+    WireBinding<?, ?> b = table().byManifest().get(manifest);
     if (b == null) {
       throw new NotSerializableException("unknown message manifest '" + manifest + "' (" + bytes.length
-          + " bytes): not a Tandem control message of this version, which knows " + new TreeSet<>(byManifest.keySet()));
+          + " bytes): not a Tandem control message of this version, which knows "
+          + new TreeSet<>(table().byManifest().keySet()));
     }
     String what = "cannot decode " + manifest + " (" + b.protoName() + ", " + bytes.length + " bytes): ";
     try {
