@@ -1,5 +1,6 @@
 package io.tandem.actors;
 
+import io.tandem.actors.coordinator.CheckpointPolicy;
 import io.tandem.schedule.Schedule;
 import java.time.Duration;
 

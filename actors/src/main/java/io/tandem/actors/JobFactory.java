@@ -1,5 +1,8 @@
 package io.tandem.actors;
 
+import io.tandem.actors.worker.ComputeProvider;
+import io.tandem.actors.worker.ModelComputeProvider;
+import io.tandem.actors.worker.SimComputeProvider;
 import io.tandem.kernels.CudaDevices;
 import io.tandem.proto.JobSpec;
 import io.tandem.schedule.OpCosts;

@@ -1,5 +1,8 @@
 package io.tandem.actors;
 
+import io.tandem.actors.coordinator.CheckpointPolicy;
+import io.tandem.actors.worker.ModelComputeProvider;
+import io.tandem.actors.worker.Partition;
 import io.tandem.model.ModelShapes;
 import io.tandem.model.ModelSpec;
 import io.tandem.model.data.AdditionTask;

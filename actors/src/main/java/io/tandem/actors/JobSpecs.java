@@ -1,5 +1,6 @@
 package io.tandem.actors;
 
+import io.tandem.actors.coordinator.RecoveryPlanner;
 import io.tandem.model.ModelShapes;
 import io.tandem.proto.JobSpec;
 import io.tandem.schedule.Schedule;

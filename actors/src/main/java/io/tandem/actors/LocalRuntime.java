@@ -1,5 +1,8 @@
 package io.tandem.actors;
 
+import io.tandem.actors.worker.ComputeProvider;
+import io.tandem.actors.coordinator.Coordinator;
+import io.tandem.actors.worker.DeviceCompute;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.tandem.actors;
 
+import io.tandem.actors.worker.ComputeProvider;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,5 +1,7 @@
 package io.tandem.actors;
 
+import io.tandem.actors.coordinator.Coordinator;
+import io.tandem.actors.worker.ModelComputeProvider;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -1,5 +1,7 @@
 package io.tandem.actors;
 
+import io.tandem.actors.worker.ComputeProvider;
+import io.tandem.actors.worker.SimComputeProvider;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;

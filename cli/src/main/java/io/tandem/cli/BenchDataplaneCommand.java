@@ -1,13 +1,13 @@
 package io.tandem.cli;
 
 import com.typesafe.config.ConfigFactory;
-import io.tandem.actors.HostTensor;
-import io.tandem.actors.ProtoOps;
-import io.tandem.actors.StageWorker;
-import io.tandem.actors.dataplane.DataPlaneClient;
-import io.tandem.actors.dataplane.DataPlaneServer;
-import io.tandem.actors.dataplane.DataPlaneSettings;
-import io.tandem.actors.dataplane.StageDirectory;
+import io.tandem.actors.transport.HostTensor;
+import io.tandem.actors.coordinator.ProtoOps;
+import io.tandem.actors.worker.StageWorker;
+import io.tandem.actors.transport.DataPlaneClient;
+import io.tandem.actors.transport.DataPlaneServer;
+import io.tandem.actors.transport.DataPlaneSettings;
+import io.tandem.actors.transport.StageDirectory;
 import io.tandem.proto.TensorFrameHeader;
 import io.tandem.schedule.Op;
 import io.tandem.schedule.OpKind;

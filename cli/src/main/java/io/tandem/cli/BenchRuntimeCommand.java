@@ -4,7 +4,7 @@ import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.JobSpecs;
 import io.tandem.actors.LocalRuntime;
-import io.tandem.actors.SimComputeProvider;
+import io.tandem.actors.worker.SimComputeProvider;
 import io.tandem.proto.JobSpec;
 import io.tandem.schedule.OpCosts;
 import io.tandem.schedule.Schedule;

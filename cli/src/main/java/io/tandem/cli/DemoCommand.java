@@ -2,7 +2,7 @@ package io.tandem.cli;
 
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.JobSpecs;
-import io.tandem.actors.Partition;
+import io.tandem.actors.worker.Partition;
 import io.tandem.model.GptSpec;
 import io.tandem.model.ModelSpec;
 import io.tandem.schedule.Schedule;

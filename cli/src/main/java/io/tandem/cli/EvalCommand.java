@@ -1,6 +1,6 @@
 package io.tandem.cli;
 
-import io.tandem.actors.ModelComputeProvider;
+import io.tandem.actors.worker.ModelComputeProvider;
 import io.tandem.actors.checkpoint.CheckpointException;
 import io.tandem.actors.checkpoint.SavedModel;
 import io.tandem.model.Evaluation;

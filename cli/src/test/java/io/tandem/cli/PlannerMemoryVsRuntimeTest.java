@@ -8,7 +8,7 @@ import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.JobFactory;
 import io.tandem.actors.LocalRuntime;
-import io.tandem.actors.Partition;
+import io.tandem.actors.worker.Partition;
 import io.tandem.model.Presets;
 import io.tandem.planner.AnalyticProfiler;
 import io.tandem.planner.GptShape;

@@ -1,7 +1,7 @@
 package io.tandem.actors.checkpoint;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.tandem.actors.DispatcherGuard;
+import io.tandem.actors.blocking.DispatcherGuard;
 import io.tandem.proto.CheckpointFile;
 import io.tandem.proto.CheckpointManifest;
 import io.tandem.proto.LayerFileHeader;

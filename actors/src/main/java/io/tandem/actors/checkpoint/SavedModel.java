@@ -1,6 +1,6 @@
 package io.tandem.actors.checkpoint;
 
-import io.tandem.actors.Coordinator;
+import io.tandem.actors.coordinator.Coordinator;
 import io.tandem.kernels.Backend;
 import io.tandem.kernels.CpuBackend;
 import io.tandem.model.Layer;

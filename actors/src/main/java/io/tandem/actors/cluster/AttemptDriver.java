@@ -1,10 +1,10 @@
 package io.tandem.actors.cluster;
 
-import io.tandem.actors.CheckpointPolicy;
-import io.tandem.actors.Coordinator;
+import io.tandem.actors.coordinator.CheckpointPolicy;
+import io.tandem.actors.coordinator.Coordinator;
 import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
-import io.tandem.actors.StageWorker;
+import io.tandem.actors.worker.StageWorker;
 import io.tandem.proto.JobSpec;
 import io.tandem.schedule.Schedule;
 import java.time.Duration;

@@ -1,12 +1,12 @@
 package io.tandem.actors.cluster;
 
-import io.tandem.actors.BlockingExecutors;
-import io.tandem.actors.CheckpointPolicy;
-import io.tandem.actors.Coordinator;
+import io.tandem.actors.blocking.BlockingExecutors;
+import io.tandem.actors.coordinator.CheckpointPolicy;
+import io.tandem.actors.coordinator.Coordinator;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.JobFactory;
 import io.tandem.actors.JobSpecs;
-import io.tandem.actors.RecoveryPlanner;
+import io.tandem.actors.coordinator.RecoveryPlanner;
 import io.tandem.proto.JobSpec;
 import io.tandem.schedule.Schedule;
 import java.nio.file.Path;

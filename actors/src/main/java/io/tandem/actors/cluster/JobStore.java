@@ -1,7 +1,7 @@
 package io.tandem.actors.cluster;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.tandem.actors.DispatcherGuard;
+import io.tandem.actors.blocking.DispatcherGuard;
 import io.tandem.proto.RunningJob;
 import java.io.IOException;
 import java.io.UncheckedIOException;

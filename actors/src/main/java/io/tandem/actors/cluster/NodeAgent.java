@@ -1,14 +1,15 @@
 package io.tandem.actors.cluster;
 
-import io.tandem.actors.ComputeProvider;
-import io.tandem.actors.DeviceCompute;
+import io.tandem.actors.transport.DataPlaneTransport;
+import io.tandem.actors.worker.ComputeProvider;
+import io.tandem.actors.worker.DeviceCompute;
 import io.tandem.actors.JobFactory;
-import io.tandem.actors.StageWorker;
+import io.tandem.actors.worker.StageWorker;
 import io.tandem.actors.checkpoint.Checkpoint;
 import io.tandem.actors.checkpoint.CheckpointStore;
 import java.nio.file.Path;
-import io.tandem.actors.dataplane.DataPlaneClient;
-import io.tandem.actors.dataplane.StageDirectory;
+import io.tandem.actors.transport.DataPlaneClient;
+import io.tandem.actors.transport.StageDirectory;
 import io.tandem.kernels.CudaDevices;
 import io.tandem.kernels.LocalDevice;
 import io.tandem.proto.DeviceDescription;

@@ -1,7 +1,7 @@
 package io.tandem.actors.cluster;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.tandem.actors.StageWorker;
+import io.tandem.actors.worker.StageWorker;
 import io.tandem.actors.cluster.wire.AgentProtocolCodec;
 import io.tandem.actors.cluster.wire.CoordinatorProtocolCodec;
 import io.tandem.actors.cluster.wire.WireBinding;

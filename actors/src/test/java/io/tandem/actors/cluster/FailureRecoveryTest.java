@@ -316,7 +316,7 @@ class FailureRecoveryTest {
   @Test
   @Order(7)
   void memoryAwareRecovery_switchesFromVzbToAScheduleThatFitsThree_andSaysWhy() {
-    double budget = io.tandem.actors.RecoveryPlannerTest.budgetFittingVzbOnFourOnly();
+    double budget = io.tandem.actors.coordinator.RecoveryPlannerTest.budgetFittingVzbOnFourOnly();
     JobSpec spec = spec("memory", 4, 2).toBuilder().setSchedule("v-zb").setMicrobatches(8)
         .setDeviceMemoryBytes(budget).build();
     String expected = referenceOf(spec.toBuilder().setSchedule("1f1b").setCheckpointEvery(0).build());

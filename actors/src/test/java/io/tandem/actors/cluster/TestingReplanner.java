@@ -1,7 +1,7 @@
 package io.tandem.actors.cluster;
 
 import io.tandem.actors.JobFactory;
-import io.tandem.actors.RecoveryPlanner;
+import io.tandem.actors.coordinator.RecoveryPlanner;
 import io.tandem.proto.JobSpec;
 import java.util.ArrayList;
 import java.util.List;

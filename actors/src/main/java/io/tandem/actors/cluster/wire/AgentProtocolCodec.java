@@ -3,7 +3,7 @@ package io.tandem.actors.cluster.wire;
 import static io.tandem.actors.cluster.wire.WireBinding.require;
 
 import com.google.protobuf.ByteString;
-import io.tandem.actors.StageWorker;
+import io.tandem.actors.worker.StageWorker;
 import io.tandem.actors.cluster.NodeAgent;
 import io.tandem.proto.AgentProtocol;
 import java.util.HashMap;

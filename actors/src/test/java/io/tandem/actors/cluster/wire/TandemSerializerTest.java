@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.actors.JobEvent;
-import io.tandem.actors.StageWorker;
+import io.tandem.actors.worker.StageWorker;
 import io.tandem.actors.cluster.JobMaster;
 import io.tandem.actors.cluster.NodeAgent;
 import io.tandem.actors.cluster.TandemSerializer;

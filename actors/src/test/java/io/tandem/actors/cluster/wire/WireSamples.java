@@ -1,7 +1,7 @@
 package io.tandem.actors.cluster.wire;
 
 import io.tandem.actors.JobEvent;
-import io.tandem.actors.StageWorker;
+import io.tandem.actors.worker.StageWorker;
 import io.tandem.actors.cluster.JobMaster;
 import io.tandem.actors.cluster.NodeAgent;
 import io.tandem.proto.CheckpointFile;

@@ -1,0 +1,425 @@
+package io.tandem.actors.coordinator;
+
+import io.tandem.actors.blocking.BlockingExecutors;
+import io.tandem.actors.worker.DeviceCompute;
+import io.tandem.actors.JobConfig;
+import io.tandem.actors.JobEvent;
+import io.tandem.actors.worker.StageWorker;
+import io.tandem.model.optim.GradientClipping;
+import io.tandem.proto.Plan;
+import io.tandem.proto.ErrorReport;
+import io.tandem.proto.OpProgram;
+import io.tandem.proto.StepReport;
+import io.tandem.schedule.Op;
+import io.tandem.schedule.Schedule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+
+/**
+ * Owns one job: for every step sends each stage worker its op program, gathers the step
+ * reports, runs the optimizer barrier (flush) with global-norm clipping combined in layer
+ * order, and at the end hashes all weights in layer order. Fails the job, naming worker, op,
+ * microbatch and step, when a worker fails or a step outlives its timeout. Checkpoint manifests
+ * ({@link CheckpointCommits}) and the weights' hash are written and computed on
+ * {@link BlockingExecutors#io()}, never on the actor's thread; the job succeeds once both are done.
+ */
+public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
+
+  /** Messages the coordinator accepts. */
+  public sealed interface Command {}
+
+  /**
+   * Checkpoint at the end of the step in flight whatever the interval; with {@code pause}, start
+   * no further step (whoever asked re-plans from that checkpoint). Ignored without a checkpoint
+   * policy or at the last step.
+   */
+  public record CheckpointNow(boolean pause) implements Command {}
+
+  /** Stop the job: the step in flight is dropped and the listener gets {@link JobEvent.JobCancelled}. */
+  public record Cancel(String reason) implements Command {}
+
+  private record FromWorker(StageWorker.Reply reply) implements Command {}
+
+  private record StepTimedOut(long step) implements Command {}
+
+  private record Committed(CheckpointCommits.Outcome outcome) implements Command {}
+
+  private record WeightsHashed(String sha256, Throwable error) implements Command {}
+
+  /** FINISHING: every weight is in; waiting for their hash and the checkpoint commits in flight. */
+  private enum Phase { COMPUTE, UPDATE, WEIGHTS, PAUSED, FINISHING, DONE }
+
+  private final JobConfig job;
+  private final Schedule schedule;
+  private final ActorRef<JobEvent> listener;
+  private final TimerScheduler<Command> timers;
+  private final List<ActorRef<StageWorker.Command>> workers = new ArrayList<>();
+  private final List<DeviceCompute> devices = new ArrayList<>();
+  private final ActorRef<StageWorker.Reply> replyAdapter;
+  private final Executor io;
+
+  private long step;
+  private Phase phase;
+  private long stepStartNanos;
+  private final Map<Integer, StepReport> reports = new TreeMap<>();
+  private int acks;
+  private double lastLoss = Double.NaN;
+  private double lastNorm;
+  private final SortedMap<Integer, byte[]> weights = new TreeMap<>();
+  private final CheckpointCommits commits;
+  /** The weights' hash once computed: the job succeeds when no commit is in flight any more. */
+  private String weightsSha256;
+  private boolean checkpointNow;
+  private boolean pauseAfterCheckpoint;
+
+  private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, JobConfig job,
+      List<DeviceCompute> owned, List<ActorRef<StageWorker.Command>> stageWorkers, ActorRef<JobEvent> listener) {
+    super(context);
+    this.job = job;
+    this.schedule = job.schedule();
+    this.listener = listener;
+    this.timers = timers;
+    this.replyAdapter = context.messageAdapter(StageWorker.Reply.class, FromWorker::new);
+    this.io = BlockingExecutors.get(context.getSystem()).io();
+    this.commits = new CheckpointCommits(job.checkpoints(), stageWorkers.size());
+    if (stageWorkers.size() != schedule.devices()) {
+      throw new IllegalArgumentException("schedule needs " + schedule.devices() + " devices, got " + stageWorkers.size());
+    }
+    devices.addAll(owned);
+    workers.addAll(stageWorkers);
+    List<ActorRef<StageWorker.Command>> owners = new ArrayList<>();
+    for (int v = 0; v < schedule.stages(); v++) {
+      owners.add(workers.get(schedule.placement().device(v)));
+    }
+    workers.forEach(w -> w.tell(new StageWorker.Peers(owners)));
+  }
+
+  /**
+   * A coordinator that starts the job at once on the given (opened) devices, one per schedule
+   * device, and reports to {@code listener}. It closes the devices when it stops.
+   */
+  public static Behavior<Command> create(JobConfig job, List<DeviceCompute> devices, ActorRef<JobEvent> listener) {
+    return Behaviors.setup(ctx -> {
+      Schedule schedule = job.schedule();
+      if (devices.size() != schedule.devices()) {
+        throw new IllegalArgumentException("schedule needs " + schedule.devices() + " devices, got " + devices.size());
+      }
+      List<ActorRef<StageWorker.Command>> spawned = new ArrayList<>();
+      for (int d = 0; d < devices.size(); d++) {
+        DeviceCompute device = devices.get(d);
+        spawned.add(ctx.spawn(StageWorker.create(job.jobId(), d, schedule.stages(),
+            schedule.chunksPerDevice(), java.util.Set.copyOf(schedule.placement().stagesOf(d)),
+            device.compute(), device.executor()), "stage-worker-" + d));
+      }
+      return Behaviors.withTimers(timers -> start(new Coordinator(ctx, timers, job, devices, spawned, listener)));
+    });
+  }
+
+  /**
+   * A coordinator that drives stage workers that already exist (one per schedule device, in
+   * device order, possibly in other JVMs) and reports to {@code listener}. It owns no devices:
+   * whoever spawned the workers releases them.
+   */
+  public static Behavior<Command> forWorkers(JobConfig job, List<ActorRef<StageWorker.Command>> stageWorkers,
+      ActorRef<JobEvent> listener) {
+    List<ActorRef<StageWorker.Command>> copy = List.copyOf(stageWorkers);
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers ->
+        start(new Coordinator(ctx, timers, job, List.of(), copy, listener))));
+  }
+
+  private static Coordinator start(Coordinator c) {
+    if (c.job.startStep() >= c.job.steps()) {
+      c.collectWeights();
+    } else {
+      c.startStep(c.job.startStep());
+    }
+    return c;
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(FromWorker.class, this::onWorker)
+        .onMessage(StepTimedOut.class, this::onTimeout)
+        .onMessage(CheckpointNow.class, this::onCheckpointNow)
+        .onMessage(Cancel.class, this::onCancel)
+        .onMessage(Committed.class, this::onCommitted)
+        .onMessage(WeightsHashed.class, this::onWeightsHashed)
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> {
+          devices.forEach(DeviceCompute::close);
+          return this;
+        })
+        .build();
+  }
+
+  private void startStep(long s) {
+    step = s;
+    phase = Phase.COMPUTE;
+    reports.clear();
+    stepStartNanos = System.nanoTime();
+    for (int d = 0; d < workers.size(); d++) {
+      OpProgram.Builder program = OpProgram.newBuilder().setJobId(job.jobId()).setStep(s).setDevice(d);
+      for (Op op : schedule.opsOf(d)) {
+        program.addOps(ProtoOps.toProto(op, schedule.weightVersions().getOrDefault(op, 0)));
+      }
+      workers.get(d).tell(new StageWorker.RunStep(program.build(), replyAdapter));
+    }
+    timers.startSingleTimer("step-timeout", new StepTimedOut(s), job.stepTimeout());
+  }
+
+  private Behavior<Command> onWorker(FromWorker msg) {
+    StageWorker.Reply reply = msg.reply();
+    if (reply instanceof StageWorker.StepReported r) {
+      return onStepReported(r.report());
+    } else if (reply instanceof StageWorker.StepFailed f) {
+      return failed(describe(f.error()));
+    } else if (reply instanceof StageWorker.UpdateApplied u) {
+      return onUpdateApplied(u);
+    } else if (reply instanceof StageWorker.UpdateFailed u) {
+      return failed(u.message());
+    } else if (reply instanceof StageWorker.WeightsReported w) {
+      return onWeights(w);
+    } else if (reply instanceof StageWorker.CheckpointWritten c) {
+      return onCheckpointWritten(c);
+    } else if (reply instanceof StageWorker.CheckpointFailed c) {
+      commits.dropped(c.step());
+      emit("checkpoint-skipped", "checkpoint step-" + c.step() + " not committed: " + c.message());
+      return maybeSucceed();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onStepReported(StepReport report) {
+    if (phase != Phase.COMPUTE || report.getStep() != step) {
+      return this;
+    }
+    reports.put(report.getDevice(), report);
+    if (reports.size() < workers.size()) {
+      return this;
+    }
+    // flush: every device finished its ops of this step
+    SortedMap<Integer, Double> losses = new TreeMap<>();
+    SortedMap<Integer, Double> gradSumSquares = new TreeMap<>();
+    for (StepReport r : reports.values()) {
+      for (int i = 0; i < r.getLossMicrobatchesCount(); i++) {
+        losses.put(r.getLossMicrobatches(i), r.getMicrobatchLoss(i));
+      }
+      for (int i = 0; i < r.getLayerIndexCount(); i++) {
+        gradSumSquares.merge(r.getLayerIndex(i), r.getLayerGradSumSquares(i), Double::sum);
+      }
+    }
+    double lossSum = 0;
+    for (double l : losses.values()) {
+      lossSum += l; // microbatch order; each microbatch's loss is already scaled by 1/microbatches
+    }
+    lastLoss = lossSum;
+    if (Double.isNaN(lastLoss) || Double.isInfinite(lastLoss)) {
+      return failed("step " + step + ": loss is " + lastLoss + " (microbatch losses " + losses.values()
+          + "); lower the learning rate or check the data");
+    }
+    double[] perLayer = gradSumSquares.values().stream().mapToDouble(Double::doubleValue).toArray();
+    lastNorm = GradientClipping.globalNorm(perLayer); // layer order: the same whatever the partition
+    double scale = GradientClipping.scale(lastNorm, job.clipNorm());
+    phase = Phase.UPDATE;
+    acks = 0;
+    workers.forEach(w -> w.tell(new StageWorker.ApplyUpdate(step, scale, replyAdapter)));
+    return this;
+  }
+
+  private Behavior<Command> onUpdateApplied(StageWorker.UpdateApplied u) {
+    if (phase != Phase.UPDATE || u.step() != step || ++acks < workers.size()) {
+      return this;
+    }
+    timers.cancel("step-timeout");
+    double millis = (System.nanoTime() - stepStartNanos) / 1e6;
+    double[] units = new double[workers.size()];
+    long[] bytes = new long[workers.size()];
+    reports.forEach((d, r) -> {
+      units[d] = r.getPeakActivationUnits();
+      bytes[d] = r.getPeakActivationBytes();
+    });
+    listener.tell(new JobEvent.StepCompleted(step, lastLoss, millis, units, bytes, lastNorm,
+        List.copyOf(reports.values())));
+    CheckpointPolicy cp = job.checkpoints();
+    if (checkpointNow && step + 1 >= job.steps()) {
+      checkpointNow = false;
+      // the job's final checkpoint, taken below, answers the request
+    }
+    boolean forced = checkpointNow && step + 1 < job.steps();
+    if (cp != null && (cp.due(step + 1, job.steps()) || forced)) {
+      // before the next step's programs: each worker snapshots ahead of its next op
+      commits.expect(step + 1);
+      workers.forEach(w -> w.tell(new StageWorker.TakeCheckpoint(step + 1, cp.dir(), cp.jobId(), replyAdapter)));
+      checkpointNow = false;
+      if (forced && pauseAfterCheckpoint) {
+        phase = Phase.PAUSED; // the one who asked takes over once the checkpoint is committed
+        step = step + 1;
+        return this;
+      }
+    }
+    if (step + 1 < job.steps()) {
+      startStep(step + 1);
+    } else {
+      collectWeights();
+    }
+    return this;
+  }
+
+  /** Checkpoint at the end of the step in flight; an unanswerable request is answered checkpoint-skipped. */
+  private Behavior<Command> onCheckpointNow(CheckpointNow c) {
+    if (job.checkpoints() == null) {
+      emit("checkpoint-skipped", "checkpoint on request not taken: job " + job.jobId()
+          + " has no checkpoint directory (checkpointDir)");
+    } else if (phase == Phase.WEIGHTS || phase == Phase.FINISHING || phase == Phase.DONE) {
+      emit("checkpoint-skipped", "checkpoint on request not taken: job " + job.jobId() + " is finishing");
+    } else {
+      checkpointNow = true;
+      pauseAfterCheckpoint |= c.pause();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCancel(Cancel msg) {
+    if (phase == Phase.DONE || phase == Phase.FINISHING) {
+      return this;
+    }
+    long completed = phase == Phase.WEIGHTS ? job.steps() : step;
+    timers.cancelAll();
+    workers.forEach(w -> w.tell(new StageWorker.AbortStep(step)));
+    phase = Phase.DONE;
+    getContext().getLog().info("job {} cancelled after {} step(s): {}", job.jobId(), completed, msg.reason());
+    listener.tell(new JobEvent.JobCancelled(completed, msg.reason()));
+    return Behaviors.stopped();
+  }
+
+  private void collectWeights() {
+    phase = Phase.WEIGHTS;
+    weights.clear();
+    acks = 0;
+    timers.startSingleTimer("step-timeout", new StepTimedOut(step), job.stepTimeout());
+    workers.forEach(w -> w.tell(new StageWorker.CollectWeights(replyAdapter)));
+  }
+
+  private Behavior<Command> onCheckpointWritten(StageWorker.CheckpointWritten w) {
+    CompletableFuture<CheckpointCommits.Outcome> commit = commits.written(w, plan(), io);
+    if (commit != null) {
+      getContext().pipeToSelf(commit, (outcome, err) -> new Committed(outcome));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCommitted(Committed c) {
+    commits.finished();
+    emit(c.outcome().kind(), c.outcome().message());
+    return maybeSucceed();
+  }
+
+  private Plan plan() {
+    Plan.Builder p = Plan.newBuilder().setSchedule(schedule.name()).setDevices(schedule.devices())
+        .setMicrobatches(schedule.microbatches());
+    for (int v = 0; v < schedule.stages(); v++) {
+      p.addPlacement(schedule.placement().device(v));
+    }
+    workers.forEach(w -> p.addDeviceAddresses(w.path().toString()));
+    return p.build();
+  }
+
+  private void emit(String kind, String message) {
+    getContext().getLog().info("job {}: {}", job.jobId(), message);
+    listener.tell(new JobEvent.Progress(kind, message));
+  }
+
+  private Behavior<Command> onWeights(StageWorker.WeightsReported w) {
+    if (phase != Phase.WEIGHTS) {
+      return this;
+    }
+    for (Map.Entry<Integer, byte[]> e : w.weights().entrySet()) {
+      if (weights.put(e.getKey(), e.getValue()) != null) {
+        return failed("layer " + e.getKey() + " reported by two devices (device " + w.device() + " is one)");
+      }
+    }
+    if (++acks < workers.size()) {
+      return this;
+    }
+    phase = Phase.FINISHING; // the step timeout still bounds the wait for checkpoints in flight
+    SortedMap<Integer, byte[]> all = new TreeMap<>(weights);
+    getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> WeightsDigest.sha256(all), io), WeightsHashed::new);
+    return this;
+  }
+
+  private Behavior<Command> onWeightsHashed(WeightsHashed h) {
+    if (phase != Phase.FINISHING) {
+      return this;
+    }
+    if (h.error() != null) {
+      return failed("hashing the weights failed: " + h.error().getMessage());
+    }
+    weightsSha256 = h.sha256();
+    return maybeSucceed();
+  }
+
+  /** The job succeeds once the weights are hashed and its checkpoints are committed (or skipped). */
+  private Behavior<Command> maybeSucceed() {
+    if (phase != Phase.FINISHING || weightsSha256 == null || commits.busy()) {
+      return this;
+    }
+    timers.cancel("step-timeout");
+    phase = Phase.DONE;
+    listener.tell(new JobEvent.JobSucceeded(job.steps(), lastLoss, weightsSha256));
+    return Behaviors.stopped();
+  }
+
+  private Behavior<Command> onTimeout(StepTimedOut t) {
+    if (phase == Phase.DONE || t.step() != step) {
+      return this;
+    }
+    if (phase == Phase.FINISHING && weightsSha256 != null) {
+      getContext().getLog().warn("job {}: checkpoints still in flight at the end; not waiting for them", job.jobId());
+      phase = Phase.DONE;
+      listener.tell(new JobEvent.JobSucceeded(job.steps(), lastLoss, weightsSha256));
+      return Behaviors.stopped();
+    }
+    List<Integer> missing = new ArrayList<>();
+    for (int d = 0; d < workers.size(); d++) {
+      if (!reports.containsKey(d)) {
+        missing.add(d);
+      }
+    }
+    return failed("step " + step + " timed out after " + job.stepTimeout().toSeconds() + " s in phase "
+        + phase.name().toLowerCase(java.util.Locale.ROOT)
+        + (phase == Phase.COMPUTE ? "; devices without a report: " + missing : ""));
+  }
+
+  private Behavior<Command> failed(String message) {
+    timers.cancelAll();
+    workers.forEach(w -> w.tell(new StageWorker.AbortStep(step)));
+    phase = Phase.DONE;
+    getContext().getLog().error("job {} failed: {}", job.jobId(), message);
+    listener.tell(new JobEvent.JobFailed(message));
+    return Behaviors.stopped();
+  }
+
+  private static String describe(ErrorReport e) {
+    String op = e.hasOp() ? " at op " + ProtoOps.describe(e.getOp()) + " (microbatch "
+        + e.getOp().getMicrobatch() + ", virtual stage " + e.getOp().getVirtualStage() + ")" : "";
+    return "step " + e.getStep() + " failed on " + e.getWorker() + op + ": " + e.getMessage();
+  }
+
+  /** SHA-256 over every layer's serialized weights, in layer order ({@link WeightsDigest#sha256}). */
+  public static String sha256(SortedMap<Integer, byte[]> layerWeights) {
+    return WeightsDigest.sha256(layerWeights);
+  }
+
+}

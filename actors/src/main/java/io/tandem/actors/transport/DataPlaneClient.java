@@ -1,0 +1,65 @@
+package io.tandem.actors.transport;
+
+import io.tandem.actors.transport.HostTensor;
+import io.tandem.proto.TensorFrameHeader;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The sending end of the data plane: one connection per peer endpoint, written by that peer's
+ * own thread ({@link PeerWriter}) from a bounded queue, so callers (actors) never block. The
+ * returned stage completes when the frame is written and fails with a one-line reason (queue
+ * full, frame over the limit, connection failed); a dead connection is re-opened on the next
+ * frame. With {@code authenticate} on, frames sent with a key are signed and sealed with it.
+ */
+public final class DataPlaneClient implements AutoCloseable {
+  private final DataPlaneSettings settings;
+  private final Map<String, PeerWriter> peers = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  public DataPlaneClient(DataPlaneSettings settings) {
+    this.settings = settings;
+  }
+
+  /** Sends one tensor, unsigned, to the data plane server at {@code host:port}. */
+  public CompletionStage<Void> send(String host, int port, TensorFrameHeader header, HostTensor tensor) {
+    return send(host, port, header, tensor, null);
+  }
+
+  /** Sends one tensor signed with the job's data plane {@code key} (unsigned when null or authentication is off). */
+  public CompletionStage<Void> send(String host, int port, TensorFrameHeader header, HostTensor tensor, byte[] key) {
+    byte[] signWith = settings.authenticate() ? key : null;
+    return offer(host, port, new PeerWriter.Outgoing(header, tensor, signWith, null, new CompletableFuture<>()));
+  }
+
+  /** Sends pre-built frame bytes as they are (tests use it to send bad frames). */
+  public CompletionStage<Void> sendRaw(String host, int port, byte[] frame) {
+    return offer(host, port, new PeerWriter.Outgoing(null, null, null, ByteBuffer.wrap(frame).asReadOnlyBuffer(),
+        new CompletableFuture<>()));
+  }
+
+  private CompletionStage<Void> offer(String host, int port, PeerWriter.Outgoing frame) {
+    String endpoint = host + ":" + port;
+    while (true) {
+      if (closed) {
+        return CompletableFuture.failedFuture(new IllegalStateException("the data plane client is closed"));
+      }
+      PeerWriter writer = peers.computeIfAbsent(endpoint, k -> new PeerWriter(host, port, settings));
+      CompletableFuture<Void> written = writer.offer(frame);
+      if (written != null) {
+        return written;
+      }
+      peers.remove(endpoint, writer);
+    }
+  }
+
+  /** Lets every peer's thread write what is queued, then close its connection (does not wait). */
+  @Override
+  public void close() {
+    closed = true;
+    peers.values().forEach(PeerWriter::close);
+  }
+}

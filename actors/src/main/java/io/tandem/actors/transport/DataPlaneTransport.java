@@ -1,0 +1,44 @@
+package io.tandem.actors.transport;
+
+import io.tandem.actors.worker.StageWorker;
+import io.tandem.actors.transport.TensorTransport;
+import io.tandem.actors.transport.DataPlaneClient;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+
+/**
+ * Tensors to a worker in this JVM go by reference; to a worker on another node they go over
+ * that node's data plane endpoint (never over Artery).
+ *
+ * @param self this node's address
+ * @param endpoints data plane {@code host:port} of every node of the job, by node address
+ * @param key the job's data plane key: frames are signed and sealed with it (unless the client's
+ *     {@code tandem.cluster.data-plane.authenticate} is off)
+ */
+public record DataPlaneTransport(Address self, Map<String, String> endpoints, DataPlaneClient client, byte[] key)
+    implements TensorTransport {
+
+  public DataPlaneTransport {
+    endpoints = Map.copyOf(endpoints);
+  }
+
+  @Override
+  public CompletionStage<Void> send(ActorRef<StageWorker.Command> owner, StageWorker.TensorArrived tensor) {
+    Address address = owner.path().address();
+    if (address.hasLocalScope() || address.equals(self)) {
+      owner.tell(tensor);
+      return CompletableFuture.completedFuture(null);
+    }
+    String endpoint = endpoints.get(address.toString());
+    if (endpoint == null) {
+      return CompletableFuture.failedFuture(new IllegalStateException(
+          "no data plane endpoint known for node " + address + " (known: " + endpoints.keySet() + ")"));
+    }
+    int colon = endpoint.lastIndexOf(':');
+    return client.send(endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1)),
+        tensor.header(), tensor.tensor(), key);
+  }
+}

@@ -1,0 +1,140 @@
+package io.tandem.actors.transport;
+
+import io.tandem.actors.transport.HostTensor;
+import io.tandem.proto.TensorFrameHeader;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sending side of one peer: a bounded queue of frames and the named thread that writes them,
+ * in order, on a blocking socket channel, opened on first use and re-opened after a failure.
+ * A frame's future completes when it has been written (or fails with a one-line reason), so a
+ * sender that waits for it is back-pressured. After a minute without frames the thread closes
+ * the connection and retires; a retired writer takes no frames ({@link #offer} returns null).
+ */
+final class PeerWriter {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerWriter.class);
+  private static final long IDLE_MS = 60_000;
+
+  /** One frame to write: a tensor (signed when {@code key} is set) or raw bytes. */
+  record Outgoing(TensorFrameHeader header, HostTensor tensor, byte[] key, ByteBuffer raw,
+      CompletableFuture<Void> written) {}
+
+  private final String host;
+  private final int port;
+  private final DataPlaneSettings settings;
+  private final BlockingQueue<Outgoing> queue;
+  private final FrameWriter writer;
+  private boolean retired; // guarded by this
+  private volatile boolean closing;
+  private SocketChannel channel; // writer thread only
+
+  PeerWriter(String host, int port, DataPlaneSettings settings) {
+    this.host = host;
+    this.port = port;
+    this.settings = settings;
+    this.queue = new ArrayBlockingQueue<>(settings.queueFrames());
+    this.writer = new FrameWriter(settings.chunkBytes(), settings.maxFrameBytes());
+    Thread thread = new Thread(this::run, "tandem-dataplane-write-" + host + ":" + port);
+    thread.setDaemon(true);
+    thread.start();
+  }
+
+  /** Queues {@code frame}; its future, or null when this writer has retired (use a new one). */
+  synchronized CompletableFuture<Void> offer(Outgoing frame) {
+    if (retired) {
+      return null;
+    }
+    if (closing) {
+      frame.written().completeExceptionally(new IllegalStateException("the data plane client is closed"));
+    } else if (!queue.offer(frame)) {
+      frame.written().completeExceptionally(new IllegalStateException("data plane queue to " + host + ":" + port
+          + " is full (" + settings.queueFrames() + " frames, " + DataPlaneSettings.PATH
+          + ".queue-frames): the peer does not keep up"));
+    }
+    return frame.written();
+  }
+
+  /** Writes what is queued, then closes the connection and ends the thread. */
+  void close() {
+    closing = true;
+  }
+
+  private synchronized boolean retireIfIdle() {
+    if (queue.isEmpty()) {
+      retired = true;
+    }
+    return retired;
+  }
+
+  private void run() {
+    long idleSince = System.nanoTime();
+    try {
+      while (true) {
+        Outgoing frame = queue.poll(200, TimeUnit.MILLISECONDS);
+        if (frame != null) {
+          write(frame);
+          idleSince = System.nanoTime();
+        } else if ((closing || System.nanoTime() - idleSince > IDLE_MS * 1_000_000) && retireIfIdle()) {
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      disconnect();
+    }
+  }
+
+  private void write(Outgoing frame) {
+    try {
+      if (channel == null) {
+        channel = connect();
+      }
+      if (frame.raw() != null) {
+        FrameWriter.writeFully(channel, frame.raw().duplicate());
+      } else {
+        writer.write(channel, frame.header(), frame.tensor(), frame.key());
+      }
+      frame.written().complete(null);
+    } catch (FrameWriter.FrameTooLarge e) {
+      frame.written().completeExceptionally(e);
+    } catch (IOException | RuntimeException e) {
+      disconnect();
+      frame.written().completeExceptionally(new IOException("data plane connection to " + host + ":" + port
+          + " failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e));
+    }
+  }
+
+  private SocketChannel connect() throws IOException {
+    SocketChannel ch = SocketChannel.open();
+    try {
+      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+      ch.socket().connect(new InetSocketAddress(host, port), (int) settings.connectTimeout().toMillis());
+      return ch;
+    } catch (IOException e) {
+      ch.close();
+      throw e;
+    }
+  }
+
+  private void disconnect() {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException e) {
+        LOG.debug("closing the data plane connection to {}:{}: {}", host, port, e.getMessage());
+      }
+      channel = null;
+    }
+  }
+}

@@ -1,0 +1,277 @@
+package io.tandem.actors.worker;
+
+import io.tandem.actors.blocking.DispatcherGuard;
+import io.tandem.actors.transport.HostTensor;
+import io.tandem.kernels.Backend;
+import io.tandem.model.Layer;
+import io.tandem.model.LayerState;
+import io.tandem.model.Microbatch;
+import io.tandem.model.Model;
+import io.tandem.model.ModelSpec;
+import io.tandem.model.Parameter;
+import io.tandem.model.Tensor;
+import io.tandem.model.data.Dataset;
+import io.tandem.model.data.TokenBatch;
+import io.tandem.model.optim.GradientClipping;
+import io.tandem.model.optim.LearningRate;
+import io.tandem.model.optim.Optimizer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * A device's virtual stages backed by real layers on a {@link Backend}. Runtime step {@code s}
+ * is optimizer step {@code s + 1} and data step {@code s + 1}, exactly as the single-process
+ * {@code Trainer} counts, so a pipelined run reproduces it bit for bit on the CPU backend.
+ * Its methods run on the device's compute executor; those that synchronise with the device
+ * check that they are not on a dispatcher ({@link DispatcherGuard}).
+ */
+public final class ModelStageCompute implements StageCompute {
+  private final Backend backend;
+  private final ModelSpec spec;
+  private final Dataset data;
+  private final long seed;
+  private final int microbatches;
+  private final int microbatchSize;
+  private final Optimizer optimizer;
+  private final LearningRate lr;
+  private final Map<Integer, Model> chunks = new HashMap<>();
+  private final Map<Integer, Microbatch> inFlight = new HashMap<>();
+  private final Set<Long> stashed = new HashSet<>();
+  private final Map<Integer, Double> losses = new TreeMap<>();
+  /** Non-null in PipeDream-2BW mode: updates inside the window, two weight versions. */
+  private final DoubleBufferedWeights twoBw;
+  private final int lossGroup;
+  private long windowStep = -1;
+
+  /**
+   * @param stages the virtual stages this device holds
+   * @param partition layer ranges of every virtual stage
+   * @param twoBwInterval 0 for flush schedules; for PipeDream-2BW, the backwards per weight update
+   */
+  public ModelStageCompute(Backend backend, ModelSpec spec, Partition partition, List<Integer> stages,
+      Dataset data, long seed, int microbatches, int microbatchSize, Optimizer optimizer, LearningRate lr,
+      int twoBwInterval) {
+    this.backend = backend;
+    this.spec = spec;
+    this.data = data;
+    this.seed = seed;
+    this.microbatches = microbatches;
+    this.microbatchSize = microbatchSize;
+    this.optimizer = optimizer;
+    this.lr = lr;
+    for (int v : stages) {
+      chunks.put(v, spec.build(backend, seed, partition.first(v), partition.end(v)));
+    }
+    if (twoBwInterval > 0) {
+      if (microbatches % twoBwInterval != 0) {
+        throw new IllegalArgumentException("2bw needs microbatches to be a multiple of the update interval "
+            + twoBwInterval + " (the device count), got " + microbatches);
+      }
+      this.twoBw = new DoubleBufferedWeights(backend, parameters(), twoBwInterval, optimizer, lr);
+      this.lossGroup = twoBwInterval;
+    } else {
+      this.twoBw = null;
+      this.lossGroup = microbatches;
+    }
+  }
+
+  private List<Parameter> parameters() {
+    List<Parameter> params = new ArrayList<>();
+    new TreeMap<>(chunks).values().forEach(m -> params.addAll(m.parameters()));
+    return params;
+  }
+
+  private Model chunk(int v) {
+    Model m = chunks.get(v);
+    if (m == null) {
+      throw new IllegalArgumentException("virtual stage " + v + " is not held here (holds " + chunks.keySet() + ")");
+    }
+    return m;
+  }
+
+  private Microbatch microbatch(long step, int mb) {
+    return inFlight.computeIfAbsent(mb, id -> {
+      TokenBatch batch = data.trainBatch(seed, step + 1, id, microbatchSize, spec.seqLen());
+      return Microbatch.upload(backend, id, batch, lossGroup);
+    });
+  }
+
+  private Tensor toDevice(HostTensor t, String what, int rows) {
+    if (t.shape().length != 2 || t.shape()[0] != rows) {
+      throw new IllegalArgumentException(what + ": expected " + rows + " rows, got shape " + t.shapeString());
+    }
+    return Tensor.of(backend, t.data(), t.shape()[0], t.shape()[1]);
+  }
+
+  private static HostTensor toHost(Tensor t) {
+    HostTensor h = new HostTensor(new int[] {t.rows(), t.cols()}, t.toArray());
+    t.release();
+    return h;
+  }
+
+  @Override
+  public HostTensor forward(long step, int mb, int v, int version, HostTensor input) {
+    Model chunk = chunk(v);
+    if (twoBw != null) {
+      if (step != windowStep) {
+        twoBw.beginWindow();
+        windowStep = step;
+      }
+      twoBw.requireNewest(version, "F" + mb + "@" + v);
+    }
+    Microbatch batch = microbatch(step, mb);
+    Tensor in = chunk.isFirst() ? null : toDevice(requireInput(input, "activation", mb, v), "activation of F" + mb + "@" + v, batch.rows());
+    Tensor out = chunk.forward(batch, in);
+    if (in != null) {
+      in.release();
+    }
+    stashed.add(key(mb, v));
+    if (chunk.isLast()) {
+      // per step: the mean over the step's microbatches (2bw scales by its update group)
+      double loss = Model.loss(out, batch) * lossGroup / microbatches;
+      out.release();
+      losses.put(mb, loss);
+      return null;
+    }
+    return toHost(out);
+  }
+
+  @Override
+  public HostTensor backwardInput(long step, int mb, int v, int version, HostTensor gradOutput) {
+    Model chunk = chunk(v);
+    Microbatch batch = microbatch(step, mb);
+    Tensor g = chunk.isLast() ? null : toDevice(requireInput(gradOutput, "gradient", mb, v), "gradient of B" + mb + "@" + v, batch.rows());
+    Tensor dx = twoBw == null ? chunk.backwardInput(batch, g)
+        : twoBw.with(version, "B" + mb + "@" + v, () -> chunk.backwardInput(batch, g));
+    if (g != null) {
+      g.release();
+    }
+    return dx == null ? null : toHost(dx);
+  }
+
+  @Override
+  public void backwardWeight(long step, int mb, int v, int version) {
+    chunk(v).backwardWeight(microbatch(step, mb));
+    stashed.remove(key(mb, v));
+    if (twoBw != null) {
+      twoBw.afterBackward();
+    }
+  }
+
+  private static HostTensor requireInput(HostTensor t, String what, int mb, int v) {
+    if (t == null) {
+      throw new IllegalArgumentException("no " + what + " for microbatch " + mb + " at virtual stage " + v);
+    }
+    return t;
+  }
+
+  @Override
+  public int heldActivations() {
+    return stashed.size();
+  }
+
+  @Override
+  public long heldActivationBytes() {
+    long bytes = 0;
+    for (Model m : chunks.values()) {
+      bytes += m.stashedBytes();
+    }
+    return bytes;
+  }
+
+  @Override
+  public Map<Integer, Double> losses(long step) {
+    return new TreeMap<>(losses);
+  }
+
+  @Override
+  public SortedMap<Integer, Double> gradientSumSquares() {
+    DispatcherGuard.assertNotOnDispatcher("reading gradient sums of squares (device synchronisation)");
+    SortedMap<Integer, Double> out = new TreeMap<>();
+    for (Model m : chunks.values()) {
+      double[] perLayer = m.gradSumOfSquaresPerLayer();
+      for (int i = 0; i < perLayer.length; i++) {
+        out.put(m.firstLayer() + i, perLayer[i]);
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void applyUpdate(long step, double gradScale) {
+    if (twoBw == null) {
+      List<Parameter> params = parameters();
+      GradientClipping.apply(params, (float) gradScale);
+      optimizer.step(params, step + 1, lr.at(step + 1));
+      chunks.values().forEach(Model::zeroGrad);
+    } // 2bw: the updates happened inside the window, every interval backwards
+
+    inFlight.values().forEach(b -> b.free(backend));
+    inFlight.clear();
+    losses.clear();
+  }
+
+  @Override
+  public SortedMap<Integer, byte[]> weights() {
+    DispatcherGuard.assertNotOnDispatcher("downloading weights (device synchronisation)");
+    SortedMap<Integer, byte[]> out = new TreeMap<>();
+    for (Model m : chunks.values()) {
+      List<Layer> layers = m.layers();
+      for (int i = 0; i < layers.size(); i++) {
+        out.put(m.firstLayer() + i, LayerState.save(layers.get(i), false));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public SortedMap<Integer, byte[]> snapshot() {
+    DispatcherGuard.assertNotOnDispatcher("snapshotting layer states (device synchronisation)");
+    SortedMap<Integer, byte[]> out = new TreeMap<>();
+    for (Model m : chunks.values()) {
+      List<Layer> layers = m.layers();
+      for (int i = 0; i < layers.size(); i++) {
+        out.put(m.firstLayer() + i, LayerState.save(layers.get(i), true));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public void restore(java.util.function.IntFunction<byte[]> stateOfLayer) {
+    DispatcherGuard.assertNotOnDispatcher("restoring layer states (file reads, device copies)");
+    if (twoBw != null) {
+      throw new IllegalStateException("PipeDream-2BW keeps two weight versions; checkpoints hold one");
+    }
+    for (Model m : chunks.values()) {
+      List<Layer> layers = m.layers();
+      for (int i = 0; i < layers.size(); i++) {
+        LayerState.load(layers.get(i), stateOfLayer.apply(m.firstLayer() + i));
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    for (int mb : List.copyOf(inFlight.keySet())) {
+      chunks.values().forEach(m -> m.discard(mb));
+    }
+    inFlight.values().forEach(b -> b.free(backend));
+    inFlight.clear();
+    if (twoBw != null) {
+      twoBw.free();
+    }
+    chunks.values().forEach(m -> m.layers().forEach(Layer::free));
+    backend.close();
+  }
+
+  private static long key(int mb, int v) {
+    return ((long) mb << 32) | v;
+  }
+}

@@ -1,0 +1,90 @@
+package io.tandem.actors.worker;
+
+import io.tandem.actors.transport.HostTensor;
+import java.util.Map;
+import java.util.SortedMap;
+
+/**
+ * The math one device runs for the virtual stages it holds. Every method runs on the device's
+ * compute executor, never on an actor thread. Implementations: {@link SimStageCompute} (waits
+ * each op's schedule cost) and the model-backed compute of the CPU and CUDA backends.
+ */
+public interface StageCompute extends AutoCloseable {
+
+  /**
+   * Forward of microbatch {@code mb} through virtual stage {@code v}. {@code input} is the
+   * previous stage's activation, or null on the first stage (the compute reads its data for
+   * {@code (step, mb)}). Returns the activation for stage {@code v+1}, or null on the last stage
+   * (where the loss is computed and kept). {@code version} is the weight version the schedule
+   * tags the op with (PipeDream-2BW; 0 for flush schedules).
+   */
+  HostTensor forward(long step, int mb, int v, int version, HostTensor input);
+
+  /**
+   * Input gradient (B) of {@code mb} on stage {@code v}. {@code gradOutput} comes from stage
+   * {@code v+1}, or is null on the last stage (gradient of the loss). Returns the gradient for
+   * stage {@code v-1}, or null on the first stage.
+   */
+  HostTensor backwardInput(long step, int mb, int v, int version, HostTensor gradOutput);
+
+  /** Weight gradient (W) of {@code mb} on stage {@code v}: accumulates into the stage's gradients. */
+  void backwardWeight(long step, int mb, int v, int version);
+
+  /**
+   * Runs one op of the program ({@code F}, {@code B}, {@code W} or {@code BW} = B then W) and
+   * returns the tensor it sends on (null when none).
+   */
+  default HostTensor run(long step, io.tandem.schedule.Op op, int version, HostTensor input) {
+    int mb = op.microbatch();
+    int v = op.virtualStage();
+    return switch (op.kind()) {
+      case F -> forward(step, mb, v, version, input);
+      case B -> backwardInput(step, mb, v, version, input);
+      case W -> {
+        backwardWeight(step, mb, v, version);
+        yield null;
+      }
+      case BW -> {
+        HostTensor g = backwardInput(step, mb, v, version, input);
+        backwardWeight(step, mb, v, version);
+        yield g;
+      }
+    };
+  }
+
+  /** Microbatch-stage activations currently stashed (F done, W not yet), all stages of this device. */
+  int heldActivations();
+
+  /** Bytes of activations currently stashed on this device. */
+  long heldActivationBytes();
+
+  /** Losses of the microbatches whose last stage ran here this step, by microbatch. */
+  Map<Integer, Double> losses(long step);
+
+  /** Sum of squares of each layer's accumulated gradient, by global layer index. */
+  SortedMap<Integer, Double> gradientSumSquares();
+
+  /** Applies the optimizer with gradients scaled by {@code gradScale}, then zeroes gradients. */
+  void applyUpdate(long step, double gradScale);
+
+  /** Weights of each layer this device holds, serialized, by global layer index. */
+  SortedMap<Integer, byte[]> weights();
+
+  /**
+   * Each held layer's full state (weights and optimizer state, {@code LayerState} bytes) copied
+   * to host memory, by global layer index: what a checkpoint stores. Empty for computes without
+   * layers (sim).
+   */
+  default SortedMap<Integer, byte[]> snapshot() {
+    return new java.util.TreeMap<>();
+  }
+
+  /**
+   * Loads every held layer's full state from {@code stateOfLayer} (global layer index to the
+   * bytes {@link #snapshot} wrote): a restore from a checkpoint, before the first step.
+   */
+  default void restore(java.util.function.IntFunction<byte[]> stateOfLayer) {}
+
+  @Override
+  void close();
+}

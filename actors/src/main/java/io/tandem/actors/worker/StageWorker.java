@@ -1,0 +1,441 @@
+package io.tandem.actors.worker;
+
+import io.tandem.actors.blocking.BlockingExecutors;
+import io.tandem.actors.transport.HostTensor;
+import io.tandem.actors.coordinator.ProtoOps;
+import io.tandem.actors.transport.TensorTransport;
+import io.tandem.proto.CheckpointFile;
+import io.tandem.proto.ErrorReport;
+import io.tandem.proto.OpProgram;
+import io.tandem.proto.OpRef;
+import io.tandem.proto.OpTiming;
+import io.tandem.proto.StepReport;
+import io.tandem.proto.TensorFrameHeader;
+import io.tandem.schedule.Op;
+import io.tandem.schedule.OpKind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+
+/**
+ * Runs one device's op program for each step, in order. Compute runs on the device's own
+ * executor and comes back as a message; activations go to the worker of the next virtual stage
+ * and input gradients to the worker of the previous one, directly (never via the coordinator).
+ * A failing op fails the step with a report naming worker, op, microbatch and step. Nothing
+ * blocking runs on the actor's thread: reading gradient norms (a GPU synchronisation) runs on the
+ * device's executor, checkpoint files ({@link WorkerCheckpoint}) on {@link BlockingExecutors#io()}.
+ */
+public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
+
+  /** Messages a stage worker accepts. */
+  public sealed interface Command {}
+
+  /** The worker owning each virtual stage (index = virtual stage). Sent once before steps. */
+  public record Peers(List<ActorRef<Command>> ownerOfStage) implements Command {}
+
+  /** Run this step's program; report to {@code replyTo}. */
+  public record RunStep(OpProgram program, ActorRef<Reply> replyTo) implements Command {}
+
+  /** A tensor from a neighbouring stage (in one JVM, by reference). */
+  public record TensorArrived(TensorFrameHeader header, HostTensor tensor) implements Command {}
+
+  /** Apply the optimizer after the flush; gradients are scaled by {@code gradScale}. */
+  public record ApplyUpdate(long step, double gradScale, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Send this device's weights (serialized per layer) to {@code replyTo}. */
+  public record CollectWeights(ActorRef<Reply> replyTo) implements Command {}
+
+  /**
+   * The data plane refused a tensor meant for this worker (bad checksum, wrong size, other job):
+   * the step fails with {@code reason}. {@code header} is what could be read of the frame.
+   */
+  public record TensorRejected(TensorFrameHeader header, String reason) implements Command {}
+
+  /** Drop the step in flight (another worker failed). */
+  public record AbortStep(long step) implements Command {}
+
+  /**
+   * At the step boundary after {@code step} steps: copy this device's layer states to host
+   * memory (before any op of the next step), then write them to the checkpoint store at
+   * {@code dir} in the background and reply {@link CheckpointWritten} or {@link CheckpointFailed}.
+   * {@code jobId} is the job's id as submitted (stable across re-plans), stamped in the files.
+   */
+  public record TakeCheckpoint(long step, String dir, String jobId, ActorRef<Reply> replyTo) implements Command {}
+
+  private record OpDone(long step, Op op, HostTensor output, double startMs, double endMs,
+      Throwable error) implements Command {}
+
+  private record StepMeasured(long step, ActorRef<Reply> replyTo, StepReport report, Throwable error)
+      implements Command {}
+
+  private record SendFailed(long step, OpRef op, int target, Throwable error) implements Command {}
+
+  private record UpdateDone(long step, ActorRef<Reply> replyTo, Throwable error) implements Command {}
+
+  private record WeightsDone(SortedMap<Integer, byte[]> weights, ActorRef<Reply> replyTo,
+      Throwable error) implements Command {}
+
+  /** What a worker tells the coordinator. */
+  public sealed interface Reply {}
+
+  public record StepReported(StepReport report) implements Reply {}
+
+  public record StepFailed(ErrorReport error) implements Reply {}
+
+  public record UpdateApplied(int device, long step) implements Reply {}
+
+  public record WeightsReported(int device, SortedMap<Integer, byte[]> weights) implements Reply {}
+
+  public record UpdateFailed(int device, long step, String message) implements Reply {}
+
+  /**
+   * This device's files of the checkpoint after {@code step} steps are on disk.
+   *
+   * @param blockingMs how long the snapshot held up the device's compute
+   */
+  public record CheckpointWritten(int device, long step, List<CheckpointFile> files, double blockingMs)
+      implements Reply {}
+
+  public record CheckpointFailed(int device, long step, String message) implements Reply {}
+
+  private final String jobId;
+  private final int device;
+  private final int stages;
+  private final int chunksPerDevice;
+  private final Set<Integer> myStages;
+  private final StageCompute compute;
+  private final Executor executor;
+  private final TensorTransport transport;
+  private final long epochNanos = System.nanoTime();
+  private final double epochMillis = System.currentTimeMillis();
+
+  private List<ActorRef<Command>> ownerOfStage = List.of();
+  private final Executor io;
+  private final TensorInbox inbox = new TensorInbox();
+
+  // the step in flight
+  private long step = -1;
+  private List<OpRef> program = List.of();
+  private ActorRef<Reply> replyTo;
+  private int next;
+  private boolean active;
+  private boolean busy;
+  private boolean failed;
+  private final List<OpTiming> timings = new ArrayList<>();
+  private int peakHeld;
+  private long peakHeldBytes;
+
+  private StageWorker(ActorContext<Command> context, String jobId, int device, int stages,
+      int chunksPerDevice, Set<Integer> myStages, StageCompute compute, Executor executor,
+      TensorTransport transport) {
+    super(context);
+    this.transport = transport;
+    this.jobId = jobId;
+    this.device = device;
+    this.stages = stages;
+    this.chunksPerDevice = chunksPerDevice;
+    this.myStages = Set.copyOf(myStages);
+    this.compute = compute;
+    this.executor = executor;
+    this.io = BlockingExecutors.get(context.getSystem()).io();
+  }
+
+  public static Behavior<Command> create(String jobId, int device, int stages, int chunksPerDevice,
+      Set<Integer> myStages, StageCompute compute, Executor executor) {
+    return create(jobId, device, stages, chunksPerDevice, myStages, compute, executor, TensorTransport.local());
+  }
+
+  /** A worker whose outgoing tensors go through {@code transport} (e.g. the data plane). */
+  public static Behavior<Command> create(String jobId, int device, int stages, int chunksPerDevice,
+      Set<Integer> myStages, StageCompute compute, Executor executor, TensorTransport transport) {
+    return Behaviors.setup(ctx -> new StageWorker(ctx, jobId, device, stages, chunksPerDevice,
+        myStages, compute, executor, transport));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Peers.class, this::onPeers)
+        .onMessage(RunStep.class, this::onRunStep)
+        .onMessage(TensorArrived.class, this::onTensor)
+        .onMessage(TensorRejected.class, this::onTensorRejected)
+        .onMessage(SendFailed.class, this::onSendFailed)
+        .onMessage(OpDone.class, this::onOpDone)
+        .onMessage(ApplyUpdate.class, this::onApplyUpdate)
+        .onMessage(UpdateDone.class, this::onUpdateDone)
+        .onMessage(CollectWeights.class, this::onCollectWeights)
+        .onMessage(WeightsDone.class, this::onWeightsDone)
+        .onMessage(AbortStep.class, this::onAbort)
+        .onMessage(TakeCheckpoint.class, this::onTakeCheckpoint)
+        .onMessage(StepMeasured.class, this::onStepMeasured)
+        .build();
+  }
+
+  private Behavior<Command> onPeers(Peers peers) {
+    if (peers.ownerOfStage().size() != stages) {
+      throw new IllegalStateException("peers for " + peers.ownerOfStage().size() + " stages, expected " + stages);
+    }
+    ownerOfStage = List.copyOf(peers.ownerOfStage());
+    return this;
+  }
+
+  private Behavior<Command> onRunStep(RunStep run) {
+    OpProgram p = run.program();
+    replyTo = run.replyTo();
+    if (!p.getJobId().equals(jobId)) {
+      fail(p.getStep(), null, "op program of job '" + p.getJobId() + "' sent to a worker of job '" + jobId + "'");
+      return this;
+    }
+    step = p.getStep();
+    program = p.getOpsList();
+    next = 0;
+    active = true;
+    busy = false;
+    failed = false;
+    timings.clear();
+    peakHeld = compute.heldActivations();
+    peakHeldBytes = compute.heldActivationBytes();
+    inbox.dropBefore(step);
+    advance();
+    return this;
+  }
+
+  private Behavior<Command> onTensor(TensorArrived msg) {
+    TensorFrameHeader h = msg.header();
+    if (!h.getJobId().equals(jobId)) {
+      fail(h.getStep(), h.getProducer(), "tensor from job '" + h.getJobId()
+          + "' arrived at a worker of job '" + jobId + "' (from " + ProtoOps.describe(h.getProducer()) + ")");
+      return this;
+    }
+    if (h.getStep() < step) {
+      getContext().getLog().debug("dropping stale tensor of step {} (now {})", h.getStep(), step);
+      return this;
+    }
+    if (!myStages.contains(h.getTargetStage())) {
+      fail(h.getStep(), h.getProducer(), "tensor for virtual stage " + h.getTargetStage()
+          + " arrived at device " + device + ", which holds " + myStages);
+      return this;
+    }
+    inbox.put(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage(), msg.tensor());
+    advance();
+    return this;
+  }
+
+  private Behavior<Command> onTensorRejected(TensorRejected msg) {
+    TensorFrameHeader h = msg.header();
+    boolean known = h.getJobId().equals(jobId);
+    long failedStep = known ? h.getStep() : step;
+    OpRef producer = h.hasProducer() ? h.getProducer() : null;
+    String what = producer == null ? "a tensor" : (h.getGradient() ? "the gradient" : "the activation")
+        + " of " + ProtoOps.describe(producer) + " (microbatch " + producer.getMicrobatch() + ", step "
+        + h.getStep() + ") for virtual stage " + h.getTargetStage();
+    fail(failedStep, producer, "data plane rejected " + what + ": " + msg.reason());
+    return this;
+  }
+
+  private Behavior<Command> onSendFailed(SendFailed msg) {
+    if (msg.error() != null && msg.step() == step && !failed) {
+      fail(step, msg.op(), "sending the output of " + ProtoOps.describe(msg.op()) + " to virtual stage "
+          + msg.target() + " failed: " + rootMessage(msg.error()));
+    }
+    return this;
+  }
+
+  /** Starts the next op of the program if it is not running one and its input is here. */
+  private void advance() {
+    if (!active || busy || failed) {
+      return;
+    }
+    if (next == program.size()) {
+      reportStep();
+      return;
+    }
+    OpRef ref = program.get(next);
+    Op op;
+    try {
+      op = ProtoOps.fromProto(ref);
+    } catch (IllegalArgumentException e) {
+      fail(step, ref, e.getMessage());
+      return;
+    }
+    int v = op.virtualStage();
+    if (!myStages.contains(v)) {
+      fail(step, ref, "op " + op + " is for virtual stage " + v + ", not held by device " + device
+          + " (holds " + myStages + ")");
+      return;
+    }
+    HostTensor input = null;
+    if (op.kind() == OpKind.F && v > 0) {
+      input = inbox.take(step, false, op.microbatch(), v);
+      if (input == null) {
+        return; // wait for the activation
+      }
+    } else if ((op.kind() == OpKind.B || op.kind() == OpKind.BW) && v < stages - 1) {
+      input = inbox.take(step, true, op.microbatch(), v);
+      if (input == null) {
+        return; // wait for the gradient
+      }
+    }
+    busy = true;
+    long s = step;
+    HostTensor in = input;
+    int version = ref.getWeightVersion();
+    CompletableFuture<HostTensor> future = CompletableFuture.supplyAsync(() -> compute.run(s, op, version, in), executor);
+    double start = nowMs();
+    getContext().pipeToSelf(future, (out, err) -> new OpDone(s, op, out, start, nowMs(), err));
+  }
+
+  private Behavior<Command> onOpDone(OpDone done) {
+    if (done.step() != step || failed) {
+      return this; // aborted meanwhile
+    }
+    busy = false;
+    OpRef ref = program.get(next);
+    if (done.error() != null) {
+      Throwable cause = done.error() instanceof java.util.concurrent.CompletionException && done.error().getCause() != null
+          ? done.error().getCause() : done.error();
+      fail(step, ref, cause.getMessage() == null ? cause.toString() : cause.getMessage());
+      return this;
+    }
+    timings.add(OpTiming.newBuilder().setOp(ref).setStartMs(done.startMs()).setEndMs(done.endMs()).build());
+    peakHeld = Math.max(peakHeld, compute.heldActivations());
+    peakHeldBytes = Math.max(peakHeldBytes, compute.heldActivationBytes());
+    Op op = done.op();
+    if (done.output() != null) {
+      boolean gradient = op.kind() != OpKind.F;
+      int target = gradient ? op.virtualStage() - 1 : op.virtualStage() + 1;
+      TensorFrameHeader.Builder header = TensorFrameHeader.newBuilder()
+          .setJobId(jobId).setStep(step).setProducer(ref).setTargetStage(target)
+          .setGradient(gradient).setPayloadBytes(done.output().bytes());
+      for (int d : done.output().shape()) {
+        header.addShape(d);
+      }
+      CompletionStage<Void> sent = transport.send(ownerOfStage.get(target),
+          new TensorArrived(header.build(), done.output()));
+      if (!sent.toCompletableFuture().isDone() || sent.toCompletableFuture().isCompletedExceptionally()) {
+        long s = step;
+        getContext().pipeToSelf(sent, (ok, err) -> new SendFailed(s, ref, target, err));
+      }
+    }
+    next++;
+    advance();
+    return this;
+  }
+
+  /**
+   * The program is done: the step's losses and per-layer gradient sums of squares (a device
+   * synchronisation on a GPU) are read on the compute executor, then reported.
+   */
+  private void reportStep() {
+    active = false;
+    StepReport.Builder report = StepReport.newBuilder().setJobId(jobId).setStep(step).setDevice(device)
+        .addAllTimings(timings)
+        .setPeakActivationBytes(peakHeldBytes)
+        .setPeakActivationUnits((double) peakHeld / chunksPerDevice);
+    long s = step;
+    ActorRef<Reply> to = replyTo;
+    CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
+      compute.losses(s).entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+        report.addLossMicrobatches(e.getKey());
+        report.addMicrobatchLoss(e.getValue());
+      });
+      compute.gradientSumSquares().forEach((layer, sumSq) -> {
+        report.addLayerIndex(layer);
+        report.addLayerGradSumSquares(sumSq);
+      });
+      return report.build();
+    }, executor);
+    getContext().pipeToSelf(measured, (r, err) -> new StepMeasured(s, to, r, err));
+  }
+
+  private Behavior<Command> onStepMeasured(StepMeasured m) {
+    if (m.error() != null) {
+      fail(m.step(), null, "reading the step's losses and gradient norms failed: " + rootMessage(m.error()));
+    } else {
+      m.replyTo().tell(new StepReported(m.report()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onApplyUpdate(ApplyUpdate msg) {
+    CompletableFuture<Void> f = CompletableFuture.runAsync(() -> compute.applyUpdate(msg.step(), msg.gradScale()), executor);
+    getContext().pipeToSelf(f, (ok, err) -> new UpdateDone(msg.step(), msg.replyTo(), err));
+    return this;
+  }
+
+  private Behavior<Command> onUpdateDone(UpdateDone done) {
+    if (done.error() != null) {
+      done.replyTo().tell(new UpdateFailed(device, done.step(), "device " + device
+          + ": optimizer update of step " + done.step() + " failed: " + rootMessage(done.error())));
+    } else {
+      done.replyTo().tell(new UpdateApplied(device, done.step()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCollectWeights(CollectWeights msg) {
+    CompletableFuture<SortedMap<Integer, byte[]>> f = CompletableFuture.supplyAsync(compute::weights, executor);
+    getContext().pipeToSelf(f, (w, err) -> new WeightsDone(w, msg.replyTo(), err));
+    return this;
+  }
+
+  private Behavior<Command> onWeightsDone(WeightsDone done) {
+    if (done.error() != null) {
+      done.replyTo().tell(new UpdateFailed(device, -1, "device " + device + ": reading weights failed: "
+          + rootMessage(done.error())));
+    } else {
+      done.replyTo().tell(new WeightsReported(device, done.weights()));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onTakeCheckpoint(TakeCheckpoint msg) {
+    WorkerCheckpoint.take(msg, device, compute, executor, io).thenAccept(msg.replyTo()::tell);
+    return this;
+  }
+
+  private Behavior<Command> onAbort(AbortStep msg) {
+    if (msg.step() == step) {
+      failed = true;
+    }
+    return this;
+  }
+
+  private void fail(long failedStep, OpRef op, String message) {
+    failed = true;
+    ErrorReport.Builder e = ErrorReport.newBuilder().setJobId(jobId).setStep(failedStep)
+        .setWorker("device " + device + " (" + getContext().getSelf().path().name() + ")")
+        .setMessage(message);
+    if (op != null) {
+      e.setOp(op);
+    }
+    getContext().getLog().warn("step {} failed on device {}{}: {}", failedStep, device,
+        op == null ? "" : " at " + ProtoOps.describe(op), message);
+    if (replyTo != null) {
+      replyTo.tell(new StepFailed(e.build()));
+    }
+  }
+
+  private static String rootMessage(Throwable t) {
+    Throwable c = t;
+    while (c.getCause() != null && (c instanceof java.util.concurrent.CompletionException)) {
+      c = c.getCause();
+    }
+    return c.getMessage() == null ? c.toString() : c.getMessage();
+  }
+
+  private double nowMs() {
+    return epochMillis + (System.nanoTime() - epochNanos) / 1e6;
+  }
+}

@@ -1,0 +1,92 @@
+package io.tandem.actors.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tandem.planner.ClusterSpec;
+import io.tandem.planner.Plan;
+import io.tandem.planner.Planner;
+import io.tandem.proto.JobSpec;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+public class RecoveryPlannerTest {
+  static JobSpec spec(String schedule, double budget) {
+    return JobSpec.newBuilder().setJobId("rp").setBackend("cpu").setModel("gpt-tiny").setSchedule(schedule)
+        .setDevices(4).setMicrobatches(8).setMicrobatchSize(1).setSteps(4).setSeed(3).setLearningRate(0.003)
+        .setDeviceMemoryBytes(budget).build();
+  }
+
+  /** The planner's expected peak of {@code schedule} on {@code devices} devices, without a budget. */
+  static long peak(String schedule, int devices) {
+    Plan p = new Planner().plan(RecoveryPlanner.request(spec(schedule, 0), devices).orElseThrow()
+        .withSchedules(List.of(schedule)).withCluster(ClusterSpec.uniform(devices, Long.MAX_VALUE / 4)));
+    return p.peakBytesPerDevice().stream().mapToLong(Long::longValue).max().orElseThrow();
+  }
+
+  /** Whether some split of {@code schedule} over {@code devices} devices fits {@code budget} bytes each. */
+  static boolean fits(String schedule, int devices, long budget) {
+    try {
+      new Planner().plan(RecoveryPlanner.request(spec(schedule, budget), devices).orElseThrow()
+          .withSchedules(List.of(schedule)));
+      return true;
+    } catch (io.tandem.planner.NoFeasiblePlanException e) {
+      return false;
+    }
+  }
+
+  /** The least per-device budget any split of {@code schedule} on {@code devices} devices fits (bisection). */
+  static long leastBudget(String schedule, int devices) {
+    long lo = 1;
+    long hi = peak(schedule, devices);
+    while (hi - lo > 1024) {
+      long mid = (lo + hi) / 2;
+      if (fits(schedule, devices, mid)) {
+        hi = mid;
+      } else {
+        lo = mid;
+      }
+    }
+    return hi;
+  }
+
+  /** A per-device budget where v-zb fits 4 devices but no split of it fits 3, and v-half or v-min fits 3. */
+  public static double budgetFittingVzbOnFourOnly() {
+    long vzb4 = leastBudget("v-zb", 4);
+    long vzb3 = leastBudget("v-zb", 3);
+    long other3 = Math.min(leastBudget("v-half", 3), leastBudget("v-min", 3));
+    assertTrue(vzb4 < vzb3 && other3 < vzb3, "least budgets: v-zb on 4 " + vzb4 + ", v-zb on 3 " + vzb3
+        + ", v-half/v-min on 3 " + other3);
+    return Math.max(vzb4, other3) + (vzb3 - Math.max(vzb4, other3)) / 2.0;
+  }
+
+  @Test
+  void withoutBudget_keepsTheSchedule_withThePlannersSplit() {
+    RecoveryPlanner.Replan r = new RecoveryPlanner(spec("v-zb", 0)).replan(3, "node x lost");
+    assertEquals("v-zb", r.schedule().name());
+    assertEquals(3, r.spec().getDevices());
+    assertEquals(7, r.spec().getStageBoundariesCount()); // 6 virtual stages
+    assertTrue(r.reason().startsWith("node x lost; planner kept v-zb over 3 device(s)"), r.reason());
+  }
+
+  @Test
+  void budgetThatFitsVzbOnFourButNotThree_switchesToAScheduleThatFits_andSaysWhy() {
+    double budget = budgetFittingVzbOnFourOnly();
+    RecoveryPlanner planner = new RecoveryPlanner(spec("v-zb", budget));
+    assertEquals("v-zb", planner.replan(4, "check").schedule().name(), "v-zb fits 4 devices");
+    RecoveryPlanner.Replan r = planner.replan(3, "node x lost");
+    assertTrue(List.of("v-half", "v-min").contains(r.schedule().name()), r.reason());
+    assertTrue(r.reason().contains("v-zb does not fit 3 device(s) under the"), r.reason());
+    assertTrue(r.reason().contains("so the planner chose " + r.schedule().name()), r.reason());
+    assertEquals(8, r.spec().getMicrobatches());
+  }
+
+  @Test
+  void simBackend_keepsTheScheduleEvenly_orFallsBackTo1f1b() {
+    JobSpec sim = spec("v-zb", 0).toBuilder().setBackend("sim").build();
+    RecoveryPlanner.Replan r = new RecoveryPlanner(sim).replan(3, "node x lost");
+    assertEquals("v-zb", r.schedule().name());
+    assertTrue(r.reason().contains("layers split evenly"), r.reason());
+    assertEquals(0, r.spec().getStageBoundariesCount());
+  }
+}
