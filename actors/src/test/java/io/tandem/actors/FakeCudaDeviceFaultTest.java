@@ -66,6 +66,6 @@ class FakeCudaDeviceFaultTest {
     JobFactory.checkNames(spec("cuda"));  // no GPU here, and none needed
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> JobFactory.checkNames(spec("cuda").toBuilder().setDataset("nope").build()));
-    assertEquals("unknown dataset 'nope'; use corpus or addition", e.getMessage());
+    assertEquals("dataset: unknown dataset 'nope'; known: corpus, addition", e.getMessage());
   }
 }

@@ -114,7 +114,7 @@ class DispatcherGuardTest {
     assertEquals(assertInstanceOf(JobEvent.JobSucceeded.class, plain).weightsSha256(), ok.weightsSha256());
     List<String> kinds = events.stream().filter(e -> e instanceof JobEvent.Progress)
         .map(e -> ((JobEvent.Progress) e).kind()).toList();
-    assertEquals(List.of("checkpoint", "checkpoint"), kinds, events.toString());
-    assertEquals(List.of(2L, 1L), new CheckpointStore(dir.resolve("job"), 2).committedSteps());
+    assertEquals(List.of("checkpoint", "checkpoint", "checkpoint"), kinds, "every step, the last one too: " + events);
+    assertEquals(List.of(3L, 2L), new CheckpointStore(dir.resolve("job"), 2).committedSteps());
   }
 }
