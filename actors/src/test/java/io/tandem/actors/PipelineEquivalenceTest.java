@@ -1,6 +1,6 @@
 package io.tandem.actors;
 
-import io.tandem.actors.coordinator.Coordinator;
+import io.tandem.actors.coordinator.WeightsDigest;
 import io.tandem.actors.worker.ModelComputeProvider;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -69,7 +69,7 @@ class PipelineEquivalenceTest {
       for (int i = 0; i < layers.size(); i++) {
         weights.put(i, LayerState.save(layers.get(i), false));
       }
-      reference = Coordinator.sha256(weights);
+      reference = WeightsDigest.ofSerializedLayers(weights);
       model.layers().forEach(Layer::free);
     }
   }

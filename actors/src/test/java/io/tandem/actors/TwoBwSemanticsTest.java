@@ -1,6 +1,6 @@
 package io.tandem.actors;
 
-import io.tandem.actors.coordinator.Coordinator;
+import io.tandem.actors.coordinator.WeightsDigest;
 import io.tandem.actors.worker.ModelComputeProvider;
 import io.tandem.actors.worker.Partition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -160,6 +160,6 @@ class TwoBwSemanticsTest {
     for (int i = 0; i < model.size(); i++) {
       w.put(i, LayerState.save(model.layers().get(i), false));
     }
-    return Coordinator.sha256(w);
+    return WeightsDigest.ofSerializedLayers(w);
   }
 }

@@ -7,7 +7,6 @@ import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,14 +26,7 @@ import picocli.CommandLine.Parameters;
 public final class AdminCommand implements Runnable {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = "--url", required = true, description = "admin API URL of the coordinator, e.g. http://127.0.0.1:8080")
-  String url;
-
-  @Option(names = "--token", description = "bearer token (default: --token-file, then $TANDEM_ADMIN_TOKEN)")
-  String token;
-
-  @Option(names = "--token-file", description = "file holding the bearer token (e.g. DIR/admin.token)")
-  Path tokenFile;
+  @picocli.CommandLine.Mixin AdminConnection admin;
 
   @Option(names = "--json", description = "print the API's JSON instead of a table")
   boolean json;
@@ -142,8 +134,7 @@ public final class AdminCommand implements Runnable {
   }
 
   private JsonNode call(String method, String path, int expected) throws InterruptedException {
-    return new AdminClient(url, AdminClient.token(token, tokenFile), Duration.ofSeconds(60))
-        .call(method, path, null, expected, "--url");
+    return admin.client(Duration.ofSeconds(60)).call(method, path, null, expected, "--url");
   }
 
   private int print(JsonNode node) {

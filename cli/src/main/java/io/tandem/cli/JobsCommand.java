@@ -1,6 +1,5 @@
 package io.tandem.cli;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -12,14 +11,7 @@ import picocli.CommandLine.Option;
 @Command(name = "jobs", mixinStandardHelpOptions = true,
     description = "List the jobs of a cluster: id, status, step, loss, tokens/s, recoveries.")
 public final class JobsCommand implements Callable<Integer> {
-  @Option(names = "--url", required = true, description = "admin API URL of the coordinator, e.g. http://127.0.0.1:8080")
-  String url;
-
-  @Option(names = "--token", description = "bearer token (default: --token-file, then $TANDEM_ADMIN_TOKEN)")
-  String token;
-
-  @Option(names = "--token-file", description = "file holding the bearer token (e.g. DIR/admin.token)")
-  Path tokenFile;
+  @picocli.CommandLine.Mixin AdminConnection admin;
 
   @Option(names = "--json", description = "print the API's JSON instead of a table")
   boolean json;
@@ -28,12 +20,12 @@ public final class JobsCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    List<String> args = new ArrayList<>(List.of("--url", url));
-    if (token != null) {
-      args.addAll(List.of("--token", token));
+    List<String> args = new ArrayList<>(List.of("--url", admin.url));
+    if (admin.token != null) {
+      args.addAll(List.of("--token", admin.token));
     }
-    if (tokenFile != null) {
-      args.addAll(List.of("--token-file", tokenFile.toString()));
+    if (admin.tokenFile != null) {
+      args.addAll(List.of("--token-file", admin.tokenFile.toString()));
     }
     if (json) {
       args.add("--json");

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
@@ -28,27 +27,20 @@ public final class LogsCommand implements Callable<Integer> {
   @Parameters(paramLabel = "JOB", description = "job id")
   String id;
 
-  @Option(names = "--url", required = true, description = "admin API URL of the coordinator, e.g. http://127.0.0.1:8080")
-  String url;
-
-  @Option(names = "--token", description = "bearer token (default: --token-file, then $TANDEM_ADMIN_TOKEN)")
-  String token;
-
-  @Option(names = "--token-file", description = "file holding the bearer token (e.g. DIR/admin.token)")
-  Path tokenFile;
+  @CommandLine.Mixin AdminConnection admin;
 
   @Option(names = "--no-follow", description = "print what happened so far and exit")
   boolean noFollow;
 
-  @Option(names = "--interval", defaultValue = "1s", description = "how often to poll (default: ${DEFAULT-VALUE})")
-  String interval;
+  @Option(names = "--interval", defaultValue = "1s", converter = DurationConverter.class,
+      description = "how often to poll, e.g. 500ms or 2s (default: ${DEFAULT-VALUE})")
+  Duration interval;
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException {
-    Duration every = Durations.parse(interval, "--interval");
-    AdminClient client = new AdminClient(url, AdminClient.token(token, tokenFile), Duration.ofSeconds(60));
+    AdminClient client = admin.client(Duration.ofSeconds(60));
     String path = "/jobs/" + URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20");
     PrintWriter out = spec.commandLine().getOut();
     int printed = 0;
@@ -80,7 +72,7 @@ public final class LogsCommand implements Callable<Integer> {
         out.flush();
         return 0;
       }
-      Thread.sleep(every.toMillis());
+      Thread.sleep(interval.toMillis());
     }
   }
 }

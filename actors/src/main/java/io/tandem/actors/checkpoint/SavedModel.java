@@ -1,6 +1,6 @@
 package io.tandem.actors.checkpoint;
 
-import io.tandem.actors.coordinator.Coordinator;
+import io.tandem.actors.coordinator.WeightsDigest;
 import io.tandem.kernels.Backend;
 import io.tandem.kernels.CpuBackend;
 import io.tandem.model.Layer;
@@ -120,7 +120,7 @@ public final class SavedModel implements AutoCloseable {
     for (int i = 0; i < layersInOrder.size(); i++) {
       weights.put(i, LayerState.save(layersInOrder.get(i), false));
     }
-    return Coordinator.sha256(weights);
+    return WeightsDigest.ofSerializedLayers(weights);
   }
 
   public String weightsSha256() {

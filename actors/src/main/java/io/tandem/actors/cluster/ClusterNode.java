@@ -50,6 +50,11 @@ public final class ClusterNode implements AutoCloseable {
   private final AtomicLong listeners = new AtomicLong();
   private volatile String managementUri = "";
 
+  /** This member's effective configuration (Pekko's and Tandem's settings). */
+  public com.typesafe.config.Config config() {
+    return system.settings().config();
+  }
+
   private ClusterNode(ActorSystem<Void> system, boolean worker, int devices, String host) {
     this.system = system;
     this.settings = ClusterSettings.create(system.settings().config());

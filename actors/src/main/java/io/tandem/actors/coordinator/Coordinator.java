@@ -355,7 +355,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     phase = Phase.FINISHING; // the step timeout still bounds the wait for checkpoints in flight
     SortedMap<Integer, byte[]> all = new TreeMap<>(weights);
-    getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> WeightsDigest.sha256(all), io), WeightsHashed::new);
+    getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> WeightsDigest.combine(all), io), WeightsHashed::new);
     return this;
   }
 
@@ -417,9 +417,5 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return "step " + e.getStep() + " failed on " + e.getWorker() + op + ": " + e.getMessage();
   }
 
-  /** SHA-256 over every layer's serialized weights, in layer order ({@link WeightsDigest#sha256}). */
-  public static String sha256(SortedMap<Integer, byte[]> layerWeights) {
-    return WeightsDigest.sha256(layerWeights);
-  }
 
 }

@@ -1,6 +1,7 @@
 package io.tandem.actors.worker;
 
 import io.tandem.actors.blocking.DispatcherGuard;
+import io.tandem.actors.coordinator.WeightsDigest;
 import io.tandem.actors.transport.HostTensor;
 import io.tandem.kernels.Backend;
 import io.tandem.model.Layer;
@@ -218,13 +219,13 @@ public final class ModelStageCompute implements StageCompute {
   }
 
   @Override
-  public SortedMap<Integer, byte[]> weights() {
+  public SortedMap<Integer, byte[]> layerDigests() {
     DispatcherGuard.assertNotOnDispatcher("downloading weights (device synchronisation)");
     SortedMap<Integer, byte[]> out = new TreeMap<>();
     for (Model m : chunks.values()) {
       List<Layer> layers = m.layers();
       for (int i = 0; i < layers.size(); i++) {
-        out.put(m.firstLayer() + i, LayerState.save(layers.get(i), false));
+        out.put(m.firstLayer() + i, WeightsDigest.layerDigest(LayerState.save(layers.get(i), false)));
       }
     }
     return out;

@@ -86,7 +86,7 @@ public final class SimStageCompute implements StageCompute {
   }
 
   @Override
-  public SortedMap<Integer, byte[]> weights() {
+  public SortedMap<Integer, byte[]> layerDigests() {
     return new TreeMap<>();
   }
 

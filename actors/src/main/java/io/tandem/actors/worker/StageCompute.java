@@ -67,8 +67,12 @@ public interface StageCompute extends AutoCloseable {
   /** Applies the optimizer with gradients scaled by {@code gradScale}, then zeroes gradients. */
   void applyUpdate(long step, double gradScale);
 
-  /** Weights of each layer this device holds, serialized, by global layer index. */
-  SortedMap<Integer, byte[]> weights();
+  /**
+   * The digest of each layer this device holds, by global layer index ({@link
+   * io.tandem.actors.coordinator.WeightsDigest#layerDigest}): 32 bytes a layer, so the weights
+   * hash never needs the model in one place.
+   */
+  SortedMap<Integer, byte[]> layerDigests();
 
   /**
    * Each held layer's full state (weights and optimizer state, {@code LayerState} bytes) copied

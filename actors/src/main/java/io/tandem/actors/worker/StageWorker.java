@@ -95,6 +95,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   public record UpdateApplied(int device, long step) implements Reply {}
 
+  /** The device's layer digests at the end of the job (32 bytes a layer, see {@code WeightsDigest}). */
   public record WeightsReported(int device, SortedMap<Integer, byte[]> weights) implements Reply {}
 
   public record UpdateFailed(int device, long step, String message) implements Reply {}
@@ -385,7 +386,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   }
 
   private Behavior<Command> onCollectWeights(CollectWeights msg) {
-    CompletableFuture<SortedMap<Integer, byte[]>> f = CompletableFuture.supplyAsync(compute::weights, executor);
+    CompletableFuture<SortedMap<Integer, byte[]>> f = CompletableFuture.supplyAsync(compute::layerDigests, executor);
     getContext().pipeToSelf(f, (w, err) -> new WeightsDone(w, msg.replyTo(), err));
     return this;
   }

@@ -77,7 +77,7 @@ class DispatcherGuardTest {
   void hashingAndCheckpointLookupInsideAnActor_throw() {
     TreeMap<Integer, byte[]> weights = new TreeMap<>();
     weights.put(0, new byte[] {1, 2, 3});
-    assertInstanceOf(IllegalStateException.class, callFromActor(() -> WeightsDigest.sha256(weights)).error());
+    assertInstanceOf(IllegalStateException.class, callFromActor(() -> WeightsDigest.combine(weights)).error());
     CheckpointStore store = new CheckpointStore(dir.resolve("lookup"), 1);
     assertInstanceOf(IllegalStateException.class, callFromActor(() -> store.latestValid(m -> { })).error());
   }

@@ -85,4 +85,28 @@ class ClusterEquivalenceTest {
     JobEvent.JobFailed failed = assertInstanceOf(JobEvent.JobFailed.class, end);
     assertTrue(failed.message().contains("no-such-schedule"), failed.message());
   }
+
+  /**
+   * Nothing bulk over Artery: stages of about 13 MB each (above Artery's old 8 MiB frame) train
+   * on two worker JVMs while Artery's frame limit is 256 KiB, and end with the one-device weights.
+   */
+  @Test
+  void stagesLargerThanArteryFrames_train_underTheControlMessageLimit() {
+    long limit = coordinator.config().getBytes("pekko.remote.artery.advanced.maximum-frame-size");
+    assertTrue(limit <= 256 * 1024, "Artery's frame limit is a control-message limit: " + limit);
+    String model = "gpt:layers=2,hidden=512,heads=8,seq=16,vocab=256";
+    io.tandem.model.ModelSpec shape = io.tandem.model.ModelShapes.parse(model);
+    assertTrue(shape.build(io.tandem.kernels.CpuBackend.create(1), 3, 0, 2).parameterCount() * 4 > 8L << 20,
+        "stage 0 (embedding and the first block) holds more than 8 MiB");
+    JobSpec big = spec("1f1b").toBuilder().setJobId("big-" + JOBS.incrementAndGet()).setModel(model).setDevices(2)
+        .setMicrobatches(2).setSteps(1).setSeed(3).build();
+    JobSpec one = big.toBuilder().setDevices(1).build();
+    Schedule oneDevice = JobFactory.schedule(one);
+    JobEvent ref = LocalRuntime.run(new JobConfig("big-ref", oneDevice, 1, one.getClipNorm(), Duration.ofSeconds(120)),
+        JobFactory.provider(one, oneDevice), e -> { });
+    JobEvent end = coordinator.run(big, 2, Duration.ofSeconds(200), e -> { });
+    JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end,
+        end + " (worker logs in " + workers.logs() + ")");
+    assertEquals(assertInstanceOf(JobEvent.JobSucceeded.class, ref).weightsSha256(), ok.weightsSha256());
+  }
 }
