@@ -55,6 +55,15 @@ public final class JobSpecs {
   }
 
   /**
+   * The defaults of every job spec field a user may leave out: the Java API's builder starts
+   * from them and so does a JSON spec posted to the admin API, so both mean the same job.
+   */
+  public static final JobSpec DEFAULTS = JobSpec.newBuilder()
+      .setModel("gpt-tiny").setDataset("corpus").setSchedule("1f1b").setDevices(4).setMicrobatches(8)
+      .setMicrobatchSize(4).setOptimizer("adamw").setLearningRate(0.003).setClipNorm(1.0).setSteps(20)
+      .setSeed(1).setBackend("cpu").setOpMs(20).setStepTimeoutS(120).build();
+
+  /**
    * {@code spec} with tandem train's defaults in the fields a JSON spec may leave out and that
    * have no meaningful zero: model, dataset, optimizer, backend, schedule, microbatch size,
    * learning rate. Counts (devices, microbatches, steps) are never defaulted: 0 stays an error.

@@ -142,10 +142,7 @@ public final class JobSpec {
 
   /** Collects the fields of a {@link JobSpec}; not thread-safe. */
   public static final class Builder {
-    private final io.tandem.proto.JobSpec.Builder b = io.tandem.proto.JobSpec.newBuilder()
-        .setModel("gpt-tiny").setDataset("corpus").setSchedule("1f1b").setDevices(4).setMicrobatches(8)
-        .setMicrobatchSize(4).setOptimizer("adamw").setLearningRate(0.003).setClipNorm(1.0).setSteps(20)
-        .setSeed(1).setBackend("cpu").setOpMs(20).setStepTimeoutS(120);
+    private final io.tandem.proto.JobSpec.Builder b = io.tandem.actors.JobSpecs.DEFAULTS.toBuilder();
     private ScheduleChoice choice = ScheduleChoice.NAMED;
     private String jobId;
 

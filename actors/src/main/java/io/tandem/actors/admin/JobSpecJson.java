@@ -11,8 +11,9 @@ import java.util.Map;
 
 /**
  * A {@link JobSpec} as JSON: one key per proto field in lowerCamelCase ({@code jobId},
- * {@code microbatchSize}, {@code checkpointEvery}, ...). Parsing names the offending key in
- * its error ({@link IllegalArgumentException}).
+ * {@code microbatchSize}, {@code checkpointEvery}, ...). A key left out takes the Java API
+ * builder's default ({@link io.tandem.actors.JobSpecs#DEFAULTS}). Parsing names the offending
+ * key in its error ({@link IllegalArgumentException}).
  */
 public final class JobSpecJson {
   private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -30,7 +31,7 @@ public final class JobSpecJson {
     if (root == null || !root.isObject()) {
       throw new IllegalArgumentException("body must be a JSON object with job spec fields");
     }
-    JobSpec.Builder b = JobSpec.newBuilder();
+    JobSpec.Builder b = io.tandem.actors.JobSpecs.DEFAULTS.toBuilder();
     Iterator<Map.Entry<String, JsonNode>> fields = root.fields();
     while (fields.hasNext()) {
       Map.Entry<String, JsonNode> e = fields.next();

@@ -96,4 +96,22 @@ class AdminServerTest {
     JsonNode list = JSON.readTree(send("GET", "/jobs", TOKEN, null).body());
     assertTrue(list.isArray() && list.size() >= 1, list.toString());
   }
+
+  @Test
+  void aShortSpec_takesTheJavaBuildersDefaults_andABadOneListsEveryProblem() throws Exception {
+    HttpResponse<String> r = send("POST", "/jobs", TOKEN, "{\"jobId\": \"short-1\", \"backend\": \"sim\", \"devices\": 2,"
+        + " \"opMs\": 1, \"steps\": 1, \"minNodes\": 1}");
+    assertEquals(201, r.statusCode(), r.body());
+    JsonNode spec = JSON.readTree(r.body()).get("spec");
+    assertEquals(8, spec.get("microbatches").asInt(), spec.toString());
+    assertEquals("gpt-tiny", spec.get("model").asText());
+    assertEquals(1.0, spec.get("clipNorm").asDouble());
+    assertEquals(1, spec.get("seed").asLong());
+    r = send("POST", "/jobs", TOKEN, "{\"devices\": 0, \"steps\": 0, \"optimizer\": \"lion\"}");
+    assertEquals(400, r.statusCode(), r.body());
+    JsonNode body = JSON.readTree(r.body());
+    assertTrue(body.get("errors").size() >= 3, r.body());
+    assertEquals(body.get("error").asText(), body.get("errors").get(0).get("field").asText() + ": "
+        + body.get("errors").get(0).get("reason").asText());
+  }
 }
