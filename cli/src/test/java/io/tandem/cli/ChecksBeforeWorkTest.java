@@ -55,12 +55,13 @@ class ChecksBeforeWorkTest {
 
   @Test
   void train_negativeMemoryLimit_isRefused() {
-    assertRefused(run("train", "--steps", "1", "--memory-limit", "-3"), "--memory-limit", "-3");
+    // the one validator's words, the same as the Java API and the admin API (issue 16)
+    assertRefused(run("train", "--steps", "1", "--memory-limit", "-3"), "memoryLimit: ", "-3");
   }
 
   @Test
   void train_unknownOptimizer_isRefusedBeforeTheHeader() {
-    assertRefused(run("train", "--steps", "1", "--optimizer", "lion"), "--optimizer", "lion");
+    assertRefused(run("train", "--steps", "1", "--optimizer", "lion"), "optimizer: ", "lion");
   }
 
   @Test

@@ -116,7 +116,7 @@ class SubmitWaitTest {
   void badOption_isRefusedBeforeCallingTheApi() {
     String[] r = submit("http://127.0.0.1:1", "--memory-limit", "-3");
     assertEquals(Integer.toString(TandemCli.USER_ERROR), r[0], r[2]);
-    assertTrue(r[2].startsWith("tandem: --memory-limit: ") && !r[2].contains("cannot reach"), r[2]);
+    assertTrue(r[2].startsWith("tandem: memoryLimit: ") && !r[2].contains("cannot reach"), r[2]);
   }
 
   @Test

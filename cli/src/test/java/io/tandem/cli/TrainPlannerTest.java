@@ -38,7 +38,7 @@ class TrainPlannerTest {
     StringWriter err = new StringWriter();
     int code = TandemCli.run(args, new PrintWriter(new StringWriter()), new PrintWriter(err));
     assertEquals(TandemCli.USER_ERROR, code, err.toString());
-    assertTrue(err.toString().startsWith("tandem: --device-memory: no plan fits"), err.toString()); // the CLI names its option
+    assertTrue(err.toString().startsWith("tandem: deviceMemoryBytes: no plan fits"), err.toString()); // the validator's field
     assertEquals(1, err.toString().strip().lines().count(), err.toString());
   }
 }
