@@ -131,7 +131,12 @@
       rows.push(tr);
     }
     fill($('memory').tBodies[0], rows);
-    $('events').replaceChildren(...(job.events || []).map((e) => {
+    const events = job.events || [];
+    if (!events.length) {
+      $('events').replaceChildren(el('li', { class: 'none' }, 'none yet (failures, re-plans and checkpoints appear here)'));
+      return;
+    }
+    $('events').replaceChildren(...events.map((e) => {
       const li = el('li', { class: 'event' });
       li.appendChild(el('span', { class: 'kind' }, e.kind + ': '));
       li.appendChild(document.createTextNode(e.message + ' (' + new Date(e.timeMs).toLocaleTimeString() + ')'));
