@@ -47,6 +47,8 @@ public final class JobRecord {
   private final java.util.ArrayDeque<double[]> losses = new java.util.ArrayDeque<>();
   private List<io.tandem.proto.StepReport> lastReports = List.of();
   private double[] lastPeakUnits = new double[0];
+  /** The simulation of the current plan's schedule, for the timeline (the dashboard asks every 2 s). */
+  private volatile JobTimeline.Simulation simulation;
   private final List<CompletableFuture<Long>> checkpointRequests = new ArrayList<>();
 
   public JobRecord(JobSpec spec) {
@@ -122,7 +124,15 @@ public final class JobRecord {
       reports = lastReports;
       scheduleName = schedule;
     }
-    return JobTimeline.json(spec, scheduleName, reports);
+    if (reports.isEmpty()) {
+      return JobTimeline.json(reports, null);
+    }
+    JobTimeline.Simulation sim = simulation;
+    if (sim == null || !sim.isFor(scheduleName, reports.size())) {
+      sim = JobTimeline.Simulation.of(spec, scheduleName, reports.size()); // once per plan: may run auto's search
+      simulation = sim;
+    }
+    return JobTimeline.json(reports, sim);
   }
 
   /** True once the job has ended. */

@@ -23,7 +23,31 @@ import java.util.List;
 final class JobTimeline {
   private JobTimeline() {}
 
-  static ObjectNode json(JobSpec spec, String scheduleName, List<StepReport> reports) {
+  /**
+   * The schedule a job runs ({@code scheduleName} on {@code devices}) and its simulation; {@code
+   * schedule} is null when it cannot be generated from the spec (e.g. only the planner makes it).
+   * Generating can run auto's search, so a job record computes this once per plan, not per request.
+   */
+  record Simulation(String scheduleName, int devices, Schedule schedule, SimulationResult result) {
+    static Simulation of(JobSpec spec, String scheduleName, int devices) {
+      if (scheduleName.isEmpty()) {
+        return new Simulation(scheduleName, devices, null, null);
+      }
+      try {
+        Schedule s = JobFactory.schedule(spec.toBuilder().setSchedule(scheduleName).setDevices(devices).build());
+        return new Simulation(scheduleName, devices, s, Simulator.simulate(s));
+      } catch (RuntimeException e) {
+        return new Simulation(scheduleName, devices, null, null);
+      }
+    }
+
+    boolean isFor(String name, int count) {
+      return scheduleName.equals(name) && devices == count;
+    }
+  }
+
+  /** The timeline of the last step's {@code reports}, next to {@code simulation} (null: none) scaled to it. */
+  static ObjectNode json(List<StepReport> reports, Simulation simulation) {
     ObjectNode o = JobSpecJson.mapper().createObjectNode();
     ArrayNode devices = o.putArray("devices");
     if (reports.isEmpty()) {
@@ -48,23 +72,14 @@ final class JobTimeline {
             .put("v", t.getOp().getVirtualStage()).put("start", t.getStartMs() - origin).put("end", t.getEndMs() - origin);
       }
     }
-    simulated(spec, scheduleName, reports.size(), last - origin).ifPresent(s -> o.set("simulated", s));
+    if (simulation != null && simulation.schedule() != null) {
+      o.set("simulated", simulated(simulation.schedule(), simulation.result(), last - origin));
+    }
     return o;
   }
 
   /** The simulator's timeline of the schedule the job runs, scaled so its makespan is {@code measuredMs}. */
-  private static java.util.Optional<ObjectNode> simulated(JobSpec spec, String scheduleName, int devices,
-      double measuredMs) {
-    if (scheduleName.isEmpty()) {
-      return java.util.Optional.empty();
-    }
-    Schedule schedule;
-    try {
-      schedule = JobFactory.schedule(spec.toBuilder().setSchedule(scheduleName).setDevices(devices).build());
-    } catch (RuntimeException e) {
-      return java.util.Optional.empty(); // e.g. a schedule only the planner's choice can make
-    }
-    SimulationResult sim = Simulator.simulate(schedule);
+  private static ObjectNode simulated(Schedule schedule, SimulationResult sim, double measuredMs) {
     double scale = sim.makespan() > 0 && measuredMs > 0 ? measuredMs / sim.makespan() : 1;
     ObjectNode o = JobSpecJson.mapper().createObjectNode();
     o.put("schedule", schedule.name()).put("scale", scale);
@@ -81,6 +96,6 @@ final class JobTimeline {
       perDevice.get(t.device()).addObject().put("op", t.op().kind().name()).put("mb", t.op().microbatch())
           .put("v", t.op().virtualStage()).put("start", t.start() * scale).put("end", t.end() * scale);
     }
-    return java.util.Optional.of(o);
+    return o;
   }
 }
