@@ -29,6 +29,11 @@ final class CheckpointCommits {
   private final int workers;
   private final Map<Long, SortedMap<Integer, StageWorker.CheckpointWritten>> pending = new TreeMap<>();
   private int inFlight;
+  /**
+   * The last commit handed to the io executor: commits run one after another in step order, since
+   * each also prunes old checkpoints and two prunes at once trip over each other's deletions.
+   */
+  private CompletableFuture<?> lastCommit = CompletableFuture.completedFuture(null);
 
   CheckpointCommits(CheckpointPolicy policy, int workers) {
     this.policy = policy;
@@ -95,7 +100,7 @@ final class CheckpointCommits {
 
   private CompletableFuture<Outcome> commit(CheckpointManifest manifest, int layers, double blocking, Executor io) {
     long step = manifest.getStep();
-    return CompletableFuture.supplyAsync(() -> {
+    CompletableFuture<Outcome> done = lastCommit.handleAsync((previous, error) -> {
       new CheckpointStore(Path.of(policy.dir()), policy.keep()).commit(manifest);
       return new Outcome(step, "checkpoint", String.format(Locale.ROOT,
           "checkpoint step-%d committed (%d layer files, snapshot blocked compute %.1f ms)", step, layers, blocking));
@@ -103,5 +108,7 @@ final class CheckpointCommits {
       Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       return new Outcome(step, "checkpoint-skipped", "checkpoint step-" + step + " not committed: " + c.getMessage());
     });
+    lastCommit = done;
+    return done;
   }
 }
