@@ -85,6 +85,7 @@ public final class JobSpecValidator {
         + spec.getStepTimeoutS());
     r.require(spec.getMinNodes() >= 0, "minNodes", "must be >= 0 (0 = one per device), got " + spec.getMinNodes());
     checkpoints(spec, r);
+    recompute(spec, runsModel, r);
     String schedule = spec.getSchedule().toLowerCase(Locale.ROOT);
     boolean known = r.require(!schedule.isBlank(), "schedule", "is required (a name, 'auto' or 'planner')")
         && r.require(ScheduleRegistry.names().contains(schedule) || schedule.equals(PLANNER), "schedule",
@@ -135,6 +136,19 @@ public final class JobSpecValidator {
     }
   }
 
+  private static void recompute(JobSpec spec, boolean runsModel, Rules r) {
+    String mode = Recompute.mode(spec);
+    if (!r.require(Recompute.MODES.contains(mode), "recompute", "must be one of " + String.join(", ", Recompute.MODES)
+        + ", got '" + spec.getRecompute() + "'")) {
+      return;
+    }
+    r.require(mode.equals(Recompute.NONE) || runsModel, "recompute", "'" + mode
+        + "' needs a backend that runs layers (cpu, cuda), got " + spec.getBackend());
+    r.require(spec.getRecomputeStagesCount() == 0 || mode.equals(Recompute.PLANNER), "recomputeStages",
+        "holds the planner's choice, so only with recompute planner, got " + spec.getRecomputeStagesCount()
+            + " flags with recompute " + mode);
+  }
+
   private static void scheduleFits(JobSpec spec, String schedule, boolean runsModel, ModelSpec model, Rules r) {
     int p = spec.getDevices();
     int m = spec.getMicrobatches();
@@ -155,6 +169,8 @@ public final class JobSpecValidator {
           + " microbatches: " + e.getMessage());
       return;
     }
+    r.require(spec.getRecomputeStagesCount() == 0 || spec.getRecomputeStagesCount() == s.stages(), "recomputeStages",
+        spec.getRecomputeStagesCount() + " flags for " + s.name() + "'s " + s.stages() + " virtual stages");
     if (model == null) {
       return;
     }

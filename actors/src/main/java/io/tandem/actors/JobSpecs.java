@@ -46,12 +46,36 @@ public final class JobSpecs {
    */
   public static JobSpec prepare(JobSpec spec) {
     check(spec);
-    if (!spec.getSchedule().equalsIgnoreCase(JobSpecValidator.PLANNER)) {
-      return spec;
+    JobSpec chosen = spec;
+    if (spec.getSchedule().equalsIgnoreCase(JobSpecValidator.PLANNER)) {
+      chosen = withPlannerChoice(spec);
+      check(chosen);
     }
-    JobSpec chosen = withPlannerChoice(spec);
-    check(chosen);
+    if (Recompute.mode(chosen).equals(Recompute.PLANNER) && chosen.getRecomputeStagesCount() == 0) {
+      chosen = withPlannerRecompute(chosen);
+      check(chosen);
+    }
     return chosen;
+  }
+
+  /**
+   * {@code spec} (a named schedule, {@code recompute planner}) with the planner's layer split and
+   * recomputation for that schedule; unchanged without a planner profile (no stage recomputes).
+   *
+   * @throws InvalidJobSpecException naming {@code stageBoundaries} when the spec fixes the split
+   *     (the planner chooses recomputation with its own split), or {@code deviceMemoryBytes}
+   *     when nothing fits the budget
+   */
+  public static JobSpec withPlannerRecompute(JobSpec spec) {
+    if (spec.getStageBoundariesCount() > 0) {
+      throw new InvalidJobSpecException("stageBoundaries", "recompute planner chooses the layer split with the"
+          + " recomputation; leave stageBoundaries out, or use recompute all");
+    }
+    try {
+      return RecoveryPlanner.recomputePlan(spec).map(RecoveryPlanner.Replan::spec).orElse(spec);
+    } catch (io.tandem.planner.NoFeasiblePlanException e) {
+      throw new InvalidJobSpecException("deviceMemoryBytes", e.getMessage());
+    }
   }
 
   /**

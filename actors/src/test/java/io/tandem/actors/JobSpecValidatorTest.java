@@ -59,6 +59,33 @@ class JobSpecValidatorTest {
   }
 
   @Test
+  void recompute_modesAndPlannerFlags() {
+    assertEquals(List.of(), messages(valid().setRecompute("all")));
+    assertEquals(List.of(), messages(valid().setRecompute("NONE")));
+    assertEquals(List.of("recompute: must be one of none, all, planner, got 'some'"),
+        messages(valid().setRecompute("some")));
+    assertEquals(List.of("recompute: 'all' needs a backend that runs layers (cpu, cuda), got sim"),
+        messages(JobSpec.newBuilder().setJobId("s").setBackend("sim").setSchedule("1f1b").setDevices(2)
+            .setMicrobatches(4).setSteps(1).setRecompute("all")));
+    assertEquals(List.of("recomputeStages: holds the planner's choice, so only with recompute planner, got 2 flags"
+        + " with recompute all"), messages(valid().setRecompute("all").addAllRecomputeStages(List.of(true, false))));
+    assertEquals(List.of("recomputeStages: 3 flags for 1f1b's 2 virtual stages"),
+        messages(valid().setRecompute("planner").addAllRecomputeStages(List.of(true, false, true))));
+  }
+
+  @Test
+  void prepare_recomputePlanner_takesThePlannersFlagsAndSplit() {
+    JobSpec chosen = JobSpecs.prepare(valid().setRecompute("planner").build());
+    assertEquals("1f1b", chosen.getSchedule());
+    assertEquals(2, chosen.getRecomputeStagesCount(), chosen.toString());
+    assertEquals(3, chosen.getStageBoundariesCount(), chosen.toString());
+    InvalidJobSpecException e = assertThrows(InvalidJobSpecException.class, () -> JobSpecs.prepare(valid()
+        .setRecompute("planner").addAllStageBoundaries(List.of(0, 4, 9)).build()));
+    assertEquals("stageBoundaries: recompute planner chooses the layer split with the recomputation; leave"
+        + " stageBoundaries out, or use recompute all", e.getMessage());
+  }
+
+  @Test
   void prepare_makesThePlannersChoice() {
     JobSpec chosen = JobSpecs.prepare(valid().setSchedule("planner").build());
     assertTrue(!chosen.getSchedule().equals("planner"), chosen.getSchedule());

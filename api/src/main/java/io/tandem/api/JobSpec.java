@@ -288,6 +288,17 @@ public final class JobSpec {
       return this;
     }
 
+    /**
+     * Activation recomputation: {@code none} (default), {@code all} (every virtual stage drops its
+     * stash after F, keeps only its input and recomputes the stash before B: less memory, the same
+     * weights bit for bit) or {@code planner} (the stages the planner picks under
+     * {@link #deviceMemoryBytes}).
+     */
+    public Builder recompute(String mode) {
+      b.setRecompute(nonNull(mode, "recompute").toLowerCase(Locale.ROOT));
+      return this;
+    }
+
     /** How long one step may take before the job fails (default 120 s). */
     public Builder stepTimeout(Duration timeout) {
       b.setStepTimeoutS(nonNull(timeout, "stepTimeout").toMillis() / 1000.0);

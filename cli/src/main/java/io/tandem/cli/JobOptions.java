@@ -71,6 +71,11 @@ final class JobOptions {
       + " e.g. 16GiB (default: unlimited)")
   String deviceMemory;
 
+  @Option(names = "--recompute", defaultValue = "none", description = "activation recomputation: none, all (every stage"
+      + " keeps only its input after F and recomputes its activations before B: less memory, same weights) or"
+      + " planner (the stages the planner picks under --device-memory) (default: ${DEFAULT-VALUE})")
+  String recompute;
+
   @Option(names = "--job-id", description = "job id (default: generated)")
   String jobId;
 
@@ -106,6 +111,7 @@ final class JobOptions {
         .setCheckpointEvery(checkpointEvery)
         .setKeepCheckpoints(keepCheckpoints)
         .setDeviceMemoryBytes(deviceMemory == null ? 0 : io.tandem.planner.Bytes.parse(deviceMemory))
+        .setRecompute(recompute.toLowerCase(Locale.ROOT))
         .build();
     return JobSpecs.prepare(spec);
   }

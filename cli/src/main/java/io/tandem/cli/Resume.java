@@ -67,6 +67,14 @@ final class Resume {
       b.setDevices(given.getDevices()).setSchedule(given.getSchedule()).clearStageBoundaries()
           .addAllStageBoundaries(given.getStageBoundariesList());
     }
+    if (parsed.hasMatchedOption("--recompute")) {
+      b.setRecompute(given.getRecompute()).clearRecomputeStages();
+      if (given.getRecompute().equals("planner")) {
+        b.clearStageBoundaries(); // the planner chooses the split with the recomputation
+      }
+    } else if (repartitioned) {
+      b.clearRecomputeStages(); // the planner's flags were for the old split
+    }
     if (parsed.hasMatchedOption("--backend")) {
       b.setBackend(given.getBackend());
     }

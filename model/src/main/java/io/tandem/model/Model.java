@@ -84,6 +84,24 @@ public final class Model {
   }
 
   /**
+   * F through every layer, each layer's stash dropped as soon as it has run: what a recomputing
+   * chunk does in F (it keeps only its input, and runs {@link #forward} again before its B).
+   * Returns the same tensor as {@link #forward}, owned.
+   */
+  public Tensor forwardWithoutStash(Microbatch mb, Tensor input) {
+    Tensor cur = input;
+    for (Layer l : layers) {
+      Tensor next = l.forward(mb, cur);
+      l.discard(mb.id());
+      if (cur != input) {
+        cur.release();
+      }
+      cur = next;
+    }
+    return cur;
+  }
+
+  /**
    * B through every layer in reverse; {@code gradOutput} is {@code null} for the last chunk.
    * Returns the gradient w.r.t. the chunk's input (owned), {@code null} for the first chunk.
    */

@@ -113,6 +113,8 @@ public final class JobSpecJson {
             a.add(n);
           } else if (v instanceof Double n) {
             a.add(n);
+          } else if (v instanceof Boolean n) {
+            a.add(n);
           } else {
             a.add(String.valueOf(v));
           }

@@ -1,6 +1,7 @@
 package io.tandem.actors.coordinator;
 
 import io.tandem.actors.JobFactory;
+import io.tandem.actors.Recompute;
 import io.tandem.actors.worker.Partition;
 import io.tandem.model.GptSpec;
 import io.tandem.model.ModelSpec;
@@ -29,7 +30,8 @@ import java.util.Optional;
  * <p>For GPT models on real backends the planner searches the job's schedule family group (the
  * V-shape family for V-shape schedules: v-zb, zb-v, v-half, v-min; otherwise the job's schedule
  * and the other flush schedules), with the job's microbatch size and count fixed (so the math,
- * and the final weights, do not change), no data parallelism and no recomputation, under the
+ * and the final weights, do not change), no data parallelism, and recomputation where the job
+ * allows it ({@code recompute} all or planner; it changes memory, never results), under the
  * job's per-device memory budget ({@code deviceMemoryBytes}; none = unlimited). It prefers the
  * job's own schedule when that fits, and says why it switched when it does not. Without a usable
  * profile (sim backend, non-GPT model) it keeps the schedule with the layers split evenly, or
@@ -86,7 +88,8 @@ public final class RecoveryPlanner {
   /**
    * The planner's starting plan for {@code spec} ("let the planner choose"): every schedule family
    * but 2bw (which changes the math), with the job's microbatch size and count fixed, no data
-   * parallelism and no recomputation (so the final weights are those of any other schedule), under
+   * parallelism and recomputation only where the job allows it (so the final weights are those of
+   * any other schedule), under
    * the job's per-device memory budget. Returns the spec to run (schedule, devices, layer split) and
    * why; empty without a planner profile (sim backend, non-GPT model).
    *
@@ -101,6 +104,24 @@ public final class RecoveryPlanner {
     Plan plan = new Planner().plan(request.get().withSchedules(choices));
     return Optional.of(planned(spec, plan, "the planner chose " + plan.schedule() + " over " + plan.pipelineDepth()
         + " device(s)" + budget(spec) + " (" + plan.evaluated() + " plans evaluated)"));
+  }
+
+  /**
+   * The planner's layer split and recomputation choice for {@code spec}'s own schedule on its
+   * devices ({@code recompute planner} with a named schedule); empty without a planner profile or
+   * when the planner does not know the schedule.
+   *
+   * @throws NoFeasiblePlanException when the schedule does not fit the budget even recomputing
+   */
+  public static Optional<Replan> recomputePlan(JobSpec spec) {
+    String schedule = spec.getSchedule().toLowerCase(Locale.ROOT);
+    Optional<PlanRequest> request = request(spec, spec.getDevices());
+    if (request.isEmpty() || Family.ALL.stream().noneMatch(f -> f.name().equals(schedule))) {
+      return Optional.empty();
+    }
+    Plan plan = new Planner().plan(request.get().withSchedules(List.of(schedule)));
+    return Optional.of(planned(spec, plan, "the planner chose recomputation on " + plan.recompute().stream()
+        .filter(b -> b).count() + " of " + plan.recompute().size() + " stages of " + schedule + budget(spec)));
   }
 
   /** The planner request for {@code spec} on {@code devices} devices, when the model has a profile. */
@@ -118,7 +139,7 @@ public final class RecoveryPlanner {
     return Optional.of(PlanRequest.of(AnalyticProfiler.gpuDefault().profile(shape, mbs),
             ClusterSpec.uniform(devices, budget), spec.getMicrobatches() * mbs)
         .withSchedules(family(spec.getSchedule())).withMicrobatchSizes(List.of(mbs))
-        .withRecompute(false).withDataParallel(false));
+        .withRecompute(Recompute.allowed(spec)).withDataParallel(false));
   }
 
   /** The job's schedule first, then the rest of its family group. */
@@ -194,20 +215,26 @@ public final class RecoveryPlanner {
 
   private static Replan planned(JobSpec spec, Plan plan, String reason) {
     if (plan.microbatches() != spec.getMicrobatches() || plan.microbatchSize() != Math.max(1, spec.getMicrobatchSize())
-        || plan.dataParallel() != 1 || plan.recompute().contains(true)) {
+        || plan.dataParallel() != 1 || plan.recompute().contains(true) && !Recompute.allowed(spec)) {
       throw new IllegalStateException("the planner changed the batch split, data parallelism or recomputation: " + plan);
     }
-    JobSpec next = spec.toBuilder().setDevices(plan.pipelineDepth()).setSchedule(plan.schedule())
-        .setMemoryLimit(plan.memoryLimit()).clearStageBoundaries().addAllStageBoundaries(plan.boundaries()).build();
+    JobSpec.Builder b = spec.toBuilder().setDevices(plan.pipelineDepth()).setSchedule(plan.schedule())
+        .setMemoryLimit(plan.memoryLimit()).clearStageBoundaries().addAllStageBoundaries(plan.boundaries())
+        .clearRecomputeStages();
+    if (Recompute.mode(spec).equals(Recompute.PLANNER)) {
+      b.addAllRecomputeStages(plan.recompute());
+    }
+    JobSpec next = b.build();
     Schedule s = JobFactory.schedule(next);
     long peak = plan.peakBytesPerDevice().stream().mapToLong(Long::longValue).max().orElse(0);
-    return new Replan(next, s, String.format(Locale.ROOT, "%s; layers %s, expected peak %.2f MiB per device,"
-        + " simulated step %.1f ms", reason, plan.boundaries(), peak / (double) (1 << 20), plan.stepTimeMs()));
+    return new Replan(next, s, String.format(Locale.ROOT, "%s; layers %s, recompute %s, expected peak %.2f MiB per"
+        + " device, simulated step %.1f ms", reason, plan.boundaries(), Recompute.describe(next, s.stages()),
+        peak / (double) (1 << 20), plan.stepTimeMs()));
   }
 
   /** Without a profile: the same schedule over the devices with the layers split evenly, else 1F1B. */
   private Replan evenSplit(int devices, String why) {
-    JobSpec same = spec.toBuilder().setDevices(devices).clearStageBoundaries().build();
+    JobSpec same = spec.toBuilder().setDevices(devices).clearStageBoundaries().clearRecomputeStages().build();
     String tried;
     try {
       Schedule s = fits(same);

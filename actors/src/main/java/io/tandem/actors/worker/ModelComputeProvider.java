@@ -1,5 +1,6 @@
 package io.tandem.actors.worker;
 
+import io.tandem.actors.Recompute;
 import io.tandem.kernels.Backend;
 import io.tandem.kernels.CpuBackend;
 import io.tandem.kernels.CudaAvailability;
@@ -110,7 +111,8 @@ public final class ModelComputeProvider implements ComputeProvider {
           schedule.placement().stagesOf(device), data, spec.getSeed(), schedule.microbatches(),
           spec.getMicrobatchSize(), optimizer(spec.getOptimizer()),
           LearningRate.constant((float) spec.getLearningRate()),
-          schedule.weightVersions().isEmpty() ? 0 : PipeDream2BW.updateInterval(schedule.devices()));
+          schedule.weightVersions().isEmpty() ? 0 : PipeDream2BW.updateInterval(schedule.devices()),
+          Recompute.flags(spec, schedule.stages()));
       return new DeviceCompute(compute, backend.executor());
     } catch (RuntimeException e) {
       backend.close();

@@ -31,6 +31,10 @@ import java.util.TreeMap;
  * {@code Trainer} counts, so a pipelined run reproduces it bit for bit on the CPU backend.
  * Its methods run on the device's compute executor; those that synchronise with the device
  * check that they are not on a dispatcher ({@link DispatcherGuard}).
+ *
+ * <p>A recomputing virtual stage drops each layer's stash as soon as the layer has run in F and
+ * keeps only the chunk's input; its B first runs F again from that input (same weights, same
+ * data, so bitwise the same stash) and then goes on as without recomputation.
  */
 public final class ModelStageCompute implements StageCompute {
   private final Backend backend;
@@ -44,6 +48,12 @@ public final class ModelStageCompute implements StageCompute {
   private final Map<Integer, Model> chunks = new HashMap<>();
   private final Map<Integer, Microbatch> inFlight = new HashMap<>();
   private final Set<Long> stashed = new HashSet<>();
+  /** Virtual stages of this device that recompute their activations. */
+  private final Set<Integer> recomputing = new HashSet<>();
+  /** Inputs kept by recomputing stages from F until B, by {@link #key}. */
+  private final Map<Long, Tensor> kept = new HashMap<>();
+  /** The most activation bytes held since {@link #peakActivationBytesSinceLastCall} last ran. */
+  private long peakBytes;
   private final Map<Integer, Double> losses = new TreeMap<>();
   /** Non-null in PipeDream-2BW mode: updates inside the window, two weight versions. */
   private final DoubleBufferedWeights twoBw;
@@ -54,10 +64,11 @@ public final class ModelStageCompute implements StageCompute {
    * @param stages the virtual stages this device holds
    * @param partition layer ranges of every virtual stage
    * @param twoBwInterval 0 for flush schedules; for PipeDream-2BW, the backwards per weight update
+   * @param recompute per virtual stage of the whole schedule, whether it recomputes its activations
    */
   public ModelStageCompute(Backend backend, ModelSpec spec, Partition partition, List<Integer> stages,
       Dataset data, long seed, int microbatches, int microbatchSize, Optimizer optimizer, LearningRate lr,
-      int twoBwInterval) {
+      int twoBwInterval, List<Boolean> recompute) {
     this.backend = backend;
     this.spec = spec;
     this.data = data;
@@ -66,8 +77,15 @@ public final class ModelStageCompute implements StageCompute {
     this.microbatchSize = microbatchSize;
     this.optimizer = optimizer;
     this.lr = lr;
+    if (recompute.size() != partition.stages()) {
+      throw new IllegalArgumentException("recompute flags for " + recompute.size() + " virtual stages, the split has "
+          + partition.stages());
+    }
     for (int v : stages) {
       chunks.put(v, spec.build(backend, seed, partition.first(v), partition.end(v)));
+      if (recompute.get(v)) {
+        recomputing.add(v);
+      }
     }
     if (twoBwInterval > 0) {
       if (microbatches % twoBwInterval != 0) {
@@ -128,11 +146,15 @@ public final class ModelStageCompute implements StageCompute {
     }
     Microbatch batch = microbatch(step, mb);
     Tensor in = chunk.isFirst() ? null : toDevice(requireInput(input, "activation", mb, v), "activation of F" + mb + "@" + v, batch.rows());
-    Tensor out = chunk.forward(batch, in);
-    if (in != null) {
+    boolean recompute = recomputing.contains(v);
+    Tensor out = recompute ? chunk.forwardWithoutStash(batch, in) : chunk.forward(batch, in);
+    if (recompute && in != null) {
+      kept.put(key(mb, v), in); // released after the stash is rebuilt in B
+    } else if (in != null) {
       in.release();
     }
     stashed.add(key(mb, v));
+    notePeak();
     if (chunk.isLast()) {
       // per step: the mean over the step's microbatches (2bw scales by its update group)
       double loss = Model.loss(out, batch) * lossGroup / microbatches;
@@ -148,12 +170,28 @@ public final class ModelStageCompute implements StageCompute {
     Model chunk = chunk(v);
     Microbatch batch = microbatch(step, mb);
     Tensor g = chunk.isLast() ? null : toDevice(requireInput(gradOutput, "gradient", mb, v), "gradient of B" + mb + "@" + v, batch.rows());
-    Tensor dx = twoBw == null ? chunk.backwardInput(batch, g)
-        : twoBw.with(version, "B" + mb + "@" + v, () -> chunk.backwardInput(batch, g));
+    Tensor dx = twoBw == null ? backwardInput(chunk, batch, v, g)
+        : twoBw.with(version, "B" + mb + "@" + v, () -> backwardInput(chunk, batch, v, g));
     if (g != null) {
       g.release();
     }
     return dx == null ? null : toHost(dx);
+  }
+
+  /** B of one chunk, after rebuilding its stash from the kept input when it recomputes. */
+  private Tensor backwardInput(Model chunk, Microbatch batch, int v, Tensor gradOutput) {
+    if (recomputing.contains(v)) {
+      Tensor in = kept.remove(key(batch.id(), v));
+      if (in == null && !chunk.isFirst()) {
+        throw new IllegalStateException("B" + batch.id() + "@" + v + ": no input kept from F to recompute from");
+      }
+      chunk.forward(batch, in).release();
+      if (in != null) {
+        in.release(); // the first layer's stash holds it now
+      }
+      notePeak(); // the rebuilt stash: this chunk's most before its B
+    }
+    return chunk.backwardInput(batch, gradOutput);
   }
 
   @Override
@@ -183,7 +221,22 @@ public final class ModelStageCompute implements StageCompute {
     for (Model m : chunks.values()) {
       bytes += m.stashedBytes();
     }
+    for (Tensor t : kept.values()) {
+      bytes += t.bytes();
+    }
     return bytes;
+  }
+
+  @Override
+  public long peakActivationBytesSinceLastCall() {
+    long now = heldActivationBytes();
+    long peak = Math.max(peakBytes, now);
+    peakBytes = now;
+    return peak;
+  }
+
+  private void notePeak() {
+    peakBytes = Math.max(peakBytes, heldActivationBytes());
   }
 
   @Override
@@ -263,6 +316,8 @@ public final class ModelStageCompute implements StageCompute {
     for (int mb : List.copyOf(inFlight.keySet())) {
       chunks.values().forEach(m -> m.discard(mb));
     }
+    kept.values().forEach(Tensor::release);
+    kept.clear();
     inFlight.values().forEach(b -> b.free(backend));
     inFlight.clear();
     if (twoBw != null) {

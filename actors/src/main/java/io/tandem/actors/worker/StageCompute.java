@@ -58,6 +58,14 @@ public interface StageCompute extends AutoCloseable {
   /** Bytes of activations currently stashed on this device. */
   long heldActivationBytes();
 
+  /**
+   * The most activation bytes held at any moment since the last call, moments inside ops
+   * included (a recomputing stage's rebuilt stash before its B); at least {@link #heldActivationBytes}.
+   */
+  default long peakActivationBytesSinceLastCall() {
+    return heldActivationBytes();
+  }
+
   /** Losses of the microbatches whose last stage ran here this step, by microbatch. */
   Map<Integer, Double> losses(long step);
 

@@ -206,7 +206,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     failed = false;
     timings.clear();
     peakHeld = compute.heldActivations();
-    peakHeldBytes = compute.heldActivationBytes();
+    peakHeldBytes = compute.peakActivationBytesSinceLastCall();
     inbox.dropBefore(step);
     advance();
     return this;
@@ -311,7 +311,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     timings.add(OpTiming.newBuilder().setOp(ref).setStartMs(done.startMs()).setEndMs(done.endMs()).build());
     peakHeld = Math.max(peakHeld, compute.heldActivations());
-    peakHeldBytes = Math.max(peakHeldBytes, compute.heldActivationBytes());
+    peakHeldBytes = Math.max(peakHeldBytes, compute.peakActivationBytesSinceLastCall());
     Op op = done.op();
     if (done.output() != null) {
       boolean gradient = op.kind() != OpKind.F;
