@@ -1,8 +1,10 @@
 package io.tandem.cli;
 
+import io.tandem.actors.ActivationEstimate;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.JobFactory;
 import io.tandem.actors.JobSpecs;
+import io.tandem.actors.Recompute;
 import io.tandem.actors.cluster.ClusterNode;
 import io.tandem.actors.cluster.InJvmRuntime;
 import io.tandem.proto.JobSpec;
@@ -16,8 +18,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /**
  * One training job run in this JVM, as {@code train} and {@code demo} show it: a header line,
@@ -27,7 +31,10 @@ final class TrainingRun {
   private final ProgressBar bar;
   private final long tokensPerStep;
   private Schedule schedule;
+  private JobSpec job;
   private JobEvent end;
+  /** Per device, the largest measured peak of held activations over the steps so far. */
+  private long[] peakBytes;
   private final List<Double> losses = new ArrayList<>();
   private final List<Double> stepMillis = new ArrayList<>();
   private volatile JobEvent.StepCompleted last;
@@ -54,6 +61,7 @@ final class TrainingRun {
     err.flush();
     TrainingRun run = new TrainingRun(err, job.getSteps(), JobSpecs.tokensPerStep(job), System.console() != null);
     run.schedule = plan;
+    run.job = job;
     run.end = InJvmRuntime.run(job, limit(job, stepTimeout), run::onEvent);
     return run;
   }
@@ -76,6 +84,7 @@ final class TrainingRun {
     err.flush();
     TrainingRun run = new TrainingRun(err, job.getSteps(), JobSpecs.tokensPerStep(job), System.console() != null);
     run.schedule = plan;
+    run.job = job;
     try (ClusterNode node = ClusterNode.start(bind, 0, seeds, List.of("client"), 0)) {
       run.end = node.run(job, minNodes, limit(job, stepTimeout), run::onEvent);
     }
@@ -101,6 +110,7 @@ final class TrainingRun {
         err.println("tandem: trace of the last step written to " + trace + " (open in https://ui.perfetto.dev)");
         err.flush();
       }
+      printMemory(err);
       out.printf(Locale.ROOT, "final step=%d loss=%.6f weights-sha256=%s%n", ok.steps(), ok.finalLoss(), ok.weightsSha256());
       out.flush();
       return 0;
@@ -109,6 +119,32 @@ final class TrainingRun {
     err.println("tandem: job failed: " + ((JobEvent.JobFailed) end).message());
     err.flush();
     return 1;
+  }
+
+  /**
+   * The run summary's memory line: each device's measured peak activation bytes next to the
+   * planner's estimate for the job's schedule, layer split and recomputation.
+   */
+  private void printMemory(PrintWriter err) {
+    long[] measured;
+    synchronized (this) {
+      measured = peakBytes;
+    }
+    if (measured == null || job == null) {
+      return;
+    }
+    java.util.Optional<long[]> planned = ActivationEstimate.of(job, schedule);
+    String estimate = planned.isEmpty() ? "n/a (no planner profile)"
+        : planned.get().length != measured.length ? "n/a (re-planned onto " + measured.length + " devices)"
+        : mib(planned.get());
+    err.printf(Locale.ROOT, "tandem: peak activations per device: measured %s, planner estimate %s (recompute %s)%n",
+        mib(measured), estimate, Recompute.describe(job, schedule.stages()));
+    err.flush();
+  }
+
+  private static String mib(long[] bytes) {
+    return Arrays.stream(bytes).mapToObj(b -> String.format(Locale.ROOT, "%.2f", b / (double) (1 << 20)))
+        .collect(Collectors.joining(" ", "[", "] MiB"));
   }
 
   void onEvent(JobEvent event) {
@@ -120,6 +156,14 @@ final class TrainingRun {
       synchronized (this) {
         losses.add(s.loss());
         stepMillis.add(s.stepMillis());
+        long[] b = s.peakActivationBytes();
+        if (peakBytes == null || peakBytes.length != b.length) {
+          peakBytes = b.clone(); // first step, or the device count changed in a recovery
+        } else {
+          for (int d = 0; d < b.length; d++) {
+            peakBytes[d] = Math.max(peakBytes[d], b[d]);
+          }
+        }
       }
       last = s;
       String rate = tokensPerStep > 0

@@ -93,7 +93,10 @@ class JobSpecRulesEverywhereTest {
         row("dataset: unknown dataset 'imagenet'; known: corpus, addition", "dataset", "imagenet"),
         row("devices: gpt-tiny has 9 layers, fewer than the 16 virtual stages of 1f1b on 16 devices",
             "devices", 16, "microbatches", 16),
-        row("keepCheckpoints: must be >= 0 (0 = the default, 3), got -1", "keepCheckpoints", -1));
+        row("keepCheckpoints: must be >= 0 (0 = the default, 3), got -1", "keepCheckpoints", -1),
+        row("recompute: must be one of none, all, planner, got 'some'", "recompute", "some"),
+        row("recompute: 'all' needs a backend that runs layers (cpu, cuda), got sim", "backend", "sim",
+            "recompute", "all"));
   }
 
   static Arguments row(String message, Object... changes) {
@@ -188,6 +191,7 @@ class JobSpecRulesEverywhereTest {
         case "clipNorm" -> b.clipNorm((Double) v);
         case "memoryLimit" -> { } // set after the schedule (schedule(..) resets it)
         case "keepCheckpoints" -> b.keepCheckpoints((Integer) v);
+        case "recompute" -> b.recompute((String) v);
         default -> throw new IllegalArgumentException("no builder setter for " + k);
       }
     });
