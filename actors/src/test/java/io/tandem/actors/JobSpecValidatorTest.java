@@ -86,6 +86,13 @@ class JobSpecValidatorTest {
   }
 
   @Test
+  void prepare_schedulePlanner_withRecomputePlanner_carriesThePlansFlags() {
+    JobSpec chosen = JobSpecs.prepare(valid().setSchedule("planner").setRecompute("planner").build());
+    assertEquals(JobFactory.schedule(chosen).stages(), chosen.getRecomputeStagesCount(), chosen.toString());
+    assertEquals(List.of(), messages(chosen.toBuilder()));
+  }
+
+  @Test
   void prepare_makesThePlannersChoice() {
     JobSpec chosen = JobSpecs.prepare(valid().setSchedule("planner").build());
     assertTrue(!chosen.getSchedule().equals("planner"), chosen.getSchedule());

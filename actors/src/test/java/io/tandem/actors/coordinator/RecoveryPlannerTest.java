@@ -60,6 +60,51 @@ public class RecoveryPlannerTest {
     return Math.max(vzb4, other3) + (vzb3 - Math.max(vzb4, other3)) / 2.0;
   }
 
+  /** The least budget 1f1b fits on {@code devices} devices, with recomputation allowed or not (bisection). */
+  static long least1f1b(int devices, boolean recompute) {
+    long lo = 1;
+    long hi = peak("1f1b", devices);
+    while (hi - lo > 1024) {
+      long mid = (lo + hi) / 2;
+      try {
+        new Planner().plan(RecoveryPlanner.request(spec("1f1b", mid).toBuilder()
+            .setRecompute(recompute ? "planner" : "none").build(), devices).orElseThrow()
+            .withSchedules(List.of("1f1b")));
+        hi = mid;
+      } catch (io.tandem.planner.NoFeasiblePlanException e) {
+        lo = mid;
+      }
+    }
+    return hi;
+  }
+
+  /**
+   * Issue 13: recovery re-plans with recomputation allowed when the job allows it. Under a budget
+   * that 1f1b on 3 devices meets only by recomputing, a job with {@code recompute planner} keeps
+   * 1f1b on the survivors and recomputes where the planner says; the new spec carries the flags.
+   */
+  @Test
+  void recomputePlanner_replansWithRecomputation_whenTheSurvivorsNeedIt() {
+    long with = least1f1b(3, true);
+    long without = least1f1b(3, false);
+    assertTrue(with < without, "1f1b on 3 devices: least budget recomputing " + with + ", without " + without);
+    double budget = with + (without - with) / 2.0;
+    JobSpec job = spec("1f1b", budget).toBuilder().setRecompute("planner").build();
+    RecoveryPlanner.Replan r = new RecoveryPlanner(job).replan(3, "node x lost");
+    assertEquals("1f1b", r.schedule().name(), r.reason());
+    assertEquals(3, r.spec().getRecomputeStagesCount(), r.spec().toString());
+    assertTrue(r.spec().getRecomputeStagesList().contains(true), r.reason());
+    assertTrue(r.reason().contains("recompute planner ("), r.reason());
+    io.tandem.actors.JobSpecs.check(io.tandem.actors.JobSpecs.withDefaults(r.spec()));
+    try {
+      RecoveryPlanner.Replan none = new RecoveryPlanner(spec("1f1b", budget)).replan(3, "node x lost");
+      assertTrue(!none.schedule().name().equals("1f1b"), "without recomputation 1f1b cannot stay: " + none.reason());
+      assertEquals(0, none.spec().getRecomputeStagesCount());
+    } catch (IllegalArgumentException nothingFits) {
+      assertTrue(nothingFits.getMessage().startsWith("nothing fits 3 device(s)"), nothingFits.getMessage());
+    }
+  }
+
   @Test
   void withoutBudget_keepsTheSchedule_withThePlannersSplit() {
     RecoveryPlanner.Replan r = new RecoveryPlanner(spec("v-zb", 0)).replan(3, "node x lost");
