@@ -69,6 +69,16 @@ class ClusterEquivalenceTest {
     return Stream.of("1f1b", ScheduleRegistry.names().contains("v-half") ? "v-half" : "zb-h1");
   }
 
+  /** Issue 13: recomputation on worker JVMs changes memory, never the weights. */
+  @Test
+  void recomputingOnWorkerJvms_isBitwiseEqualToEmbeddedRun() {
+    JobSpec spec = spec("v-zb").toBuilder().setRecompute("all").build();
+    JobEvent end = coordinator.run(spec, DEVICES, Duration.ofSeconds(200), e -> { });
+    JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end,
+        end + " (worker logs in " + workers.logs() + ")");
+    assertEquals(reference, ok.weightsSha256(), "v-zb recomputing across JVMs");
+  }
+
   @ParameterizedTest(name = "{0} on 4 worker JVMs")
   @MethodSource("schedules")
   void trainingOnWorkerJvms_isBitwiseEqualToEmbeddedRun(String schedule) {
