@@ -28,10 +28,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * Owns one job: for every step sends each stage worker its op program, gathers the step
- * reports, runs the optimizer barrier (flush) with global-norm clipping combined in layer
- * order, and at the end hashes all weights in layer order. Fails the job, naming worker, op,
- * microbatch and step, when a worker fails or a step outlives its timeout. Checkpoint manifests
+ * Owns one job: sends each stage worker its op program once, starts every step with a small
+ * message, gathers the step reports, runs the optimizer barrier (flush) with global-norm
+ * clipping combined in layer order, and at the end hashes all weights in layer order. Fails the
+ * job, naming worker, op, microbatch and step, when a worker fails or a step outlives its timeout. Checkpoint manifests
  * ({@link CheckpointCommits}) and the weights' hash are written and computed on
  * {@link BlockingExecutors#io()}, never on the actor's thread; the job succeeds once both are done.
  */
@@ -104,6 +104,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       owners.add(workers.get(schedule.placement().device(v)));
     }
     workers.forEach(w -> w.tell(new StageWorker.Peers(owners)));
+    // the op programs travel once per job (and per re-plan: a new coordinator); a step starts small
+    for (int d = 0; d < workers.size(); d++) {
+      OpProgram.Builder program = OpProgram.newBuilder().setJobId(job.jobId()).setStep(job.startStep()).setDevice(d);
+      for (Op op : schedule.opsOf(d)) {
+        program.addOps(ProtoOps.toProto(op, schedule.weightVersions().getOrDefault(op, 0)));
+      }
+      workers.get(d).tell(new StageWorker.LoadProgram(program.build()));
+    }
   }
 
   /**
@@ -169,12 +177,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     phase = Phase.COMPUTE;
     reports.clear();
     stepStartNanos = System.nanoTime();
-    for (int d = 0; d < workers.size(); d++) {
-      OpProgram.Builder program = OpProgram.newBuilder().setJobId(job.jobId()).setStep(s).setDevice(d);
-      for (Op op : schedule.opsOf(d)) {
-        program.addOps(ProtoOps.toProto(op, schedule.weightVersions().getOrDefault(op, 0)));
-      }
-      workers.get(d).tell(new StageWorker.RunStep(program.build(), replyAdapter));
+    for (ActorRef<StageWorker.Command> worker : workers) {
+      worker.tell(new StageWorker.StartStep(job.jobId(), s, replyAdapter));
     }
     timers.startSingleTimer("step-timeout", new StepTimedOut(s), job.stepTimeout());
   }

@@ -44,8 +44,14 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   /** The worker owning each virtual stage (index = virtual stage). Sent once before steps. */
   public record Peers(List<ActorRef<Command>> ownerOfStage) implements Command {}
 
-  /** Run this step's program; report to {@code replyTo}. */
+  /** Run this step's program; report to {@code replyTo}. Same as {@link LoadProgram} then {@link StartStep}. */
   public record RunStep(OpProgram program, ActorRef<Reply> replyTo) implements Command {}
+
+  /** This device's op program, sent once per job (and per re-plan); its step field is not used. */
+  public record LoadProgram(OpProgram program) implements Command {}
+
+  /** Run the loaded program for {@code step}; report to {@code replyTo}. */
+  public record StartStep(String jobId, long step, ActorRef<Reply> replyTo) implements Command {}
 
   /** A tensor from a neighbouring stage (in one JVM, by reference). */
   public record TensorArrived(TensorFrameHeader header, HostTensor tensor) implements Command {}
@@ -125,6 +131,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private final Executor io;
   private final TensorInbox inbox = new TensorInbox();
 
+  /** The op program loaded for this job (null until {@link LoadProgram}). */
+  private List<OpRef> loaded;
+  private String loadedJobId;
   // the step in flight
   private long step = -1;
   private List<OpRef> program = List.of();
@@ -169,6 +178,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     return newReceiveBuilder()
         .onMessage(Peers.class, this::onPeers)
         .onMessage(RunStep.class, this::onRunStep)
+        .onMessage(LoadProgram.class, this::onLoadProgram)
+        .onMessage(StartStep.class, this::onStartStep)
         .onMessage(TensorArrived.class, this::onTensor)
         .onMessage(TensorRejected.class, this::onTensorRejected)
         .onMessage(SendFailed.class, this::onSendFailed)
@@ -192,14 +203,29 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   }
 
   private Behavior<Command> onRunStep(RunStep run) {
-    OpProgram p = run.program();
-    replyTo = run.replyTo();
-    if (!p.getJobId().equals(jobId)) {
-      fail(p.getStep(), null, "op program of job '" + p.getJobId() + "' sent to a worker of job '" + jobId + "'");
+    onLoadProgram(new LoadProgram(run.program()));
+    return onStartStep(new StartStep(run.program().getJobId(), run.program().getStep(), run.replyTo()));
+  }
+
+  private Behavior<Command> onLoadProgram(LoadProgram load) {
+    loadedJobId = load.program().getJobId();
+    loaded = List.copyOf(load.program().getOpsList());
+    return this;
+  }
+
+  private Behavior<Command> onStartStep(StartStep start) {
+    replyTo = start.replyTo();
+    if (!start.jobId().equals(jobId)) {
+      fail(start.step(), null, "step of job '" + start.jobId() + "' sent to a worker of job '" + jobId + "'");
       return this;
     }
-    step = p.getStep();
-    program = p.getOpsList();
+    if (loaded == null || !loadedJobId.equals(jobId)) {
+      fail(start.step(), null, loaded == null ? "step " + start.step() + " started before the op program was loaded"
+          : "op program of job '" + loadedJobId + "' loaded into a worker of job '" + jobId + "'");
+      return this;
+    }
+    step = start.step();
+    program = loaded;
     next = 0;
     active = true;
     busy = false;
