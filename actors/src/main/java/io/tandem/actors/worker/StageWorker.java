@@ -1,11 +1,13 @@
 package io.tandem.actors.worker;
 
 import io.tandem.actors.blocking.BlockingExecutors;
+import io.tandem.actors.transport.HopClock;
 import io.tandem.actors.transport.HostTensor;
 import io.tandem.actors.coordinator.ProtoOps;
 import io.tandem.actors.transport.TensorTransport;
 import io.tandem.proto.CheckpointFile;
 import io.tandem.proto.ErrorReport;
+import io.tandem.proto.HopTrace;
 import io.tandem.proto.OpProgram;
 import io.tandem.proto.OpRef;
 import io.tandem.proto.OpTiming;
@@ -79,8 +81,16 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
    */
   public record TakeCheckpoint(long step, String dir, String jobId, ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * @param startedUs when the op started on the compute thread (0 when it failed)
+   * @param computedUs when it finished there (0 when it failed)
+   * @param inputArrivedUs when the tensor that let it start reached this actor (0: it did not wait)
+   */
   private record OpDone(long step, Op op, HostTensor output, double startMs, double endMs,
-      Throwable error) implements Command {}
+      Throwable error, long startedUs, long computedUs, long inputArrivedUs) implements Command {}
+
+  /** An op's output and when it ran on the compute thread. */
+  private record Computed(HostTensor output, long startedUs, long computedUs) {}
 
   private record StepMeasured(long step, ActorRef<Reply> replyTo, StepReport report, Throwable error)
       implements Command {}
@@ -130,6 +140,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private List<ActorRef<Command>> ownerOfStage = List.of();
   private final Executor io;
   private final TensorInbox inbox = new TensorInbox();
+  private final HopStatsCollector hops = new HopStatsCollector();
+  /** While a tensor's arrival is being handled: when it reached this actor (else 0). */
+  private long arrivingUs;
 
   /** The op program loaded for this job (null until {@link LoadProgram}). */
   private List<OpRef> loaded;
@@ -231,6 +244,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     busy = false;
     failed = false;
     timings.clear();
+    hops.reset();
     peakHeld = compute.heldActivations();
     peakHeldBytes = compute.heldActivationBytes();
     inbox.dropBefore(step);
@@ -254,8 +268,14 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
           + " arrived at device " + device + ", which holds " + myStages);
       return this;
     }
+    long arrived = HopClock.nowMicros();
+    if (h.hasTrace()) {
+      hops.arrived(h.getTrace(), arrived);
+    }
     inbox.put(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage(), msg.tensor());
+    arrivingUs = arrived;
     advance();
+    arrivingUs = 0;
     return this;
   }
 
@@ -318,9 +338,16 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     long s = step;
     HostTensor in = input;
     int version = ref.getWeightVersion();
-    CompletableFuture<HostTensor> future = CompletableFuture.supplyAsync(() -> compute.run(s, op, version, in), executor);
+    long waitedFor = in == null ? 0 : arrivingUs;
+    CompletableFuture<Computed> future = CompletableFuture.supplyAsync(() -> {
+      long started = HopClock.nowMicros();
+      HostTensor out = compute.run(s, op, version, in);
+      return new Computed(out, started, HopClock.nowMicros());
+    }, executor);
     double start = nowMs();
-    getContext().pipeToSelf(future, (out, err) -> new OpDone(s, op, out, start, nowMs(), err));
+    getContext().pipeToSelf(future, (c, err) -> c == null
+        ? new OpDone(s, op, null, start, nowMs(), err, 0, 0, waitedFor)
+        : new OpDone(s, op, c.output(), start, nowMs(), err, c.startedUs(), c.computedUs(), waitedFor));
   }
 
   private Behavior<Command> onOpDone(OpDone done) {
@@ -336,6 +363,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       return this;
     }
     timings.add(OpTiming.newBuilder().setOp(ref).setStartMs(done.startMs()).setEndMs(done.endMs()).build());
+    if (done.inputArrivedUs() != 0) {
+      hops.handedOff(done.inputArrivedUs(), done.startedUs());
+    }
     peakHeld = Math.max(peakHeld, compute.heldActivations());
     peakHeldBytes = Math.max(peakHeldBytes, compute.heldActivationBytes());
     Op op = done.op();
@@ -344,7 +374,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       int target = gradient ? op.virtualStage() - 1 : op.virtualStage() + 1;
       TensorFrameHeader.Builder header = TensorFrameHeader.newBuilder()
           .setJobId(jobId).setStep(step).setProducer(ref).setTargetStage(target)
-          .setGradient(gradient).setPayloadBytes(done.output().bytes());
+          .setGradient(gradient).setPayloadBytes(done.output().bytes())
+          .setTrace(HopTrace.newBuilder().setComputedUs(done.computedUs())
+              .setDispatchedUs(HopClock.nowMicros()));
       for (int d : done.output().shape()) {
         header.addShape(d);
       }
@@ -369,7 +401,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     StepReport.Builder report = StepReport.newBuilder().setJobId(jobId).setStep(step).setDevice(device)
         .addAllTimings(timings)
         .setPeakActivationBytes(peakHeldBytes)
-        .setPeakActivationUnits((double) peakHeld / chunksPerDevice);
+        .setPeakActivationUnits((double) peakHeld / chunksPerDevice)
+        .setHops(hops.build());
     long s = step;
     ActorRef<Reply> to = replyTo;
     CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
