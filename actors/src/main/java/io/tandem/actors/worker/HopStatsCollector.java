@@ -7,17 +7,18 @@ import io.tandem.proto.HopTrace;
  * Adds up, for one worker and one step, where its incoming tensors spent their time: the
  * producer's compute thread to its actor, to the data plane writer, over the wire (serialize,
  * seal, socket, read, verify), the reader to this actor, and this actor to the op starting on
- * the compute thread. Tensors sent within a JVM have no writer or wire part. Owned by one actor.
+ * the compute thread. Tensors sent within a JVM have no writer or wire part. Thread-safe: the
+ * actor records arrivals, the device's step loop hand-offs.
  */
 final class HopStatsCollector {
   private HopStats.Builder stats = HopStats.newBuilder();
 
-  void reset() {
+  synchronized void reset() {
     stats = HopStats.newBuilder();
   }
 
   /** A tensor with {@code trace} reached the worker's actor at {@code arrivedUs}. */
-  void arrived(HopTrace trace, long arrivedUs) {
+  synchronized void arrived(HopTrace trace, long arrivedUs) {
     if (trace.getComputedUs() == 0 || trace.getDispatchedUs() == 0) {
       return;
     }
@@ -31,12 +32,12 @@ final class HopStatsCollector {
   }
 
   /** An op waiting for a tensor that arrived at {@code arrivedUs} started computing at {@code startedUs}. */
-  void handedOff(long arrivedUs, long startedUs) {
+  synchronized void handedOff(long arrivedUs, long startedUs) {
     stats.setHandoffs(stats.getHandoffs() + 1)
         .setActorToComputeUs(stats.getActorToComputeUs() + (startedUs - arrivedUs));
   }
 
-  HopStats build() {
+  synchronized HopStats build() {
     return stats.build();
   }
 }

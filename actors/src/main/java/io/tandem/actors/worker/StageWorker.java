@@ -10,12 +10,10 @@ import io.tandem.proto.ErrorReport;
 import io.tandem.proto.HopTrace;
 import io.tandem.proto.OpProgram;
 import io.tandem.proto.OpRef;
-import io.tandem.proto.OpTiming;
 import io.tandem.proto.StepReport;
 import io.tandem.proto.TensorFrameHeader;
 import io.tandem.schedule.Op;
 import io.tandem.schedule.OpKind;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -31,9 +29,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Runs one device's op program for each step, in order. Compute runs on the device's own
- * executor and comes back as a message; activations go to the worker of the next virtual stage
- * and input gradients to the worker of the previous one, directly (never via the coordinator).
+ * Runs one device's op program for each step, in order. The step runs as a {@link StepLoop} on
+ * the device's own executor: it waits there for each op's input and sends each output from
+ * there, activations to the worker of the next virtual stage and input gradients to the worker
+ * of the previous one, directly (never via the coordinator); the actor delivers arriving tensors
+ * to it and handles control, and the step's report comes back as a message.
  * A failing op fails the step with a report naming worker, op, microbatch and step. Nothing
  * blocking runs on the actor's thread: reading gradient norms (a GPU synchronisation) runs on the
  * device's executor, checkpoint files ({@link WorkerCheckpoint}) on {@link BlockingExecutors#io()}.
@@ -81,17 +81,6 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
    */
   public record TakeCheckpoint(long step, String dir, String jobId, ActorRef<Reply> replyTo) implements Command {}
 
-  /**
-   * @param startedUs when the op started on the compute thread (0 when it failed)
-   * @param computedUs when it finished there (0 when it failed)
-   * @param inputArrivedUs when the tensor that let it start reached this actor (0: it did not wait)
-   */
-  private record OpDone(long step, Op op, HostTensor output, double startMs, double endMs,
-      Throwable error, long startedUs, long computedUs, long inputArrivedUs) implements Command {}
-
-  /** An op's output and when it ran on the compute thread. */
-  private record Computed(HostTensor output, long startedUs, long computedUs) {}
-
   private record StepMeasured(long step, ActorRef<Reply> replyTo, StepReport report, Throwable error)
       implements Command {}
 
@@ -137,27 +126,20 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private final long epochNanos = System.nanoTime();
   private final double epochMillis = System.currentTimeMillis();
 
-  private List<ActorRef<Command>> ownerOfStage = List.of();
+  /** Set once before steps; read by the device's step loop when it sends. */
+  private volatile List<ActorRef<Command>> ownerOfStage = List.of();
   private final Executor io;
   private final TensorInbox inbox = new TensorInbox();
   private final HopStatsCollector hops = new HopStatsCollector();
-  /** While a tensor's arrival is being handled: when it reached this actor (else 0). */
-  private long arrivingUs;
-
   /** The op program loaded for this job (null until {@link LoadProgram}). */
   private List<OpRef> loaded;
   private String loadedJobId;
   // the step in flight
   private long step = -1;
-  private List<OpRef> program = List.of();
   private ActorRef<Reply> replyTo;
-  private int next;
-  private boolean active;
-  private boolean busy;
   private boolean failed;
-  private final List<OpTiming> timings = new ArrayList<>();
-  private int peakHeld;
-  private long peakHeldBytes;
+  /** The running step's loop on the compute thread (null before the first step). */
+  private StepLoop running;
 
   private StageWorker(ActorContext<Command> context, String jobId, int device, int stages,
       int chunksPerDevice, Set<Integer> myStages, StageCompute compute, Executor executor,
@@ -196,7 +178,6 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(TensorArrived.class, this::onTensor)
         .onMessage(TensorRejected.class, this::onTensorRejected)
         .onMessage(SendFailed.class, this::onSendFailed)
-        .onMessage(OpDone.class, this::onOpDone)
         .onMessage(ApplyUpdate.class, this::onApplyUpdate)
         .onMessage(UpdateDone.class, this::onUpdateDone)
         .onMessage(CollectWeights.class, this::onCollectWeights)
@@ -204,6 +185,10 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(AbortStep.class, this::onAbort)
         .onMessage(TakeCheckpoint.class, this::onTakeCheckpoint)
         .onMessage(StepMeasured.class, this::onStepMeasured)
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> {
+          stopRunning();
+          return this;
+        })
         .build();
   }
 
@@ -237,18 +222,24 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
           : "op program of job '" + loadedJobId + "' loaded into a worker of job '" + jobId + "'");
       return this;
     }
+    if (running != null) {
+      running.stop(); // a step the coordinator gave up on
+    }
     step = start.step();
-    program = loaded;
-    next = 0;
-    active = true;
-    busy = false;
     failed = false;
-    timings.clear();
     hops.reset();
-    peakHeld = compute.heldActivations();
-    peakHeldBytes = compute.heldActivationBytes();
     inbox.dropBefore(step);
-    advance();
+    long s = step;
+    ActorRef<Reply> to = replyTo;
+    ActorRef<Command> self = getContext().getSelf();
+    StepLoop loop = new StepLoop(s, loaded, myStages, stages, device, compute, inbox, hops, this::nowMs,
+        (ref, op, out, computedUs) -> sendOutput(self, s, ref, op, out, computedUs));
+    running = loop;
+    CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
+      StepLoop.Outcome outcome = loop.run();
+      return outcome == null ? null : report(s, outcome);
+    }, executor);
+    getContext().pipeToSelf(measured, (r, err) -> new StepMeasured(s, to, r, err));
     return this;
   }
 
@@ -272,10 +263,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     if (h.hasTrace()) {
       hops.arrived(h.getTrace(), arrived);
     }
-    inbox.put(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage(), msg.tensor());
-    arrivingUs = arrived;
-    advance();
-    arrivingUs = 0;
+    inbox.put(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage(), msg.tensor(),
+        arrived);
     return this;
   }
 
@@ -299,130 +288,67 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     return this;
   }
 
-  /** Starts the next op of the program if it is not running one and its input is here. */
-  private void advance() {
-    if (!active || busy || failed) {
-      return;
+  /**
+   * Sends an op's output to the worker of its target stage. Runs on the compute thread (the step
+   * loop), so only thread-safe things: building the header, the transport, {@code tell}.
+   */
+  private void sendOutput(ActorRef<Command> self, long s, OpRef ref, Op op, HostTensor out, long computedUs) {
+    boolean gradient = op.kind() != OpKind.F;
+    int target = gradient ? op.virtualStage() - 1 : op.virtualStage() + 1;
+    TensorFrameHeader.Builder header = TensorFrameHeader.newBuilder()
+        .setJobId(jobId).setStep(s).setProducer(ref).setTargetStage(target)
+        .setGradient(gradient).setPayloadBytes(out.bytes())
+        .setTrace(HopTrace.newBuilder().setComputedUs(computedUs).setDispatchedUs(HopClock.nowMicros()));
+    for (int d : out.shape()) {
+      header.addShape(d);
     }
-    if (next == program.size()) {
-      reportStep();
-      return;
-    }
-    OpRef ref = program.get(next);
-    Op op;
+    CompletionStage<Void> sent;
     try {
-      op = ProtoOps.fromProto(ref);
-    } catch (IllegalArgumentException e) {
-      fail(step, ref, e.getMessage());
-      return;
+      sent = transport.send(ownerOfStage.get(target), new TensorArrived(header.build(), out));
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
     }
-    int v = op.virtualStage();
-    if (!myStages.contains(v)) {
-      fail(step, ref, "op " + op + " is for virtual stage " + v + ", not held by device " + device
-          + " (holds " + myStages + ")");
-      return;
-    }
-    HostTensor input = null;
-    if (op.kind() == OpKind.F && v > 0) {
-      input = inbox.take(step, false, op.microbatch(), v);
-      if (input == null) {
-        return; // wait for the activation
+    sent.whenComplete((ok, err) -> {
+      if (err != null) {
+        self.tell(new SendFailed(s, ref, target, err));
       }
-    } else if ((op.kind() == OpKind.B || op.kind() == OpKind.BW) && v < stages - 1) {
-      input = inbox.take(step, true, op.microbatch(), v);
-      if (input == null) {
-        return; // wait for the gradient
-      }
-    }
-    busy = true;
-    long s = step;
-    HostTensor in = input;
-    int version = ref.getWeightVersion();
-    long waitedFor = in == null ? 0 : arrivingUs;
-    CompletableFuture<Computed> future = CompletableFuture.supplyAsync(() -> {
-      long started = HopClock.nowMicros();
-      HostTensor out = compute.run(s, op, version, in);
-      return new Computed(out, started, HopClock.nowMicros());
-    }, executor);
-    double start = nowMs();
-    getContext().pipeToSelf(future, (c, err) -> c == null
-        ? new OpDone(s, op, null, start, nowMs(), err, 0, 0, waitedFor)
-        : new OpDone(s, op, c.output(), start, nowMs(), err, c.startedUs(), c.computedUs(), waitedFor));
-  }
-
-  private Behavior<Command> onOpDone(OpDone done) {
-    if (done.step() != step || failed) {
-      return this; // aborted meanwhile
-    }
-    busy = false;
-    OpRef ref = program.get(next);
-    if (done.error() != null) {
-      Throwable cause = done.error() instanceof java.util.concurrent.CompletionException && done.error().getCause() != null
-          ? done.error().getCause() : done.error();
-      fail(step, ref, cause.getMessage() == null ? cause.toString() : cause.getMessage());
-      return this;
-    }
-    timings.add(OpTiming.newBuilder().setOp(ref).setStartMs(done.startMs()).setEndMs(done.endMs()).build());
-    if (done.inputArrivedUs() != 0) {
-      hops.handedOff(done.inputArrivedUs(), done.startedUs());
-    }
-    peakHeld = Math.max(peakHeld, compute.heldActivations());
-    peakHeldBytes = Math.max(peakHeldBytes, compute.heldActivationBytes());
-    Op op = done.op();
-    if (done.output() != null) {
-      boolean gradient = op.kind() != OpKind.F;
-      int target = gradient ? op.virtualStage() - 1 : op.virtualStage() + 1;
-      TensorFrameHeader.Builder header = TensorFrameHeader.newBuilder()
-          .setJobId(jobId).setStep(step).setProducer(ref).setTargetStage(target)
-          .setGradient(gradient).setPayloadBytes(done.output().bytes())
-          .setTrace(HopTrace.newBuilder().setComputedUs(done.computedUs())
-              .setDispatchedUs(HopClock.nowMicros()));
-      for (int d : done.output().shape()) {
-        header.addShape(d);
-      }
-      CompletionStage<Void> sent = transport.send(ownerOfStage.get(target),
-          new TensorArrived(header.build(), done.output()));
-      if (!sent.toCompletableFuture().isDone() || sent.toCompletableFuture().isCompletedExceptionally()) {
-        long s = step;
-        getContext().pipeToSelf(sent, (ok, err) -> new SendFailed(s, ref, target, err));
-      }
-    }
-    next++;
-    advance();
-    return this;
+    });
   }
 
   /**
-   * The program is done: the step's losses and per-layer gradient sums of squares (a device
-   * synchronisation on a GPU) are read on the compute executor, then reported.
+   * The program is done (on the compute thread): the step's losses and per-layer gradient sums
+   * of squares (a device synchronisation on a GPU) are read and reported.
    */
-  private void reportStep() {
-    active = false;
-    StepReport.Builder report = StepReport.newBuilder().setJobId(jobId).setStep(step).setDevice(device)
-        .addAllTimings(timings)
-        .setPeakActivationBytes(peakHeldBytes)
-        .setPeakActivationUnits((double) peakHeld / chunksPerDevice)
+  private StepReport report(long s, StepLoop.Outcome outcome) {
+    StepReport.Builder report = StepReport.newBuilder().setJobId(jobId).setStep(s).setDevice(device)
+        .addAllTimings(outcome.timings())
+        .setPeakActivationBytes(outcome.peakHeldBytes())
+        .setPeakActivationUnits((double) outcome.peakHeld() / chunksPerDevice)
         .setHops(hops.build());
-    long s = step;
-    ActorRef<Reply> to = replyTo;
-    CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
-      compute.losses(s).entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-        report.addLossMicrobatches(e.getKey());
-        report.addMicrobatchLoss(e.getValue());
-      });
-      compute.gradientSumSquares().forEach((layer, sumSq) -> {
-        report.addLayerIndex(layer);
-        report.addLayerGradSumSquares(sumSq);
-      });
-      return report.build();
-    }, executor);
-    getContext().pipeToSelf(measured, (r, err) -> new StepMeasured(s, to, r, err));
+    compute.losses(s).entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+      report.addLossMicrobatches(e.getKey());
+      report.addMicrobatchLoss(e.getValue());
+    });
+    compute.gradientSumSquares().forEach((layer, sumSq) -> {
+      report.addLayerIndex(layer);
+      report.addLayerGradSumSquares(sumSq);
+    });
+    return report.build();
   }
 
   private Behavior<Command> onStepMeasured(StepMeasured m) {
+    if (m.step() != step || failed) {
+      return this; // aborted meanwhile
+    }
     if (m.error() != null) {
-      fail(m.step(), null, "reading the step's losses and gradient norms failed: " + rootMessage(m.error()));
-    } else {
+      Throwable cause = m.error() instanceof java.util.concurrent.CompletionException && m.error().getCause() != null
+          ? m.error().getCause() : m.error();
+      if (cause instanceof StepLoop.OpFailed f) {
+        fail(m.step(), f.op(), f.getMessage());
+      } else {
+        fail(m.step(), null, "reading the step's losses and gradient norms failed: " + rootMessage(m.error()));
+      }
+    } else if (m.report() != null) {
       m.replyTo().tell(new StepReported(m.report()));
     }
     return this;
@@ -468,12 +394,20 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private Behavior<Command> onAbort(AbortStep msg) {
     if (msg.step() == step) {
       failed = true;
+      stopRunning();
     }
     return this;
   }
 
+  private void stopRunning() {
+    if (running != null) {
+      running.stop();
+    }
+  }
+
   private void fail(long failedStep, OpRef op, String message) {
     failed = true;
+    stopRunning();
     ErrorReport.Builder e = ErrorReport.newBuilder().setJobId(jobId).setStep(failedStep)
         .setWorker("device " + device + " (" + getContext().getSelf().path().name() + ")")
         .setMessage(message);
