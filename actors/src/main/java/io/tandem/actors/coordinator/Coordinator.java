@@ -4,6 +4,7 @@ import io.tandem.actors.blocking.BlockingExecutors;
 import io.tandem.actors.worker.DeviceCompute;
 import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
+import io.tandem.actors.transport.TensorTransport;
 import io.tandem.actors.worker.StageWorker;
 import io.tandem.model.optim.GradientClipping;
 import io.tandem.proto.Plan;
@@ -125,11 +126,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         throw new IllegalArgumentException("schedule needs " + schedule.devices() + " devices, got " + devices.size());
       }
       List<ActorRef<StageWorker.Command>> spawned = new ArrayList<>();
+      TensorTransport transport = TensorTransport.local();
       for (int d = 0; d < devices.size(); d++) {
         DeviceCompute device = devices.get(d);
         spawned.add(ctx.spawn(StageWorker.create(job.jobId(), d, schedule.stages(),
             schedule.chunksPerDevice(), java.util.Set.copyOf(schedule.placement().stagesOf(d)),
-            device.compute(), device.executor()), "stage-worker-" + d));
+            device.compute(), device.executor(), transport), "stage-worker-" + d));
       }
       return Behaviors.withTimers(timers -> start(new Coordinator(ctx, timers, job, devices, spawned, listener)));
     });

@@ -136,6 +136,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private String loadedJobId;
   // the step in flight
   private long step = -1;
+  /** The step in flight, for tensors coming by this worker's lane (on senders' threads). */
+  private volatile long laneStep = -1;
   private ActorRef<Reply> replyTo;
   private boolean failed;
   /** The running step's loop on the compute thread (null before the first step). */
@@ -154,6 +156,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     this.compute = compute;
     this.executor = executor;
     this.io = BlockingExecutors.get(context.getSystem()).io();
+    transport.openLane(context.getSelf(), this::fromLane);
   }
 
   public static Behavior<Command> create(String jobId, int device, int stages, int chunksPerDevice,
@@ -186,6 +189,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(TakeCheckpoint.class, this::onTakeCheckpoint)
         .onMessage(StepMeasured.class, this::onStepMeasured)
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> {
+          transport.closeLane(getContext().getSelf());
           stopRunning();
           return this;
         })
@@ -226,6 +230,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       running.stop(); // a step the coordinator gave up on
     }
     step = start.step();
+    laneStep = step;
     failed = false;
     hops.reset();
     inbox.dropBefore(step);
@@ -266,6 +271,25 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     inbox.put(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage(), msg.tensor(),
         arrived);
     return this;
+  }
+
+  /**
+   * A tensor from a worker of this JVM, on the sender's thread: straight into the inbox when it
+   * is plainly for the step in flight or a later one; anything else takes the mailbox, where
+   * {@link #onTensor} checks and reports it.
+   */
+  private void fromLane(TensorArrived msg) {
+    TensorFrameHeader h = msg.header();
+    if (!h.getJobId().equals(jobId) || !myStages.contains(h.getTargetStage()) || h.getStep() < laneStep) {
+      getContext().getSelf().tell(msg);
+      return;
+    }
+    long arrived = HopClock.nowMicros();
+    if (h.hasTrace()) {
+      hops.arrived(h.getTrace(), arrived);
+    }
+    inbox.put(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage(), msg.tensor(),
+        arrived);
   }
 
   private Behavior<Command> onTensorRejected(TensorRejected msg) {
