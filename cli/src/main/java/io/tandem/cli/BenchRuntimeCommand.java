@@ -57,7 +57,46 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   /** One schedule's measurement. */
-  record Result(String schedule, double simulatedMs, double measuredMs, double[] measuredPeak, double[] simulatedPeak) {
+  /** Mean microseconds per part of a hop, over every tensor of the timed steps. */
+  record HopBreakdown(long hops, double computeToActor, double actorToWriter, double wire, double readerToActor,
+      double actorToCompute) {
+    static HopBreakdown of(List<io.tandem.proto.HopStats> all) {
+      long n = 0;
+      long handoffs = 0;
+      double[] sums = new double[5];
+      for (io.tandem.proto.HopStats h : all) {
+        n += h.getHops();
+        handoffs += h.getHandoffs();
+        sums[0] += h.getComputeToActorUs();
+        sums[1] += h.getActorToWriterUs();
+        sums[2] += h.getWireUs();
+        sums[3] += h.getReaderToActorUs();
+        sums[4] += h.getActorToComputeUs();
+      }
+      double per = Math.max(1, n);
+      return new HopBreakdown(n, sums[0] / per, sums[1] / per, sums[2] / per, sums[3] / per,
+          sums[4] / Math.max(1, handoffs));
+    }
+
+    double total() {
+      return computeToActor + actorToWriter + wire + readerToActor + actorToCompute;
+    }
+
+    String json() {
+      return String.format(Locale.ROOT, "{\"hops\":%d,\"computeToActor\":%.1f,\"actorToWriter\":%.1f,\"wire\":%.1f,"
+          + "\"readerToActor\":%.1f,\"actorToCompute\":%.1f,\"total\":%.1f}", hops, computeToActor, actorToWriter,
+          wire, readerToActor, actorToCompute, total());
+    }
+
+    String text() {
+      return String.format(Locale.ROOT, "per hop (mean us over %d tensors): compute->actor %.0f, actor->writer %.0f, "
+          + "wire %.0f, reader->actor %.0f, actor->compute %.0f; total %.0f", hops, computeToActor, actorToWriter, wire,
+          readerToActor, actorToCompute, total());
+    }
+  }
+
+  record Result(String schedule, double simulatedMs, double measuredMs, double[] measuredPeak, double[] simulatedPeak,
+      HopBreakdown hops) {
     double efficiency() {
       return simulatedMs / measuredMs;
     }
@@ -83,12 +122,14 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
       Result r = measure(schedule);
       if (json) {
         out.printf(Locale.ROOT, "{\"mode\":\"%s\",\"schedule\":\"%s\",\"devices\":%d,\"microbatches\":%d,\"opMs\":%s,"
-                + "\"simulatedMs\":%.3f,\"measuredMs\":%.3f,\"efficiency\":%.4f,\"peakActivation\":%s}%n",
+                + "\"simulatedMs\":%.3f,\"measuredMs\":%.3f,\"efficiency\":%.4f,\"peakActivation\":%s,"
+                + "\"hopMicros\":%s}%n",
             mode, r.schedule(), devices, microbatches, opMs, r.simulatedMs(), r.measuredMs(), r.efficiency(),
-            java.util.Arrays.toString(r.measuredPeak()).replace(" ", ""));
+            java.util.Arrays.toString(r.measuredPeak()).replace(" ", ""), r.hops().json());
       } else {
         out.printf(Locale.ROOT, "%s p=%d m=%d op=%.1f ms: simulated %.1f ms, measured median %.1f ms, efficiency %.3f%n",
             r.schedule(), devices, microbatches, opMs, r.simulatedMs(), r.measuredMs(), r.efficiency());
+        out.println(r.hops().text());
       }
       out.flush();
       return 0;
@@ -125,11 +166,13 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
     io.tandem.schedule.SimulationResult sim = Simulator.simulate(plan);
     List<Double> times = new ArrayList<>();
     double[][] peak = new double[1][];
+    List<io.tandem.proto.HopStats> hopStats = new ArrayList<>();
     java.util.function.Consumer<JobEvent> onEvent = e -> {
       if (e instanceof JobEvent.StepCompleted c && c.step() > 0) {
         synchronized (times) {
           times.add(c.stepMillis());
           peak[0] = c.peakActivationUnits();
+          c.reports().forEach(r -> hopStats.add(r.getHops()));
         }
       }
     };
@@ -142,6 +185,7 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
     }
     List<Double> sorted = new ArrayList<>(times);
     Collections.sort(sorted);
-    return new Result(plan.name(), sim.makespan() * opMs, sorted.get(sorted.size() / 2), peak[0], sim.peakActivation());
+    return new Result(plan.name(), sim.makespan() * opMs, sorted.get(sorted.size() / 2), peak[0], sim.peakActivation(),
+        HopBreakdown.of(hopStats));
   }
 }

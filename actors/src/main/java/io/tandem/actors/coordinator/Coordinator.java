@@ -4,6 +4,7 @@ import io.tandem.actors.blocking.BlockingExecutors;
 import io.tandem.actors.worker.DeviceCompute;
 import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
+import io.tandem.actors.transport.TensorTransport;
 import io.tandem.actors.worker.StageWorker;
 import io.tandem.model.optim.GradientClipping;
 import io.tandem.proto.Plan;
@@ -28,10 +29,10 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 
 /**
- * Owns one job: for every step sends each stage worker its op program, gathers the step
- * reports, runs the optimizer barrier (flush) with global-norm clipping combined in layer
- * order, and at the end hashes all weights in layer order. Fails the job, naming worker, op,
- * microbatch and step, when a worker fails or a step outlives its timeout. Checkpoint manifests
+ * Owns one job: sends each stage worker its op program once, starts every step with a small
+ * message, gathers the step reports, runs the optimizer barrier (flush) with global-norm
+ * clipping combined in layer order, and at the end hashes all weights in layer order. Fails the
+ * job, naming worker, op, microbatch and step, when a worker fails or a step outlives its timeout. Checkpoint manifests
  * ({@link CheckpointCommits}) and the weights' hash are written and computed on
  * {@link BlockingExecutors#io()}, never on the actor's thread; the job succeeds once both are done.
  */
@@ -104,6 +105,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       owners.add(workers.get(schedule.placement().device(v)));
     }
     workers.forEach(w -> w.tell(new StageWorker.Peers(owners)));
+    // the op programs travel once per job (and per re-plan: a new coordinator); a step starts small
+    for (int d = 0; d < workers.size(); d++) {
+      OpProgram.Builder program = OpProgram.newBuilder().setJobId(job.jobId()).setStep(job.startStep()).setDevice(d);
+      for (Op op : schedule.opsOf(d)) {
+        program.addOps(ProtoOps.toProto(op, schedule.weightVersions().getOrDefault(op, 0)));
+      }
+      workers.get(d).tell(new StageWorker.LoadProgram(program.build()));
+    }
   }
 
   /**
@@ -117,11 +126,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         throw new IllegalArgumentException("schedule needs " + schedule.devices() + " devices, got " + devices.size());
       }
       List<ActorRef<StageWorker.Command>> spawned = new ArrayList<>();
+      TensorTransport transport = TensorTransport.local();
       for (int d = 0; d < devices.size(); d++) {
         DeviceCompute device = devices.get(d);
         spawned.add(ctx.spawn(StageWorker.create(job.jobId(), d, schedule.stages(),
             schedule.chunksPerDevice(), java.util.Set.copyOf(schedule.placement().stagesOf(d)),
-            device.compute(), device.executor()), "stage-worker-" + d));
+            device.compute(), device.executor(), transport), "stage-worker-" + d));
       }
       return Behaviors.withTimers(timers -> start(new Coordinator(ctx, timers, job, devices, spawned, listener)));
     });
@@ -169,12 +179,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     phase = Phase.COMPUTE;
     reports.clear();
     stepStartNanos = System.nanoTime();
-    for (int d = 0; d < workers.size(); d++) {
-      OpProgram.Builder program = OpProgram.newBuilder().setJobId(job.jobId()).setStep(s).setDevice(d);
-      for (Op op : schedule.opsOf(d)) {
-        program.addOps(ProtoOps.toProto(op, schedule.weightVersions().getOrDefault(op, 0)));
-      }
-      workers.get(d).tell(new StageWorker.RunStep(program.build(), replyAdapter));
+    for (ActorRef<StageWorker.Command> worker : workers) {
+      worker.tell(new StageWorker.StartStep(job.jobId(), s, replyAdapter));
     }
     timers.startSingleTimer("step-timeout", new StepTimedOut(s), job.stepTimeout());
   }

@@ -18,18 +18,33 @@ import org.apache.pekko.actor.typed.ActorRef;
  * @param key the job's data plane key: frames are signed and sealed with it (unless the client's
  *     {@code tandem.cluster.data-plane.authenticate} is off)
  */
-public record DataPlaneTransport(Address self, Map<String, String> endpoints, DataPlaneClient client, byte[] key)
-    implements TensorTransport {
+public record DataPlaneTransport(Address self, Map<String, String> endpoints, DataPlaneClient client, byte[] key,
+    LocalLanes lanes) implements TensorTransport {
 
   public DataPlaneTransport {
     endpoints = Map.copyOf(endpoints);
+  }
+
+  /** A transport whose workers of this JVM reach each other by their lanes ({@link LocalLanes}). */
+  public DataPlaneTransport(Address self, Map<String, String> endpoints, DataPlaneClient client, byte[] key) {
+    this(self, endpoints, client, key, new LocalLanes());
+  }
+
+  @Override
+  public void openLane(ActorRef<StageWorker.Command> worker, java.util.function.Consumer<StageWorker.TensorArrived> lane) {
+    lanes.open(worker, lane);
+  }
+
+  @Override
+  public void closeLane(ActorRef<StageWorker.Command> worker) {
+    lanes.close(worker);
   }
 
   @Override
   public CompletionStage<Void> send(ActorRef<StageWorker.Command> owner, StageWorker.TensorArrived tensor) {
     Address address = owner.path().address();
     if (address.hasLocalScope() || address.equals(self)) {
-      owner.tell(tensor);
+      lanes.deliver(owner, tensor);
       return CompletableFuture.completedFuture(null);
     }
     String endpoint = endpoints.get(address.toString());

@@ -158,6 +158,9 @@ final class FrameReader {
           + (e instanceof EOFException || e.getMessage() == null ? "end of stream" : e.getMessage()), true);
     }
     int[] shape = h.getShapeList().stream().mapToInt(Long::intValue).toArray();
+    if (h.hasTrace()) {
+      h = h.toBuilder().setTrace(h.getTrace().toBuilder().setReadUs(HopClock.nowMicros())).build();
+    }
     return new Received(h, new HostTensor(shape, data));
   }
 

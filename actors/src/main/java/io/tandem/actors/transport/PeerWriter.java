@@ -103,7 +103,11 @@ final class PeerWriter {
       if (frame.raw() != null) {
         FrameWriter.writeFully(channel, frame.raw().duplicate());
       } else {
-        writer.write(channel, frame.header(), frame.tensor(), frame.key());
+        TensorFrameHeader header = frame.header();
+        if (header.hasTrace()) {
+          header = header.toBuilder().setTrace(header.getTrace().toBuilder().setWriteUs(HopClock.nowMicros())).build();
+        }
+        writer.write(channel, header, frame.tensor(), frame.key());
       }
       frame.written().complete(null);
     } catch (FrameWriter.FrameTooLarge e) {

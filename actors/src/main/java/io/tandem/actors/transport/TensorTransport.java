@@ -3,6 +3,7 @@ package io.tandem.actors.transport;
 import io.tandem.actors.worker.StageWorker;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -15,11 +16,37 @@ public interface TensorTransport {
 
   CompletionStage<Void> send(ActorRef<StageWorker.Command> owner, StageWorker.TensorArrived tensor);
 
-  /** By reference: a plain {@code tell}. */
+  /**
+   * Lets tensors from workers of this JVM that send through this transport reach {@code worker}
+   * by {@code lane} (on the sender's thread) rather than its mailbox. Transports without lanes
+   * ignore it.
+   */
+  default void openLane(ActorRef<StageWorker.Command> worker, Consumer<StageWorker.TensorArrived> lane) {}
+
+  default void closeLane(ActorRef<StageWorker.Command> worker) {}
+
+  /**
+   * By reference, for workers of one JVM: by a worker's lane when it opened one on this
+   * transport, else a plain {@code tell}. Share one among the workers of a job.
+   */
   static TensorTransport local() {
-    return (owner, tensor) -> {
-      owner.tell(tensor);
-      return CompletableFuture.completedFuture(null);
+    LocalLanes lanes = new LocalLanes();
+    return new TensorTransport() {
+      @Override
+      public CompletionStage<Void> send(ActorRef<StageWorker.Command> owner, StageWorker.TensorArrived tensor) {
+        lanes.deliver(owner, tensor);
+        return CompletableFuture.completedFuture(null);
+      }
+
+      @Override
+      public void openLane(ActorRef<StageWorker.Command> worker, Consumer<StageWorker.TensorArrived> lane) {
+        lanes.open(worker, lane);
+      }
+
+      @Override
+      public void closeLane(ActorRef<StageWorker.Command> worker) {
+        lanes.close(worker);
+      }
     };
   }
 }

@@ -1,19 +1,19 @@
 package io.tandem.actors.worker;
 
 import io.tandem.actors.blocking.BlockingExecutors;
+import io.tandem.actors.transport.HopClock;
 import io.tandem.actors.transport.HostTensor;
 import io.tandem.actors.coordinator.ProtoOps;
 import io.tandem.actors.transport.TensorTransport;
 import io.tandem.proto.CheckpointFile;
 import io.tandem.proto.ErrorReport;
+import io.tandem.proto.HopTrace;
 import io.tandem.proto.OpProgram;
 import io.tandem.proto.OpRef;
-import io.tandem.proto.OpTiming;
 import io.tandem.proto.StepReport;
 import io.tandem.proto.TensorFrameHeader;
 import io.tandem.schedule.Op;
 import io.tandem.schedule.OpKind;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,9 +29,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
- * Runs one device's op program for each step, in order. Compute runs on the device's own
- * executor and comes back as a message; activations go to the worker of the next virtual stage
- * and input gradients to the worker of the previous one, directly (never via the coordinator).
+ * Runs one device's op program for each step, in order. The step runs as a {@link StepLoop} on
+ * the device's own executor: it waits there for each op's input and sends each output from
+ * there, activations to the worker of the next virtual stage and input gradients to the worker
+ * of the previous one, directly (never via the coordinator); the actor delivers arriving tensors
+ * to it and handles control, and the step's report comes back as a message.
  * A failing op fails the step with a report naming worker, op, microbatch and step. Nothing
  * blocking runs on the actor's thread: reading gradient norms (a GPU synchronisation) runs on the
  * device's executor, checkpoint files ({@link WorkerCheckpoint}) on {@link BlockingExecutors#io()}.
@@ -44,8 +46,14 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   /** The worker owning each virtual stage (index = virtual stage). Sent once before steps. */
   public record Peers(List<ActorRef<Command>> ownerOfStage) implements Command {}
 
-  /** Run this step's program; report to {@code replyTo}. */
+  /** Run this step's program; report to {@code replyTo}. Same as {@link LoadProgram} then {@link StartStep}. */
   public record RunStep(OpProgram program, ActorRef<Reply> replyTo) implements Command {}
+
+  /** This device's op program, sent once per job (and per re-plan); its step field is not used. */
+  public record LoadProgram(OpProgram program) implements Command {}
+
+  /** Run the loaded program for {@code step}; report to {@code replyTo}. */
+  public record StartStep(String jobId, long step, ActorRef<Reply> replyTo) implements Command {}
 
   /** A tensor from a neighbouring stage (in one JVM, by reference). */
   public record TensorArrived(TensorFrameHeader header, HostTensor tensor) implements Command {}
@@ -72,9 +80,6 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
    * {@code jobId} is the job's id as submitted (stable across re-plans), stamped in the files.
    */
   public record TakeCheckpoint(long step, String dir, String jobId, ActorRef<Reply> replyTo) implements Command {}
-
-  private record OpDone(long step, Op op, HostTensor output, double startMs, double endMs,
-      Throwable error) implements Command {}
 
   private record StepMeasured(long step, ActorRef<Reply> replyTo, StepReport report, Throwable error)
       implements Command {}
@@ -121,21 +126,22 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private final long epochNanos = System.nanoTime();
   private final double epochMillis = System.currentTimeMillis();
 
-  private List<ActorRef<Command>> ownerOfStage = List.of();
+  /** Set once before steps; read by the device's step loop when it sends. */
+  private volatile List<ActorRef<Command>> ownerOfStage = List.of();
   private final Executor io;
   private final TensorInbox inbox = new TensorInbox();
-
+  private final HopStatsCollector hops = new HopStatsCollector();
+  /** The op program loaded for this job (null until {@link LoadProgram}). */
+  private List<OpRef> loaded;
+  private String loadedJobId;
   // the step in flight
   private long step = -1;
-  private List<OpRef> program = List.of();
+  /** The step in flight, for tensors coming by this worker's lane (on senders' threads). */
+  private volatile long laneStep = -1;
   private ActorRef<Reply> replyTo;
-  private int next;
-  private boolean active;
-  private boolean busy;
   private boolean failed;
-  private final List<OpTiming> timings = new ArrayList<>();
-  private int peakHeld;
-  private long peakHeldBytes;
+  /** The running step's loop on the compute thread (null before the first step). */
+  private StepLoop running;
 
   private StageWorker(ActorContext<Command> context, String jobId, int device, int stages,
       int chunksPerDevice, Set<Integer> myStages, StageCompute compute, Executor executor,
@@ -150,6 +156,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     this.compute = compute;
     this.executor = executor;
     this.io = BlockingExecutors.get(context.getSystem()).io();
+    transport.openLane(context.getSelf(), this::fromLane);
   }
 
   public static Behavior<Command> create(String jobId, int device, int stages, int chunksPerDevice,
@@ -169,10 +176,11 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     return newReceiveBuilder()
         .onMessage(Peers.class, this::onPeers)
         .onMessage(RunStep.class, this::onRunStep)
+        .onMessage(LoadProgram.class, this::onLoadProgram)
+        .onMessage(StartStep.class, this::onStartStep)
         .onMessage(TensorArrived.class, this::onTensor)
         .onMessage(TensorRejected.class, this::onTensorRejected)
         .onMessage(SendFailed.class, this::onSendFailed)
-        .onMessage(OpDone.class, this::onOpDone)
         .onMessage(ApplyUpdate.class, this::onApplyUpdate)
         .onMessage(UpdateDone.class, this::onUpdateDone)
         .onMessage(CollectWeights.class, this::onCollectWeights)
@@ -180,6 +188,11 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(AbortStep.class, this::onAbort)
         .onMessage(TakeCheckpoint.class, this::onTakeCheckpoint)
         .onMessage(StepMeasured.class, this::onStepMeasured)
+        .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> {
+          transport.closeLane(getContext().getSelf());
+          stopRunning();
+          return this;
+        })
         .build();
   }
 
@@ -192,23 +205,46 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   }
 
   private Behavior<Command> onRunStep(RunStep run) {
-    OpProgram p = run.program();
-    replyTo = run.replyTo();
-    if (!p.getJobId().equals(jobId)) {
-      fail(p.getStep(), null, "op program of job '" + p.getJobId() + "' sent to a worker of job '" + jobId + "'");
+    onLoadProgram(new LoadProgram(run.program()));
+    return onStartStep(new StartStep(run.program().getJobId(), run.program().getStep(), run.replyTo()));
+  }
+
+  private Behavior<Command> onLoadProgram(LoadProgram load) {
+    loadedJobId = load.program().getJobId();
+    loaded = List.copyOf(load.program().getOpsList());
+    return this;
+  }
+
+  private Behavior<Command> onStartStep(StartStep start) {
+    replyTo = start.replyTo();
+    if (!start.jobId().equals(jobId)) {
+      fail(start.step(), null, "step of job '" + start.jobId() + "' sent to a worker of job '" + jobId + "'");
       return this;
     }
-    step = p.getStep();
-    program = p.getOpsList();
-    next = 0;
-    active = true;
-    busy = false;
+    if (loaded == null || !loadedJobId.equals(jobId)) {
+      fail(start.step(), null, loaded == null ? "step " + start.step() + " started before the op program was loaded"
+          : "op program of job '" + loadedJobId + "' loaded into a worker of job '" + jobId + "'");
+      return this;
+    }
+    if (running != null) {
+      running.stop(); // a step the coordinator gave up on
+    }
+    step = start.step();
+    laneStep = step;
     failed = false;
-    timings.clear();
-    peakHeld = compute.heldActivations();
-    peakHeldBytes = compute.peakActivationBytesSinceLastCall();
+    hops.reset();
     inbox.dropBefore(step);
-    advance();
+    long s = step;
+    ActorRef<Reply> to = replyTo;
+    ActorRef<Command> self = getContext().getSelf();
+    StepLoop loop = new StepLoop(s, loaded, myStages, stages, device, compute, inbox, hops, this::nowMs,
+        (ref, op, out, computedUs) -> sendOutput(self, s, ref, op, out, computedUs));
+    running = loop;
+    CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
+      StepLoop.Outcome outcome = loop.run();
+      return outcome == null ? null : report(s, outcome);
+    }, executor);
+    getContext().pipeToSelf(measured, (r, err) -> new StepMeasured(s, to, r, err));
     return this;
   }
 
@@ -228,9 +264,32 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
           + " arrived at device " + device + ", which holds " + myStages);
       return this;
     }
-    inbox.put(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage(), msg.tensor());
-    advance();
+    long arrived = HopClock.nowMicros();
+    if (h.hasTrace()) {
+      hops.arrived(h.getTrace(), arrived);
+    }
+    inbox.put(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage(), msg.tensor(),
+        arrived);
     return this;
+  }
+
+  /**
+   * A tensor from a worker of this JVM, on the sender's thread: straight into the inbox when it
+   * is plainly for the step in flight or a later one; anything else takes the mailbox, where
+   * {@link #onTensor} checks and reports it.
+   */
+  private void fromLane(TensorArrived msg) {
+    TensorFrameHeader h = msg.header();
+    if (!h.getJobId().equals(jobId) || !myStages.contains(h.getTargetStage()) || h.getStep() < laneStep) {
+      getContext().getSelf().tell(msg);
+      return;
+    }
+    long arrived = HopClock.nowMicros();
+    if (h.hasTrace()) {
+      hops.arrived(h.getTrace(), arrived);
+    }
+    inbox.put(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage(), msg.tensor(),
+        arrived);
   }
 
   private Behavior<Command> onTensorRejected(TensorRejected msg) {
@@ -253,35 +312,31 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     return this;
   }
 
-  /** Starts the next op of the program if it is not running one and its input is here. */
-  private void advance() {
-    if (!active || busy || failed) {
-      return;
+  /**
+   * Sends an op's output to the worker of its target stage. Runs on the compute thread (the step
+   * loop), so only thread-safe things: building the header, the transport, {@code tell}.
+   */
+  private void sendOutput(ActorRef<Command> self, long s, OpRef ref, Op op, HostTensor out, long computedUs) {
+    boolean gradient = op.kind() != OpKind.F;
+    int target = gradient ? op.virtualStage() - 1 : op.virtualStage() + 1;
+    TensorFrameHeader.Builder header = TensorFrameHeader.newBuilder()
+        .setJobId(jobId).setStep(s).setProducer(ref).setTargetStage(target)
+        .setGradient(gradient).setPayloadBytes(out.bytes())
+        .setTrace(HopTrace.newBuilder().setComputedUs(computedUs).setDispatchedUs(HopClock.nowMicros()));
+    for (int d : out.shape()) {
+      header.addShape(d);
     }
-    if (next == program.size()) {
-      reportStep();
-      return;
-    }
-    OpRef ref = program.get(next);
-    Op op;
+    CompletionStage<Void> sent;
     try {
-      op = ProtoOps.fromProto(ref);
-    } catch (IllegalArgumentException e) {
-      fail(step, ref, e.getMessage());
-      return;
+      sent = transport.send(ownerOfStage.get(target), new TensorArrived(header.build(), out));
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
     }
-    int v = op.virtualStage();
-    if (!myStages.contains(v)) {
-      fail(step, ref, "op " + op + " is for virtual stage " + v + ", not held by device " + device
-          + " (holds " + myStages + ")");
-      return;
-    }
-    HostTensor input = null;
-    if (op.kind() == OpKind.F && v > 0) {
-      input = inbox.take(step, false, op.microbatch(), v);
-      if (input == null) {
-        return; // wait for the activation
+    sent.whenComplete((ok, err) -> {
+      if (err != null) {
+        self.tell(new SendFailed(s, ref, target, err));
       }
+<<<<<<< HEAD
     } else if ((op.kind() == OpKind.B || op.kind() == OpKind.BW) && v < stages - 1) {
       input = inbox.take(step, true, op.microbatch(), v);
       if (input == null) {
@@ -332,38 +387,45 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     next++;
     advance();
     return this;
+=======
+    });
+>>>>>>> smallops
   }
 
   /**
-   * The program is done: the step's losses and per-layer gradient sums of squares (a device
-   * synchronisation on a GPU) are read on the compute executor, then reported.
+   * The program is done (on the compute thread): the step's losses and per-layer gradient sums
+   * of squares (a device synchronisation on a GPU) are read and reported.
    */
-  private void reportStep() {
-    active = false;
-    StepReport.Builder report = StepReport.newBuilder().setJobId(jobId).setStep(step).setDevice(device)
-        .addAllTimings(timings)
-        .setPeakActivationBytes(peakHeldBytes)
-        .setPeakActivationUnits((double) peakHeld / chunksPerDevice);
-    long s = step;
-    ActorRef<Reply> to = replyTo;
-    CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
-      compute.losses(s).entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
-        report.addLossMicrobatches(e.getKey());
-        report.addMicrobatchLoss(e.getValue());
-      });
-      compute.gradientSumSquares().forEach((layer, sumSq) -> {
-        report.addLayerIndex(layer);
-        report.addLayerGradSumSquares(sumSq);
-      });
-      return report.build();
-    }, executor);
-    getContext().pipeToSelf(measured, (r, err) -> new StepMeasured(s, to, r, err));
+  private StepReport report(long s, StepLoop.Outcome outcome) {
+    StepReport.Builder report = StepReport.newBuilder().setJobId(jobId).setStep(s).setDevice(device)
+        .addAllTimings(outcome.timings())
+        .setPeakActivationBytes(outcome.peakHeldBytes())
+        .setPeakActivationUnits((double) outcome.peakHeld() / chunksPerDevice)
+        .setHops(hops.build());
+    compute.losses(s).entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
+      report.addLossMicrobatches(e.getKey());
+      report.addMicrobatchLoss(e.getValue());
+    });
+    compute.gradientSumSquares().forEach((layer, sumSq) -> {
+      report.addLayerIndex(layer);
+      report.addLayerGradSumSquares(sumSq);
+    });
+    return report.build();
   }
 
   private Behavior<Command> onStepMeasured(StepMeasured m) {
+    if (m.step() != step || failed) {
+      return this; // aborted meanwhile
+    }
     if (m.error() != null) {
-      fail(m.step(), null, "reading the step's losses and gradient norms failed: " + rootMessage(m.error()));
-    } else {
+      Throwable cause = m.error() instanceof java.util.concurrent.CompletionException && m.error().getCause() != null
+          ? m.error().getCause() : m.error();
+      if (cause instanceof StepLoop.OpFailed f) {
+        fail(m.step(), f.op(), f.getMessage());
+      } else {
+        fail(m.step(), null, "reading the step's losses and gradient norms failed: " + rootMessage(m.error()));
+      }
+    } else if (m.report() != null) {
       m.replyTo().tell(new StepReported(m.report()));
     }
     return this;
@@ -409,12 +471,20 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private Behavior<Command> onAbort(AbortStep msg) {
     if (msg.step() == step) {
       failed = true;
+      stopRunning();
     }
     return this;
   }
 
+  private void stopRunning() {
+    if (running != null) {
+      running.stop();
+    }
+  }
+
   private void fail(long failedStep, OpRef op, String message) {
     failed = true;
+    stopRunning();
     ErrorReport.Builder e = ErrorReport.newBuilder().setJobId(jobId).setStep(failedStep)
         .setWorker("device " + device + " (" + getContext().getSelf().path().name() + ")")
         .setMessage(message);

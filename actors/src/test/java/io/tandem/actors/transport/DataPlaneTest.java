@@ -94,7 +94,8 @@ class DataPlaneTest {
     receiver.spawn(Coordinator.forWorkers(new JobConfig(jobId, schedule, 1, 0, Duration.ofSeconds(60)),
         List.of(device0.ref(), worker1), listener.ref()));
     device0.expectMessageClass(StageWorker.Peers.class);
-    device0.expectMessageClass(StageWorker.RunStep.class);
+    device0.expectMessageClass(StageWorker.LoadProgram.class);
+    device0.expectMessageClass(StageWorker.StartStep.class);
   }
 
   @AfterEach

@@ -33,6 +33,16 @@ public final class WorkerProtocolCodec {
               require(p.hasProgram(), "program");
               return new StageWorker.RunStep(p.getProgram(), refs.read("reply_to", p.getReplyTo()));
             }),
+        WireBinding.of("W.LoadProgram", StageWorker.LoadProgram.class, WorkerProtocol.LoadProgram.getDefaultInstance(),
+            m -> WorkerProtocol.LoadProgram.newBuilder().setProgram(m.program()).build(),
+            p -> {
+              require(p.hasProgram(), "program");
+              return new StageWorker.LoadProgram(p.getProgram());
+            }),
+        WireBinding.of("W.StartStep", StageWorker.StartStep.class, WorkerProtocol.StartStep.getDefaultInstance(),
+            m -> WorkerProtocol.StartStep.newBuilder().setJobId(m.jobId()).setStep(m.step())
+                .setReplyTo(refs.write(m.replyTo())).build(),
+            p -> new StageWorker.StartStep(p.getJobId(), p.getStep(), refs.read("reply_to", p.getReplyTo()))),
         WireBinding.of("W.ApplyUpdate", StageWorker.ApplyUpdate.class, WorkerProtocol.ApplyUpdate.getDefaultInstance(),
             m -> WorkerProtocol.ApplyUpdate.newBuilder().setStep(m.step()).setGradScale(m.gradScale())
                 .setReplyTo(refs.write(m.replyTo())).build(),

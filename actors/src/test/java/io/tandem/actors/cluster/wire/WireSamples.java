@@ -79,6 +79,8 @@ final class WireSamples {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("W.Peers", new StageWorker.Peers(List.of(w0, w1, w1, w0)));
     m.put("W.RunStep", new StageWorker.RunStep(program, coordinator));
+    m.put("W.LoadProgram", new StageWorker.LoadProgram(program));
+    m.put("W.StartStep", new StageWorker.StartStep("job-7", 41, coordinator));
     m.put("W.ApplyUpdate", new StageWorker.ApplyUpdate(41, 0.125, coordinator));
     m.put("W.CollectWeights", new StageWorker.CollectWeights(coordinator));
     m.put("W.AbortStep", new StageWorker.AbortStep(Long.MAX_VALUE));

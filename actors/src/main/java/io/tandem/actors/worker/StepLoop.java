@@ -1,0 +1,134 @@
+package io.tandem.actors.worker;
+
+import io.tandem.actors.coordinator.ProtoOps;
+import io.tandem.actors.transport.HopClock;
+import io.tandem.actors.transport.HostTensor;
+import io.tandem.proto.OpRef;
+import io.tandem.proto.OpTiming;
+import io.tandem.schedule.Op;
+import io.tandem.schedule.OpKind;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.function.DoubleSupplier;
+
+/**
+ * One step of one device: runs the op program in order on the device's compute thread, waiting
+ * there for each op's input tensor and sending each output from there, so a hop costs no trip
+ * through the worker's actor (which only delivers arriving tensors and handles control).
+ * {@link #stop} ends the wait of an aborted step.
+ */
+final class StepLoop {
+
+  /** Sends an op's output tensor on its way (called on the compute thread). */
+  interface Output {
+    void send(OpRef ref, Op op, HostTensor output, long computedUs);
+  }
+
+  /** What the step measured: op timings and the peak of held activations. */
+  record Outcome(List<OpTiming> timings, int peakHeld, long peakHeldBytes) {}
+
+  /** An op of the program failed; names it. */
+  static final class OpFailed extends RuntimeException {
+    private final transient OpRef op;
+
+    OpFailed(OpRef op, String message, Throwable cause) {
+      super(message, cause);
+      this.op = op;
+    }
+
+    OpRef op() {
+      return op;
+    }
+  }
+
+  private final long step;
+  private final List<OpRef> program;
+  private final Set<Integer> myStages;
+  private final int stages;
+  private final int device;
+  private final StageCompute compute;
+  private final TensorInbox inbox;
+  private final HopStatsCollector hops;
+  private final DoubleSupplier clockMs;
+  private final Output output;
+  private volatile boolean stopped;
+
+  StepLoop(long step, List<OpRef> program, Set<Integer> myStages, int stages, int device, StageCompute compute,
+      TensorInbox inbox, HopStatsCollector hops, DoubleSupplier clockMs, Output output) {
+    this.step = step;
+    this.program = program;
+    this.myStages = myStages;
+    this.stages = stages;
+    this.device = device;
+    this.compute = compute;
+    this.inbox = inbox;
+    this.hops = hops;
+    this.clockMs = clockMs;
+    this.output = output;
+  }
+
+  /** Ends the step: the op running finishes, no further op starts, a wait for input ends. */
+  void stop() {
+    stopped = true;
+    inbox.wake();
+  }
+
+  /** Runs every op of the program; null when stopped first. */
+  Outcome run() {
+    List<OpTiming> timings = new ArrayList<>(program.size());
+    int peakHeld = compute.heldActivations();
+    long peakHeldBytes = compute.peakActivationBytesSinceLastCall();
+    for (OpRef ref : program) {
+      if (stopped) {
+        return null;
+      }
+      Op op = resolve(ref);
+      HostTensor input = null;
+      int v = op.virtualStage();
+      boolean needsActivation = op.kind() == OpKind.F && v > 0;
+      boolean needsGradient = (op.kind() == OpKind.B || op.kind() == OpKind.BW) && v < stages - 1;
+      if (needsActivation || needsGradient) {
+        long waitFrom = HopClock.nowMicros();
+        TensorInbox.Arrival arrival = inbox.await(step, needsGradient, op.microbatch(), v, () -> stopped);
+        if (arrival == null) {
+          return null;
+        }
+        if (arrival.arrivedUs() >= waitFrom) {
+          hops.handedOff(arrival.arrivedUs(), HopClock.nowMicros());
+        }
+        input = arrival.tensor();
+      }
+      double startMs = clockMs.getAsDouble();
+      HostTensor out;
+      try {
+        out = compute.run(step, op, ref.getWeightVersion(), input);
+      } catch (RuntimeException | Error e) {
+        throw new OpFailed(ref, e.getMessage() == null ? e.toString() : e.getMessage(), e);
+      }
+      long computedUs = HopClock.nowMicros();
+      double endMs = clockMs.getAsDouble();
+      if (out != null) {
+        output.send(ref, op, out, computedUs);
+      }
+      timings.add(OpTiming.newBuilder().setOp(ref).setStartMs(startMs).setEndMs(endMs).build());
+      peakHeld = Math.max(peakHeld, compute.heldActivations());
+      peakHeldBytes = Math.max(peakHeldBytes, compute.peakActivationBytesSinceLastCall());
+    }
+    return new Outcome(timings, peakHeld, peakHeldBytes);
+  }
+
+  private Op resolve(OpRef ref) {
+    Op op;
+    try {
+      op = ProtoOps.fromProto(ref);
+    } catch (IllegalArgumentException e) {
+      throw new OpFailed(ref, e.getMessage(), e);
+    }
+    if (!myStages.contains(op.virtualStage())) {
+      throw new OpFailed(ref, "op " + op + " is for virtual stage " + op.virtualStage() + ", not held by device "
+          + device + " (holds " + myStages + ")", null);
+    }
+    return op;
+  }
+}
