@@ -336,60 +336,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       if (err != null) {
         self.tell(new SendFailed(s, ref, target, err));
       }
-<<<<<<< HEAD
-    } else if ((op.kind() == OpKind.B || op.kind() == OpKind.BW) && v < stages - 1) {
-      input = inbox.take(step, true, op.microbatch(), v);
-      if (input == null) {
-        return; // wait for the gradient
-      }
-    }
-    busy = true;
-    long s = step;
-    HostTensor in = input;
-    int version = ref.getWeightVersion();
-    CompletableFuture<HostTensor> future = CompletableFuture.supplyAsync(() -> compute.run(s, op, version, in), executor);
-    double start = nowMs();
-    getContext().pipeToSelf(future, (out, err) -> new OpDone(s, op, out, start, nowMs(), err));
-  }
-
-  private Behavior<Command> onOpDone(OpDone done) {
-    if (done.step() != step || failed) {
-      return this; // aborted meanwhile
-    }
-    busy = false;
-    OpRef ref = program.get(next);
-    if (done.error() != null) {
-      Throwable cause = done.error() instanceof java.util.concurrent.CompletionException && done.error().getCause() != null
-          ? done.error().getCause() : done.error();
-      fail(step, ref, cause.getMessage() == null ? cause.toString() : cause.getMessage());
-      return this;
-    }
-    timings.add(OpTiming.newBuilder().setOp(ref).setStartMs(done.startMs()).setEndMs(done.endMs()).build());
-    peakHeld = Math.max(peakHeld, compute.heldActivations());
-    peakHeldBytes = Math.max(peakHeldBytes, compute.peakActivationBytesSinceLastCall());
-    Op op = done.op();
-    if (done.output() != null) {
-      boolean gradient = op.kind() != OpKind.F;
-      int target = gradient ? op.virtualStage() - 1 : op.virtualStage() + 1;
-      TensorFrameHeader.Builder header = TensorFrameHeader.newBuilder()
-          .setJobId(jobId).setStep(step).setProducer(ref).setTargetStage(target)
-          .setGradient(gradient).setPayloadBytes(done.output().bytes());
-      for (int d : done.output().shape()) {
-        header.addShape(d);
-      }
-      CompletionStage<Void> sent = transport.send(ownerOfStage.get(target),
-          new TensorArrived(header.build(), done.output()));
-      if (!sent.toCompletableFuture().isDone() || sent.toCompletableFuture().isCompletedExceptionally()) {
-        long s = step;
-        getContext().pipeToSelf(sent, (ok, err) -> new SendFailed(s, ref, target, err));
-      }
-    }
-    next++;
-    advance();
-    return this;
-=======
     });
->>>>>>> smallops
   }
 
   /**
