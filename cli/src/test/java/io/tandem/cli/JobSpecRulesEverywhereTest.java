@@ -93,7 +93,12 @@ class JobSpecRulesEverywhereTest {
         row("dataset: unknown dataset 'imagenet'; known: corpus, addition", "dataset", "imagenet"),
         row("devices: gpt-tiny has 9 layers, fewer than the 16 virtual stages of 1f1b on 16 devices",
             "devices", 16, "microbatches", 16),
-        row("keepCheckpoints: must be >= 0 (0 = the default, 3), got -1", "keepCheckpoints", -1));
+        row("keepCheckpoints: must be >= 0 (0 = the default, 3), got -1", "keepCheckpoints", -1),
+        row("devices: 3 is not a multiple of dataParallel 2 (devices = dataParallel x pipeline depth)",
+            "devices", 3, "dataParallel", 2),
+        row("microbatches: 5 is not a multiple of dataParallel 2 (each replica takes microbatches / dataParallel)",
+            "microbatches", 5, "dataParallel", 2),
+        row("dataParallel: must be >= 1, got -1", "dataParallel", -1));
   }
 
   static Arguments row(String message, Object... changes) {
@@ -188,6 +193,7 @@ class JobSpecRulesEverywhereTest {
         case "clipNorm" -> b.clipNorm((Double) v);
         case "memoryLimit" -> { } // set after the schedule (schedule(..) resets it)
         case "keepCheckpoints" -> b.keepCheckpoints((Integer) v);
+        case "dataParallel" -> b.dataParallel((Integer) v);
         default -> throw new IllegalArgumentException("no builder setter for " + k);
       }
     });
