@@ -41,8 +41,18 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   /** Messages a stage worker accepts. */
   public sealed interface Command {}
 
-  /** The worker owning each virtual stage (index = virtual stage). Sent once before steps. */
-  public record Peers(List<ActorRef<Command>> ownerOfStage) implements Command {}
+  /**
+   * The worker owning each virtual stage of this worker's pipeline (index = virtual stage). Sent
+   * once before steps. With data parallelism, also this worker's replica and the worker of the
+   * same device in every replica (index = replica; empty without data parallelism): after each
+   * step's program they all-reduce their gradients ({@link GradientAllReduce}).
+   */
+  public record Peers(List<ActorRef<Command>> ownerOfStage, int replica, List<ActorRef<Command>> sameDevice)
+      implements Command {
+    public Peers(List<ActorRef<Command>> ownerOfStage) {
+      this(ownerOfStage, 0, List.of());
+    }
+  }
 
   /** Run this step's program; report to {@code replyTo}. */
   public record RunStep(OpProgram program, ActorRef<Reply> replyTo) implements Command {}
@@ -80,6 +90,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       implements Command {}
 
   private record SendFailed(long step, OpRef op, int target, Throwable error) implements Command {}
+
+  private record ReduceStepDone(long step, GradientAllReduce.Outcome outcome, Throwable error) implements Command {}
 
   private record UpdateDone(long step, ActorRef<Reply> replyTo, Throwable error) implements Command {}
 
@@ -122,6 +134,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private final double epochMillis = System.currentTimeMillis();
 
   private List<ActorRef<Command>> ownerOfStage = List.of();
+  /** Non-null with data parallelism (more than one replica). */
+  private GradientAllReduce allReduce;
   private final Executor io;
   private final TensorInbox inbox = new TensorInbox();
 
@@ -180,6 +194,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(AbortStep.class, this::onAbort)
         .onMessage(TakeCheckpoint.class, this::onTakeCheckpoint)
         .onMessage(StepMeasured.class, this::onStepMeasured)
+        .onMessage(ReduceStepDone.class, this::onReduceStepDone)
         .build();
   }
 
@@ -188,6 +203,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       throw new IllegalStateException("peers for " + peers.ownerOfStage().size() + " stages, expected " + stages);
     }
     ownerOfStage = List.copyOf(peers.ownerOfStage());
+    allReduce = peers.sameDevice().size() > 1 ? new GradientAllReduce(jobId, peers.replica(), peers.sameDevice(),
+        myStages.stream().min(Integer::compare).orElseThrow(), compute, executor, transport) : null;
     return this;
   }
 
@@ -208,6 +225,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     peakHeld = compute.heldActivations();
     peakHeldBytes = compute.heldActivationBytes();
     inbox.dropBefore(step);
+    if (allReduce != null) {
+      allReduce.begin(step);
+    }
     advance();
     return this;
   }
@@ -221,6 +241,21 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     if (h.getStep() < step) {
       getContext().getLog().debug("dropping stale tensor of step {} (now {})", h.getStep(), step);
+      return this;
+    }
+    if (h.getAllReduce()) {
+      if (allReduce == null) {
+        fail(h.getStep(), null, "gradients of replica " + h.getReplica() + " arrived at device " + device
+            + ", which runs without data parallelism");
+      } else {
+        try {
+          allReduce.arrived(h, msg.tensor());
+        } catch (IllegalArgumentException e) {
+          fail(h.getStep(), null, e.getMessage());
+          return this;
+        }
+        pumpReduce();
+      }
       return this;
     }
     if (!myStages.contains(h.getTargetStage())) {
@@ -259,7 +294,13 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       return;
     }
     if (next == program.size()) {
-      reportStep();
+      if (allReduce == null) {
+        reportStep();
+      } else {
+        active = false;
+        allReduce.programDone();
+        pumpReduce();
+      }
       return;
     }
     OpRef ref = program.get(next);
@@ -331,6 +372,34 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     next++;
     advance();
+    return this;
+  }
+
+  /** Starts the all-reduce's next piece of work, if it has one and none is running. */
+  private void pumpReduce() {
+    if (failed) {
+      return;
+    }
+    long s = step;
+    CompletableFuture<GradientAllReduce.Outcome> work = allReduce.next(s);
+    if (work != null) {
+      getContext().pipeToSelf(work, (o, err) -> new ReduceStepDone(s, o, err));
+    }
+  }
+
+  private Behavior<Command> onReduceStepDone(ReduceStepDone done) {
+    if (done.step() != step || failed) {
+      return this;
+    }
+    if (done.error() != null) {
+      fail(step, null, "gradient all-reduce failed: " + rootMessage(done.error()));
+      return this;
+    }
+    if (allReduce.completed(done.outcome())) {
+      reportStep();
+    } else {
+      pumpReduce();
+    }
     return this;
   }
 
