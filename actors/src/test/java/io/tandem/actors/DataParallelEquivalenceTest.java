@@ -87,6 +87,16 @@ class DataParallelEquivalenceTest {
     assertEquals(expected, losses, "losses, step by step");
   }
 
+  /** The way {@code tandem train} runs a job: job master, node agent, data plane transport. */
+  @Test
+  void inJvmRuntime_twoReplicasOfTwoStages_matchTheTrainer() {
+    String reference = reference(2, 2, new ArrayList<>());
+    JobSpec spec = spec("zb-h1", 4, 2, 2).toBuilder().setJobId("dp-injvm").build();
+    JobSpecs.check(spec);
+    JobEvent end = io.tandem.actors.cluster.InJvmRuntime.run(spec, Duration.ofMinutes(3), e -> { });
+    assertEquals(reference, assertInstanceOf(JobEvent.JobSucceeded.class, end, end.toString()).weightsSha256());
+  }
+
   @Test
   void twoDevicesAsTwoReplicas_reachTheLossOfOneDevice() {
     int steps = 10;

@@ -81,7 +81,7 @@ final class GradientAllReduce {
 
   /** Another replica's gradients (replica 0's sum, at the others) arrived. */
   void arrived(TensorFrameHeader h, HostTensor tensor) {
-    int from = h.getReplica();
+    int from = h.getFromReplica();
     if (from < 0 || from >= sameDevice.size() || from == replica || (replica != 0 && from != 0)) {
       throw new IllegalArgumentException("replica " + replica + " does not expect gradients from replica " + from);
     }
@@ -157,7 +157,7 @@ final class GradientAllReduce {
   private CompletableFuture<Void> send(int to, float[] gradients) {
     HostTensor t = new HostTensor(new int[] {1, gradients.length}, gradients);
     TensorFrameHeader h = TensorFrameHeader.newBuilder().setJobId(jobId).setStep(step).setTargetStage(targetStage)
-        .setGradient(true).setAllReduce(true).setReplica(replica).setPayloadBytes(t.bytes())
+        .setGradient(true).setAllReduce(true).setReplica(to).setFromReplica(replica).setPayloadBytes(t.bytes())
         .addShape(1).addShape(gradients.length).build();
     return transport.send(sameDevice.get(to), new StageWorker.TensorArrived(h, t)).toCompletableFuture();
   }

@@ -136,6 +136,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private List<ActorRef<Command>> ownerOfStage = List.of();
   /** Non-null with data parallelism (more than one replica). */
   private GradientAllReduce allReduce;
+  /** This worker's data-parallel replica (0 without data parallelism). */
+  private int replica;
   private final Executor io;
   private final TensorInbox inbox = new TensorInbox();
 
@@ -203,6 +205,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       throw new IllegalStateException("peers for " + peers.ownerOfStage().size() + " stages, expected " + stages);
     }
     ownerOfStage = List.copyOf(peers.ownerOfStage());
+    replica = peers.replica();
     allReduce = peers.sameDevice().size() > 1 ? new GradientAllReduce(jobId, peers.replica(), peers.sameDevice(),
         myStages.stream().min(Integer::compare).orElseThrow(), compute, executor, transport) : null;
     return this;
@@ -245,7 +248,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     if (h.getAllReduce()) {
       if (allReduce == null) {
-        fail(h.getStep(), null, "gradients of replica " + h.getReplica() + " arrived at device " + device
+        fail(h.getStep(), null, "gradients of replica " + h.getFromReplica() + " arrived at device " + device
             + ", which runs without data parallelism");
       } else {
         try {
@@ -358,7 +361,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       boolean gradient = op.kind() != OpKind.F;
       int target = gradient ? op.virtualStage() - 1 : op.virtualStage() + 1;
       TensorFrameHeader.Builder header = TensorFrameHeader.newBuilder()
-          .setJobId(jobId).setStep(step).setProducer(ref).setTargetStage(target)
+          .setJobId(jobId).setStep(step).setProducer(ref).setTargetStage(target).setReplica(replica)
           .setGradient(gradient).setPayloadBytes(done.output().bytes());
       for (int d : done.output().shape()) {
         header.addShape(d);
