@@ -197,7 +197,8 @@ public final class RecoveryPlanner {
         || plan.dataParallel() != 1 || plan.recompute().contains(true)) {
       throw new IllegalStateException("the planner changed the batch split, data parallelism or recomputation: " + plan);
     }
-    JobSpec next = spec.toBuilder().setDevices(plan.pipelineDepth()).setSchedule(plan.schedule())
+    // a re-plan is one pipeline over the survivors (data parallelism is not re-planned yet)
+    JobSpec next = spec.toBuilder().setDevices(plan.pipelineDepth()).setDataParallel(1).setSchedule(plan.schedule())
         .setMemoryLimit(plan.memoryLimit()).clearStageBoundaries().addAllStageBoundaries(plan.boundaries()).build();
     Schedule s = JobFactory.schedule(next);
     long peak = plan.peakBytesPerDevice().stream().mapToLong(Long::longValue).max().orElse(0);
@@ -207,7 +208,7 @@ public final class RecoveryPlanner {
 
   /** Without a profile: the same schedule over the devices with the layers split evenly, else 1F1B. */
   private Replan evenSplit(int devices, String why) {
-    JobSpec same = spec.toBuilder().setDevices(devices).clearStageBoundaries().build();
+    JobSpec same = spec.toBuilder().setDevices(devices).setDataParallel(1).clearStageBoundaries().build();
     String tried;
     try {
       Schedule s = fits(same);
