@@ -77,7 +77,7 @@ class DataParallelEquivalenceTest {
   }
 
   @ParameterizedTest(name = "{0}: 2 replicas x {1} pipeline devices")
-  @CsvSource({"1f1b,1", "1f1b,2", "v-half,1", "v-half,2", "zb-h1,2", "v-zb,2"})
+  @CsvSource({"1f1b,1", "1f1b,2", "1f1b,4", "v-half,1", "v-half,2", "zb-h1,2", "zb-h1,4", "v-zb,2", "v-zb,4"})
   void twoReplicas_matchTheTrainersDataParallelGrouping_bitForBit(String schedule, int depth) {
     List<Double> expected = new ArrayList<>();
     String reference = reference(2, 2, expected);
@@ -85,6 +85,104 @@ class DataParallelEquivalenceTest {
     JobEvent.JobSucceeded end = run(spec(schedule, 2 * depth, 2, 2), losses);
     assertEquals(reference, end.weightsSha256(), schedule + ", 2 replicas x " + depth);
     assertEquals(expected, losses, "losses, step by step");
+  }
+
+  /**
+   * The end-of-job check can fail: when replica 1's device 0 loads a reduced gradient with one
+   * element changed, the replicas' weights part and the coordinator fails the job naming it.
+   */
+  @Test
+  void aReplicaThatDiverges_failsTheJob() {
+    JobSpec spec = spec("1f1b", 4, 2, 1).toBuilder().setJobId("dp-diverge").build();
+    Schedule schedule = JobFactory.schedule(spec);
+    io.tandem.actors.worker.ComputeProvider real = JobFactory.provider(spec, schedule);
+    io.tandem.actors.worker.ComputeProvider skewed = new io.tandem.actors.worker.ComputeProvider() {
+      @Override
+      public io.tandem.actors.worker.DeviceCompute open(int device, Schedule s) {
+        io.tandem.actors.worker.DeviceCompute d = real.open(device, s);
+        return device != 2 ? d : new io.tandem.actors.worker.DeviceCompute(new DoubledElement(d.compute()), d.executor());
+      }
+
+      @Override
+      public long tokensPerStep() {
+        return real.tokensPerStep();
+      }
+    };
+    JobEvent end = LocalRuntime.run(new JobConfig(spec.getJobId(), schedule, spec.getSteps(), spec.getClipNorm(),
+        Duration.ofSeconds(60)), 2, skewed, e -> { });
+    JobEvent.JobFailed failed = assertInstanceOf(JobEvent.JobFailed.class, end, end.toString());
+    assertTrue(failed.message().startsWith("data-parallel replica 1 diverged: its layer "), failed.message());
+  }
+
+  /** Replica 1's device 0, loading the reduced gradient with its largest element doubled. */
+  private record DoubledElement(io.tandem.actors.worker.StageCompute c) implements io.tandem.actors.worker.StageCompute {
+    @Override
+    public io.tandem.actors.transport.HostTensor forward(long step, int mb, int v, int version,
+        io.tandem.actors.transport.HostTensor input) {
+      return c.forward(step, mb, v, version, input);
+    }
+
+    @Override
+    public io.tandem.actors.transport.HostTensor backwardInput(long step, int mb, int v, int version,
+        io.tandem.actors.transport.HostTensor gradOutput) {
+      return c.backwardInput(step, mb, v, version, gradOutput);
+    }
+
+    @Override
+    public void backwardWeight(long step, int mb, int v, int version) {
+      c.backwardWeight(step, mb, v, version);
+    }
+
+    @Override
+    public int heldActivations() {
+      return c.heldActivations();
+    }
+
+    @Override
+    public long heldActivationBytes() {
+      return c.heldActivationBytes();
+    }
+
+    @Override
+    public java.util.Map<Integer, Double> losses(long step) {
+      return c.losses(step);
+    }
+
+    @Override
+    public SortedMap<Integer, Double> gradientSumSquares() {
+      return c.gradientSumSquares();
+    }
+
+    @Override
+    public float[] replicaGradients() {
+      return c.replicaGradients();
+    }
+
+    @Override
+    public void setReplicaGradients(float[] reduced) {
+      float[] skewed = reduced.clone();
+      int largest = 0;
+      for (int i = 1; i < skewed.length; i++) {
+        largest = Math.abs(skewed[i]) > Math.abs(skewed[largest]) ? i : largest;
+      }
+      skewed[largest] *= 2;
+      c.setReplicaGradients(skewed);
+    }
+
+    @Override
+    public void applyUpdate(long step, double gradScale) {
+      c.applyUpdate(step, gradScale);
+    }
+
+    @Override
+    public SortedMap<Integer, byte[]> layerDigests() {
+      return c.layerDigests();
+    }
+
+    @Override
+    public void close() {
+      c.close();
+    }
   }
 
   /** The way {@code tandem train} runs a job: job master, node agent, data plane transport. */
