@@ -18,11 +18,13 @@ public final class JobFactory {
   private JobFactory() {}
 
   /**
-   * The schedule the spec names, generated for its devices and microbatches, and validated. The
-   * spec's own rules are {@link JobSpecValidator}'s; check them first ({@link JobSpecs#check}).
+   * The schedule the spec names, generated for one replica's pipeline (devices / dataParallel
+   * devices, microbatches / dataParallel microbatches), and validated. The spec's own rules are
+   * {@link JobSpecValidator}'s; check them first ({@link JobSpecs#check}).
    */
   public static Schedule schedule(JobSpec spec) {
-    ScheduleSpec s = new ScheduleSpec(spec.getDevices(), spec.getMicrobatches(),
+    int replicas = JobSpecs.dataParallel(spec);
+    ScheduleSpec s = new ScheduleSpec(spec.getDevices() / replicas, spec.getMicrobatches() / replicas,
         spec.getSchedule().equalsIgnoreCase("interleaved-1f1b") ? 2 : 1, OpCosts.UNIT, null,
         spec.getMemoryLimit() > 0 ? OptionalDouble.of(spec.getMemoryLimit()) : OptionalDouble.empty());
     Schedule schedule = ScheduleRegistry.generate(spec.getSchedule(), s);

@@ -60,6 +60,7 @@ public final class JobSpecValidator {
     boolean microbatchesOk = r.require(spec.getMicrobatches() >= 1, "microbatches",
         "must be >= 1, got " + spec.getMicrobatches());
     r.require(spec.getSteps() >= 1, "steps", "must be >= 1, got " + spec.getSteps());
+    boolean replicasOk = devicesOk && microbatchesOk && dataParallel(spec, r);
     ModelSpec model = null;
     boolean runsModel = backend.equals("cpu") || backend.equals("cuda");
     if (runsModel) {
@@ -91,10 +92,30 @@ public final class JobSpecValidator {
         && r.require(ScheduleRegistry.names().contains(schedule) || schedule.equals(PLANNER), "schedule",
             "unknown schedule '" + spec.getSchedule() + "'; known: " + String.join(", ", ScheduleRegistry.names())
                 + ", " + PLANNER);
-    if (known && !schedule.equals(PLANNER) && devicesOk && microbatchesOk) {
+    if (known && !schedule.equals(PLANNER) && replicasOk) {
       scheduleFits(spec, schedule, runsModel, model, r);
     }
     return List.copyOf(out);
+  }
+
+  /** dataParallel D: devices and microbatches split evenly over the replicas. */
+  private static boolean dataParallel(JobSpec spec, Rules r) {
+    int d = spec.getDataParallel();
+    if (!r.require(d >= 0, "dataParallel", "must be >= 1, got " + d)) {
+      return false;
+    }
+    int replicas = JobSpecs.dataParallel(spec);
+    boolean ok = r.require(spec.getDevices() % replicas == 0, "devices", spec.getDevices()
+        + " is not a multiple of dataParallel " + replicas + " (devices = dataParallel x pipeline depth)");
+    ok &= r.require(spec.getMicrobatches() % replicas == 0, "microbatches", spec.getMicrobatches()
+        + " is not a multiple of dataParallel " + replicas + " (each replica takes microbatches / dataParallel)");
+    ok = ok && r.require(replicas == 1 || !spec.getSchedule().equalsIgnoreCase("2bw"), "dataParallel",
+        "2bw with dataParallel > 1 is not supported yet; use a flush schedule (e.g. 1f1b)");
+    ok = ok && r.require(replicas == 1 || !spec.getSchedule().equalsIgnoreCase(PLANNER), "dataParallel",
+        "--schedule planner with dataParallel > 1 is not supported yet; name a schedule (e.g. 1f1b)");
+    ok = ok && r.require(replicas == 1 || spec.getCheckpointDir().isBlank(), "dataParallel",
+        "checkpoints (and so recovery) with dataParallel > 1 are not supported yet; leave out checkpointDir");
+    return ok;
   }
 
   private static ModelSpec model(JobSpec spec, Rules r) {
@@ -150,8 +171,8 @@ public final class JobSpecValidator {
   }
 
   private static void scheduleFits(JobSpec spec, String schedule, boolean runsModel, ModelSpec model, Rules r) {
-    int p = spec.getDevices();
-    int m = spec.getMicrobatches();
+    int p = JobSpecs.pipelineDevices(spec);
+    int m = spec.getMicrobatches() / JobSpecs.dataParallel(spec);
     boolean divisible = !(schedule.equals("interleaved-1f1b") || schedule.equals("2bw") && runsModel) || m % p == 0;
     if (!r.require(divisible, "microbatches", schedule + " needs a multiple of devices (" + p + "), got " + m)) {
       return;

@@ -85,7 +85,17 @@ public final class JobSpecs {
   public static final JobSpec DEFAULTS = JobSpec.newBuilder()
       .setModel("gpt-tiny").setDataset("corpus").setSchedule("1f1b").setDevices(4).setMicrobatches(8)
       .setMicrobatchSize(4).setOptimizer("adamw").setLearningRate(0.003).setClipNorm(1.0).setSteps(20)
-      .setSeed(1).setBackend("cpu").setOpMs(20).setStepTimeoutS(120).build();
+      .setSeed(1).setBackend("cpu").setOpMs(20).setStepTimeoutS(120).setDataParallel(1).build();
+
+  /** The spec's data-parallel replicas D (an unset field, 0, means 1). */
+  public static int dataParallel(JobSpec spec) {
+    return Math.max(1, spec.getDataParallel());
+  }
+
+  /** The pipeline depth p: the spec's devices over its replicas ({@code devices = D x p}). */
+  public static int pipelineDevices(JobSpec spec) {
+    return spec.getDevices() / dataParallel(spec);
+  }
 
   /**
    * {@code spec} with tandem train's defaults in the fields a JSON spec may leave out and that

@@ -34,9 +34,17 @@ public final class LocalRuntime {
    * {@code onEvent} (called on an actor thread: keep it short).
    */
   public static JobEvent run(JobConfig job, ComputeProvider provider, Consumer<JobEvent> onEvent) {
+    return run(job, 1, provider, onEvent);
+  }
+
+  /**
+   * Runs {@code job} on {@code replicas} data-parallel replicas of its schedule's pipeline
+   * ({@code replicas} x the schedule's devices in all; see {@link Coordinator}).
+   */
+  public static JobEvent run(JobConfig job, int replicas, ComputeProvider provider, Consumer<JobEvent> onEvent) {
     List<DeviceCompute> devices = new ArrayList<>();
     try {
-      for (int d = 0; d < job.schedule().devices(); d++) {
+      for (int d = 0; d < replicas * job.schedule().devices(); d++) {
         devices.add(provider.open(d, job.schedule()));
       }
     } catch (RuntimeException e) {

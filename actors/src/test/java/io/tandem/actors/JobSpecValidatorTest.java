@@ -93,6 +93,19 @@ class JobSpecValidatorTest {
   }
 
   @Test
+  void dataParallel_splitsDevicesAndMicrobatchesEvenly() {
+    assertEquals(List.of(), messages(valid().setDataParallel(0)), "unset = 1");
+    assertEquals(List.of("devices: 3 is not a multiple of dataParallel 2 (devices = dataParallel x pipeline depth)",
+        "microbatches: 5 is not a multiple of dataParallel 2 (each replica takes microbatches / dataParallel)"),
+        messages(valid().setDevices(3).setMicrobatches(5).setDataParallel(2)));
+    assertEquals(List.of("dataParallel: 2bw with dataParallel > 1 is not supported yet; use a flush schedule (e.g. 1f1b)"),
+        messages(valid().setSchedule("2bw").setDataParallel(2)));
+    assertEquals(List.of("microbatches: interleaved-1f1b needs a multiple of devices (2), got 3"),
+        messages(valid().setSchedule("interleaved-1f1b").setDevices(4).setMicrobatches(6).setDataParallel(2)),
+        "the schedule's rules apply to one replica's pipeline: 2 devices, 3 microbatches");
+  }
+
+  @Test
   void prepare_makesThePlannersChoice() {
     JobSpec chosen = JobSpecs.prepare(valid().setSchedule("planner").build());
     assertTrue(!chosen.getSchedule().equals("planner"), chosen.getSchedule());

@@ -78,6 +78,11 @@ public final class JobSpec {
     return proto.getMicrobatches();
   }
 
+  /** Data-parallel replicas D (devices = D x pipeline depth). */
+  public int dataParallel() {
+    return JobSpecs.dataParallel(proto);
+  }
+
   public int microbatchSize() {
     return proto.getMicrobatchSize();
   }
@@ -212,9 +217,18 @@ public final class JobSpec {
       return this;
     }
 
-    /** Pipeline devices (default 4). */
+    /** Devices in all, data-parallel replicas x pipeline depth (default 4). */
     public Builder devices(int n) {
       b.setDevices(n);
+      return this;
+    }
+
+    /**
+     * Data-parallel replicas D (default 1): each runs the schedule on devices / D pipeline devices
+     * and microbatches / D of each step's microbatches; their gradients are summed in replica order.
+     */
+    public Builder dataParallel(int d) {
+      b.setDataParallel(d);
       return this;
     }
 

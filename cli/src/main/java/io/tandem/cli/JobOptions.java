@@ -12,8 +12,14 @@ final class JobOptions {
   @Option(names = "--backend", defaultValue = "cpu", description = "cpu, cuda or sim (default: ${DEFAULT-VALUE})")
   String backend;
 
-  @Option(names = "--devices", defaultValue = "4", description = "pipeline devices (default: ${DEFAULT-VALUE})")
+  @Option(names = "--devices", defaultValue = "4", description = "devices in all: data-parallel replicas x pipeline"
+      + " depth (default: ${DEFAULT-VALUE})")
   int devices;
+
+  @Option(names = "--data-parallel", paramLabel = "D", defaultValue = "1", description = "data-parallel replicas:"
+      + " each runs the schedule on devices/D pipeline devices and microbatches/D of each step's microbatches;"
+      + " their gradients are summed in replica order (default: ${DEFAULT-VALUE})")
+  int dataParallel;
 
   @Option(names = "--schedule", defaultValue = "1f1b", description = "schedule name (see 'tandem schedule list'),"
       + " or 'planner': the planner chooses the schedule and layer split under --device-memory"
@@ -94,6 +100,7 @@ final class JobOptions {
         .setJobId(jobId != null ? jobId : idPrefix + "-" + Long.toHexString(System.nanoTime()))
         .setBackend(backend.toLowerCase(Locale.ROOT))
         .setDevices(devices)
+        .setDataParallel(dataParallel)
         .setSchedule(schedule)
         .setModel(model)
         .setSteps(steps)

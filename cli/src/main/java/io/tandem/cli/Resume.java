@@ -60,11 +60,11 @@ final class Resume {
     }
     JobSpec.Builder b = saved.toBuilder().setSteps(given.getSteps()).setJobId(given.getJobId());
     boolean repartitioned = false;
-    for (String o : List.of("--devices", "--schedule")) {
+    for (String o : List.of("--devices", "--data-parallel", "--schedule")) {
       repartitioned |= parsed.hasMatchedOption(o);
     }
     if (repartitioned) {
-      b.setDevices(given.getDevices()).setSchedule(given.getSchedule()).clearStageBoundaries()
+      b.setDevices(given.getDevices()).setDataParallel(given.getDataParallel()).setSchedule(given.getSchedule()).clearStageBoundaries()
           .addAllStageBoundaries(given.getStageBoundariesList());
     }
     if (parsed.hasMatchedOption("--recompute")) {

@@ -65,8 +65,8 @@ public final class SubmitCommand implements Callable<Integer> {
     ObjectNode body = JobSpecJson.toJson(js);
     JsonNode created = client.call("POST", "/jobs", body.toString(), 201, "--admin");
     String id = created.get("id").asText();
-    err.printf(Locale.ROOT, "tandem: submitted job %s to %s (%s on %d %s device(s), schedule %s, %d steps)%n", id, base,
-        js.getModel(), js.getDevices(), js.getBackend(), js.getSchedule(), js.getSteps());
+    err.printf(Locale.ROOT, "tandem: submitted job %s to %s (%s on %d %s device(s)%s, schedule %s, %d steps)%n", id,
+        base, js.getModel(), js.getDevices(), js.getBackend(), TrainingRun.replicas(js), js.getSchedule(), js.getSteps());
     err.flush();
     if (!await) {
       out.println(id);

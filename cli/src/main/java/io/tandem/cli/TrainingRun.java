@@ -55,8 +55,8 @@ final class TrainingRun {
       err.printf(Locale.ROOT, "tandem: resuming from %s (step %d)%n",
           Path.of(job.getCheckpointDir()).resolve("step-" + job.getResumeStep()), job.getResumeStep());
     }
-    err.printf(Locale.ROOT, "tandem: training %s on %d %s device(s), schedule %s, %d microbatches x %d, %d steps%n",
-        job.getModel(), job.getDevices(), job.getBackend(), plan.name(), job.getMicrobatches(),
+    err.printf(Locale.ROOT, "tandem: training %s on %d %s device(s)%s, schedule %s, %d microbatches x %d, %d steps%n",
+        job.getModel(), job.getDevices(), job.getBackend(), replicas(job), plan.name(), job.getMicrobatches(),
         job.getMicrobatchSize(), job.getSteps());
     err.flush();
     TrainingRun run = new TrainingRun(err, job.getSteps(), JobSpecs.tokensPerStep(job), System.console() != null);
@@ -64,6 +64,13 @@ final class TrainingRun {
     run.job = job;
     run.end = InJvmRuntime.run(job, limit(job, stepTimeout), run::onEvent);
     return run;
+  }
+
+  /** {@code " (D data-parallel replicas x p pipeline devices)"}, or nothing without data parallelism. */
+  static String replicas(JobSpec job) {
+    int d = JobSpecs.dataParallel(job);
+    return d == 1 ? "" : String.format(Locale.ROOT, " (%d data-parallel replicas x %d pipeline devices)", d,
+        JobSpecs.pipelineDevices(job));
   }
 
   /** The whole job's time limit: the coordinator fails a slow step itself; this is only a backstop. */
@@ -78,8 +85,8 @@ final class TrainingRun {
   static TrainingRun startOnCluster(JobSpec job, String bind, List<String> seeds, int minNodes, Duration stepTimeout,
       PrintWriter err) {
     Schedule plan = JobFactory.schedule(job);
-    err.printf(Locale.ROOT, "tandem: training %s on a cluster (%d %s device(s) on >= %d worker node(s)), schedule %s,"
-        + " %d microbatches x %d, %d steps%n", job.getModel(), job.getDevices(), job.getBackend(), minNodes,
+    err.printf(Locale.ROOT, "tandem: training %s on a cluster (%d %s device(s)%s on >= %d worker node(s)), schedule %s,"
+        + " %d microbatches x %d, %d steps%n", job.getModel(), job.getDevices(), job.getBackend(), replicas(job), minNodes,
         plan.name(), job.getMicrobatches(), job.getMicrobatchSize(), job.getSteps());
     err.flush();
     TrainingRun run = new TrainingRun(err, job.getSteps(), JobSpecs.tokensPerStep(job), System.console() != null);

@@ -96,7 +96,12 @@ class JobSpecRulesEverywhereTest {
         row("keepCheckpoints: must be >= 0 (0 = the default, 3), got -1", "keepCheckpoints", -1),
         row("recompute: must be one of none, all, planner, got 'some'", "recompute", "some"),
         row("recompute: 'all' needs a backend that runs layers (cpu, cuda), got sim", "backend", "sim",
-            "recompute", "all"));
+            "recompute", "all"),
+        row("devices: 3 is not a multiple of dataParallel 2 (devices = dataParallel x pipeline depth)",
+            "devices", 3, "dataParallel", 2),
+        row("microbatches: 5 is not a multiple of dataParallel 2 (each replica takes microbatches / dataParallel)",
+            "microbatches", 5, "dataParallel", 2),
+        row("dataParallel: must be >= 1, got -1", "dataParallel", -1));
   }
 
   static Arguments row(String message, Object... changes) {
@@ -192,6 +197,7 @@ class JobSpecRulesEverywhereTest {
         case "memoryLimit" -> { } // set after the schedule (schedule(..) resets it)
         case "keepCheckpoints" -> b.keepCheckpoints((Integer) v);
         case "recompute" -> b.recompute((String) v);
+        case "dataParallel" -> b.dataParallel((Integer) v);
         default -> throw new IllegalArgumentException("no builder setter for " + k);
       }
     });

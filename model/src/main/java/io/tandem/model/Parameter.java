@@ -81,6 +81,12 @@ public final class Parameter {
     return out;
   }
 
+  /** Replaces the gradient with host values (a data-parallel reduction's result). */
+  public void setGradient(float[] values) {
+    checkLength(values.length);
+    backend.upload(values, 0, grad, 0, values.length);
+  }
+
   /** The gradient, copied to the host. */
   public float[] gradient() {
     float[] out = new float[Math.toIntExact(size())];

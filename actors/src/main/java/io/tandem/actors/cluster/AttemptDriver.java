@@ -81,7 +81,7 @@ final class AttemptDriver<C> {
   /** A node's workers are up; returns whether every schedule device has its worker now. */
   boolean spawned(Map<Integer, ActorRef<StageWorker.Command>> spawned) {
     workers.putAll(spawned);
-    return workers.size() == schedule.devices();
+    return workers.size() == schedule.devices() * io.tandem.actors.JobSpecs.dataParallel(runSpec);
   }
 
   /**

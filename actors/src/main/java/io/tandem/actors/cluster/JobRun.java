@@ -407,12 +407,17 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     getContext().pipeToSelf(lookup, (f, err) -> new CheckpointFound(id, f, err));
   }
 
+  /** The attempt's devices: the schedule's, once per data-parallel replica. */
+  private int jobDevices(JobSpec attemptSpec) {
+    return schedule.devices() * io.tandem.actors.JobSpecs.dataParallel(attemptSpec);
+  }
+
   /** Starts the next attempt: re-planned ({@code replan}), or on the chosen nodes with the job's schedule. */
   @Override
   public Behavior<Command> startAttempt(RecoveryPolicy.Replan replan, long restoreStep) {
     try {
       if (replan == null) {
-        members.assign(DevicePlacement.assign(spec.getBackend(), schedule.devices(), members.chosen().keySet(),
+        members.assign(DevicePlacement.assign(spec.getBackend(), jobDevices(runSpec), members.chosen().keySet(),
             members.registrations()));
       } else {
         replan.joiners().forEach(members::takeIn);
@@ -420,7 +425,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         record.attempt(attempt);
         schedule = replan.plan().schedule();
         runSpec = replan.plan().spec().toBuilder().setJobId(spec.getJobId() + "-r" + attempt).build();
-        members.assign(DevicePlacement.assign(spec.getBackend(), schedule.devices(), replan.nodes(),
+        members.assign(DevicePlacement.assign(spec.getBackend(), jobDevices(runSpec), replan.nodes(),
             members.registrations()));
       }
     } catch (IllegalArgumentException e) { // e.g. the nodes lack the cuda devices the job needs

@@ -243,11 +243,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     for (int i = 0; i < msg.devices().size(); i++) {
       int d = msg.devices().get(i);
       DeviceCompute device = o.devices().get(i);
-      Set<Integer> stages = Set.copyOf(schedule.placement().stagesOf(d));
+      int replica = d / schedule.devices(); // data parallelism: device r*p + d' is device d' of replica r
+      Set<Integer> stages = Set.copyOf(schedule.placement().stagesOf(d % schedule.devices()));
       ActorRef<StageWorker.Command> w = getContext().spawn(StageWorker.create(jobId, d, schedule.stages(),
           schedule.chunksPerDevice(), stages, device.compute(), device.executor(), transport),
           "worker-" + jobId.replaceAll("[^A-Za-z0-9_-]", "-") + "-" + d);
-      stages.forEach(v -> directory.register(jobId, v, w));
+      stages.forEach(v -> directory.register(jobId, replica, v, w));
       spawned.put(d, w);
       workers.add(w);
     }

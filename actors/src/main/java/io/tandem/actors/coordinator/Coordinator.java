@@ -32,9 +32,17 @@ import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
  * Owns one job: sends each stage worker its op program once, starts every step with a small
  * message, gathers the step reports, runs the optimizer barrier (flush) with global-norm
  * clipping combined in layer order, and at the end hashes all weights in layer order. Fails the
- * job, naming worker, op, microbatch and step, when a worker fails or a step outlives its timeout. Checkpoint manifests
- * ({@link CheckpointCommits}) and the weights' hash are written and computed on
- * {@link BlockingExecutors#io()}, never on the actor's thread; the job succeeds once both are done.
+ * job, naming worker, op, microbatch and step, when a worker fails or a step outlives its
+ * timeout. Checkpoint manifests ({@link CheckpointCommits}) and the weights' hash are written and
+ * computed on {@link BlockingExecutors#io()}, never on the actor's thread; the job succeeds once
+ * both are done.
+ *
+ * <p>Data parallelism: given D times the schedule's devices, worker {@code r*p + d} is device d
+ * of replica r and runs device d's program on the replica's microbatches, {@code [r*m/D,
+ * (r+1)*m/D)} of the step's m (the schedule has m/D). The replicas of each device all-reduce their
+ * gradients after the program (the workers do, {@code GradientAllReduce}), so the norm comes from
+ * replica 0's reports, every replica applies the same update, and at the end every replica's
+ * weights must equal replica 0's. Checkpoints are taken from replica 0 alone.
  */
 public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
@@ -70,6 +78,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final List<DeviceCompute> devices = new ArrayList<>();
   private final ActorRef<StageWorker.Reply> replyAdapter;
   private final Executor io;
+  /** Data-parallel replicas: workers / schedule devices. */
+  private final int replicas;
 
   private long step;
   private Phase phase;
@@ -79,6 +89,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private double lastLoss = Double.NaN;
   private double lastNorm;
   private final SortedMap<Integer, byte[]> weights = new TreeMap<>();
+  /** Each device's layer digests as reported, by device (every replica's). */
+  private final SortedMap<Integer, SortedMap<Integer, byte[]>> replicaWeights = new TreeMap<>();
   private final CheckpointCommits commits;
   /** The weights' hash once computed: the job succeeds when no commit is in flight any more. */
   private String weightsSha256;
@@ -94,25 +106,51 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.timers = timers;
     this.replyAdapter = context.messageAdapter(StageWorker.Reply.class, FromWorker::new);
     this.io = BlockingExecutors.get(context.getSystem()).io();
-    this.commits = new CheckpointCommits(job.checkpoints(), stageWorkers.size());
-    if (stageWorkers.size() != schedule.devices()) {
-      throw new IllegalArgumentException("schedule needs " + schedule.devices() + " devices, got " + stageWorkers.size());
-    }
+    this.replicas = replicas(schedule, stageWorkers.size());
+    this.commits = new CheckpointCommits(job.checkpoints(), schedule.devices());
     devices.addAll(owned);
     workers.addAll(stageWorkers);
-    List<ActorRef<StageWorker.Command>> owners = new ArrayList<>();
-    for (int v = 0; v < schedule.stages(); v++) {
-      owners.add(workers.get(schedule.placement().device(v)));
-    }
-    workers.forEach(w -> w.tell(new StageWorker.Peers(owners)));
-    // the op programs travel once per job (and per re-plan: a new coordinator); a step starts small
-    for (int d = 0; d < workers.size(); d++) {
-      OpProgram.Builder program = OpProgram.newBuilder().setJobId(job.jobId()).setStep(job.startStep()).setDevice(d);
-      for (Op op : schedule.opsOf(d)) {
-        program.addOps(ProtoOps.toProto(op, schedule.weightVersions().getOrDefault(op, 0)));
+    int p = schedule.devices();
+    for (int r = 0; r < replicas; r++) {
+      List<ActorRef<StageWorker.Command>> owners = new ArrayList<>();
+      for (int v = 0; v < schedule.stages(); v++) {
+        owners.add(workers.get(r * p + schedule.placement().device(v)));
       }
-      workers.get(d).tell(new StageWorker.LoadProgram(program.build()));
+      for (int d = 0; d < p; d++) {
+        List<ActorRef<StageWorker.Command>> sameDevice = new ArrayList<>();
+        for (int q = 0; replicas > 1 && q < replicas; q++) {
+          sameDevice.add(workers.get(q * p + d));
+        }
+        workers.get(r * p + d).tell(new StageWorker.Peers(owners, r, sameDevice));
+      }
     }
+    // the op programs travel once per job (and per re-plan: a new coordinator); a step starts small
+    for (int w = 0; w < workers.size(); w++) {
+      workers.get(w).tell(new StageWorker.LoadProgram(program(w)));
+    }
+  }
+
+  /**
+   * Worker w's op program: device (w mod p)'s ops on its replica's microbatches, {@code [r*m/D,
+   * (r+1)*m/D)} for replica r = w / p (the schedule has m/D).
+   */
+  private OpProgram program(int w) {
+    OpProgram.Builder program = OpProgram.newBuilder().setJobId(job.jobId()).setStep(job.startStep()).setDevice(w);
+    int firstMicrobatch = w / schedule.devices() * schedule.microbatches();
+    for (Op op : schedule.opsOf(w % schedule.devices())) {
+      program.addOps(ProtoOps.toProto(op, schedule.weightVersions().getOrDefault(op, 0)).toBuilder()
+          .setMicrobatch(op.microbatch() + firstMicrobatch));
+    }
+    return program.build();
+  }
+
+  /** D for {@code workers} workers running {@code schedule}: a whole multiple of its devices. */
+  private static int replicas(Schedule schedule, int workers) {
+    if (workers < schedule.devices() || workers % schedule.devices() != 0) {
+      throw new IllegalArgumentException("schedule needs " + schedule.devices() + " devices (or a multiple, one set"
+          + " per data-parallel replica), got " + workers);
+    }
+    return workers / schedule.devices();
   }
 
   /**
@@ -122,15 +160,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   public static Behavior<Command> create(JobConfig job, List<DeviceCompute> devices, ActorRef<JobEvent> listener) {
     return Behaviors.setup(ctx -> {
       Schedule schedule = job.schedule();
-      if (devices.size() != schedule.devices()) {
-        throw new IllegalArgumentException("schedule needs " + schedule.devices() + " devices, got " + devices.size());
-      }
+      replicas(schedule, devices.size());
       List<ActorRef<StageWorker.Command>> spawned = new ArrayList<>();
       TensorTransport transport = TensorTransport.local();
       for (int d = 0; d < devices.size(); d++) {
         DeviceCompute device = devices.get(d);
-        spawned.add(ctx.spawn(StageWorker.create(job.jobId(), d, schedule.stages(),
-            schedule.chunksPerDevice(), java.util.Set.copyOf(schedule.placement().stagesOf(d)),
+        spawned.add(ctx.spawn(StageWorker.create(job.jobId(), d, schedule.stages(), schedule.chunksPerDevice(),
+            java.util.Set.copyOf(schedule.placement().stagesOf(d % schedule.devices())),
             device.compute(), device.executor(), transport), "stage-worker-" + d));
       }
       return Behaviors.withTimers(timers -> start(new Coordinator(ctx, timers, job, devices, spawned, listener)));
@@ -222,7 +258,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       for (int i = 0; i < r.getLossMicrobatchesCount(); i++) {
         losses.put(r.getLossMicrobatches(i), r.getMicrobatchLoss(i));
       }
-      for (int i = 0; i < r.getLayerIndexCount(); i++) {
+      for (int i = 0; r.getDevice() < schedule.devices() && i < r.getLayerIndexCount(); i++) {
+        // replica 0's: after the all-reduce every replica holds the same gradients
         gradSumSquares.merge(r.getLayerIndex(i), r.getLayerGradSumSquares(i), Double::sum);
       }
     }
@@ -267,7 +304,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (cp != null && (cp.due(step + 1, job.steps()) || forced)) {
       // before the next step's programs: each worker snapshots ahead of its next op
       commits.expect(step + 1);
-      workers.forEach(w -> w.tell(new StageWorker.TakeCheckpoint(step + 1, cp.dir(), cp.jobId(), replyAdapter)));
+      workers.subList(0, schedule.devices()).forEach(w -> w.tell(new StageWorker.TakeCheckpoint(step + 1, cp.dir(), cp.jobId(), replyAdapter)));
       checkpointNow = false;
       if (forced && pauseAfterCheckpoint) {
         phase = Phase.PAUSED; // the one who asked takes over once the checkpoint is committed
@@ -313,6 +350,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private void collectWeights() {
     phase = Phase.WEIGHTS;
     weights.clear();
+    replicaWeights.clear();
     acks = 0;
     timers.startSingleTimer("step-timeout", new StepTimedOut(step), job.stepTimeout());
     workers.forEach(w -> w.tell(new StageWorker.CollectWeights(replyAdapter)));
@@ -338,7 +376,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     for (int v = 0; v < schedule.stages(); v++) {
       p.addPlacement(schedule.placement().device(v));
     }
-    workers.forEach(w -> p.addDeviceAddresses(w.path().toString()));
+    workers.subList(0, schedule.devices()).forEach(w -> p.addDeviceAddresses(w.path().toString()));
     return p.build();
   }
 
@@ -351,13 +389,24 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (phase != Phase.WEIGHTS) {
       return this;
     }
-    for (Map.Entry<Integer, byte[]> e : w.weights().entrySet()) {
-      if (weights.put(e.getKey(), e.getValue()) != null) {
-        return failed("layer " + e.getKey() + " reported by two devices (device " + w.device() + " is one)");
-      }
-    }
+    replicaWeights.put(w.device(), w.weights());
     if (++acks < workers.size()) {
       return this;
+    }
+    for (Map.Entry<Integer, SortedMap<Integer, byte[]>> d : replicaWeights.entrySet()) {
+      for (Map.Entry<Integer, byte[]> e : d.getValue().entrySet()) {
+        if (d.getKey() < schedule.devices() && weights.put(e.getKey(), e.getValue()) != null) {
+          return failed("layer " + e.getKey() + " reported by two devices (device " + d.getKey() + " is one)");
+        }
+      }
+    }
+    for (Map.Entry<Integer, SortedMap<Integer, byte[]>> d : replicaWeights.entrySet()) {
+      for (Map.Entry<Integer, byte[]> e : d.getValue().entrySet()) {
+        if (d.getKey() >= schedule.devices() && !java.util.Arrays.equals(weights.get(e.getKey()), e.getValue())) {
+          return failed("data-parallel replica " + d.getKey() / schedule.devices() + " diverged: its layer "
+              + e.getKey() + " differs from replica 0's");
+        }
+      }
     }
     phase = Phase.FINISHING; // the step timeout still bounds the wait for checkpoints in flight
     SortedMap<Integer, byte[]> all = new TreeMap<>(weights);

@@ -218,7 +218,8 @@ public final class RecoveryPlanner {
         || plan.dataParallel() != 1 || plan.recompute().contains(true) && !Recompute.allowed(spec)) {
       throw new IllegalStateException("the planner changed the batch split, data parallelism or recomputation: " + plan);
     }
-    JobSpec.Builder b = spec.toBuilder().setDevices(plan.pipelineDepth()).setSchedule(plan.schedule())
+    // a re-plan is one pipeline over the survivors (data parallelism is not re-planned yet)
+    JobSpec.Builder b = spec.toBuilder().setDevices(plan.pipelineDepth()).setDataParallel(1).setSchedule(plan.schedule())
         .setMemoryLimit(plan.memoryLimit()).clearStageBoundaries().addAllStageBoundaries(plan.boundaries())
         .clearRecomputeStages();
     if (Recompute.mode(spec).equals(Recompute.PLANNER)) {
@@ -234,7 +235,7 @@ public final class RecoveryPlanner {
 
   /** Without a profile: the same schedule over the devices with the layers split evenly, else 1F1B. */
   private Replan evenSplit(int devices, String why) {
-    JobSpec same = spec.toBuilder().setDevices(devices).clearStageBoundaries().clearRecomputeStages().build();
+    JobSpec same = spec.toBuilder().setDevices(devices).setDataParallel(1).clearStageBoundaries().clearRecomputeStages().build();
     String tried;
     try {
       Schedule s = fits(same);

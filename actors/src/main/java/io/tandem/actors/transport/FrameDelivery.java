@@ -42,7 +42,7 @@ final class FrameDelivery {
 
   private void received(FrameReader.Received r) {
     TensorFrameHeader h = r.header();
-    Optional<ActorRef<StageWorker.Command>> worker = directory.lookup(h.getJobId(), h.getTargetStage());
+    Optional<ActorRef<StageWorker.Command>> worker = directory.lookup(h.getJobId(), h.getReplica(), h.getTargetStage());
     if (worker.isPresent()) {
       worker.get().tell(new StageWorker.TensorArrived(h, r.tensor()));
     } else if (directory.wasReleased(h.getJobId())) {
@@ -73,7 +73,7 @@ final class FrameDelivery {
     LOG.error("data plane rejected a frame (job '{}', step {}, stage {}): {}", h.getJobId(), h.getStep(),
         h.getTargetStage(), reason);
     StageWorker.TensorRejected msg = new StageWorker.TensorRejected(h, reason);
-    Optional<ActorRef<StageWorker.Command>> owner = directory.lookup(h.getJobId(), h.getTargetStage());
+    Optional<ActorRef<StageWorker.Command>> owner = directory.lookup(h.getJobId(), h.getReplica(), h.getTargetStage());
     if (owner.isEmpty()) {
       owner = directory.anyHolding(h.getTargetStage()).map(Map.Entry::getValue);
     }

@@ -14,7 +14,8 @@ import org.apache.pekko.actor.typed.ActorRef;
  * it ({@link #accepts}); frames of unknown jobs or with a bad signature are refused.
  */
 public final class StageDirectory {
-  private final Map<String, Map<Integer, ActorRef<StageWorker.Command>>> jobs = new ConcurrentHashMap<>();
+  /** By job, then by replica * STAGES + virtual stage. */
+  private final Map<String, Map<Long, ActorRef<StageWorker.Command>>> jobs = new ConcurrentHashMap<>();
   private final Map<String, byte[]> keys = new ConcurrentHashMap<>();
   private final boolean authenticating;
 
@@ -35,7 +36,16 @@ public final class StageDirectory {
   private final java.util.Set<String> released = ConcurrentHashMap.newKeySet();
 
   public void register(String jobId, int stage, ActorRef<StageWorker.Command> worker) {
-    jobs.computeIfAbsent(jobId, j -> new ConcurrentHashMap<>()).put(stage, worker);
+    register(jobId, 0, stage, worker);
+  }
+
+  /** The worker of {@code stage} in data-parallel replica {@code replica} of {@code jobId}. */
+  public void register(String jobId, int replica, int stage, ActorRef<StageWorker.Command> worker) {
+    jobs.computeIfAbsent(jobId, j -> new ConcurrentHashMap<>()).put(slot(replica, stage), worker);
+  }
+
+  private static long slot(int replica, int stage) {
+    return ((long) replica << 32) | (stage & 0xffffffffL);
   }
 
   /** The data plane key of {@code jobId}: frames of the job must be signed with it. */
@@ -74,15 +84,20 @@ public final class StageDirectory {
     return released.contains(jobId) && !jobs.containsKey(jobId);
   }
 
-  /** The worker of {@code stage} in {@code jobId}. */
+  /** The worker of {@code stage} in {@code jobId} (replica 0). */
   public Optional<ActorRef<StageWorker.Command>> lookup(String jobId, int stage) {
-    return Optional.ofNullable(jobs.getOrDefault(jobId, Map.of()).get(stage));
+    return lookup(jobId, 0, stage);
+  }
+
+  /** The worker of {@code stage} in data-parallel replica {@code replica} of {@code jobId}. */
+  public Optional<ActorRef<StageWorker.Command>> lookup(String jobId, int replica, int stage) {
+    return Optional.ofNullable(jobs.getOrDefault(jobId, Map.of()).get(slot(replica, stage)));
   }
 
   /** Any job's worker holding {@code stage} (to tell it about a frame that names no job of ours). */
   public Optional<Map.Entry<String, ActorRef<StageWorker.Command>>> anyHolding(int stage) {
-    for (Map.Entry<String, Map<Integer, ActorRef<StageWorker.Command>>> e : jobs.entrySet()) {
-      ActorRef<StageWorker.Command> w = e.getValue().get(stage);
+    for (Map.Entry<String, Map<Long, ActorRef<StageWorker.Command>>> e : jobs.entrySet()) {
+      ActorRef<StageWorker.Command> w = e.getValue().get(slot(0, stage));
       if (w != null) {
         return Optional.of(Map.entry(e.getKey(), w));
       }

@@ -108,7 +108,8 @@ public final class ModelComputeProvider implements ComputeProvider {
     Backend backend = backends.apply(localOrdinal);
     try {
       ModelStageCompute compute = new ModelStageCompute(backend, model, partition,
-          schedule.placement().stagesOf(device), data, spec.getSeed(), schedule.microbatches(),
+          schedule.placement().stagesOf(device % schedule.devices()), data, spec.getSeed(),
+          schedule.microbatches() * io.tandem.actors.JobSpecs.dataParallel(spec),
           spec.getMicrobatchSize(), optimizer(spec.getOptimizer()),
           LearningRate.constant((float) spec.getLearningRate()),
           schedule.weightVersions().isEmpty() ? 0 : PipeDream2BW.updateInterval(schedule.devices()),

@@ -14,6 +14,7 @@ import io.tandem.model.Tensor;
 import io.tandem.model.data.Dataset;
 import io.tandem.model.data.TokenBatch;
 import io.tandem.model.optim.GradientClipping;
+import io.tandem.model.optim.GradientReduction;
 import io.tandem.model.optim.LearningRate;
 import io.tandem.model.optim.Optimizer;
 import java.util.ArrayList;
@@ -255,6 +256,18 @@ public final class ModelStageCompute implements StageCompute {
       }
     }
     return out;
+  }
+
+  @Override
+  public float[] replicaGradients() {
+    DispatcherGuard.assertNotOnDispatcher("downloading gradients (device synchronisation)");
+    return GradientReduction.gradients(parameters());
+  }
+
+  @Override
+  public void setReplicaGradients(float[] reduced) {
+    DispatcherGuard.assertNotOnDispatcher("uploading gradients (device synchronisation)");
+    GradientReduction.setGradients(parameters(), reduced);
   }
 
   @Override

@@ -72,6 +72,22 @@ public interface StageCompute extends AutoCloseable {
   /** Sum of squares of each layer's accumulated gradient, by global layer index. */
   SortedMap<Integer, Double> gradientSumSquares();
 
+  /**
+   * Data parallelism: this device's accumulated gradients of the step, every layer it holds
+   * flattened in parameter order ({@code GradientReduction.gradients}); empty for computes
+   * without layers (sim).
+   */
+  default float[] replicaGradients() {
+    return new float[0];
+  }
+
+  /** Data parallelism: replaces the accumulated gradients with the all-reduced ones (as {@link #replicaGradients} lays them out). */
+  default void setReplicaGradients(float[] reduced) {
+    if (reduced.length != 0) {
+      throw new IllegalArgumentException("this compute holds no gradients, got " + reduced.length);
+    }
+  }
+
   /** Applies the optimizer with gradients scaled by {@code gradScale}, then zeroes gradients. */
   void applyUpdate(long step, double gradScale);
 

@@ -43,8 +43,18 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   /** Messages a stage worker accepts. */
   public sealed interface Command {}
 
-  /** The worker owning each virtual stage (index = virtual stage). Sent once before steps. */
-  public record Peers(List<ActorRef<Command>> ownerOfStage) implements Command {}
+  /**
+   * The worker owning each virtual stage of this worker's pipeline (index = virtual stage). Sent
+   * once before steps. With data parallelism, also this worker's replica and the worker of the
+   * same device in every replica (index = replica; empty without data parallelism): after each
+   * step's program they all-reduce their gradients ({@link GradientAllReduce}).
+   */
+  public record Peers(List<ActorRef<Command>> ownerOfStage, int replica, List<ActorRef<Command>> sameDevice)
+      implements Command {
+    public Peers(List<ActorRef<Command>> ownerOfStage) {
+      this(ownerOfStage, 0, List.of());
+    }
+  }
 
   /** Run this step's program; report to {@code replyTo}. Same as {@link LoadProgram} then {@link StartStep}. */
   public record RunStep(OpProgram program, ActorRef<Reply> replyTo) implements Command {}
@@ -85,6 +95,12 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       implements Command {}
 
   private record SendFailed(long step, OpRef op, int target, Throwable error) implements Command {}
+
+  /** Data parallelism: the step's program is done (null outcome: stopped); the all-reduce comes next. */
+  private record ProgramDone(long step, ActorRef<Reply> replyTo, StepLoop.Outcome outcome, Throwable error)
+      implements Command {}
+
+  private record ReduceStepDone(long step, GradientAllReduce.Outcome outcome, Throwable error) implements Command {}
 
   private record UpdateDone(long step, ActorRef<Reply> replyTo, Throwable error) implements Command {}
 
@@ -128,6 +144,13 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   /** Set once before steps; read by the device's step loop when it sends. */
   private volatile List<ActorRef<Command>> ownerOfStage = List.of();
+  /** Non-null with data parallelism (more than one replica). */
+  private GradientAllReduce allReduce;
+  /** This worker's data-parallel replica (0 without data parallelism). */
+  private int replica;
+  /** Data parallelism: the program's outcome while the all-reduce runs. */
+  private StepLoop.Outcome reducing;
+  private ActorRef<Reply> reducingReplyTo;
   private final Executor io;
   private final TensorInbox inbox = new TensorInbox();
   private final HopStatsCollector hops = new HopStatsCollector();
@@ -188,6 +211,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(AbortStep.class, this::onAbort)
         .onMessage(TakeCheckpoint.class, this::onTakeCheckpoint)
         .onMessage(StepMeasured.class, this::onStepMeasured)
+        .onMessage(ProgramDone.class, this::onProgramDone)
+        .onMessage(ReduceStepDone.class, this::onReduceStepDone)
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> {
           transport.closeLane(getContext().getSelf());
           stopRunning();
@@ -201,6 +226,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       throw new IllegalStateException("peers for " + peers.ownerOfStage().size() + " stages, expected " + stages);
     }
     ownerOfStage = List.copyOf(peers.ownerOfStage());
+    replica = peers.replica();
+    allReduce = peers.sameDevice().size() > 1 ? new GradientAllReduce(jobId, peers.replica(), peers.sameDevice(),
+        myStages.stream().min(Integer::compare).orElseThrow(), compute, executor, transport) : null;
     return this;
   }
 
@@ -235,16 +263,23 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     hops.reset();
     inbox.dropBefore(step);
     long s = step;
+    int r = replica;
     ActorRef<Reply> to = replyTo;
     ActorRef<Command> self = getContext().getSelf();
     StepLoop loop = new StepLoop(s, loaded, myStages, stages, device, compute, inbox, hops, this::nowMs,
-        (ref, op, out, computedUs) -> sendOutput(self, s, ref, op, out, computedUs));
+        (ref, op, out, computedUs) -> sendOutput(self, s, r, ref, op, out, computedUs));
     running = loop;
-    CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
-      StepLoop.Outcome outcome = loop.run();
-      return outcome == null ? null : report(s, outcome);
-    }, executor);
-    getContext().pipeToSelf(measured, (r, err) -> new StepMeasured(s, to, r, err));
+    if (allReduce == null) {
+      CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
+        StepLoop.Outcome outcome = loop.run();
+        return outcome == null ? null : report(s, outcome);
+      }, executor);
+      getContext().pipeToSelf(measured, (report, err) -> new StepMeasured(s, to, report, err));
+    } else {
+      allReduce.begin(step);
+      getContext().pipeToSelf(CompletableFuture.supplyAsync(loop::run, executor),
+          (outcome, err) -> new ProgramDone(s, to, outcome, err));
+    }
     return this;
   }
 
@@ -257,6 +292,21 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     if (h.getStep() < step) {
       getContext().getLog().debug("dropping stale tensor of step {} (now {})", h.getStep(), step);
+      return this;
+    }
+    if (h.getAllReduce()) {
+      if (allReduce == null) {
+        fail(h.getStep(), null, "gradients of replica " + h.getFromReplica() + " arrived at device " + device
+            + ", which runs without data parallelism");
+      } else {
+        try {
+          allReduce.arrived(h, msg.tensor());
+        } catch (IllegalArgumentException e) {
+          fail(h.getStep(), null, e.getMessage());
+          return this;
+        }
+        pumpReduce();
+      }
       return this;
     }
     if (!myStages.contains(h.getTargetStage())) {
@@ -280,7 +330,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
    */
   private void fromLane(TensorArrived msg) {
     TensorFrameHeader h = msg.header();
-    if (!h.getJobId().equals(jobId) || !myStages.contains(h.getTargetStage()) || h.getStep() < laneStep) {
+    if (h.getAllReduce() || !h.getJobId().equals(jobId) || !myStages.contains(h.getTargetStage())
+        || h.getStep() < laneStep) {
       getContext().getSelf().tell(msg);
       return;
     }
@@ -316,11 +367,12 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
    * Sends an op's output to the worker of its target stage. Runs on the compute thread (the step
    * loop), so only thread-safe things: building the header, the transport, {@code tell}.
    */
-  private void sendOutput(ActorRef<Command> self, long s, OpRef ref, Op op, HostTensor out, long computedUs) {
+  private void sendOutput(ActorRef<Command> self, long s, int fromReplica, OpRef ref, Op op, HostTensor out,
+      long computedUs) {
     boolean gradient = op.kind() != OpKind.F;
     int target = gradient ? op.virtualStage() - 1 : op.virtualStage() + 1;
     TensorFrameHeader.Builder header = TensorFrameHeader.newBuilder()
-        .setJobId(jobId).setStep(s).setProducer(ref).setTargetStage(target)
+        .setJobId(jobId).setStep(s).setProducer(ref).setTargetStage(target).setReplica(fromReplica)
         .setGradient(gradient).setPayloadBytes(out.bytes())
         .setTrace(HopTrace.newBuilder().setComputedUs(computedUs).setDispatchedUs(HopClock.nowMicros()));
     for (int d : out.shape()) {
@@ -374,6 +426,57 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       }
     } else if (m.report() != null) {
       m.replyTo().tell(new StepReported(m.report()));
+    }
+    return this;
+  }
+
+  /** Data parallelism: the program is done; the all-reduce runs, then the step is reported. */
+  private Behavior<Command> onProgramDone(ProgramDone done) {
+    if (done.step() != step || failed) {
+      return this;
+    }
+    if (done.error() != null) {
+      return onStepMeasured(new StepMeasured(done.step(), done.replyTo(), null, done.error()));
+    }
+    if (done.outcome() == null) {
+      return this; // stopped
+    }
+    reducing = done.outcome();
+    reducingReplyTo = done.replyTo();
+    allReduce.programDone();
+    pumpReduce();
+    return this;
+  }
+
+  /** Starts the all-reduce's next piece of work, if it has one and none is running. */
+  private void pumpReduce() {
+    if (failed) {
+      return;
+    }
+    long s = step;
+    CompletableFuture<GradientAllReduce.Outcome> work = allReduce.next(s);
+    if (work != null) {
+      getContext().pipeToSelf(work, (o, err) -> new ReduceStepDone(s, o, err));
+    }
+  }
+
+  private Behavior<Command> onReduceStepDone(ReduceStepDone done) {
+    if (done.step() != step || failed) {
+      return this;
+    }
+    if (done.error() != null) {
+      fail(step, null, "gradient all-reduce failed: " + rootMessage(done.error()));
+      return this;
+    }
+    if (allReduce.completed(done.outcome())) {
+      long s = step;
+      StepLoop.Outcome outcome = reducing;
+      ActorRef<Reply> to = reducingReplyTo;
+      reducing = null;
+      getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> report(s, outcome), executor),
+          (report, err) -> new StepMeasured(s, to, report, err));
+    } else {
+      pumpReduce();
     }
     return this;
   }

@@ -89,6 +89,26 @@ class ClusterEquivalenceTest {
     assertEquals(DEVICES, workers.alive());
   }
 
+  /**
+   * Data parallelism across JVMs: 2 replicas x 2 stages, one device per worker JVM, so pipeline
+   * tensors and the gradient all-reduce all cross the data plane; the weights are bitwise those of
+   * the embedded 2-replica run (which DataParallelEquivalenceTest ties to the trainer's grouping).
+   */
+  @ParameterizedTest(name = "{0}: 2 replicas x 2 stages on 4 worker JVMs")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"1f1b", "zb-h1"})
+  void dataParallel_onWorkerJvms_isBitwiseEqualToEmbeddedRun(String schedule) {
+    JobSpec dp = spec(schedule).toBuilder().setDataParallel(2).setOptimizer("sgd").build();
+    io.tandem.actors.JobSpecs.check(dp);
+    Schedule s = JobFactory.schedule(dp);
+    JobEvent ref = LocalRuntime.run(new JobConfig("dp-ref-" + schedule, s, dp.getSteps(), dp.getClipNorm(),
+        Duration.ofSeconds(60)), 2, JobFactory.provider(dp, s), e -> { });
+    JobEvent end = coordinator.run(dp, DEVICES, Duration.ofSeconds(200), e -> { });
+    JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end,
+        end + " (worker logs in " + workers.logs() + ")");
+    assertEquals(assertInstanceOf(JobEvent.JobSucceeded.class, ref, ref.toString()).weightsSha256(), ok.weightsSha256(),
+        schedule + ", 2 replicas x 2 stages across JVMs");
+  }
+
   @Test
   void unknownSchedule_failsTheJobWithItsName() {
     JobEvent end = coordinator.run(spec("no-such-schedule"), DEVICES, Duration.ofSeconds(60), e -> { });

@@ -105,6 +105,18 @@ public class RecoveryPlannerTest {
     }
   }
 
+  /** Data parallelism is not re-planned yet: the survivors run one pipeline (a valid spec). */
+  @Test
+  void dataParallelJob_isReplannedAsOnePipelineOverTheSurvivors() {
+    RecoveryPlanner.Replan r = new RecoveryPlanner(spec("1f1b", 0).toBuilder().setDataParallel(2).setDataset("corpus")
+        .setOptimizer("sgd").build())
+        .replan(3, "node x lost");
+    assertEquals(3, r.spec().getDevices());
+    assertEquals(1, r.spec().getDataParallel());
+    assertEquals(3, r.schedule().devices());
+    io.tandem.actors.JobSpecs.check(r.spec());
+  }
+
   @Test
   void withoutBudget_keepsTheSchedule_withThePlannersSplit() {
     RecoveryPlanner.Replan r = new RecoveryPlanner(spec("v-zb", 0)).replan(3, "node x lost");

@@ -25,8 +25,10 @@ public final class WorkerProtocolCodec {
   public List<WireBinding<?, ?>> bindings() {
     return List.of(
         WireBinding.of("W.Peers", StageWorker.Peers.class, WorkerProtocol.Peers.getDefaultInstance(),
-            m -> WorkerProtocol.Peers.newBuilder().addAllOwnerOfStage(refs.writeAll(m.ownerOfStage())).build(),
-            p -> new StageWorker.Peers(refs.readAll("owner_of_stage", p.getOwnerOfStageList()))),
+            m -> WorkerProtocol.Peers.newBuilder().addAllOwnerOfStage(refs.writeAll(m.ownerOfStage()))
+                .setReplica(m.replica()).addAllSameDevice(refs.writeAll(m.sameDevice())).build(),
+            p -> new StageWorker.Peers(refs.readAll("owner_of_stage", p.getOwnerOfStageList()), p.getReplica(),
+                refs.readAll("same_device", p.getSameDeviceList()))),
         WireBinding.of("W.RunStep", StageWorker.RunStep.class, WorkerProtocol.RunStep.getDefaultInstance(),
             m -> WorkerProtocol.RunStep.newBuilder().setProgram(m.program()).setReplyTo(refs.write(m.replyTo())).build(),
             p -> {
