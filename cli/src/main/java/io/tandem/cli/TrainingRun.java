@@ -140,7 +140,14 @@ final class TrainingRun {
     if (measured == null || job == null) {
       return;
     }
-    java.util.Optional<long[]> planned = ActivationEstimate.of(job, schedule);
+    // one estimate per pipeline device; every data-parallel replica holds the same stages
+    java.util.Optional<long[]> planned = ActivationEstimate.of(job, schedule).map(perDevice -> {
+      long[] all = new long[perDevice.length * io.tandem.actors.JobSpecs.dataParallel(job)];
+      for (int i = 0; i < all.length; i++) {
+        all[i] = perDevice[i % perDevice.length];
+      }
+      return all;
+    });
     String estimate = planned.isEmpty() ? "n/a (no planner profile)"
         : planned.get().length != measured.length ? "n/a (re-planned onto " + measured.length + " devices)"
         : mib(planned.get());

@@ -101,9 +101,11 @@ public final class RecoveryPlanner {
       return Optional.empty();
     }
     List<String> choices = Family.ALL.stream().map(Family::name).filter(n -> !n.equals("2bw")).toList();
-    Plan plan = new Planner().plan(request.get().withSchedules(choices));
-    return Optional.of(planned(spec, plan, "the planner chose " + plan.schedule() + " over " + plan.pipelineDepth()
-        + " device(s)" + budget(spec) + " (" + plan.evaluated() + " plans evaluated)"));
+    boolean replicas = dataParallelAllowed(spec);
+    Plan plan = new Planner().plan(request.get().withSchedules(choices).withDataParallel(replicas));
+    return Optional.of(planned(spec, plan, "the planner chose " + plan.schedule() + " over "
+        + (plan.dataParallel() > 1 ? plan.dataParallel() + " data-parallel replicas x " : "") + plan.pipelineDepth()
+        + " device(s)" + budget(spec) + " (" + plan.evaluated() + " plans evaluated)", replicas));
   }
 
   /**
@@ -209,17 +211,35 @@ public final class RecoveryPlanner {
         ? String.format(Locale.ROOT, " under the %.2f MiB per-device budget", spec.getDeviceMemoryBytes() / (1 << 20)) : "";
   }
 
+  /**
+   * Whether the planner may give the job data-parallel replicas at its start: not with a
+   * checkpoint directory or a resume (checkpoints of replicated jobs are not supported yet).
+   */
+  static boolean dataParallelAllowed(JobSpec spec) {
+    return spec.getCheckpointDir().isEmpty() && spec.getResumeStep() == 0;
+  }
+
   private Replan toReplan(Plan plan, String reason) {
-    return planned(spec, plan, reason);
+    return planned(spec, plan, reason, false);
   }
 
   private static Replan planned(JobSpec spec, Plan plan, String reason) {
-    if (plan.microbatches() != spec.getMicrobatches() || plan.microbatchSize() != Math.max(1, spec.getMicrobatchSize())
-        || plan.dataParallel() != 1 || plan.recompute().contains(true) && !Recompute.allowed(spec)) {
+    return planned(spec, plan, reason, false);
+  }
+
+  /**
+   * The spec that runs {@code plan}: its schedule, split, recomputation and (with
+   * {@code replicas}) data-parallel replicas; the step's microbatches stay the job's.
+   */
+  private static Replan planned(JobSpec spec, Plan plan, String reason, boolean replicas) {
+    int d = plan.dataParallel();
+    if (plan.microbatches() * d != spec.getMicrobatches() || plan.microbatchSize() != Math.max(1, spec.getMicrobatchSize())
+        || d != 1 && !replicas || plan.recompute().contains(true) && !Recompute.allowed(spec)) {
       throw new IllegalStateException("the planner changed the batch split, data parallelism or recomputation: " + plan);
     }
     // a re-plan is one pipeline over the survivors (data parallelism is not re-planned yet)
-    JobSpec.Builder b = spec.toBuilder().setDevices(plan.pipelineDepth()).setDataParallel(1).setSchedule(plan.schedule())
+    JobSpec.Builder b = spec.toBuilder().setDevices(d * plan.pipelineDepth()).setDataParallel(d)
+        .setSchedule(plan.schedule())
         .setMemoryLimit(plan.memoryLimit()).clearStageBoundaries().addAllStageBoundaries(plan.boundaries())
         .clearRecomputeStages();
     if (Recompute.mode(spec).equals(Recompute.PLANNER)) {
