@@ -236,7 +236,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       return this;
     }
     Schedule schedule = o.schedule();
-    DataPlaneTransport transport = new DataPlaneTransport(self, msg.dataPlanes(), client, msg.dataPlaneKey());
+    DataPlaneTransport transport = new DataPlaneTransport(self, msg.dataPlanes(), client, msg.dataPlaneKey(),
+        directory.lanes());
     directory.authorize(jobId, msg.dataPlaneKey());
     Map<Integer, ActorRef<StageWorker.Command>> spawned = new TreeMap<>();
     List<ActorRef<StageWorker.Command>> workers = new ArrayList<>();

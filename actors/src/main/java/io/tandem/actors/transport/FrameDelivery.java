@@ -44,7 +44,7 @@ final class FrameDelivery {
     TensorFrameHeader h = r.header();
     Optional<ActorRef<StageWorker.Command>> worker = directory.lookup(h.getJobId(), h.getReplica(), h.getTargetStage());
     if (worker.isPresent()) {
-      worker.get().tell(new StageWorker.TensorArrived(h, r.tensor()));
+      directory.lanes().deliver(worker.get(), new StageWorker.TensorArrived(h, r.tensor()));
     } else if (directory.wasReleased(h.getJobId())) {
       LOG.debug("dropping a late frame of released job '{}' (step {}, stage {})", h.getJobId(), h.getStep(),
           h.getTargetStage());

@@ -18,6 +18,7 @@ public final class StageDirectory {
   private final Map<String, Map<Long, ActorRef<StageWorker.Command>>> jobs = new ConcurrentHashMap<>();
   private final Map<String, byte[]> keys = new ConcurrentHashMap<>();
   private final boolean authenticating;
+  private final LocalLanes lanes = new LocalLanes();
 
   /** A directory that accepts unsigned frames (single-node tests and tools). */
   public StageDirectory() {
@@ -31,6 +32,15 @@ public final class StageDirectory {
 
   public boolean authenticating() {
     return authenticating;
+  }
+
+  /**
+   * The lanes of this node's workers: the data plane's reader threads hand a verified tensor
+   * straight to its worker's inbox ({@link LocalLanes}), as workers of the node do among
+   * themselves when their transport shares these lanes.
+   */
+  public LocalLanes lanes() {
+    return lanes;
   }
   /** Jobs (or attempts of a job, after a re-plan) released on this node: their late frames are dropped. */
   private final java.util.Set<String> released = ConcurrentHashMap.newKeySet();
