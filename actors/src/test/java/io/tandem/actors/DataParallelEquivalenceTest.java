@@ -87,6 +87,20 @@ class DataParallelEquivalenceTest {
     assertEquals(expected, losses, "losses, step by step");
   }
 
+  /** Recomputation changes nothing either: 2 replicas recomputing every stage, same weights bit for bit. */
+  @ParameterizedTest(name = "{0}: 2 replicas x {1} pipeline devices, recompute all")
+  @CsvSource({"1f1b,2", "v-half,2", "zb-h1,4", "v-zb,2"})
+  void twoReplicasRecomputing_matchTheTrainersDataParallelGrouping_bitForBit(String schedule, int depth) {
+    List<Double> expected = new ArrayList<>();
+    String reference = reference(2, 2, expected);
+    List<Double> losses = new ArrayList<>();
+    JobSpec spec = spec(schedule, 2 * depth, 2, 2).toBuilder().setJobId("dp-rc-" + schedule + "-" + depth)
+        .setRecompute("all").build();
+    JobEvent.JobSucceeded end = run(spec, losses);
+    assertEquals(reference, end.weightsSha256(), schedule + ", 2 replicas x " + depth + ", recompute all");
+    assertEquals(expected, losses, "losses, step by step");
+  }
+
   /**
    * The end-of-job check can fail: when replica 1's device 0 loads a reduced gradient with one
    * element changed, the replicas' weights part and the coordinator fails the job naming it.
