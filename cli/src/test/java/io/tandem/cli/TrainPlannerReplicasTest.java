@@ -42,10 +42,4 @@ class TrainPlannerReplicasTest {
     assertTrue(planned.err().contains("planner estimate ["), "the estimate covers every replica's devices: "
         + planned.err());
   }
-
-  @Test
-  void plannerWithACheckpointDirectory_keepsOnePipeline(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
-    Run planned = train("--devices", "4", "--schedule", "planner", "--checkpoint-dir", dir.toString());
-    assertTrue(!planned.err().contains("data-parallel replicas"), planned.err());
-  }
 }

@@ -212,11 +212,11 @@ public final class RecoveryPlanner {
   }
 
   /**
-   * Whether the planner may give the job data-parallel replicas at its start: not with a
-   * checkpoint directory or a resume (checkpoints of replicated jobs are not supported yet).
+   * Whether the planner may give the job data-parallel replicas at its start: not when resuming
+   * (the checkpoint's run chose its own replicas; the user names D then).
    */
   static boolean dataParallelAllowed(JobSpec spec) {
-    return spec.getCheckpointDir().isEmpty() && spec.getResumeStep() == 0;
+    return spec.getResumeStep() == 0;
   }
 
   private Replan toReplan(Plan plan, String reason) {
