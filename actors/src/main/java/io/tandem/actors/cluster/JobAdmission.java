@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.StringJoiner;
 import java.util.TreeMap;
 
 /**
@@ -74,10 +75,12 @@ final class JobAdmission {
     int cudaUp = sortedUp.values().stream().mapToInt(Integer::intValue).sum();
     boolean allDeclaredUp = declared > 0 && sortedUp.size() >= declared;
     if (declared > 0 && (needNodes > bound || (allDeclaredUp && cudaUp < d.devices()))) {
-      return new Refuse("job " + d.jobId() + " needs " + d.devices() + " cuda device" + plural(d.devices())
-          + " on at least " + needNodes + " node" + plural(needNodes) + " and the cluster has " + cudaUp
-          + " on " + sortedUp.size() + " node" + plural(sortedUp.size()) + " up" + declaredText
-          + " (tandem.cluster.expected-workers): it can never start");
+      StringJoiner each = new StringJoiner(", ", " (", ")");
+      sortedUp.forEach((node, n) -> each.add("node " + node + ": " + n + " cuda"));
+      return new Refuse("job needs " + d.devices() + " cuda device" + plural(d.devices())
+          + (needNodes > 1 ? " on at least " + needNodes + " nodes" : "") + "; the cluster has " + cudaUp
+          + (sortedUp.isEmpty() ? "" : each.toString()) + ", " + sortedUp.size() + " node" + plural(sortedUp.size())
+          + " up" + declaredText + " (tandem.cluster.expected-workers): job " + d.jobId() + " can never start");
     }
     List<String> chosen = new ArrayList<>();
     int have = 0;

@@ -194,7 +194,14 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
               !(m.event() instanceof ClusterEvent.UnreachableMember));
           return schedule();
         })
-        .onMessageEquals(Tick.INSTANCE, this::schedule)
+        .onMessageEquals(Tick.INSTANCE, () -> {
+          view.listed().forEach((node, agent) -> { // a Describe (or its answer) lost: ask again
+            if (!registrations.containsKey(node)) {
+              agent.tell(new NodeAgent.Describe(agentAdapter));
+            }
+          });
+          return schedule();
+        })
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .onSignal(PostStop.class, s -> {
           Cluster cluster = Cluster.get(getContext().getSystem());
@@ -319,9 +326,9 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
     for (Iterator<Queued> it = queue.iterator(); it.hasNext(); ) {
       Queued q = it.next();
       JobSpec spec = q.job.spec();
-      Map<String, Integer> up = new TreeMap<>();
-      view.healthyListed().keySet().forEach(node -> up.put(node, registrations.containsKey(node)
-          ? DevicePlacement.capacity(spec.getBackend(), registrations.get(node)) : 0));
+      Map<String, Integer> up = new TreeMap<>(); // healthy nodes whose agent has described its devices
+      view.healthyListed().keySet().stream().filter(registrations::containsKey).forEach(node -> up.put(node,
+          DevicePlacement.capacity(spec.getBackend(), registrations.get(node))));
       Set<String> free = new HashSet<>(up.keySet());
       free.removeAll(busy);
       JobAdmission.Decision d = JobAdmission.decide(new JobAdmission.Demand(spec.getJobId(), spec.getBackend(),

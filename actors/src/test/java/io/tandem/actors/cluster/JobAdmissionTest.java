@@ -79,7 +79,8 @@ class JobAdmissionTest {
     assertFalse(wait.forNodes());
     var refused = assertInstanceOf(Refuse.class, JobAdmission.decide(new Demand("g", "cuda", 8, 1), gpus,
         gpus.keySet(), 3));
-    assertTrue(refused.reason().contains("needs 8 cuda devices"), refused.reason());
+    assertEquals("job needs 8 cuda devices; the cluster has 4 (node A: 2 cuda, node B: 2 cuda, node C: 0 cuda), 3 nodes"
+        + " up, 3 declared (tandem.cluster.expected-workers): job g can never start", refused.reason());
     assertInstanceOf(Wait.class, JobAdmission.decide(new Demand("g", "cuda", 8, 1), gpus, gpus.keySet(), 4));
   }
 }
