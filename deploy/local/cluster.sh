@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # A local Tandem cluster on loopback: one coordinator (with the admin API) and N worker JVMs.
-#   deploy/local/cluster.sh start N DIR   start; returns once the N workers have joined (or fails naming
+#   deploy/local/cluster.sh start N DIR   start (the coordinator with --expected-workers N: a job needing more
+#                                         than N worker nodes is refused); returns once the N workers have joined (or fails naming
 #                                         those that did not); pids in DIR/coordinator.pid, DIR/worker-1.pid ...,
 #                                         admin URL in DIR/admin.url, bearer token in DIR/admin.token,
 #                                         logs in DIR/*.log
@@ -33,7 +34,7 @@ start() {
   "$TANDEM" --version >/dev/null  # builds the jar once, before the processes race to do it
   [ -s "$dir/admin.token" ] || (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$dir/admin.token")
   nohup "$TANDEM" coordinator --port "$port" --admin-port "$admin_port" --admin-token-file "$dir/admin.token" \
-      --admin-url-file "$dir/admin.url" > "$dir/coordinator.log" 2>&1 &
+      --admin-url-file "$dir/admin.url" --expected-workers "$n" > "$dir/coordinator.log" 2>&1 &
   echo $! > "$dir/coordinator.pid"
   for _ in $(seq 1 120); do
     [ -s "$dir/admin.url" ] && break

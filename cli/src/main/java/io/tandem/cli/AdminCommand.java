@@ -59,13 +59,29 @@ public final class AdminCommand implements Runnable {
       return print(list);
     }
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"ID", "STATUS", "STEP", "LOSS", "TOK/S", "RECOVERIES"});
+    rows.add(new String[] {"ID", "STATUS", "STEP", "LOSS", "TOK/S", "RECOVERIES", "NODES"});
     for (JsonNode j : list) {
       rows.add(new String[] {j.get("id").asText(), j.get("status").asText(),
           j.get("step").asLong() + "/" + j.get("steps").asLong(), number(j, "loss", "%.4f"),
-          number(j, "tokensPerSecond", "%.0f"), j.path("recoveries").asText("0")});
+          number(j, "tokensPerSecond", "%.0f"), j.path("recoveries").asText("0"), nodes(j)});
     }
     return table(rows);
+  }
+
+  /**
+   * Where a job runs: its worker nodes as {@code host:port}, comma separated, in device order;
+   * {@code waiting} while it waits for nodes, {@code -} when it has none.
+   */
+  static String nodes(JsonNode job) {
+    java.util.LinkedHashSet<String> nodes = new java.util.LinkedHashSet<>();
+    job.path("plan").path("deviceNodes").forEach(n -> {
+      String a = n.asText();
+      nodes.add(a.contains("@") ? a.substring(a.indexOf('@') + 1) : a);
+    });
+    if (job.has("waiting") && nodes.isEmpty()) {
+      return "waiting";
+    }
+    return nodes.isEmpty() ? "-" : String.join(",", nodes);
   }
 
   @Command(name = "job", description = "One job: status, step, loss, tokens/s, plan, peak memory per device, events.")
@@ -85,6 +101,9 @@ public final class AdminCommand implements Runnable {
     }
     if (j.has("error")) {
       out.println("message     " + j.get("error").asText());
+    }
+    if (j.has("waiting")) {
+      out.println("waiting     " + j.get("waiting").asText());
     }
     List<String[]> rows = new ArrayList<>();
     rows.add(new String[] {"DEVICE", "NODE", "PEAK ACT MB"});

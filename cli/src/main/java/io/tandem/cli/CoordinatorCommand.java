@@ -51,13 +51,26 @@ public final class CoordinatorCommand implements Callable<Integer> {
   @Option(names = "--admin-url-file", description = "write the admin API's URL to this file once it listens")
   Path adminUrlFile;
 
+  @Option(names = "--expected-workers", paramLabel = "N", description = "worker nodes this cluster is meant to have:"
+      + " a job needing more is refused at submit, one needing more than are up but at most N waits for them"
+      + " (default: tandem.cluster.expected-workers, 0 = not declared: such a job waits, nothing is refused)")
+  Integer expectedWorkers;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   @Override
   public Integer call() throws InterruptedException {
+    if (expectedWorkers != null && expectedWorkers < 0) {
+      throw new UserException("--expected-workers must be >= 0 (0 = not declared), got " + expectedWorkers);
+    }
     String token = adminPort == null ? null : token();
+    com.typesafe.config.Config overrides = ClusterOptions.bootstrap(bootstrap);
+    if (expectedWorkers != null) {
+      overrides = overrides.withValue("tandem.cluster.expected-workers",
+          com.typesafe.config.ConfigValueFactory.fromAnyRef(expectedWorkers));
+    }
     ClusterNode node = ClusterNode.start(bind, port, ClusterOptions.seeds(seeds), List.of("coordinator"), 0,
-        ClusterOptions.bootstrap(bootstrap));
+        overrides);
     AdminServer admin = null;
     if (adminPort != null) {
       try {

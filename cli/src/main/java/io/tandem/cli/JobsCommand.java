@@ -9,7 +9,7 @@ import picocli.CommandLine.Option;
 
 /** {@code tandem jobs}: the jobs of a cluster (short for {@code tandem admin --url U jobs}). */
 @Command(name = "jobs", mixinStandardHelpOptions = true,
-    description = "List the jobs of a cluster: id, status, step, loss, tokens/s, recoveries.")
+    description = "List the jobs of a cluster: id, status, step, loss, tokens/s, recoveries, nodes (where each runs).")
 public final class JobsCommand implements Callable<Integer> {
   @picocli.CommandLine.Mixin AdminConnection admin;
 

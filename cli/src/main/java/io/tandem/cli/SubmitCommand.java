@@ -49,6 +49,9 @@ public final class SubmitCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** How long {@code submit} without {@code --wait} looks for the job master's first word on the job. */
+  private static final Duration FIRST_WORD = Duration.ofSeconds(3);
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
@@ -69,11 +72,37 @@ public final class SubmitCommand implements Callable<Integer> {
         base, js.getModel(), js.getDevices(), js.getBackend(), TrainingRun.replicas(js), js.getSchedule(), js.getSteps());
     err.flush();
     if (!await) {
+      JsonNode first = firstWord(client, id);
+      String state = first.path("status").asText();
+      if (state.equals("FAILED") || state.equals("CANCELLED")) {
+        err.printf(Locale.ROOT, "tandem: job %s %s: %s%n", id, state, first.path("error").asText());
+        err.flush();
+        return JobFollower.JOB_ENDED_BADLY;
+      }
+      if (first.has("waiting")) {
+        err.printf(Locale.ROOT, "tandem: %s%n", first.get("waiting").asText());
+        err.flush();
+      }
       out.println(id);
       out.flush();
       return 0;
     }
     return new JobFollower(client, out, err, pollMs).follow(id, js.getSteps(), timeout);
+  }
+
+  /**
+   * The job's status once the job master has answered (refused, waiting, or started), or after
+   * {@link #FIRST_WORD}: what {@code submit} without {@code --wait} reports besides the id.
+   */
+  private JsonNode firstWord(AdminClient client, String id) throws InterruptedException {
+    long deadline = System.nanoTime() + FIRST_WORD.toNanos();
+    JsonNode status = client.call("GET", "/jobs/" + id, null, 200, "--admin");
+    while (status.path("status").asText().equals("PENDING") && !status.has("waiting")
+        && System.nanoTime() < deadline) {
+      Thread.sleep(Math.max(1, Math.min(pollMs, 200)));
+      status = client.call("GET", "/jobs/" + id, null, 200, "--admin");
+    }
+    return status;
   }
 
 }

@@ -69,6 +69,34 @@ class SubmitWaitTest {
     return new String[] {Integer.toString(code), out.toString(), err.toString()};
   }
 
+  private static String[] submitNoWait(String url) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    int code = TandemCli.run(new String[] {"submit", "--admin", url, "--token", "t", "--steps", "3", "--devices", "4",
+        "--poll-ms", "20"}, new PrintWriter(out), new PrintWriter(err));
+    return new String[] {Integer.toString(code), out.toString(), err.toString()};
+  }
+
+  @Test
+  void withoutWait_aRefusedJobExitsNonZeroWithTheReason() throws IOException {
+    String reason = "refused: job j1 needs 4 worker nodes (one per device) and the cluster has 2 up, 2 declared";
+    String url = serve(job("PENDING", 0, ""), job("FAILED", 0, ",\"error\":\"" + reason + "\""));
+    String[] r = submitNoWait(url);
+    assertEquals(Integer.toString(JobFollower.JOB_ENDED_BADLY), r[0], r[2]);
+    assertTrue(r[2].contains("tandem: job j1 FAILED: " + reason), r[2]);
+    assertEquals("", r[1]);
+  }
+
+  @Test
+  void withoutWait_aWaitingJobSaysForWhatAndPrintsItsId() throws IOException {
+    String waiting = "job j1 waiting for 4 devices, have 2 (worker nodes free; 2 up, 4 declared)";
+    String url = serve(job("PENDING", 0, ",\"waiting\":\"" + waiting + "\""));
+    String[] r = submitNoWait(url);
+    assertEquals("0", r[0], r[2]);
+    assertTrue(r[2].contains("tandem: " + waiting), r[2]);
+    assertEquals("j1", r[1].trim());
+  }
+
   @Test
   void succeeded_printsTheFinalLineAndExitsZero() throws IOException {
     String url = serve(job("RUNNING", 1, ",\"loss\":5.0"),

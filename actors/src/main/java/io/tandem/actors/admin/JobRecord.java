@@ -42,6 +42,8 @@ public final class JobRecord {
   private int recoveries;
   private String weightsSha256 = "";
   private String error = "";
+  /** Why the job has not started yet (the job master's latest {@code waiting} event); empty once it starts. */
+  private String waiting = "";
   private final List<Event> events = new ArrayList<>();
   /** (step, loss) of the latest {@link #LOSS_HISTORY} steps, for the dashboard's loss curve. */
   private final java.util.ArrayDeque<double[]> losses = new java.util.ArrayDeque<>();
@@ -144,6 +146,9 @@ public final class JobRecord {
   public void on(JobEvent event) {
     List<CompletableFuture<Long>> answered = List.of();
     synchronized (this) {
+      if (!(event instanceof JobEvent.Progress)) {
+        waiting = "";
+      }
       if (event instanceof JobEvent.JobStarted s) {
         status = Status.RUNNING;
         schedule = s.schedule();
@@ -171,6 +176,11 @@ public final class JobRecord {
         }
       } else if (event instanceof JobEvent.Progress p) {
         events.add(new Event(System.currentTimeMillis(), p.kind(), p.message()));
+        if (p.kind().equals("waiting") && status == Status.PENDING) {
+          waiting = p.message();
+        } else if (p.kind().equals("admitted")) {
+          waiting = "";
+        }
         if (p.kind().equals("failure-detected") || p.kind().equals("downed")) {
           status = Status.RECOVERING;
         }
@@ -212,7 +222,8 @@ public final class JobRecord {
 
   /**
    * The record as JSON: {@code id, status, step, steps, loss, tokensPerSecond, plan,
-   * peakActivationBytes, recoveries, ...}; {@code step} counts completed steps.
+   * peakActivationBytes, recoveries, ...}; {@code step} counts completed steps; {@code waiting}
+   * (only while the job waits to start) says for what, e.g. {@code job j waiting for 4 devices, have 2 ...}.
    */
   public synchronized ObjectNode toJson() {
     ObjectNode o = JobSpecJson.mapper().createObjectNode();
@@ -250,6 +261,9 @@ public final class JobRecord {
     }
     if (!error.isEmpty()) {
       o.put("error", error);
+    }
+    if (!waiting.isEmpty()) {
+      o.put("waiting", waiting);
     }
     o.put("submittedMs", submittedMs);
     ArrayNode ev = o.putArray("events");

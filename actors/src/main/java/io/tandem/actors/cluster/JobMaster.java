@@ -2,35 +2,59 @@ package io.tandem.actors.cluster;
 
 import io.tandem.actors.JobEvent;
 import io.tandem.proto.JobSpec;
+import io.tandem.proto.Registration;
 import io.tandem.proto.RunningJob;
-import java.util.ArrayDeque;
-import java.util.Deque;
-import java.util.Optional;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.AddressFromURIString;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Leave;
+import org.apache.pekko.cluster.typed.Subscribe;
+import org.apache.pekko.cluster.typed.Unsubscribe;
 
 /**
- * The cluster's coordinator: a Cluster Singleton on the {@code coordinator} role. It runs one
- * job at a time in a {@link JobRun} child, which streams the job's events back to the
- * submitter; jobs submitted meanwhile wait in a queue, in submission order. With a job store
- * ({@code tandem.cluster.job-store}) it records the running job, and a job master that takes
- * over (the singleton moved because its node died) resumes it from its last checkpoint, still
- * reporting to the same submitter.
+ * The cluster's coordinator: a Cluster Singleton on the {@code coordinator} role. It runs
+ * several jobs side by side, each in a {@link JobRun} child on its own worker nodes, which
+ * streams the job's events back to the submitter.
+ *
+ * <p>Queue: jobs are considered in submission order each time the cluster or the running jobs
+ * change; {@link JobAdmission} decides for each: start on free worker nodes (up, reachable, not
+ * used by another job, not drained), wait (saying so once per change of reason, as a
+ * {@code waiting} event), or refuse (the declared cluster can never hold it). A waiting job does
+ * not block a later one that fits the free nodes. A job that waits for nodes to join (not for
+ * other jobs to end) fails after {@code node-wait-timeout}.
+ *
+ * <p>With a job store ({@code tandem.cluster.job-store}) each running job is recorded, and a job
+ * master that takes over (the singleton moved because its node died) resumes them from their
+ * last checkpoints, still reporting to the same submitters.
  */
-public final class JobMaster {
-  private JobMaster() {}
+public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
 
   /** Messages the job master accepts. */
   public sealed interface Command {}
 
   /**
-   * Run {@code spec} once {@code minNodes} worker nodes are up; every {@link JobEvent} goes to
+   * Run {@code spec} once {@code minNodes} worker nodes are free; every {@link JobEvent} goes to
    * {@code replyTo}, the last being {@link JobEvent.JobSucceeded}, {@link JobEvent.JobFailed}
    * or {@link JobEvent.JobCancelled}.
    */
@@ -50,112 +74,329 @@ public final class JobMaster {
   public record CheckpointJob(String jobId) implements Command {}
 
   /**
-   * Drain {@code node} (a cluster address): the running job moves off it at its next step
+   * Drain {@code node} (a cluster address): the jobs on it move off it at their next step
    * boundary (checkpoint, re-plan, restore), then the node leaves the cluster; with no job on
-   * it, it leaves at once.
+   * it, it leaves at once. No new job starts on it.
    */
   public record DrainNode(String node) implements Command {}
 
-  /** Stop message of the singleton (hand-over): fails the running job. */
+  /** Stop message of the singleton (hand-over): fails the running jobs. */
   public enum Stop implements Command { INSTANCE }
 
   /** The run of {@code jobId} ended (sent by the run before it tells the submitter, and on its stop). */
   record RunEnded(String jobId) implements Command {}
 
+  /** Job {@code jobId} now uses {@code nodes} (sent by its run when it chooses or re-plans). */
+  record NodesInUse(String jobId, Set<String> nodes) implements Command {}
+
+  private record AgentsChanged(Set<ActorRef<NodeAgent.Command>> agents) implements Command {}
+
+  private record FromAgent(NodeAgent.Reply reply) implements Command {}
+
+  private record MemberChanged(ClusterEvent.MemberEvent event) implements Command {}
+
+  private record ReachabilityChanged(ClusterEvent.ReachabilityEvent event) implements Command {}
+
+  /** The run actor {@code run} of {@code jobId} stopped. */
+  private record RunStopped(String jobId, ActorRef<JobRun.Command> run) implements Command {}
+
+  private enum Tick implements Command { INSTANCE }
+
+  private static final Duration TICK = Duration.ofSeconds(1);
+
+  /** A job not started yet; {@code attempt} > 0 resumes one another job master ran. */
+  private static final class Queued {
+    final SubmitJob job;
+    final int attempt;
+    String lastReason = "";
+    long waitingForNodesSince = -1;
+
+    Queued(SubmitJob job, int attempt) {
+      this.job = job;
+      this.attempt = attempt;
+    }
+
+    String id() {
+      return job.spec().getJobId();
+    }
+  }
+
+  private record Running(ActorRef<JobRun.Command> run, ActorRef<JobEvent> replyTo, Set<String> nodes) {}
+
+  private final ClusterSettings settings;
+  private final JobStore store;
+  private final TimerScheduler<Command> timers;
+  private final Address selfAddress;
+  private final NodeMembership<ActorRef<NodeAgent.Command>> view = new NodeMembership<>();
+  private final Map<String, Registration> registrations = new HashMap<>();
+  private final Set<String> drained = new HashSet<>();
+  private final List<Queued> queue = new ArrayList<>();
+  private final Map<String, Running> runs = new LinkedHashMap<>();
+  private final ActorRef<NodeAgent.Reply> agentAdapter;
+  private final ActorRef<ClusterEvent.MemberEvent> memberAdapter;
+  private final ActorRef<ClusterEvent.ReachabilityEvent> reachabilityAdapter;
+
+  private JobMaster(ActorContext<Command> ctx, TimerScheduler<Command> timers, ClusterSettings settings, JobStore store) {
+    super(ctx);
+    this.settings = settings;
+    this.store = store;
+    this.timers = timers;
+    this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address();
+    this.agentAdapter = ctx.messageAdapter(NodeAgent.Reply.class, FromAgent::new);
+    ActorRef<Receptionist.Listing> listing = ctx.messageAdapter(Receptionist.Listing.class,
+        l -> new AgentsChanged(l.getServiceInstances(NodeAgent.SERVICE_KEY)));
+    ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeAgent.SERVICE_KEY, listing));
+    this.memberAdapter = ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new);
+    this.reachabilityAdapter = ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new);
+    Cluster cluster = Cluster.get(ctx.getSystem());
+    cluster.subscriptions().tell(Subscribe.create(memberAdapter, ClusterEvent.MemberEvent.class));
+    cluster.subscriptions().tell(Subscribe.create(reachabilityAdapter, ClusterEvent.ReachabilityEvent.class));
+  }
+
   public static Behavior<Command> create(ClusterSettings settings) {
-    return Behaviors.setup(ctx -> {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
       JobStore store = settings.jobStore().isBlank() ? null : new JobStore(java.nio.file.Path.of(settings.jobStore()));
-      Deque<SubmitJob> queue = new ArrayDeque<>();
-      Optional<RunningJob> running = Optional.empty();
+      JobMaster master = new JobMaster(ctx, timers, settings, store);
+      List<RunningJob> recorded = List.of();
       try {
-        running = store == null ? Optional.empty() : store.running();
+        recorded = store == null ? List.of() : store.runningAll();
       } catch (RuntimeException e) {
-        ctx.getLog().error("cannot resume the recorded job: {}", e.getMessage());
+        ctx.getLog().error("cannot resume the recorded jobs: {}", e.getMessage());
       }
-      if (running.isPresent()) {
-        RunningJob r = running.get();
+      for (RunningJob r : recorded) {
         ActorRef<JobEvent> replyTo = ActorRefResolver.get(ctx.getSystem()).resolveActorRef(r.getReplyTo());
         ctx.getLog().info("job master took over: resuming job {} (attempt {})", r.getSpec().getJobId(), r.getAttempt() + 1);
-        return start(ctx, settings, new SubmitJob(r.getSpec(), r.getMinNodes(), replyTo), r.getAttempt() + 1, store,
-            queue);
+        master.queue.add(new Queued(new SubmitJob(r.getSpec(), r.getMinNodes(), replyTo), r.getAttempt() + 1));
       }
-      return idle(ctx, settings, store, queue);
-    });
+      master.schedule();
+      return master;
+    }));
   }
 
-  private static Behavior<Command> idle(ActorContext<Command> ctx, ClusterSettings settings, JobStore store,
-      Deque<SubmitJob> queue) {
-    if (!queue.isEmpty()) {
-      return start(ctx, settings, queue.poll(), 0, store, queue);
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(SubmitJob.class, this::onSubmit)
+        .onMessage(RunEnded.class, this::onRunEnded)
+        .onMessage(RunStopped.class, m -> {
+          Running r = runs.get(m.jobId());
+          return r != null && r.run().equals(m.run()) ? onRunEnded(new RunEnded(m.jobId())) : this;
+        })
+        .onMessage(NodesInUse.class, this::onNodesInUse)
+        .onMessage(CancelJob.class, this::onCancel)
+        .onMessage(CheckpointJob.class, this::onCheckpoint)
+        .onMessage(DrainNode.class, this::onDrain)
+        .onMessage(AgentsChanged.class, this::onAgents)
+        .onMessage(FromAgent.class, this::onAgent)
+        .onMessage(MemberChanged.class, this::onMember)
+        .onMessage(ReachabilityChanged.class, m -> {
+          view.reachability(m.event().member().address().toString(),
+              !(m.event() instanceof ClusterEvent.UnreachableMember));
+          return schedule();
+        })
+        .onMessageEquals(Tick.INSTANCE, () -> {
+          view.listed().forEach((node, agent) -> { // a Describe (or its answer) lost: ask again
+            if (!registrations.containsKey(node)) {
+              agent.tell(new NodeAgent.Describe(agentAdapter));
+            }
+          });
+          return schedule();
+        })
+        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
+        .onSignal(PostStop.class, s -> {
+          Cluster cluster = Cluster.get(getContext().getSystem());
+          cluster.subscriptions().tell(new Unsubscribe<>(memberAdapter));
+          cluster.subscriptions().tell(new Unsubscribe<>(reachabilityAdapter));
+          return this;
+        })
+        .build();
+  }
+
+  private Behavior<Command> onSubmit(SubmitJob m) {
+    String id = m.spec().getJobId();
+    if (runs.containsKey(id) || queue.stream().anyMatch(q -> q.id().equals(id))) {
+      m.replyTo().tell(new JobEvent.JobFailed("a job '" + id + "' is already running or queued"));
+      return this;
     }
-    return Behaviors.receive(Command.class)
-        .onMessage(SubmitJob.class, m -> start(ctx, settings, m, 0, store, queue))
-        .onMessage(RunEnded.class, m -> Behaviors.same())
-        .onMessage(CancelJob.class, m -> Behaviors.same())
-        .onMessage(CheckpointJob.class, m -> Behaviors.same())
-        .onMessage(DrainNode.class, m -> {
-          ctx.getLog().info("draining node {}: no job running; it leaves the cluster", m.node());
-          Cluster.get(ctx.getSystem()).manager().tell(Leave.create(AddressFromURIString.parse(m.node())));
-          return Behaviors.same();
-        })
-        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
-        .build();
+    queue.add(new Queued(m, 0));
+    return schedule();
   }
 
-  /** Runs {@code m}; {@code attempt} > 0 resumes a job another job master ran (from its last checkpoint). */
-  private static Behavior<Command> start(ActorContext<Command> ctx, ClusterSettings settings, SubmitJob m,
-      int attempt, JobStore store, Deque<SubmitJob> queue) {
+  private Behavior<Command> onRunEnded(RunEnded m) {
+    if (runs.remove(m.jobId()) != null) {
+      tellNodesOfOthers();
+    }
+    return schedule();
+  }
+
+  private Behavior<Command> onNodesInUse(NodesInUse m) {
+    Running r = runs.get(m.jobId());
+    if (r != null && !r.nodes().equals(m.nodes())) {
+      runs.put(m.jobId(), new Running(r.run(), r.replyTo(), Set.copyOf(m.nodes())));
+      tellNodesOfOthers();
+      return schedule();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCancel(CancelJob m) {
+    Running r = runs.get(m.jobId());
+    if (r != null) {
+      r.run().tell(new JobRun.Cancel(m.reason()));
+      return this;
+    }
+    for (Iterator<Queued> it = queue.iterator(); it.hasNext(); ) {
+      Queued q = it.next();
+      if (q.id().equals(m.jobId())) {
+        it.remove();
+        q.job.replyTo().tell(new JobEvent.JobCancelled(0, m.reason()));
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onCheckpoint(CheckpointJob m) {
+    Running r = runs.get(m.jobId());
+    if (r != null) {
+      r.run().tell(JobRun.CheckpointNow.INSTANCE);
+    } else {
+      queue.stream().filter(q -> q.id().equals(m.jobId())).forEach(q -> q.job.replyTo().tell(
+          new JobEvent.Progress("checkpoint-skipped", "checkpoint on request not taken: job " + m.jobId()
+              + " has not started (" + (q.lastReason.isEmpty() ? "queued" : q.lastReason) + ")")));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onDrain(DrainNode m) {
+    drained.add(m.node());
+    List<Running> on = runs.values().stream().filter(r -> r.nodes().contains(m.node())).toList();
+    if (on.isEmpty()) {
+      getContext().getLog().info("draining node {}: no job runs on it; it leaves the cluster", m.node());
+      Cluster.get(getContext().getSystem()).manager().tell(Leave.create(AddressFromURIString.parse(m.node())));
+    } else {
+      on.forEach(r -> r.run().tell(new JobRun.Drain(m.node())));
+    }
+    return this;
+  }
+
+  private Behavior<Command> onAgents(AgentsChanged m) {
+    Map<String, ActorRef<NodeAgent.Command>> byNode = new TreeMap<>();
+    m.agents().forEach(a -> byNode.put(nodeOf(a), a));
+    byNode.forEach((node, a) -> {
+      if (!view.listed().containsKey(node)) {
+        a.tell(new NodeAgent.Describe(agentAdapter));
+      }
+    });
+    registrations.keySet().retainAll(byNode.keySet());
+    view.listed(byNode);
+    return schedule();
+  }
+
+  private Behavior<Command> onAgent(FromAgent m) {
+    if (m.reply() instanceof NodeAgent.Described d) {
+      registrations.put(d.registration().getNode(), d.registration());
+      return schedule();
+    }
+    return this;
+  }
+
+  private Behavior<Command> onMember(MemberChanged m) {
+    ClusterEvent.MemberEvent e = m.event();
+    String node = e.member().address().toString();
+    if (e instanceof ClusterEvent.MemberUp || e instanceof ClusterEvent.MemberWeaklyUp) {
+      view.memberStatus(node, true);
+    } else if (!(e instanceof ClusterEvent.MemberJoined)) {
+      view.memberStatus(node, false);
+    }
+    if (e instanceof ClusterEvent.MemberRemoved) {
+      drained.remove(node);
+    }
+    return schedule();
+  }
+
+  private String nodeOf(ActorRef<?> ref) {
+    Address a = ref.path().address();
+    return (a.hasLocalScope() ? selfAddress : a).toString();
+  }
+
+  /** Goes through the queue in submission order: starts, refuses or lets wait each job. */
+  private Behavior<Command> schedule() {
+    Set<String> busy = new HashSet<>(drained);
+    runs.values().forEach(r -> busy.addAll(r.nodes()));
+    for (Iterator<Queued> it = queue.iterator(); it.hasNext(); ) {
+      Queued q = it.next();
+      JobSpec spec = q.job.spec();
+      Map<String, Integer> up = new TreeMap<>(); // healthy nodes whose agent has described its devices
+      view.healthyListed().keySet().stream().filter(registrations::containsKey).forEach(node -> up.put(node,
+          DevicePlacement.capacity(spec.getBackend(), registrations.get(node))));
+      Set<String> free = new HashSet<>(up.keySet());
+      free.removeAll(busy);
+      JobAdmission.Decision d = JobAdmission.decide(new JobAdmission.Demand(spec.getJobId(), spec.getBackend(),
+          spec.getDevices(), q.job.minNodes()), up, free, settings.expectedWorkers());
+      if (d instanceof JobAdmission.Refuse r && q.attempt == 0) {
+        it.remove();
+        getContext().getLog().warn("job {} refused: {}", q.id(), r.reason());
+        q.job.replyTo().tell(new JobEvent.JobFailed("refused: " + r.reason()));
+      } else if (d instanceof JobAdmission.Start s) {
+        it.remove();
+        busy.addAll(s.nodes());
+        start(q, s.nodes());
+      } else {
+        String reason = d instanceof JobAdmission.Wait w ? w.reason() : ((JobAdmission.Refuse) d).reason();
+        boolean forNodes = !(d instanceof JobAdmission.Wait w) || w.forNodes();
+        if (!reason.equals(q.lastReason)) {
+          q.lastReason = reason;
+          getContext().getLog().info("job {} {}", q.id(), reason);
+          q.job.replyTo().tell(new JobEvent.Progress("waiting", "job " + q.id() + " " + reason));
+        }
+        long now = System.nanoTime();
+        q.waitingForNodesSince = forNodes ? (q.waitingForNodesSince < 0 ? now : q.waitingForNodesSince) : -1;
+        if (forNodes && now - q.waitingForNodesSince > settings.nodeWaitTimeout().toNanos()) {
+          it.remove();
+          q.job.replyTo().tell(new JobEvent.JobFailed("job " + q.id() + " timed out after "
+              + settings.nodeWaitTimeout().toSeconds() + " s " + reason + " (tandem.cluster.node-wait-timeout)"));
+        }
+      }
+    }
+    if (queue.isEmpty()) {
+      timers.cancel(Tick.INSTANCE);
+    } else if (!timers.isTimerActive(Tick.INSTANCE)) {
+      timers.startTimerWithFixedDelay(Tick.INSTANCE, Tick.INSTANCE, TICK);
+    }
+    return this;
+  }
+
+  private void start(Queued q, List<String> nodes) {
+    SubmitJob m = q.job;
     String jobId = m.spec().getJobId();
-    ActorRef<JobRun.Command> run = ctx.spawn(JobRun.create(m.spec(), m.minNodes(), m.replyTo(), settings, attempt,
-            store, ctx.getSelf()), "job-" + jobId.replaceAll("[^A-Za-z0-9_-]", "-"));
-    ctx.watchWith(run, new RunEnded(jobId));
-    return running(ctx, settings, jobId, run, store, queue);
+    if (!q.lastReason.isEmpty()) {
+      m.replyTo().tell(new JobEvent.Progress("admitted", "job " + jobId + " starts on " + nodes.size()
+          + " worker node(s): " + String.join(", ", nodes)));
+    }
+    getContext().getLog().info("job {} starts on {} ({} job(s) running)", jobId, nodes, runs.size() + 1);
+    Set<String> others = nodesOfOthers(jobId);
+    String name = "job-" + jobId.replaceAll("[^A-Za-z0-9_-]", "-");
+    for (int n = 2; getContext().getChild(name).isPresent(); n++) { // the same id's last run still stopping
+      name = "job-" + jobId.replaceAll("[^A-Za-z0-9_-]", "-") + "-" + n;
+    }
+    ActorRef<JobRun.Command> run = getContext().spawn(JobRun.create(m.spec(), m.minNodes(), m.replyTo(), settings,
+        q.attempt, store, getContext().getSelf(), Set.copyOf(nodes), others), name);
+    getContext().watchWith(run, new RunStopped(jobId, run));
+    runs.put(jobId, new Running(run, m.replyTo(), Set.copyOf(nodes)));
+    tellNodesOfOthers();
   }
 
-  private static Behavior<Command> running(ActorContext<Command> ctx, ClusterSettings settings, String jobId,
-      ActorRef<JobRun.Command> run, JobStore store, Deque<SubmitJob> queue) {
-    return Behaviors.receive(Command.class)
-        .onMessage(SubmitJob.class, m -> {
-          boolean duplicate = m.spec().getJobId().equals(jobId)
-              || queue.stream().anyMatch(q -> q.spec().getJobId().equals(m.spec().getJobId()));
-          if (duplicate) {
-            m.replyTo().tell(new JobEvent.JobFailed("a job '" + m.spec().getJobId() + "' is already running or queued"));
-          } else {
-            ctx.getLog().info("job {} queued behind {} ({} waiting)", m.spec().getJobId(), jobId, queue.size() + 1);
-            queue.add(m);
-          }
-          return Behaviors.same();
-        })
-        .onMessage(RunEnded.class, m -> m.jobId().equals(jobId) ? idle(ctx, settings, store, queue) : Behaviors.same())
-        .onMessage(CancelJob.class, m -> {
-          if (m.jobId().equals(jobId)) {
-            run.tell(new JobRun.Cancel(m.reason()));
-          } else {
-            queue.removeIf(q -> {
-              if (q.spec().getJobId().equals(m.jobId())) {
-                q.replyTo().tell(new JobEvent.JobCancelled(0, m.reason()));
-                return true;
-              }
-              return false;
-            });
-          }
-          return Behaviors.same();
-        })
-        .onMessage(DrainNode.class, m -> {
-          run.tell(new JobRun.Drain(m.node()));
-          return Behaviors.same();
-        })
-        .onMessage(CheckpointJob.class, m -> {
-          if (m.jobId().equals(jobId)) {
-            run.tell(JobRun.CheckpointNow.INSTANCE);
-          } else {
-            queue.stream().filter(q -> q.spec().getJobId().equals(m.jobId())).forEach(q -> q.replyTo().tell(
-                new JobEvent.Progress("checkpoint-skipped", "checkpoint on request not taken: job " + m.jobId()
-                    + " is queued behind " + jobId)));
-          }
-          return Behaviors.same();
-        })
-        .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
-        .build();
+  private Set<String> nodesOfOthers(String jobId) {
+    Set<String> others = new HashSet<>();
+    runs.forEach((id, r) -> {
+      if (!id.equals(jobId)) {
+        others.addAll(r.nodes());
+      }
+    });
+    return others;
+  }
+
+  private void tellNodesOfOthers() {
+    runs.forEach((id, r) -> r.run().tell(new JobRun.NodesOfOtherJobs(Set.copyOf(nodesOfOthers(id)))));
   }
 }

@@ -86,6 +86,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   /** Checkpoint at the next step boundary (see {@link Coordinator.CheckpointNow}). */
   enum CheckpointNow implements Command { INSTANCE }
 
+  /** The nodes other jobs use (from the job master): never chosen or taken in by this job. */
+  record NodesOfOtherJobs(Set<String> nodes) implements Command {}
+
   enum Phase { WAIT_NODES, DESCRIBE, SPAWN, RUN, SUSPECT, RECOVERING }
 
 
@@ -103,6 +106,14 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   private final NodeChanges changes;
   private final RunRecord record;
   private final int firstAttempt;
+  private final ActorRef<JobMaster.Command> master;
+  /** The nodes the job master gave the job to start on (empty: any not used by other jobs). */
+  private final Set<String> allotted;
+  private Set<String> otherJobsNodes;
+  private Set<ActorRef<NodeAgent.Command>> agents = Set.of();
+  private Set<String> reportedNodes = Set.of();
+  /** False once the job chooses again (a chosen node failed before it started): any free node will do. */
+  private boolean useAllotment = true;
 
   private Phase phase = Phase.WAIT_NODES;
   private int attempt;
@@ -113,9 +124,12 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
 
   private JobRun(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobSpec spec, int minNodes,
       ActorRef<JobEvent> replyTo, ClusterSettings settings, int firstAttempt, JobStore store,
-      ActorRef<JobMaster.Command> master) {
+      ActorRef<JobMaster.Command> master, Set<String> allotted, Set<String> otherJobsNodes) {
     super(ctx);
     this.spec = spec;
+    this.master = master;
+    this.allotted = Set.copyOf(allotted);
+    this.otherJobsNodes = Set.copyOf(otherJobsNodes);
     this.firstAttempt = firstAttempt;
     this.attempt = firstAttempt;
     this.runSpec = firstAttempt == 0 ? spec : spec.toBuilder().setJobId(spec.getJobId() + "-r" + firstAttempt).build();
@@ -146,11 +160,15 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
    * @param firstAttempt 0 for a new job; otherwise the job resumes (its job master moved) as
    *     this attempt, from its last checkpoint
    * @param store where the running job is recorded (null = nowhere)
+   * @param allotted the nodes to start on (empty: any not used by other jobs)
+   * @param otherJobsNodes the nodes other jobs use
    */
   static Behavior<Command> create(JobSpec spec, int minNodes, ActorRef<JobEvent> replyTo, ClusterSettings settings,
-      int firstAttempt, JobStore store, ActorRef<JobMaster.Command> master) {
+      int firstAttempt, JobStore store, ActorRef<JobMaster.Command> master, Set<String> allotted,
+      Set<String> otherJobsNodes) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      JobRun run = new JobRun(ctx, timers, spec, minNodes, replyTo, settings, firstAttempt, store, master);
+      JobRun run = new JobRun(ctx, timers, spec, minNodes, replyTo, settings, firstAttempt, store, master, allotted,
+          otherJobsNodes);
       try {
         JobSpecs.check(spec); // the one validator: the same rules and words as the CLI, Java API and admin API
         run.schedule = JobFactory.schedule(spec);
@@ -183,6 +201,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         .onMessage(CheckpointFound.class, m -> recovery.found(m.lookup(), m.found(), m.error()))
         .onMessage(Cancel.class, this::onCancel)
         .onMessage(Drain.class, m -> changes.drain(m.node()))
+        .onMessage(NodesOfOtherJobs.class, this::onNodesOfOtherJobs)
         .onMessageEquals(CheckpointNow.INSTANCE, this::onCheckpointNow)
         .onMessage(TimedOut.class, t -> t.attempt() == attempt
             ? fail("job " + spec.getJobId() + " timed out " + t.phase() + " (" + membership() + ")") : this)
@@ -211,14 +230,47 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     return b.toString();
   }
 
+  private Behavior<Command> onNodesOfOtherJobs(NodesOfOtherJobs msg) {
+    otherJobsNodes = Set.copyOf(msg.nodes());
+    otherJobsNodes.forEach(members::joinerGone);
+    return onAgents(new AgentsChanged(agents));
+  }
+
+  /** Whether the job may use {@code node}: not another job's, and (before it starts) one it was given. */
+  private boolean mayUse(String node) {
+    if (members.chosen().containsKey(node)) {
+      return true;
+    }
+    if (otherJobsNodes.contains(node)) {
+      return false;
+    }
+    return allotted.isEmpty() || !useAllotment || phase != Phase.WAIT_NODES || allotted.contains(node);
+  }
+
+  /** Tells the job master which nodes the job uses, when that changed. */
+  private void reportNodes() {
+    Set<String> nodes = Set.copyOf(members.reachableChosen().keySet());
+    if (!nodes.equals(reportedNodes)) {
+      reportedNodes = nodes;
+      master.tell(new JobMaster.NodesInUse(spec.getJobId(), nodes));
+    }
+  }
+
   private Behavior<Command> onAgents(AgentsChanged msg) {
+    agents = msg.agents();
     Map<String, ActorRef<NodeAgent.Command>> byNode = new TreeMap<>();
-    msg.agents().forEach(a -> byNode.put(nodeOf(a), a));
+    msg.agents().forEach(a -> {
+      String node = nodeOf(a);
+      if (mayUse(node)) {
+        byNode.put(node, a);
+      }
+    });
     members.listed(byNode);
     getContext().getLog().debug("job {}: {} node agent(s), healthy: {}", spec.getJobId(), msg.agents().size(),
         members.healthyListed().keySet());
     if (phase == Phase.WAIT_NODES && members.choose(minNodes, DevicePlacement.nodesToAsk(spec.getBackend(), spec.getDevices()))) {
       phase = Phase.DESCRIBE;
+      reportNodes();
       timers.startSingleTimer("phase", new TimedOut("asking " + members.chosen().size()
           + " node(s) for their devices", attempt), settings.spawnTimeout());
       members.chosen().values().forEach(a -> a.tell(new NodeAgent.Describe(agentAdapter)));
@@ -314,6 +366,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
       // wait for the detector before calling this a job failure
       phase = Phase.SUSPECT;
       driver.coordinatorEnded();
+      reporter.emit("step-failed", f.message()); // the reason, in the job's events whether it recovers or fails
       getContext().getLog().warn("job {}: step failed ({}); waiting {} s for the failure detector",
           spec.getJobId(), f.message(), settings.failureConfirmWindow().toSeconds());
       timers.startSingleTimer("confirm", new ConfirmWindowEnded(attempt, f.message()), settings.failureConfirmWindow());
@@ -344,6 +397,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   public Behavior<Command> chooseAgain(String node) {
     getContext().getLog().info("job {}: node {} failed before the job started; choosing nodes again", spec.getJobId(), node);
     members.forgetChoice();
+    useAllotment = false;
     recovery.cancel();
     phase = Phase.WAIT_NODES;
     timers.startSingleTimer("phase", new TimedOut("waiting for " + minNodes + " worker node(s)", attempt),
@@ -432,6 +486,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
       return fail((replan == null ? "" : "re-planning job " + spec.getJobId() + ": ") + e.getMessage());
     }
     phase = Phase.SPAWN;
+    reportNodes();
     driver = new AttemptDriver<>(getContext(), attempt, runSpec, schedule, restoreStep);
     getContext().getLog().info("job {}: devices {} on data planes {}", runSpec.getJobId(), members.assignment(),
         members.endpoints());

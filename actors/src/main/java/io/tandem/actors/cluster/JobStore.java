@@ -11,14 +11,18 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.stream.Stream;
 
 /**
- * Where the job master records the job it runs ({@code running-job.pb} in a directory every
- * coordinator-role node reaches), so that the job master that takes over when the singleton
- * moves resumes it from its last checkpoint. Written atomically (temp file, fsync, rename).
+ * Where the job master records the jobs it runs (one {@code running-job-<id>.pb} each, in a
+ * directory every coordinator-role node reaches; a {@code running-job.pb} of an older version is
+ * still read), so that the job master that takes over when the singleton moves resumes them
+ * from their last checkpoints. Written atomically (temp file, fsync, rename).
  * Actors use {@link #recordLater} and {@link #clearLater}, which run on a blocking executor in
  * the order they were asked for.
  */
@@ -33,10 +37,11 @@ public final class JobStore {
     this.dir = dir;
   }
 
-  /** Records {@code job} as the running one. */
+  /** Records {@code job} as a running one. */
   public void record(RunningJob job) {
     DispatcherGuard.assertNotOnDispatcher("recording the running job (fsync)");
-    Path tmp = dir.resolve(FILE + ".tmp");
+    Path file = fileOf(job.getSpec().getJobId());
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try {
       Files.createDirectories(dir);
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
@@ -44,7 +49,7 @@ public final class JobStore {
         ch.write(java.nio.ByteBuffer.wrap(job.toByteArray()));
         ch.force(true);
       }
-      Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot record the running job in " + dir + ": " + e.getMessage(), e);
     }
@@ -69,28 +74,50 @@ public final class JobStore {
     return tail;
   }
 
-  /** The running job, if one is recorded. */
+  /** A running job, if one is recorded (the first by file name). */
   public Optional<RunningJob> running() {
-    try {
-      return Optional.of(RunningJob.parseFrom(Files.readAllBytes(dir.resolve(FILE))));
+    return runningAll().stream().findFirst();
+  }
+
+  /** Every recorded running job, by file name; a corrupt record is logged and skipped. */
+  public List<RunningJob> runningAll() {
+    List<RunningJob> jobs = new ArrayList<>();
+    List<Path> files;
+    try (Stream<Path> list = Files.list(dir)) {
+      files = list.filter(f -> f.getFileName().toString().matches("running-job.*\\.pb")).sorted().toList();
     } catch (NoSuchFileException e) {
-      return Optional.empty();
-    } catch (InvalidProtocolBufferException e) {
-      throw new IllegalStateException(dir.resolve(FILE) + " is corrupt: " + e.getMessage(), e);
+      return List.of();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + dir.resolve(FILE) + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
     }
+    for (Path f : files) {
+      try {
+        jobs.add(RunningJob.parseFrom(Files.readAllBytes(f)));
+      } catch (NoSuchFileException e) {
+        // ended meanwhile
+      } catch (InvalidProtocolBufferException e) {
+        LOG.error("{} is corrupt: {}", f, e.getMessage());
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+      }
+    }
+    return jobs;
   }
 
   /** The job ended: nothing to resume. */
   public void clear(String jobId) {
     try {
-      Optional<RunningJob> r = running();
-      if (r.isPresent() && r.get().getSpec().getJobId().equals(jobId)) {
-        Files.deleteIfExists(dir.resolve(FILE));
+      Files.deleteIfExists(fileOf(jobId));
+      Path legacy = dir.resolve(FILE);
+      if (Files.exists(legacy) && RunningJob.parseFrom(Files.readAllBytes(legacy)).getSpec().getJobId().equals(jobId)) {
+        Files.deleteIfExists(legacy);
       }
     } catch (IOException | RuntimeException e) {
       // best effort: a stale record is checked against the job's checkpoints on resume
     }
+  }
+
+  private Path fileOf(String jobId) {
+    return dir.resolve("running-job-" + jobId.replaceAll("[^A-Za-z0-9_.-]", "_") + ".pb");
   }
 }

@@ -13,6 +13,7 @@ import io.tandem.proto.OpProgram;
 import io.tandem.proto.StepReport;
 import io.tandem.schedule.Op;
 import io.tandem.schedule.Schedule;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -86,6 +87,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private long stepStartNanos;
   private final Map<Integer, StepReport> reports = new TreeMap<>();
   private int acks;
+  /** Devices that answered in the current UPDATE or WEIGHTS phase (COMPUTE: {@link #reports}). */
+  private final java.util.Set<Integer> answered = new java.util.TreeSet<>();
   private double lastLoss = Double.NaN;
   private double lastNorm;
   private final SortedMap<Integer, byte[]> weights = new TreeMap<>();
@@ -237,6 +240,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return onCheckpointWritten(c);
     } else if (reply instanceof StageWorker.CheckpointFailed c) {
       commits.dropped(c.step());
+      if (phase == Phase.PAUSED && !commits.busy()) {
+        timers.cancel("step-timeout");
+      }
       emit("checkpoint-skipped", "checkpoint step-" + c.step() + " not committed: " + c.message());
       return maybeSucceed();
     }
@@ -277,12 +283,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     double scale = GradientClipping.scale(lastNorm, job.clipNorm());
     phase = Phase.UPDATE;
     acks = 0;
+    answered.clear();
     workers.forEach(w -> w.tell(new StageWorker.ApplyUpdate(step, scale, replyAdapter)));
     return this;
   }
 
   private Behavior<Command> onUpdateApplied(StageWorker.UpdateApplied u) {
-    if (phase != Phase.UPDATE || u.step() != step || ++acks < workers.size()) {
+    if (phase != Phase.UPDATE || u.step() != step || !answered.add(u.device()) || ++acks < workers.size()) {
       return this;
     }
     timers.cancel("step-timeout");
@@ -309,6 +316,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       if (forced && pauseAfterCheckpoint) {
         phase = Phase.PAUSED; // the one who asked takes over once the checkpoint is committed
         step = step + 1;
+        timers.startSingleTimer("step-timeout", new StepTimedOut(step), job.stepTimeout());
         return this;
       }
     }
@@ -352,6 +360,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     weights.clear();
     replicaWeights.clear();
     acks = 0;
+    answered.clear();
     timers.startSingleTimer("step-timeout", new StepTimedOut(step), job.stepTimeout());
     workers.forEach(w -> w.tell(new StageWorker.CollectWeights(replyAdapter)));
   }
@@ -366,6 +375,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onCommitted(Committed c) {
     commits.finished();
+    if (phase == Phase.PAUSED && !commits.busy()) {
+      timers.cancel("step-timeout"); // paused for whoever asked; the timer only bounded the checkpoint
+    }
     emit(c.outcome().kind(), c.outcome().message());
     return maybeSucceed();
   }
@@ -390,6 +402,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return this;
     }
     replicaWeights.put(w.device(), w.weights());
+    answered.add(w.device());
     if (++acks < workers.size()) {
       return this;
     }
@@ -446,15 +459,39 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       listener.tell(new JobEvent.JobSucceeded(job.steps(), lastLoss, weightsSha256));
       return Behaviors.stopped();
     }
-    List<Integer> missing = new ArrayList<>();
+    return failed(timeoutMessage());
+  }
+
+  /**
+   * Why the step timed out: the step, the phase and the devices (with their nodes) that did not
+   * answer, e.g. a worker that stopped answering or a reply the transport dropped (too large).
+   */
+  private String timeoutMessage() {
+    String what = switch (phase) {
+      case COMPUTE -> "a step report";
+      case UPDATE -> "an update acknowledgement";
+      case WEIGHTS -> "their weights";
+      case PAUSED -> "the checkpoint";
+      default -> "an answer";
+    };
+    java.util.StringJoiner missing = new java.util.StringJoiner(", ");
     for (int d = 0; d < workers.size(); d++) {
-      if (!reports.containsKey(d)) {
-        missing.add(d);
+      boolean done = switch (phase) {
+        case COMPUTE -> reports.containsKey(d);
+        case UPDATE, WEIGHTS -> answered.contains(d);
+        default -> false;
+      };
+      if (!done) {
+        org.apache.pekko.actor.Address a = workers.get(d).path().address();
+        missing.add(d + (a.hasLocalScope() ? "" : " (" + a.hostPort() + ")"));
       }
     }
-    return failed("step " + step + " timed out after " + job.stepTimeout().toSeconds() + " s in phase "
-        + phase.name().toLowerCase(java.util.Locale.ROOT)
-        + (phase == Phase.COMPUTE ? "; devices without a report: " + missing : ""));
+    String devices = phase == Phase.PAUSED ? "" : "; devices without " + what + ": " + missing;
+    Duration t = job.stepTimeout();
+    String after = t.toMillis() % 1000 == 0 ? t.toSeconds() + " s" : t.toMillis() + " ms";
+    return (phase == Phase.WEIGHTS ? "collecting the final weights" : "step " + step) + " timed out after " + after
+        + " in phase "
+        + phase.name().toLowerCase(java.util.Locale.ROOT) + devices;
   }
 
   private Behavior<Command> failed(String message) {

@@ -50,7 +50,8 @@ class FakeCudaClusterTest {
     Files.createDirectories(logs);
     openLog = logs.resolve("opens-" + ProcessHandle.current().pid() + ".txt");
     Files.deleteIfExists(openLog);
-    coordinator = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0);
+    coordinator = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0,
+        com.typesafe.config.ConfigFactory.parseString("tandem.cluster.expected-workers = " + NODES));
     workers = WorkerProcesses.start(NODES, WorkerMain.class.getName(),
         List.of("-D" + io.tandem.kernels.FakeCuda.DEVICES + "=" + GPUS_PER_NODE,
             "-D" + io.tandem.kernels.FakeCuda.OPEN_LOG + "=" + openLog.toAbsolutePath()),
@@ -96,7 +97,8 @@ class FakeCudaClusterTest {
     assertEquals(1, failed.message().lines().count(), failed.message());
     String m = failed.message();
     org.junit.jupiter.api.Assertions.assertTrue(
-        m.matches("job needs 5 cuda devices; the cluster has 4 \\(node pekko://tandem@127\\.0\\.0\\.1:\\d+: 2 cuda, "
-            + "node pekko://tandem@127\\.0\\.0\\.1:\\d+: 2 cuda\\)"), m);
+        m.matches("refused: job needs 5 cuda devices on at least 2 nodes; the cluster has 4 \\(node pekko://tandem@127\\.0\\.0\\.1:\\d+:"
+            + " 2 cuda, node pekko://tandem@127\\.0\\.0\\.1:\\d+: 2 cuda\\), 2 nodes up, 2 declared "
+            + "\\(tandem.cluster.expected-workers\\): job fake-cuda-5 can never start"), m);
   }
 }
