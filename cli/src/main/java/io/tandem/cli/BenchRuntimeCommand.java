@@ -48,8 +48,16 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
   @Option(names = "--costs", defaultValue = "F=1,B=1,W=1,comm=0", description = "op costs (default: ${DEFAULT-VALUE})")
   String costs;
 
-  @Option(names = "--steps", defaultValue = "5", description = "steps to time; the first is warm-up (default: ${DEFAULT-VALUE})")
+  @Option(names = "--steps", defaultValue = "5", description = "steps to time, after the warm-up (default: ${DEFAULT-VALUE})")
   int steps;
+
+  @Option(names = "--warmup", description = "untimed steps first (default: 1 embedded, 20 processes: five cold JVMs"
+      + " share the cores with their JIT compilers for the first tens of steps)")
+  Integer warmup;
+
+  private int warmupSteps() {
+    return warmup != null ? warmup : mode.equals("processes") ? 20 : 1;
+  }
 
   @Option(names = "--json", description = "print one JSON object")
   boolean json;
@@ -114,8 +122,11 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
     if (mode.equals("processes") && !OpCosts.parse(costs).equals(OpCosts.UNIT)) {
       throw new IllegalArgumentException("--mode processes runs unit costs only (F=1,B=1,W=1,comm=0)");
     }
-    if (steps < 2) {
-      throw new IllegalArgumentException("--steps must be >= 2 (the first step is warm-up)");
+    if (steps < 1) {
+      throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
+    }
+    if (warmupSteps() < 0) {
+      throw new IllegalArgumentException("--warmup must be >= 0, got " + warmupSteps());
     }
     PrintWriter out = spec.commandLine().getOut();
     if (!schedule.equalsIgnoreCase("all")) {
@@ -143,8 +154,8 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
       }
     }
     Result base = results.stream().filter(r -> r.schedule().equals("1f1b")).findFirst().orElse(results.get(0));
-    out.printf(Locale.ROOT, "p=%d m=%d costs %s, op %.1f ms, median of %d steps (sim backend, %s)%n",
-        devices, microbatches, costs, opMs, steps - 1, mode);
+    out.printf(Locale.ROOT, "p=%d m=%d costs %s, op %.1f ms, median of %d steps after %d warm-up (sim backend, %s)%n",
+        devices, microbatches, costs, opMs, steps, warmupSteps(), mode);
     out.println("schedule          simulated ms  measured ms  efficiency  throughput vs 1f1b  peak act (measured)  vs 1f1b");
     for (Result r : results) {
       out.printf(Locale.ROOT, "%-17s %12.1f %12.1f %11.3f %19.3f %20.2f %8.3f%n", r.schedule(), r.simulatedMs(),
@@ -157,7 +168,7 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
   private Result measure(String name) {
     String jobId = "bench-" + Long.toHexString(System.nanoTime());
     JobSpec job = JobSpec.newBuilder().setJobId(jobId).setDevices(devices).setMicrobatches(microbatches)
-        .setSteps(steps).setSchedule(name).setBackend("sim").setOpMs(opMs).setStepTimeoutS(300).build();
+        .setSteps(warmupSteps() + steps).setSchedule(name).setBackend("sim").setOpMs(opMs).setStepTimeoutS(300).build();
     JobSpecs.check(job);
     ScheduleSpec s = ScheduleSpec.of(devices, microbatches).withCosts(OpCosts.parse(costs))
         .withChunksPerDevice(name.equalsIgnoreCase("interleaved-1f1b") ? 2 : 1);
@@ -168,7 +179,7 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
     double[][] peak = new double[1][];
     List<io.tandem.proto.HopStats> hopStats = new ArrayList<>();
     java.util.function.Consumer<JobEvent> onEvent = e -> {
-      if (e instanceof JobEvent.StepCompleted c && c.step() > 0) {
+      if (e instanceof JobEvent.StepCompleted c && c.step() >= warmupSteps()) {
         synchronized (times) {
           times.add(c.stepMillis());
           peak[0] = c.peakActivationUnits();
@@ -178,7 +189,7 @@ public final class BenchRuntimeCommand implements Callable<Integer> {
     };
     JobEvent end = mode.equals("processes")
         ? ProcessesRuntime.run(job, Duration.ofMinutes(10), onEvent)
-        : LocalRuntime.run(new JobConfig(jobId, plan, steps, 0, Duration.ofMinutes(5)),
+        : LocalRuntime.run(new JobConfig(jobId, plan, warmupSteps() + steps, 0, Duration.ofMinutes(5)),
             new SimComputeProvider(null, opMs), onEvent);
     if (end instanceof JobEvent.JobFailed f) {
       throw new IllegalStateException("benchmark job failed: " + f.message());
