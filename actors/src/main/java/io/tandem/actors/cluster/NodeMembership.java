@@ -36,6 +36,8 @@ final class NodeMembership<A> {
   private final Set<String> leaving = new LinkedHashSet<>();
   /** Nodes drained through the admin API: asked to leave the cluster once the job is off them. */
   private final Set<String> drained = new LinkedHashSet<>();
+  /** Nodes the job moved off because they left gracefully or were drained: never joiners again. */
+  private final Set<String> departed = new LinkedHashSet<>();
 
   /** A member's status changed: {@code up} for Up or WeaklyUp, false once it is anything but Joining. */
   void memberStatus(String node, boolean up) {
@@ -124,7 +126,7 @@ final class NodeMembership<A> {
     Map<String, A> fresh = new LinkedHashMap<>();
     listed.forEach((node, a) -> {
       boolean known = chosen.containsKey(node) && !lost.contains(node);
-      if (!known && !joiners.containsKey(node)) {
+      if (!known && !joiners.containsKey(node) && !departed.contains(node)) {
         joiners.put(node, a);
         registrations.remove(node);
         fresh.put(node, a);
@@ -242,6 +244,7 @@ final class NodeMembership<A> {
   List<String> leftGracefully(List<String> gone) {
     lost.addAll(gone);
     leaving.removeAll(gone);
+    departed.addAll(gone);
     List<String> drainedNow = new ArrayList<>();
     for (String node : gone) {
       if (drained.remove(node)) {
