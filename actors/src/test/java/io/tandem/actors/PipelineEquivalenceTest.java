@@ -1,6 +1,6 @@
 package io.tandem.actors;
 
-import io.tandem.actors.coordinator.WeightsDigest;
+import io.tandem.actors.checkpoint.SavedModel;
 import io.tandem.actors.worker.ModelComputeProvider;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.tandem.kernels.CpuBackend;
 import io.tandem.model.Layer;
-import io.tandem.model.LayerState;
 import io.tandem.model.Model;
 import io.tandem.model.Presets;
 import io.tandem.model.Trainer;
@@ -24,9 +23,6 @@ import io.tandem.schedule.SearchOptions;
 import io.tandem.schedule.Simulator;
 import io.tandem.schedule.VMin;
 import java.time.Duration;
-import java.util.List;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -64,12 +60,7 @@ class PipelineEquivalenceTest {
       for (long step = 1; step <= STEPS; step++) {
         trainer.step(ModelComputeProvider.dataset("corpus"), SEED, step, MICROBATCHES, MICROBATCH_SIZE);
       }
-      SortedMap<Integer, byte[]> weights = new TreeMap<>();
-      List<Layer> layers = model.layers();
-      for (int i = 0; i < layers.size(); i++) {
-        weights.put(i, LayerState.save(layers.get(i), false));
-      }
-      reference = WeightsDigest.ofSerializedLayers(weights);
+      reference = SavedModel.weightsSha256(model.layers());
       model.layers().forEach(Layer::free);
     }
   }

@@ -1,6 +1,6 @@
 package io.tandem.actors;
 
-import io.tandem.actors.coordinator.WeightsDigest;
+import io.tandem.actors.checkpoint.SavedModel;
 import io.tandem.actors.worker.ModelComputeProvider;
 import io.tandem.actors.worker.Partition;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.kernels.CpuBackend;
 import io.tandem.model.Layer;
-import io.tandem.model.LayerState;
 import io.tandem.model.Microbatch;
 import io.tandem.model.Model;
 import io.tandem.model.Parameter;
@@ -29,8 +28,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -156,10 +153,6 @@ class TwoBwSemanticsTest {
   }
 
   static String sha(Model model) {
-    SortedMap<Integer, byte[]> w = new TreeMap<>();
-    for (int i = 0; i < model.size(); i++) {
-      w.put(i, LayerState.save(model.layers().get(i), false));
-    }
-    return WeightsDigest.ofSerializedLayers(w);
+    return SavedModel.weightsSha256(model.layers());
   }
 }
