@@ -123,7 +123,7 @@ public final class RecoveryPlanner {
     }
     Plan plan = new Planner().plan(request.get().withSchedules(List.of(schedule)));
     return Optional.of(planned(spec, plan, "the planner chose recomputation on " + plan.recompute().stream()
-        .filter(b -> b).count() + " of " + plan.recompute().size() + " stages of " + schedule + budget(spec)));
+        .filter(b -> b).count() + " of " + plan.recompute().size() + " stages of " + schedule + budget(spec), false));
   }
 
   /** The planner request for {@code spec} on {@code devices} devices, when the model has a profile. */
@@ -223,10 +223,6 @@ public final class RecoveryPlanner {
     return planned(spec, plan, reason, false);
   }
 
-  private static Replan planned(JobSpec spec, Plan plan, String reason) {
-    return planned(spec, plan, reason, false);
-  }
-
   /**
    * The spec that runs {@code plan}: its schedule, split, recomputation and (with
    * {@code replicas}) data-parallel replicas; the step's microbatches stay the job's.
@@ -237,7 +233,7 @@ public final class RecoveryPlanner {
         || d != 1 && !replicas || plan.recompute().contains(true) && !Recompute.allowed(spec)) {
       throw new IllegalStateException("the planner changed the batch split, data parallelism or recomputation: " + plan);
     }
-    // a re-plan is one pipeline over the survivors (data parallelism is not re-planned yet)
+    // re-plans ask without replicas (d = 1): one pipeline over the survivors
     JobSpec.Builder b = spec.toBuilder().setDevices(d * plan.pipelineDepth()).setDataParallel(d)
         .setSchedule(plan.schedule())
         .setMemoryLimit(plan.memoryLimit()).clearStageBoundaries().addAllStageBoundaries(plan.boundaries())

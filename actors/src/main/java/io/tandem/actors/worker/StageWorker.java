@@ -158,9 +158,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private List<OpRef> loaded;
   private String loadedJobId;
   // the step in flight
-  private long step = -1;
-  /** The step in flight, for tensors coming by this worker's lane (on senders' threads). */
-  private volatile long laneStep = -1;
+  /** Volatile: tensors coming by this worker's lane read it on senders' threads. */
+  private volatile long step = -1;
   private ActorRef<Reply> replyTo;
   private boolean failed;
   /** The running step's loop on the compute thread (null before the first step). */
@@ -258,7 +257,6 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       running.stop(); // a step the coordinator gave up on
     }
     step = start.step();
-    laneStep = step;
     failed = false;
     hops.reset();
     inbox.dropBefore(step);
@@ -331,7 +329,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private void fromLane(TensorArrived msg) {
     TensorFrameHeader h = msg.header();
     if (h.getAllReduce() || !h.getJobId().equals(jobId) || !myStages.contains(h.getTargetStage())
-        || h.getStep() < laneStep) {
+        || h.getStep() < step) {
       getContext().getSelf().tell(msg);
       return;
     }
