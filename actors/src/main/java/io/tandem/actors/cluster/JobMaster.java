@@ -25,12 +25,9 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Leave;
-import org.apache.pekko.cluster.typed.Subscribe;
-import org.apache.pekko.cluster.typed.Unsubscribe;
 
 /**
  * The cluster's coordinator: a Cluster Singleton on the {@code coordinator} role. It runs
@@ -133,8 +130,7 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
   private final List<Queued> queue = new ArrayList<>();
   private final Map<String, Running> runs = new LinkedHashMap<>();
   private final ActorRef<NodeAgent.Reply> agentAdapter;
-  private final ActorRef<ClusterEvent.MemberEvent> memberAdapter;
-  private final ActorRef<ClusterEvent.ReachabilityEvent> reachabilityAdapter;
+  private final ClusterWatch watch;
 
   private JobMaster(ActorContext<Command> ctx, TimerScheduler<Command> timers, ClusterSettings settings, JobStore store) {
     super(ctx);
@@ -143,14 +139,7 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
     this.timers = timers;
     this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address();
     this.agentAdapter = ctx.messageAdapter(NodeAgent.Reply.class, FromAgent::new);
-    ActorRef<Receptionist.Listing> listing = ctx.messageAdapter(Receptionist.Listing.class,
-        l -> new AgentsChanged(l.getServiceInstances(NodeAgent.SERVICE_KEY)));
-    ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeAgent.SERVICE_KEY, listing));
-    this.memberAdapter = ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new);
-    this.reachabilityAdapter = ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new);
-    Cluster cluster = Cluster.get(ctx.getSystem());
-    cluster.subscriptions().tell(Subscribe.create(memberAdapter, ClusterEvent.MemberEvent.class));
-    cluster.subscriptions().tell(Subscribe.create(reachabilityAdapter, ClusterEvent.ReachabilityEvent.class));
+    this.watch = ClusterWatch.start(ctx, AgentsChanged::new, MemberChanged::new, ReachabilityChanged::new);
   }
 
   public static Behavior<Command> create(ClusterSettings settings) {
@@ -204,9 +193,7 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
         })
         .onMessageEquals(Stop.INSTANCE, Behaviors::stopped)
         .onSignal(PostStop.class, s -> {
-          Cluster cluster = Cluster.get(getContext().getSystem());
-          cluster.subscriptions().tell(new Unsubscribe<>(memberAdapter));
-          cluster.subscriptions().tell(new Unsubscribe<>(reachabilityAdapter));
+          watch.stop();
           return this;
         })
         .build();

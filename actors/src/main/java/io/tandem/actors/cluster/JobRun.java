@@ -24,11 +24,8 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
-import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Subscribe;
-import org.apache.pekko.cluster.typed.Unsubscribe;
 
 /**
  * One job on the cluster, from submission to its end: waits for enough node agents, asks them
@@ -98,8 +95,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   private final ClusterSettings settings;
   private final TimerScheduler<Command> timers;
   private final ActorRef<NodeAgent.Reply> agentAdapter;
-  private final ActorRef<ClusterEvent.MemberEvent> memberAdapter;
-  private final ActorRef<ClusterEvent.ReachabilityEvent> reachabilityAdapter;
+  private final ClusterWatch watch;
   private final Address selfAddress;
   private final NodeMembership<ActorRef<NodeAgent.Command>> members = new NodeMembership<>();
   private final JobReporter reporter;
@@ -144,14 +140,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         store == null ? "" : ActorRefResolver.get(ctx.getSystem()).toSerializationFormat(replyTo), store, master, io);
     this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address();
     this.agentAdapter = ctx.messageAdapter(NodeAgent.Reply.class, FromAgent::new);
-    ActorRef<Receptionist.Listing> listing = ctx.messageAdapter(Receptionist.Listing.class,
-        l -> new AgentsChanged(l.getServiceInstances(NodeAgent.SERVICE_KEY)));
-    ctx.getSystem().receptionist().tell(Receptionist.subscribe(NodeAgent.SERVICE_KEY, listing));
-    this.memberAdapter = ctx.messageAdapter(ClusterEvent.MemberEvent.class, MemberChanged::new);
-    this.reachabilityAdapter = ctx.messageAdapter(ClusterEvent.ReachabilityEvent.class, ReachabilityChanged::new);
-    Cluster cluster = Cluster.get(ctx.getSystem());
-    cluster.subscriptions().tell(Subscribe.create(memberAdapter, ClusterEvent.MemberEvent.class));
-    cluster.subscriptions().tell(Subscribe.create(reachabilityAdapter, ClusterEvent.ReachabilityEvent.class));
+    this.watch = ClusterWatch.start(ctx, AgentsChanged::new, MemberChanged::new, ReachabilityChanged::new);
     timers.startSingleTimer("phase", new TimedOut("waiting for " + this.minNodes + " worker node(s)", 0),
         settings.nodeWaitTimeout());
   }
@@ -206,9 +195,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         .onMessage(TimedOut.class, t -> t.attempt() == attempt
             ? fail("job " + spec.getJobId() + " timed out " + t.phase() + " (" + membership() + ")") : this)
         .onSignal(PostStop.class, s -> {
-          Cluster cluster = Cluster.get(getContext().getSystem());
-          cluster.subscriptions().tell(new Unsubscribe<>(memberAdapter));
-          cluster.subscriptions().tell(new Unsubscribe<>(reachabilityAdapter));
+          watch.stop();
           return this;
         })
         .build();
