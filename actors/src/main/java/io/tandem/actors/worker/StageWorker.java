@@ -154,6 +154,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private final Executor io;
   private final TensorInbox inbox = new TensorInbox();
   private final HopStatsCollector hops = new HopStatsCollector();
+  /** This worker's ref, for threads other than the actor's (the context is the actor's alone). */
+  private final ActorRef<Command> self;
   /** The op program loaded for this job (null until {@link LoadProgram}). */
   private List<OpRef> loaded;
   private String loadedJobId;
@@ -178,7 +180,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     this.compute = compute;
     this.executor = executor;
     this.io = BlockingExecutors.get(context.getSystem()).io();
-    transport.openLane(context.getSelf(), this::fromLane);
+    this.self = context.getSelf();
+    transport.openLane(self, this::fromLane);
   }
 
   public static Behavior<Command> create(String jobId, int device, int stages, int chunksPerDevice,
@@ -213,7 +216,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(ProgramDone.class, this::onProgramDone)
         .onMessage(ReduceStepDone.class, this::onReduceStepDone)
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> {
-          transport.closeLane(getContext().getSelf());
+          transport.closeLane(self);
           stopRunning();
           return this;
         })
@@ -263,9 +266,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     long s = step;
     int r = replica;
     ActorRef<Reply> to = replyTo;
-    ActorRef<Command> self = getContext().getSelf();
     StepLoop loop = new StepLoop(s, loaded, myStages, stages, device, compute, inbox, hops, this::nowMs,
-        (ref, op, out, computedUs) -> sendOutput(self, s, r, ref, op, out, computedUs));
+        (ref, op, out, computedUs) -> sendOutput(s, r, ref, op, out, computedUs));
     running = loop;
     if (allReduce == null) {
       CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
@@ -312,12 +314,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
           + " arrived at device " + device + ", which holds " + myStages);
       return this;
     }
-    long arrived = HopClock.nowMicros();
-    if (h.hasTrace()) {
-      hops.arrived(h.getTrace(), arrived);
-    }
-    inbox.put(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage(), msg.tensor(),
-        arrived);
+    accept(h, msg.tensor());
     return this;
   }
 
@@ -330,15 +327,19 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     TensorFrameHeader h = msg.header();
     if (h.getAllReduce() || !h.getJobId().equals(jobId) || !myStages.contains(h.getTargetStage())
         || h.getStep() < step) {
-      getContext().getSelf().tell(msg);
+      self.tell(msg);
       return;
     }
+    accept(h, msg.tensor());
+  }
+
+  /** A pipeline tensor for this worker, checked: into the inbox, its hop counted. Thread-safe. */
+  private void accept(TensorFrameHeader h, HostTensor tensor) {
     long arrived = HopClock.nowMicros();
     if (h.hasTrace()) {
       hops.arrived(h.getTrace(), arrived);
     }
-    inbox.put(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage(), msg.tensor(),
-        arrived);
+    inbox.put(h.getStep(), h.getGradient(), h.getProducer().getMicrobatch(), h.getTargetStage(), tensor, arrived);
   }
 
   private Behavior<Command> onTensorRejected(TensorRejected msg) {
@@ -365,8 +366,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
    * Sends an op's output to the worker of its target stage. Runs on the compute thread (the step
    * loop), so only thread-safe things: building the header, the transport, {@code tell}.
    */
-  private void sendOutput(ActorRef<Command> self, long s, int fromReplica, OpRef ref, Op op, HostTensor out,
-      long computedUs) {
+  private void sendOutput(long s, int fromReplica, OpRef ref, Op op, HostTensor out, long computedUs) {
     boolean gradient = op.kind() != OpKind.F;
     int target = gradient ? op.virtualStage() - 1 : op.virtualStage() + 1;
     TensorFrameHeader.Builder header = TensorFrameHeader.newBuilder()
