@@ -109,6 +109,14 @@ public final class JobSpecValidator {
         + " is not a multiple of dataParallel " + replicas + " (devices = dataParallel x pipeline depth)");
     ok &= r.require(spec.getMicrobatches() % replicas == 0, "microbatches", spec.getMicrobatches()
         + " is not a multiple of dataParallel " + replicas + " (each replica takes microbatches / dataParallel)");
+    int groups = spec.getReductionGroups();
+    ok = ok && r.require(groups >= 0, "reductionGroups", "must be >= 0 (0 = dataParallel), got " + groups);
+    ok = ok && r.require(groups == 0 || replicas == 1 || replicas == groups, "reductionGroups", "dataParallel "
+        + replicas + " must be 1 or reductionGroups " + groups + " (a replica sums whole groups)");
+    ok = ok && r.require(groups == 0 || spec.getMicrobatches() % groups == 0, "microbatches", spec.getMicrobatches()
+        + " is not a multiple of reductionGroups " + groups);
+    ok = ok && r.require(groups <= 1 || !spec.getSchedule().equalsIgnoreCase("2bw"), "reductionGroups",
+        "2bw updates inside a step and cannot group its gradients; use a flush schedule (e.g. 1f1b)");
     ok = ok && r.require(replicas == 1 || !spec.getSchedule().equalsIgnoreCase("2bw"), "dataParallel",
         "2bw with dataParallel > 1 is not supported yet; use a flush schedule (e.g. 1f1b)");
     ok = ok && r.require(replicas == 1 || !spec.getSchedule().equalsIgnoreCase(PLANNER), "dataParallel",

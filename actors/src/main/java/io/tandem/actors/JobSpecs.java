@@ -92,6 +92,16 @@ public final class JobSpecs {
     return Math.max(1, spec.getDataParallel());
   }
 
+  /**
+   * The reduction groups G: the step's microbatches are summed in G contiguous groups, then the
+   * groups in order ({@code reductionGroups}, else the replicas). Replica r of D runs groups
+   * {@code [r G/D, (r+1) G/D)}; with fewer replicas than groups a device keeps one partial sum per
+   * group, so the weights are those of G replicas.
+   */
+  public static int reductionGroups(JobSpec spec) {
+    return spec.getReductionGroups() > 0 ? spec.getReductionGroups() : dataParallel(spec);
+  }
+
   /** The pipeline depth p: the spec's devices over its replicas ({@code devices = D x p}). */
   public static int pipelineDevices(JobSpec spec) {
     return spec.getDevices() / dataParallel(spec);

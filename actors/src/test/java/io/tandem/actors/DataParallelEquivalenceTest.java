@@ -81,6 +81,26 @@ class DataParallelEquivalenceTest {
     assertEquals(expected, losses, "losses, step by step");
   }
 
+  /**
+   * Fewer replicas than reduction groups (what a re-plan after a lost replica runs): one pipeline
+   * keeping a partial sum per group gives the weights of 2 replicas bit for bit, and, as a check
+   * that the grouping is real, not those of the plain sequential sum.
+   */
+  @ParameterizedTest(name = "{0}: 1 pipeline of {1} devices, 2 reduction groups")
+  @CsvSource({"1f1b,1", "1f1b,2", "v-half,2", "zb-h1,4", "v-zb,2"})
+  void onePipelineWithTwoReductionGroups_matchesTwoReplicas_bitForBit(String schedule, int depth) {
+    List<Double> expected = new ArrayList<>();
+    String reference = reference(2, 2, expected);
+    List<Double> losses = new ArrayList<>();
+    JobSpec spec = spec(schedule, depth, 1, 2).toBuilder().setJobId("dp-groups-" + schedule + "-" + depth)
+        .setReductionGroups(2).build();
+    JobEvent.JobSucceeded end = run(spec, losses);
+    assertEquals(reference, end.weightsSha256(), schedule + ", 1 x " + depth + ", 2 reduction groups");
+    assertEquals(expected, losses, "losses, step by step");
+    org.junit.jupiter.api.Assertions.assertNotEquals(reference(1, 2, new ArrayList<>()), end.weightsSha256(),
+        "2 groups must differ from one sequential sum (else this test proves nothing)");
+  }
+
   /** Recomputation changes nothing either: 2 replicas recomputing every stage, same weights bit for bit. */
   @ParameterizedTest(name = "{0}: 2 replicas x {1} pipeline devices, recompute all")
   @CsvSource({"1f1b,2", "v-half,2", "zb-h1,4", "v-zb,2"})

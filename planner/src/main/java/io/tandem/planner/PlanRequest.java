@@ -12,6 +12,7 @@ import java.util.List;
  * @param microbatchSizes sizes to try; empty = powers of two dividing the per-replica batch
  * @param allowRecompute whether stages may recompute activations
  * @param allowDataParallel whether to search data-parallel widths > 1 (else depth = devices)
+ * @param dataParallelWidths with {@code allowDataParallel}, the only widths to search (empty = any)
  * @param maxEvaluations bound on configurations scored (simulated); the search goes best-first
  */
 public record PlanRequest(
@@ -22,6 +23,7 @@ public record PlanRequest(
     List<Integer> microbatchSizes,
     boolean allowRecompute,
     boolean allowDataParallel,
+    List<Integer> dataParallelWidths,
     int maxEvaluations) {
   /** Default bound on scored configurations. */
   public static final int DEFAULT_MAX_EVALUATIONS = 160;
@@ -43,6 +45,12 @@ public record PlanRequest(
         throw new IllegalArgumentException("microbatch sizes must be >= 1, got " + b);
       }
     }
+    dataParallelWidths = List.copyOf(dataParallelWidths);
+    for (int w : dataParallelWidths) {
+      if (w < 1) {
+        throw new IllegalArgumentException("data-parallel widths must be >= 1, got " + w);
+      }
+    }
     if (maxEvaluations < 1) {
       throw new IllegalArgumentException("maxEvaluations must be >= 1, got " + maxEvaluations);
     }
@@ -50,37 +58,43 @@ public record PlanRequest(
 
   /** Every family, every power-of-two microbatch size, recomputation and data parallelism allowed. */
   public static PlanRequest of(ModelProfile profile, ClusterSpec cluster, int globalBatch) {
-    return new PlanRequest(profile, cluster, globalBatch, List.of(), List.of(), true, true, DEFAULT_MAX_EVALUATIONS);
+    return new PlanRequest(profile, cluster, globalBatch, List.of(), List.of(), true, true, List.of(), DEFAULT_MAX_EVALUATIONS);
   }
 
   public PlanRequest withCluster(ClusterSpec c) {
     return new PlanRequest(profile, c, globalBatch, schedules, microbatchSizes, allowRecompute, allowDataParallel,
-        maxEvaluations);
+        dataParallelWidths, maxEvaluations);
   }
 
   public PlanRequest withSchedules(List<String> names) {
     return new PlanRequest(profile, cluster, globalBatch, names, microbatchSizes, allowRecompute, allowDataParallel,
-        maxEvaluations);
+        dataParallelWidths, maxEvaluations);
   }
 
   public PlanRequest withMicrobatchSizes(List<Integer> sizes) {
     return new PlanRequest(profile, cluster, globalBatch, schedules, sizes, allowRecompute, allowDataParallel,
-        maxEvaluations);
+        dataParallelWidths, maxEvaluations);
   }
 
   public PlanRequest withRecompute(boolean allow) {
     return new PlanRequest(profile, cluster, globalBatch, schedules, microbatchSizes, allow, allowDataParallel,
-        maxEvaluations);
+        dataParallelWidths, maxEvaluations);
   }
 
   public PlanRequest withDataParallel(boolean allow) {
     return new PlanRequest(profile, cluster, globalBatch, schedules, microbatchSizes, allowRecompute, allow,
+        dataParallelWidths, maxEvaluations);
+  }
+
+  /** Data parallelism allowed, at these widths only (empty = any). */
+  public PlanRequest withDataParallelWidths(List<Integer> widths) {
+    return new PlanRequest(profile, cluster, globalBatch, schedules, microbatchSizes, allowRecompute, true, widths,
         maxEvaluations);
   }
 
   public PlanRequest withMaxEvaluations(int max) {
     return new PlanRequest(profile, cluster, globalBatch, schedules, microbatchSizes, allowRecompute,
-        allowDataParallel, max);
+        allowDataParallel, dataParallelWidths, max);
   }
 
   /** The families to search, in {@link Family#ALL} order. */

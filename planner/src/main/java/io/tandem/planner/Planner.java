@@ -193,7 +193,9 @@ public final class Planner {
       Map<Integer, Integer> widthOfDepth = new LinkedHashMap<>();
       if (request.allowDataParallel()) {
         for (int w = 1; w <= n; w++) {
-          widthOfDepth.put(n / w, w); // the largest width for each depth
+          if (request.dataParallelWidths().isEmpty() || request.dataParallelWidths().contains(w)) {
+            widthOfDepth.put(n / w, w); // the largest width for each depth
+          }
         }
       } else {
         widthOfDepth.put(n, 1);

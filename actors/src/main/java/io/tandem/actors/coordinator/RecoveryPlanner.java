@@ -1,6 +1,7 @@
 package io.tandem.actors.coordinator;
 
 import io.tandem.actors.JobFactory;
+import io.tandem.actors.JobSpecs;
 import io.tandem.actors.Recompute;
 import io.tandem.actors.worker.Partition;
 import io.tandem.model.GptSpec;
@@ -30,7 +31,8 @@ import java.util.Optional;
  * <p>For GPT models on real backends the planner searches the job's schedule family group (the
  * V-shape family for V-shape schedules: v-zb, zb-v, v-half, v-min; otherwise the job's schedule
  * and the other flush schedules), with the job's microbatch size and count fixed (so the math,
- * and the final weights, do not change), no data parallelism, and recomputation where the job
+ * and the final weights, do not change), data-parallel replicas only as many as the job's
+ * reduction groups or none (one pipeline summing per group: the same weights), recomputation where the job
  * allows it ({@code recompute} all or planner; it changes memory, never results), under the
  * job's per-device memory budget ({@code deviceMemoryBytes}; none = unlimited). It prefers the
  * job's own schedule when that fits, and says why it switched when it does not. Without a usable
@@ -63,7 +65,7 @@ public final class RecoveryPlanner {
     this.spec = spec;
     Plan start = null;
     String why = null;
-    Optional<PlanRequest> request = request(spec, spec.getDevices());
+    Optional<PlanRequest> request = replanRequest(spec, spec.getDevices());
     if (request.isEmpty()) {
       why = "no planner profile for " + spec.getModel() + " on the " + spec.getBackend() + " backend";
     } else {
@@ -103,9 +105,8 @@ public final class RecoveryPlanner {
     List<String> choices = Family.ALL.stream().map(Family::name).filter(n -> !n.equals("2bw")).toList();
     boolean replicas = dataParallelAllowed(spec);
     Plan plan = new Planner().plan(request.get().withSchedules(choices).withDataParallel(replicas));
-    return Optional.of(planned(spec, plan, "the planner chose " + plan.schedule() + " over "
-        + (plan.dataParallel() > 1 ? plan.dataParallel() + " data-parallel replicas x " : "") + plan.pipelineDepth()
-        + " device(s)" + budget(spec) + " (" + plan.evaluated() + " plans evaluated)", replicas));
+    return Optional.of(planned(spec, plan, "the planner chose " + plan.schedule() + " over " + shape(plan)
+        + budget(spec) + " (" + plan.evaluated() + " plans evaluated)", replicas));
   }
 
   /**
@@ -142,6 +143,15 @@ public final class RecoveryPlanner {
             ClusterSpec.uniform(devices, budget), spec.getMicrobatches() * mbs)
         .withSchedules(family(spec.getSchedule())).withMicrobatchSizes(List.of(mbs))
         .withRecompute(Recompute.allowed(spec)).withDataParallel(false));
+  }
+
+  /**
+   * The re-plan request: as {@link #request}, and a job whose gradients are reduced in G > 1
+   * groups may run G replicas or one pipeline (either gives the same weights).
+   */
+  private static Optional<PlanRequest> replanRequest(JobSpec spec, int devices) {
+    int groups = JobSpecs.reductionGroups(spec);
+    return request(spec, devices).map(r -> groups > 1 ? r.withDataParallelWidths(List.of(1, groups)) : r);
   }
 
   /** The job's schedule first, then the rest of its family group. */
@@ -181,8 +191,13 @@ public final class RecoveryPlanner {
       return toReplan(plan, why + "; " + spec.getSchedule() + " does not fit " + devices + " device(s)" + budget()
           + " (" + ownReason(plan, own) + "), so the planner chose " + plan.schedule());
     }
-    return toReplan(plan, why + "; planner kept " + plan.schedule() + " over " + plan.pipelineDepth() + " device(s)"
-        + budget());
+    return toReplan(plan, why + "; planner kept " + plan.schedule() + " over " + shape(plan) + budget());
+  }
+
+  /** "3 device(s)", or "2 data-parallel replicas x 1 device(s)". */
+  private static String shape(Plan plan) {
+    return (plan.dataParallel() > 1 ? plan.dataParallel() + " data-parallel replicas x " : "") + plan.pipelineDepth()
+        + " device(s)";
   }
 
   private static Plan withSchedules(Plan p, List<String> schedules) {
@@ -220,7 +235,7 @@ public final class RecoveryPlanner {
   }
 
   private Replan toReplan(Plan plan, String reason) {
-    return planned(spec, plan, reason, false);
+    return planned(spec, plan, reason, JobSpecs.reductionGroups(spec) > 1);
   }
 
   /**
@@ -233,8 +248,9 @@ public final class RecoveryPlanner {
         || d != 1 && !replicas || plan.recompute().contains(true) && !Recompute.allowed(spec)) {
       throw new IllegalStateException("the planner changed the batch split, data parallelism or recomputation: " + plan);
     }
-    // re-plans ask without replicas (d = 1): one pipeline over the survivors
+    // re-plans keep the reduction groups: one pipeline over the survivors, or G replicas
     JobSpec.Builder b = spec.toBuilder().setDevices(d * plan.pipelineDepth()).setDataParallel(d)
+        .setReductionGroups(JobSpecs.reductionGroups(spec) > 1 ? JobSpecs.reductionGroups(spec) : 0)
         .setSchedule(plan.schedule())
         .setMemoryLimit(plan.memoryLimit()).clearStageBoundaries().addAllStageBoundaries(plan.boundaries())
         .clearRecomputeStages();
@@ -251,7 +267,9 @@ public final class RecoveryPlanner {
 
   /** Without a profile: the same schedule over the devices with the layers split evenly, else 1F1B. */
   private Replan evenSplit(int devices, String why) {
-    JobSpec same = spec.toBuilder().setDevices(devices).setDataParallel(1).clearStageBoundaries().clearRecomputeStages().build();
+    JobSpec same = spec.toBuilder().setDevices(devices).setDataParallel(1)
+        .setReductionGroups(JobSpecs.reductionGroups(spec) > 1 ? JobSpecs.reductionGroups(spec) : 0)
+        .clearStageBoundaries().clearRecomputeStages().build();
     String tried;
     try {
       Schedule s = fits(same);

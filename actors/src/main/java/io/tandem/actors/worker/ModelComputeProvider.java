@@ -113,7 +113,7 @@ public final class ModelComputeProvider implements ComputeProvider {
           spec.getMicrobatchSize(), optimizer(spec.getOptimizer()),
           LearningRate.constant((float) spec.getLearningRate()),
           schedule.weightVersions().isEmpty() ? 0 : PipeDream2BW.updateInterval(schedule.devices()),
-          Recompute.flags(spec, schedule.stages()));
+          Recompute.flags(spec, schedule.stages()), io.tandem.actors.JobSpecs.reductionGroups(spec));
       return new DeviceCompute(compute, backend.executor());
     } catch (RuntimeException e) {
       backend.close();

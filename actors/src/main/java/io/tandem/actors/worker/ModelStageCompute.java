@@ -60,16 +60,32 @@ public final class ModelStageCompute implements StageCompute {
   private final DoubleBufferedWeights twoBw;
   private final int lossGroup;
   private long windowStep = -1;
+  /** Microbatches per reduction group ({@link io.tandem.actors.JobSpecs#reductionGroups}). */
+  private final int groupSize;
+  /** Per virtual stage: the reduction group its gradients accumulate now. */
+  private final Map<Integer, Integer> groupOf = new HashMap<>();
+  /** Per virtual stage: the sum, in group order, of its finished groups' gradients this step. */
+  private final Map<Integer, float[]> finishedGroups = new HashMap<>();
 
   /**
    * @param stages the virtual stages this device holds
    * @param partition layer ranges of every virtual stage
    * @param twoBwInterval 0 for flush schedules; for PipeDream-2BW, the backwards per weight update
    * @param recompute per virtual stage of the whole schedule, whether it recomputes its activations
+   * @param reductionGroups the step's microbatches are summed in this many contiguous groups, then
+   *     the groups in order (the data-parallel grouping; 1 = one sequential sum)
    */
   public ModelStageCompute(Backend backend, ModelSpec spec, Partition partition, List<Integer> stages,
       Dataset data, long seed, int microbatches, int microbatchSize, Optimizer optimizer, LearningRate lr,
-      int twoBwInterval, List<Boolean> recompute) {
+      int twoBwInterval, List<Boolean> recompute, int reductionGroups) {
+    if (reductionGroups < 1 || microbatches % reductionGroups != 0) {
+      throw new IllegalArgumentException("microbatches " + microbatches + " do not split into " + reductionGroups
+          + " reduction groups");
+    }
+    if (reductionGroups > 1 && twoBwInterval > 0) {
+      throw new IllegalArgumentException("2bw cannot group its gradients: it updates inside a step");
+    }
+    this.groupSize = microbatches / reductionGroups;
     this.backend = backend;
     this.spec = spec;
     this.data = data;
@@ -197,11 +213,49 @@ public final class ModelStageCompute implements StageCompute {
 
   @Override
   public void backwardWeight(long step, int mb, int v, int version) {
+    enterGroup(v, mb / groupSize, mb);
     chunk(v).backwardWeight(microbatch(step, mb));
     stashed.remove(key(mb, v));
     if (twoBw != null) {
       twoBw.afterBackward();
     }
+  }
+
+  /**
+   * Before a W of reduction group {@code group} on virtual stage {@code v}: when the stage's
+   * gradients so far belong to an earlier group, they are a finished group's sum; it is added,
+   * in group order, to the stage's finished groups and the gradients start again from zero.
+   */
+  private void enterGroup(int v, int group, int mb) {
+    Integer current = groupOf.put(v, group);
+    if (current == null || current == group) {
+      return;
+    }
+    if (group < current) {
+      throw new IllegalStateException("W" + mb + "@" + v + " of reduction group " + group + " after a W of group "
+          + current + ": a stage's W must run in microbatch order");
+    }
+    List<Parameter> params = chunk(v).parameters();
+    float[] done = GradientReduction.gradients(params);
+    chunk(v).zeroGrad();
+    float[] sum = finishedGroups.get(v);
+    if (sum == null) {
+      finishedGroups.put(v, done);
+    } else {
+      GradientReduction.add(sum, done);
+    }
+  }
+
+  /** Ends the step's grouping: each stage's gradients become its groups' sum in group order. */
+  private void foldGroups() {
+    for (Map.Entry<Integer, float[]> e : finishedGroups.entrySet()) {
+      List<Parameter> params = chunk(e.getKey()).parameters();
+      float[] sum = e.getValue();
+      GradientReduction.add(sum, GradientReduction.gradients(params));
+      GradientReduction.setGradients(params, sum);
+    }
+    finishedGroups.clear();
+    groupOf.clear();
   }
 
   private static HostTensor requireInput(HostTensor t, String what, int mb, int v) {
@@ -248,6 +302,7 @@ public final class ModelStageCompute implements StageCompute {
   @Override
   public SortedMap<Integer, Double> gradientSumSquares() {
     DispatcherGuard.assertNotOnDispatcher("reading gradient sums of squares (device synchronisation)");
+    foldGroups();
     SortedMap<Integer, Double> out = new TreeMap<>();
     for (Model m : chunks.values()) {
       double[] perLayer = m.gradSumOfSquaresPerLayer();
@@ -261,6 +316,7 @@ public final class ModelStageCompute implements StageCompute {
   @Override
   public float[] replicaGradients() {
     DispatcherGuard.assertNotOnDispatcher("downloading gradients (device synchronisation)");
+    foldGroups();
     return GradientReduction.gradients(parameters());
   }
 
@@ -272,6 +328,7 @@ public final class ModelStageCompute implements StageCompute {
 
   @Override
   public void applyUpdate(long step, double gradScale) {
+    foldGroups();
     if (twoBw == null) {
       List<Parameter> params = parameters();
       GradientClipping.apply(params, (float) gradScale);

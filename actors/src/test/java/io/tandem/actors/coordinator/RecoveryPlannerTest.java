@@ -105,16 +105,33 @@ public class RecoveryPlannerTest {
     }
   }
 
-  /** Data parallelism is not re-planned yet: the survivors run one pipeline (a valid spec). */
+  /**
+   * A 2-replica job keeps its 2 reduction groups whatever the re-plan runs: on 3 survivors one
+   * pipeline of 3 (a valid spec) summing per group, so its weights stay those of 2 replicas.
+   */
   @Test
-  void dataParallelJob_isReplannedAsOnePipelineOverTheSurvivors() {
-    RecoveryPlanner.Replan r = new RecoveryPlanner(spec("1f1b", 0).toBuilder().setDataParallel(2).setDataset("corpus")
-        .setOptimizer("sgd").build())
-        .replan(3, "node x lost");
+  void dataParallelJob_onThreeSurvivors_runsOnePipeline_keepingItsReductionGroups() {
+    RecoveryPlanner.Replan r = new RecoveryPlanner(dpSpec()).replan(3, "node x lost");
     assertEquals(3, r.spec().getDevices());
     assertEquals(1, r.spec().getDataParallel());
+    assertEquals(2, r.spec().getReductionGroups());
     assertEquals(3, r.schedule().devices());
     io.tandem.actors.JobSpecs.check(r.spec());
+  }
+
+  /** The re-plan may keep replicas: on 2 survivors the planner runs 2 replicas of 1 device (no bubble). */
+  @Test
+  void dataParallelJob_onTwoSurvivors_keepsTwoReplicas() {
+    RecoveryPlanner.Replan r = new RecoveryPlanner(dpSpec()).replan(2, "2 nodes lost");
+    assertEquals(2, r.spec().getDevices());
+    assertEquals(2, r.spec().getDataParallel(), r.reason());
+    assertEquals(2, r.spec().getReductionGroups());
+    assertEquals(1, r.schedule().devices());
+    io.tandem.actors.JobSpecs.check(r.spec());
+  }
+
+  private static JobSpec dpSpec() {
+    return spec("1f1b", 0).toBuilder().setDataParallel(2).setDataset("corpus").setOptimizer("sgd").build();
   }
 
   @Test
