@@ -157,4 +157,24 @@ class ConcurrentJobsTest {
         .orElseThrow(() -> new AssertionError("no waiting event: " + seenAll));
     assertTrue(waiting.message().startsWith("job needs-all waiting for 3 devices, have 1"), waiting.message());
   }
+
+  /**
+   * The submit path (the job master, as {@code tandem submit} reaches it) runs data parallelism:
+   * 2 replicas of a 1-device pipeline on two worker JVMs, the all-reduce over the data plane,
+   * end with the embedded 2-replica run's weights.
+   */
+  @Test
+  void dataParallelJob_submitted_runsTwoReplicasOnTwoNodes_withTheEmbeddedRunsWeights() throws Exception {
+    JobSpec dp = spec("dp-submit", 2, 3).toBuilder().setDataParallel(2).setOptimizer("sgd").build();
+    Schedule schedule = JobFactory.schedule(dp);
+    JobEvent ref = LocalRuntime.run(new JobConfig("dp-submit-ref", schedule, dp.getSteps(), dp.getClipNorm(),
+        Duration.ofSeconds(60)), 2, JobFactory.provider(dp, schedule), e -> { });
+    List<Seen> seen = new CopyOnWriteArrayList<>();
+    JobEvent end = submit(dp, seen).get(200, TimeUnit.SECONDS);
+    JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end,
+        end + " (worker logs in " + workers.logs() + ")");
+    assertEquals(assertInstanceOf(JobEvent.JobSucceeded.class, ref, ref.toString()).weightsSha256(),
+        ok.weightsSha256());
+    assertEquals(2, nodesOf(seen).size(), "one replica per node: " + seen);
+  }
 }
