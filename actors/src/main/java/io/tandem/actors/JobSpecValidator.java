@@ -115,10 +115,9 @@ public final class JobSpecValidator {
         + replicas + " must be 1 or reductionGroups " + groups + " (a replica sums whole groups)");
     ok = ok && r.require(groups == 0 || spec.getMicrobatches() % groups == 0, "microbatches", spec.getMicrobatches()
         + " is not a multiple of reductionGroups " + groups);
-    ok = ok && r.require(groups <= 1 || !spec.getSchedule().equalsIgnoreCase("2bw"), "reductionGroups",
-        "2bw updates inside a step and cannot group its gradients; use a flush schedule (e.g. 1f1b)");
-    ok = ok && r.require(replicas == 1 || !spec.getSchedule().equalsIgnoreCase("2bw"), "dataParallel",
-        "2bw with dataParallel > 1 is not supported yet; use a flush schedule (e.g. 1f1b)");
+    ok = ok && r.require(groups <= 1 || replicas == groups || !spec.getSchedule().equalsIgnoreCase("2bw"),
+        "reductionGroups", "2bw updates inside a step, so it runs its " + groups + " reduction groups as that many replicas"
+        + " (dataParallel " + groups + ")");
     ok = ok && r.require(replicas == 1 || !spec.getSchedule().equalsIgnoreCase(PLANNER), "dataParallel",
         "--schedule planner with dataParallel > 1 is not supported yet; name a schedule (e.g. 1f1b)");
     return ok;

@@ -98,8 +98,12 @@ class JobSpecValidatorTest {
     assertEquals(List.of("devices: 3 is not a multiple of dataParallel 2 (devices = dataParallel x pipeline depth)",
         "microbatches: 5 is not a multiple of dataParallel 2 (each replica takes microbatches / dataParallel)"),
         messages(valid().setDevices(3).setMicrobatches(5).setDataParallel(2)));
-    assertEquals(List.of("dataParallel: 2bw with dataParallel > 1 is not supported yet; use a flush schedule (e.g. 1f1b)"),
-        messages(valid().setSchedule("2bw").setDataParallel(2)));
+    assertEquals(List.of(), messages(valid().setSchedule("2bw").setDataParallel(2)), "2bw with replicas runs");
+    assertEquals(List.of("reductionGroups: 2bw updates inside a step, so it runs its 2 reduction groups as that"
+        + " many replicas (dataParallel 2)"), messages(valid().setSchedule("2bw").setReductionGroups(2)));
+    assertEquals(List.of("reductionGroups: dataParallel 2 must be 1 or reductionGroups 4 (a replica sums whole"
+        + " groups)"), messages(valid().setDataParallel(2).setReductionGroups(4)));
+    assertEquals(List.of(), messages(valid().setReductionGroups(2)), "one pipeline summing 2 groups");
     assertEquals(List.of("microbatches: interleaved-1f1b needs a multiple of devices (2), got 3"),
         messages(valid().setSchedule("interleaved-1f1b").setDevices(4).setMicrobatches(6).setDataParallel(2)),
         "the schedule's rules apply to one replica's pipeline: 2 devices, 3 microbatches");

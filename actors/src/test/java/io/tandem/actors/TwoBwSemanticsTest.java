@@ -18,6 +18,7 @@ import io.tandem.model.Tensor;
 import io.tandem.model.data.Dataset;
 import io.tandem.model.data.TokenBatch;
 import io.tandem.model.optim.AdamW;
+import io.tandem.model.optim.GradientReduction;
 import io.tandem.model.optim.LearningRate;
 import io.tandem.proto.JobSpec;
 import io.tandem.schedule.Op;
@@ -61,8 +62,40 @@ class TwoBwSemanticsTest {
     assertNotEquals(flushReference(), runtime, "2bw must differ from flush training (delayed updates)");
   }
 
-  /** Sequential 2BW: explicit version map per stage, microbatches in order, no pipelining. */
+  /**
+   * PipeDream-2BW with 2 data-parallel replicas (each a 2-device pipeline of 4 microbatches):
+   * every update sums the replicas' update-group gradients in replica order, so the replicas
+   * stay identical (the coordinator fails a job whose replicas differ at the end) and the
+   * weights are those of the sequential semantics with that reduction.
+   */
+  @Test
+  void runtime2bw_twoReplicas_matchSequentialVersionSemanticsWithTheReplicaSum() {
+    JobSpec spec = JobSpec.newBuilder().setJobId("twobw-dp").setBackend("cpu").setModel("gpt-tiny")
+        .setSchedule("2bw").setDevices(2 * DEVICES).setDataParallel(2).setMicrobatches(2 * MICROBATCHES)
+        .setMicrobatchSize(MICROBATCH_SIZE).setSteps(STEPS).setSeed(SEED).setLearningRate(LR).setDataset("corpus")
+        .setOptimizer("adamw").build();
+    JobSpecs.check(spec);
+    Schedule schedule = JobFactory.schedule(spec);
+    assertEquals(DEVICES, schedule.devices(), "one replica's pipeline");
+    JobEvent end = LocalRuntime.run(new JobConfig("twobw-dp", schedule, STEPS, 0, Duration.ofSeconds(60)), 2,
+        JobFactory.provider(spec, schedule), e -> { });
+    String runtime = assertInstanceOf(JobEvent.JobSucceeded.class, end, end.toString()).weightsSha256();
+    assertEquals(sequentialReference(schedule, 2), runtime);
+    assertNotEquals(sequentialReference(schedule, 1), runtime);
+  }
+
   static String sequentialReference(Schedule schedule) {
+    return sequentialReference(schedule, 1);
+  }
+
+  /**
+   * Sequential 2BW: explicit version map per stage, microbatches in order, no pipelining. With
+   * {@code replicas} > 1, replica r takes microbatches {@code r m + j} of each step ({@code m} the
+   * schedule's), keeps its own gradients, and each update applies the sum over replicas in
+   * replica order.
+   */
+  static String sequentialReference(Schedule schedule, int replicas) {
+    int m = schedule.microbatches();
     try (CpuBackend backend = CpuBackend.create(1)) {
       Model model = Presets.GPT_TINY.build(backend, SEED);
       Partition partition = Partition.even(model.size(), DEVICES);
@@ -71,6 +104,7 @@ class TwoBwSemanticsTest {
       List<Map<Long, List<float[]>>> versions = new ArrayList<>();
       long[] updates = new long[DEVICES];
       int[] backwards = new int[DEVICES];
+      float[][][] gradients = new float[DEVICES][replicas][]; // per stage and replica: its update group's sum
       for (int s = 0; s < DEVICES; s++) {
         Model stage = model.slice(partition.first(s), partition.end(s));
         stages.add(stage);
@@ -82,39 +116,55 @@ class TwoBwSemanticsTest {
       LearningRate lr = LearningRate.constant(LR);
       for (long step = 0; step < STEPS; step++) {
         long[] base = updates.clone();
-        for (int mb = 0; mb < MICROBATCHES; mb++) {
-          TokenBatch tb = data.trainBatch(SEED, step + 1, mb, MICROBATCH_SIZE, Presets.GPT_TINY.seqLen());
-          Microbatch batch = Microbatch.upload(backend, mb, tb, DEVICES);
-          Tensor act = null;
-          for (int s = 0; s < DEVICES; s++) {
-            long version = base[s] + schedule.weightVersions().get(new Op(OpKind.F, mb, s));
-            load(stages.get(s), versions.get(s).get(version));
-            Tensor next = stages.get(s).forward(batch, act);
-            if (act != null) {
-              act.release();
+        for (int j = 0; j < m; j++) {
+          for (int r = 0; r < replicas; r++) {
+            int mb = r * m + j;
+            TokenBatch tb = data.trainBatch(SEED, step + 1, mb, MICROBATCH_SIZE, Presets.GPT_TINY.seqLen());
+            Microbatch batch = Microbatch.upload(backend, mb, tb, DEVICES * replicas);
+            Tensor act = null;
+            for (int s = 0; s < DEVICES; s++) {
+              long version = base[s] + schedule.weightVersions().get(new Op(OpKind.F, j, s));
+              load(stages.get(s), versions.get(s).get(version));
+              Tensor next = stages.get(s).forward(batch, act);
+              if (act != null) {
+                act.release();
+              }
+              act = next;
             }
-            act = next;
+            act.release(); // the losses
+            Tensor grad = null;
+            for (int s = DEVICES - 1; s >= 0; s--) {
+              long version = base[s] + schedule.weightVersions().get(new Op(OpKind.BW, j, s));
+              load(stages.get(s), versions.get(s).get(version));
+              List<Parameter> params = stages.get(s).parameters();
+              if (gradients[s][r] != null) {
+                GradientReduction.setGradients(params, gradients[s][r]);
+              } else {
+                stages.get(s).zeroGrad();
+              }
+              Tensor dx = stages.get(s).backward(batch, grad);
+              gradients[s][r] = GradientReduction.gradients(params);
+              if (grad != null) {
+                grad.release();
+              }
+              grad = dx;
+              if (r == replicas - 1 && ++backwards[s] == DEVICES) { // update group complete on this stage
+                backwards[s] = 0;
+                float[] sum = gradients[s][0];
+                for (int q = 1; q < replicas; q++) {
+                  GradientReduction.add(sum, gradients[s][q]);
+                }
+                gradients[s] = new float[replicas][];
+                load(stages.get(s), versions.get(s).get(updates[s]));
+                GradientReduction.setGradients(params, sum);
+                updates[s]++;
+                adam.step(params, updates[s], lr.at(updates[s]));
+                stages.get(s).zeroGrad();
+                versions.get(s).put(updates[s], snapshot(stages.get(s)));
+              }
+            }
+            batch.free(backend);
           }
-          act.release(); // the losses
-          Tensor grad = null;
-          for (int s = DEVICES - 1; s >= 0; s--) {
-            long version = base[s] + schedule.weightVersions().get(new Op(OpKind.BW, mb, s));
-            load(stages.get(s), versions.get(s).get(version));
-            Tensor dx = stages.get(s).backward(batch, grad);
-            if (grad != null) {
-              grad.release();
-            }
-            grad = dx;
-            if (++backwards[s] == DEVICES) { // update group complete on this stage
-              backwards[s] = 0;
-              load(stages.get(s), versions.get(s).get(updates[s]));
-              updates[s]++;
-              adam.step(stages.get(s).parameters(), updates[s], lr.at(updates[s]));
-              stages.get(s).zeroGrad();
-              versions.get(s).put(updates[s], snapshot(stages.get(s)));
-            }
-          }
-          batch.free(backend);
         }
       }
       for (int s = 0; s < DEVICES; s++) {

@@ -3,6 +3,7 @@ package io.tandem.actors.worker;
 import io.tandem.kernels.Backend;
 import io.tandem.kernels.DeviceBuffer;
 import io.tandem.model.Parameter;
+import io.tandem.model.optim.GradientReduction;
 import io.tandem.model.optim.LearningRate;
 import io.tandem.model.optim.Optimizer;
 import java.util.List;
@@ -28,6 +29,8 @@ final class DoubleBufferedWeights {
   private final DeviceBuffer[] scratch;
   private long updates;
   private long windowBase;
+  /** With data parallelism: sums an update group's gradients over the replicas (null without). */
+  private java.util.function.BiFunction<Long, float[], float[]> replicas;
   private int backwardsInGroup;
 
   DoubleBufferedWeights(Backend backend, List<Parameter> params, int interval, Optimizer optimizer, LearningRate lr) {
@@ -43,6 +46,14 @@ final class DoubleBufferedWeights {
       scratch[i] = backend.allocate(params.get(i).size());
       backend.copy(params.get(i).value(), 0, previous[i], 0, params.get(i).size());
     }
+  }
+
+  /**
+   * Data parallelism: before each update, the update group's gradients are replaced by
+   * {@code reduce.apply(update, gradients)}, their sum over the replicas.
+   */
+  void reduceOverReplicas(java.util.function.BiFunction<Long, float[], float[]> reduce) {
+    this.replicas = reduce;
   }
 
   /** Starts a window: op tags count from the updates made so far. */
@@ -86,6 +97,9 @@ final class DoubleBufferedWeights {
       return;
     }
     backwardsInGroup = 0;
+    if (replicas != null) {
+      GradientReduction.setGradients(params, replicas.apply(updates, GradientReduction.gradients(params)));
+    }
     for (int i = 0; i < params.size(); i++) {
       backend.copy(params.get(i).value(), 0, previous[i], 0, params.get(i).size());
     }

@@ -82,9 +82,6 @@ public final class ModelStageCompute implements StageCompute {
       throw new IllegalArgumentException("microbatches " + microbatches + " do not split into " + reductionGroups
           + " reduction groups");
     }
-    if (reductionGroups > 1 && twoBwInterval > 0) {
-      throw new IllegalArgumentException("2bw cannot group its gradients: it updates inside a step");
-    }
     this.groupSize = microbatches / reductionGroups;
     this.backend = backend;
     this.spec = spec;
@@ -110,7 +107,8 @@ public final class ModelStageCompute implements StageCompute {
             + twoBwInterval + " (the device count), got " + microbatches);
       }
       this.twoBw = new DoubleBufferedWeights(backend, parameters(), twoBwInterval, optimizer, lr);
-      this.lossGroup = twoBwInterval;
+      // an update's gradient is the mean over its group's microbatches in every replica
+      this.lossGroup = twoBwInterval * reductionGroups;
     } else {
       this.twoBw = null;
       this.lossGroup = microbatches;
@@ -213,7 +211,9 @@ public final class ModelStageCompute implements StageCompute {
 
   @Override
   public void backwardWeight(long step, int mb, int v, int version) {
-    enterGroup(v, mb / groupSize, mb);
+    if (twoBw == null) {
+      enterGroup(v, mb / groupSize, mb);
+    }
     chunk(v).backwardWeight(microbatch(step, mb));
     stashed.remove(key(mb, v));
     if (twoBw != null) {
@@ -311,6 +311,19 @@ public final class ModelStageCompute implements StageCompute {
       }
     }
     return out;
+  }
+
+  @Override
+  public boolean updatesInsideStep() {
+    return twoBw != null;
+  }
+
+  @Override
+  public void reduceOverReplicas(java.util.function.BiFunction<Long, float[], float[]> reduce) {
+    if (twoBw == null) {
+      throw new UnsupportedOperationException("only 2bw reduces inside a step");
+    }
+    twoBw.reduceOverReplicas(reduce);
   }
 
   @Override

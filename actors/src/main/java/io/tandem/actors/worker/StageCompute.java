@@ -81,6 +81,20 @@ public interface StageCompute extends AutoCloseable {
     return new float[0];
   }
 
+  /**
+   * Whether this compute reduces its gradients over the replicas inside the step (PipeDream-2BW,
+   * which updates every few backwards), through {@link #reduceOverReplicas}, instead of once
+   * after the step's program.
+   */
+  default boolean updatesInsideStep() {
+    return false;
+  }
+
+  /** Data parallelism with {@link #updatesInsideStep}: how each update sums its gradients over the replicas. */
+  default void reduceOverReplicas(java.util.function.BiFunction<Long, float[], float[]> reduce) {
+    throw new UnsupportedOperationException("this compute does not update inside a step");
+  }
+
   /** Data parallelism: replaces the accumulated gradients with the all-reduced ones (as {@link #replicaGradients} lays them out). */
   default void setReplicaGradients(float[] reduced) {
     if (reduced.length != 0) {

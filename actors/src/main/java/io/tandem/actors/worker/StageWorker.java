@@ -144,8 +144,12 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   /** Set once before steps; read by the device's step loop when it sends. */
   private volatile List<ActorRef<Command>> ownerOfStage = List.of();
-  /** Non-null with data parallelism (more than one replica). */
+  /** Non-null with data parallelism (more than one replica) on flush schedules. */
   private GradientAllReduce allReduce;
+  /** Non-null with data parallelism on PipeDream-2BW, which reduces at each update inside the step. */
+  private ReplicaExchange exchange;
+  /** How long a 2bw update waits for the other replicas (a stopped step releases it at once). */
+  private static final java.time.Duration EXCHANGE_TIMEOUT = java.time.Duration.ofMinutes(10);
   /** This worker's data-parallel replica (0 without data parallelism). */
   private int replica;
   /** Data parallelism: the program's outcome while the all-reduce runs. */
@@ -229,8 +233,15 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     ownerOfStage = List.copyOf(peers.ownerOfStage());
     replica = peers.replica();
-    allReduce = peers.sameDevice().size() > 1 ? new GradientAllReduce(jobId, peers.replica(), peers.sameDevice(),
-        myStages.stream().min(Integer::compare).orElseThrow(), compute, executor, transport) : null;
+    int anyStage = myStages.stream().min(Integer::compare).orElseThrow();
+    boolean replicas = peers.sameDevice().size() > 1;
+    allReduce = replicas && !compute.updatesInsideStep() ? new GradientAllReduce(jobId, peers.replica(),
+        peers.sameDevice(), anyStage, compute, executor, transport) : null;
+    exchange = replicas && compute.updatesInsideStep() ? new ReplicaExchange(jobId, peers.replica(),
+        peers.sameDevice(), anyStage, transport, EXCHANGE_TIMEOUT) : null;
+    if (exchange != null) {
+      compute.reduceOverReplicas(exchange::reduce);
+    }
     return this;
   }
 
@@ -261,6 +272,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     step = start.step();
     failed = false;
+    if (exchange != null) {
+      exchange.begin(step);
+    }
     hops.reset();
     inbox.dropBefore(step);
     long s = step;
@@ -292,6 +306,19 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     if (h.getStep() < step) {
       getContext().getLog().debug("dropping stale tensor of step {} (now {})", h.getStep(), step);
+      return this;
+    }
+    if (h.getAllReduce() && h.getExchangeUpdate() > 0) {
+      if (exchange == null) {
+        fail(h.getStep(), null, "2bw update gradients of replica " + h.getFromReplica() + " arrived at device "
+            + device + ", which does not exchange them");
+        return this;
+      }
+      try {
+        exchange.arrived(h, msg.tensor());
+      } catch (IllegalArgumentException e) {
+        fail(h.getStep(), null, e.getMessage());
+      }
       return this;
     }
     if (h.getAllReduce()) {
@@ -527,6 +554,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private void stopRunning() {
     if (running != null) {
       running.stop();
+    }
+    if (exchange != null) {
+      exchange.cancel("step " + step + " stopped on device " + device);
     }
   }
 
