@@ -106,10 +106,18 @@ public final class PlanCommand implements Callable<Integer> {
   @Option(names = "--link-latency-ms", description = "latency between devices with --devices (default: 0.02)")
   Double linkLatencyMs;
 
+  @Option(names = "--allreduce", paramLabel = "FILE",
+      description = "all-reduce cost measured by 'tandem bench allreduce --json' (its output lines); default: a ring"
+          + " at the link bandwidth")
+  java.nio.file.Path allReduceFile;
+
   @Override
   public Integer call() {
     ModelProfile profile = profile();
     ClusterSpec cluster = cluster();
+    if (allReduceFile != null) {
+      cluster = cluster.withAllReduce(io.tandem.planner.AllReduceFile.read(allReduceFile));
+    }
     PlanRequest request = PlanRequest.of(profile, cluster, globalBatch).withSchedules(schedules)
         .withMicrobatchSizes(microbatchSizes).withRecompute(!noRecompute).withDataParallel(!noDataParallel);
     PrintWriter out = spec.commandLine().getOut();
@@ -167,6 +175,9 @@ public final class PlanCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "batch: %d = %d replica(s) x %d microbatches x %d sequences%s%n", p.globalBatch(),
         p.dataParallel(), p.microbatches(), p.microbatchSize(),
         p.memoryLimit() > 0 ? String.format(Locale.ROOT, "; auto memory limit %.1f", p.memoryLimit()) : "");
+    if (p.request().cluster().allReduce() != null) {
+      out.println("cost model: " + p.request().cluster().allReduce().describe());
+    }
     int worst = 0;
     for (int i = 0; i < p.devices(); i++) {
       if (p.peakBytesPerDevice().get(i) > p.peakBytesPerDevice().get(worst)) {

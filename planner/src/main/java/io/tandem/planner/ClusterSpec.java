@@ -12,8 +12,11 @@ import java.util.Set;
  * @param devices the devices, ids unique
  * @param linkBytesPerSecond link bandwidth
  * @param linkLatencyMs per-message latency
+ * @param allReduce a measured data-parallel all-reduce cost ({@code tandem bench allreduce}); null:
+ *     a ring at the link's bandwidth and latency
  */
-public record ClusterSpec(List<DeviceSpec> devices, double linkBytesPerSecond, double linkLatencyMs) {
+public record ClusterSpec(List<DeviceSpec> devices, double linkBytesPerSecond, double linkLatencyMs,
+    AllReduceCost allReduce) {
   /** 10 GB/s, 0.02 ms: a fast intra-node link; the default when none is given. */
   public static final double DEFAULT_BANDWIDTH = 10e9;
   public static final double DEFAULT_LATENCY_MS = 0.02;
@@ -49,13 +52,34 @@ public record ClusterSpec(List<DeviceSpec> devices, double linkBytesPerSecond, d
     return new ClusterSpec(list, DEFAULT_BANDWIDTH, DEFAULT_LATENCY_MS);
   }
 
+  /** A cluster whose all-reduce runs as a ring at the link's speed. */
+  public ClusterSpec(List<DeviceSpec> devices, double linkBytesPerSecond, double linkLatencyMs) {
+    this(devices, linkBytesPerSecond, linkLatencyMs, null);
+  }
+
+  /** The same cluster with a measured all-reduce cost. */
+  public ClusterSpec withAllReduce(AllReduceCost cost) {
+    return new ClusterSpec(devices, linkBytesPerSecond, linkLatencyMs, cost);
+  }
+
+  /** Milliseconds for one all-reduce of {@code bytes} over {@code width} replicas. */
+  public double allReduceMs(long bytes, int width) {
+    if (width <= 1 || bytes == 0) {
+      return 0;
+    }
+    if (allReduce != null) {
+      return allReduce.ms(bytes, width);
+    }
+    return 2.0 * (width - 1) / width * bytes / linkBytesPerSecond * 1e3 + 2.0 * (width - 1) * linkLatencyMs;
+  }
+
   public int size() {
     return devices.size();
   }
 
   /** The same link with other devices. */
   public ClusterSpec withDevices(List<DeviceSpec> newDevices) {
-    return new ClusterSpec(newDevices, linkBytesPerSecond, linkLatencyMs);
+    return new ClusterSpec(newDevices, linkBytesPerSecond, linkLatencyMs, allReduce);
   }
 
   /** Milliseconds to send {@code bytes} over one link, latency included. */

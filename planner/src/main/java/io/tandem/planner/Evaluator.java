@@ -365,12 +365,8 @@ final class Evaluator {
         placement, bounds.clone(), rec.clone(), peak, act, mem, shortPos, shortBytes, reason);
   }
 
-  /** Ring all-reduce of {@code bytes} over {@code width} replicas. */
+  /** One all-reduce of {@code bytes} over {@code width} replicas ({@link ClusterSpec#allReduceMs}). */
   private double allReduceMs(long bytes, int width) {
-    if (width <= 1 || bytes == 0) {
-      return 0;
-    }
-    double volume = 2.0 * (width - 1) / width * bytes;
-    return volume / cluster.linkBytesPerSecond() * 1e3 + 2.0 * (width - 1) * cluster.linkLatencyMs();
+    return cluster.allReduceMs(bytes, width);
   }
 }

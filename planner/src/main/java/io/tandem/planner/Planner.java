@@ -226,7 +226,9 @@ public final class Planner {
           speed += s;
         }
         int perReplica = batch / w;
-        double allReduce = w > 1 ? 2.0 * (w - 1) / w * grads / d / request.cluster().linkBytesPerSecond() * 1e3 : 0;
+        ClusterSpec c = request.cluster();
+        double allReduce = w <= 1 ? 0 : c.allReduce() != null ? c.allReduce().ms(grads / d, w)
+            : 2.0 * (w - 1) / w * grads / d / c.linkBytesPerSecond() * 1e3; // an estimate: latency left out
         for (int b : microbatchSizes(perReplica)) {
           int m = perReplica / b;
           double scale = (double) b / request.profile().microbatchSize();
