@@ -65,6 +65,11 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
 
   private record ReachabilityChanged(ClusterEvent.ReachabilityEvent event) implements Command {}
 
+  /** A {@link CrashProbe} of {@code node} came back. */
+  private static final java.time.Duration CRASH_PROBE_TIMEOUT = java.time.Duration.ofMillis(500);
+
+  private record CrashProbed(String node, CrashProbe.Verdict verdict) implements Command {}
+
   private record ConfirmWindowEnded(int attempt, String message) implements Command {}
 
   /** The checkpoint lookup {@code lookup} is done; {@code error} when the store could not be read. */
@@ -187,6 +192,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         .onMessage(MemberChanged.class, m -> changes.member(m.event()))
         .onMessage(ReachabilityChanged.class, m -> changes.reachability(m.event()))
         .onMessage(ConfirmWindowEnded.class, this::onConfirmWindowEnded)
+        .onMessage(CrashProbed.class, this::onCrashProbed)
         .onMessage(CheckpointFound.class, m -> recovery.found(m.lookup(), m.found(), m.error()))
         .onMessage(Cancel.class, this::onCancel)
         .onMessage(Drain.class, m -> changes.drain(m.node()))
@@ -306,6 +312,33 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   }
 
   @Override
+  public void confirmCrash(String node) {
+    org.apache.pekko.actor.Address address = org.apache.pekko.actor.AddressFromURIString.parse(node);
+    getContext().pipeToSelf(java.util.concurrent.CompletableFuture.supplyAsync(
+            () -> CrashProbe.probe(address, CRASH_PROBE_TIMEOUT), BlockingExecutors.get(getContext().getSystem()).io()),
+        (verdict, err) -> new CrashProbed(node, err != null ? CrashProbe.Verdict.UNKNOWN : verdict));
+  }
+
+  /** A gone process is downed now; anything else is left to the split brain resolver. */
+  private Behavior<Command> onCrashProbed(CrashProbed p) {
+    boolean suspected = members.isSuspect(p.node()) || phase == Phase.SUSPECT;
+    if (p.verdict() != CrashProbe.Verdict.GONE || !suspected || !changes.inJob(p.node())
+        || members.isLost(p.node()) || members.wasConfirmedGone(p.node())) {
+      if (members.isSuspect(p.node()) && p.verdict() != CrashProbe.Verdict.GONE) {
+        reporter.emit("probe", "node " + p.node() + (p.verdict() == CrashProbe.Verdict.LISTENING
+            ? " still listens (stopped or partitioned?)" : " does not answer") + "; the split brain resolver decides");
+      }
+      return this;
+    }
+    members.confirmedGone(p.node());
+    reporter.emit("failure-confirmed", "node " + p.node() + " refused a connection to its cluster port: its process"
+        + " is gone; downing it now" + reporter.since());
+    Cluster.get(getContext().getSystem()).manager().tell(
+        new org.apache.pekko.cluster.typed.Down(org.apache.pekko.actor.AddressFromURIString.parse(p.node())));
+    return this;
+  }
+
+  @Override
   public void leaveCluster(String node) {
     try {
       Cluster.get(getContext().getSystem()).manager().tell(
@@ -352,11 +385,14 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
       // a worker's send to a dead peer often fails before the failure detector has noticed:
       // wait for the detector before calling this a job failure
       phase = Phase.SUSPECT;
+      reporter.detected();
       driver.coordinatorEnded();
       reporter.emit("step-failed", f.message()); // the reason, in the job's events whether it recovers or fails
       getContext().getLog().warn("job {}: step failed ({}); waiting {} s for the failure detector",
           spec.getJobId(), f.message(), settings.failureConfirmWindow().toSeconds());
       timers.startSingleTimer("confirm", new ConfirmWindowEnded(attempt, f.message()), settings.failureConfirmWindow());
+      // a peer that died mid-step is usually why: a probe finds it without waiting for the detector
+      members.chosen().keySet().forEach(this::confirmCrash);
       return this;
     }
     return ended(event);

@@ -46,6 +46,9 @@ final class NodeChanges {
 
     /** Asks {@code node} to leave the cluster. */
     void leaveCluster(String node);
+
+    /** Probes whether {@code node}'s process is gone ({@link CrashProbe}); downs it at once if so. */
+    void confirmCrash(String node);
   }
 
   private final String jobId;
@@ -84,8 +87,9 @@ final class NodeChanges {
           && (phase == JobRun.Phase.RUN || phase == JobRun.Phase.SPAWN || phase == JobRun.Phase.SUSPECT)) {
         reporter.detected();
         reporter.emit("failure-detected", "node " + node + " unreachable (failure detector) during step "
-            + reporter.nextStep() + "; step aborted, waiting for the split brain resolver to down it");
+            + reporter.nextStep() + "; step aborted, probing whether its process is gone");
         job.abortAndRecover();
+        job.confirmCrash(node);
       }
     } else if (e instanceof ClusterEvent.ReachableMember && members.clearSuspect(node)) {
       reporter.emit("reachable", "node " + node + " reachable again" + reporter.since());
@@ -119,11 +123,14 @@ final class NodeChanges {
     if (job.phase() == JobRun.Phase.DESCRIBE) {
       return job.chooseAgain(node);
     }
-    if (!wasSuspect) {
+    boolean probed = members.wasConfirmedGone(node);
+    if (!wasSuspect && !probed) {
       reporter.detected();
     }
-    reporter.emit("downed", "node " + node + " " + (downed ? "downed by the split brain resolver" : "left the cluster")
-        + (wasSuspect ? reporter.since() : ""));
+    String how = !downed ? "left the cluster" : members.wasConfirmedGone(node) ? "downed (its process was gone)"
+        : "downed by the split brain resolver";
+    reporter.emit("downed", "node " + node + " " + how
+        + (wasSuspect || probed ? reporter.since() : ""));
     if (job.phase() != JobRun.Phase.RECOVERING) {
       job.abortAndRecover();
     }

@@ -30,6 +30,8 @@ final class NodeMembership<A> {
   private Map<String, List<Integer>> assignment = new TreeMap<>();
   private final Set<String> lost = new LinkedHashSet<>();
   private final Set<String> suspects = new LinkedHashSet<>();
+  /** Nodes whose process a probe found gone. */
+  private final Set<String> gone = new HashSet<>();
   /** Nodes that joined after the job started, by address: taken in at the next checkpoint or re-plan. */
   private final Map<String, A> joiners = new TreeMap<>();
   /** Nodes leaving gracefully: the job checkpoints, then re-plans without them. */
@@ -220,6 +222,21 @@ final class NodeMembership<A> {
   /** Marks {@code node} unreachable; false when it already was a suspect. */
   boolean suspect(String node) {
     return suspects.add(node);
+  }
+
+  /** {@code node}'s process was confirmed gone ({@link CrashProbe}) and downed by the job. */
+  void confirmedGone(String node) {
+    gone.add(node);
+  }
+
+  /** Whether {@link #confirmedGone} was said of {@code node}. */
+  boolean wasConfirmedGone(String node) {
+    return gone.contains(node);
+  }
+
+  /** Whether {@code node} is unreachable now. */
+  boolean isSuspect(String node) {
+    return suspects.contains(node);
   }
 
   /** {@code node} is reachable again (or gone); false when it was no suspect. */

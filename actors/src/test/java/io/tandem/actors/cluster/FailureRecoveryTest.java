@@ -119,6 +119,8 @@ class FailureRecoveryTest {
     assertTrue(killed.get(), "a worker was killed");
     assertEquals(twoReplicas, ok.weightsSha256(), "weights after recovery on 3 workers\n" + log);
     assertTrue(log.contains("failure-detected: node ") || log.contains("downed: node "), log);
+    assertTrue(log.contains("failure-confirmed: node ") && log.contains("its process is gone; downing it now"),
+        "a SIGKILLed process is confirmed gone by a probe and downed at once:\n" + log);
     assertTrue(log.contains("re-planned: re-planned to schedule 1f1b on 3 device(s)"), log);
     assertTrue(log.contains("restored: restored step "), log);
     assertEquals(WORKERS - 1, workers.alive());
@@ -265,6 +267,9 @@ class FailureRecoveryTest {
         JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + log);
         assertEquals(reference, ok.weightsSha256(), log);
         assertTrue(log.contains("downed by the split brain resolver"), log);
+        assertTrue(log.contains("still listens (stopped or partitioned?); the split brain resolver decides"),
+            "a stopped process keeps its port: the probe confirms nothing\n" + log);
+        assertTrue(!log.contains("failure-confirmed"), log);
         assertTrue(log.contains("re-planned to schedule 1f1b on " + (devices - 1) + " device(s)"), log);
         // every step completed once per attempt, in order: after the restore, from the restored step on
         List<Long> steps = events.stream().filter(e -> e instanceof JobEvent.StepCompleted)
