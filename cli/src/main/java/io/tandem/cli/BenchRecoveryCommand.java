@@ -34,7 +34,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
   @Option(names = "--model", defaultValue = "gpt-tiny", description = "model preset (default: ${DEFAULT-VALUE})")
   String model;
 
-  @Option(names = "--schedule", defaultValue = "1f1b", description = "schedule (default: ${DEFAULT-VALUE})")
+  @Option(names = "--schedule", defaultValue = "v-half", description = "schedule (default: ${DEFAULT-VALUE})")
   String schedule;
 
   @Option(names = "--steps", defaultValue = "40", description = "steps per job (default: ${DEFAULT-VALUE})")
@@ -52,6 +52,10 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
   @Option(names = "--kill-at", defaultValue = "17", description = "kill a worker when this step completes (default: ${DEFAULT-VALUE})")
   int killAt;
 
+  @Option(names = "--json", description = "print one JSON object: resumedSeconds, stepsRecomputed, overheadPercent and"
+      + " the recovery's parts")
+  boolean json;
+
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
   /** Arrival times (nanoTime) of a job's events in this JVM, and its step times. */
@@ -62,6 +66,8 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
     volatile int attempt;
     volatile long restoredStep = -1;
     volatile long lastStepBeforeKill = -1;
+    /** When the first step of the attempt after the kill completed. */
+    volatile long firstResumedNanos;
   }
 
   @Override
@@ -88,6 +94,10 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
       Timeline fail = run(node, workers, job("fail", every, dir), true);
       double base = median(none);
       double withCkpt = median(ckpt);
+      if (json) {
+        printJson(out, fail, base, withCkpt, blocking);
+        return 0;
+      }
       out.printf(Locale.ROOT, "%s on %d worker JVMs, %s, %d microbatches x %d, %d steps (CPU backend, loopback)%n",
           model, devices, schedule, microbatches, microbatchSize, steps);
       out.printf(Locale.ROOT, "step time median over 2 interleaved runs each: no checkpoints %.1f ms, checkpoint every %d"
@@ -111,6 +121,36 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The {@code --json} object: issue 14's keys first, then the recovery's parts (seconds; -1 when not seen). */
+  private void printJson(PrintWriter out, Timeline fail, double base, double withCkpt, double blocking) {
+    long k = fail.killNanos;
+    long detected = java.util.stream.Stream.of("failure-detected", "step-failed", "failure-confirmed")
+        .map(fail.firstOf::get).filter(java.util.Objects::nonNull).min(Long::compare).orElse(0L);
+    com.fasterxml.jackson.databind.node.ObjectNode o = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+    o.put("resumedSeconds", round((fail.firstResumedNanos - k) / 1e9));
+    o.put("stepsRecomputed", fail.lastStepBeforeKill + 1 - fail.restoredStep);
+    o.put("overheadPercent", round(100 * (withCkpt / base - 1)));
+    o.put("detectionSeconds", detected == 0 ? -1 : round((detected - k) / 1e9));
+    o.put("downedSeconds", fail.firstOf.containsKey("downed") ? round(s(fail, "downed", k)) : -1);
+    o.put("confirmedByProbe", fail.firstOf.containsKey("failure-confirmed"));
+    o.put("restoreSeconds", round(s(fail, "restored", "re-planned")));
+    o.put("stepMsWithoutCheckpoints", round(base));
+    o.put("stepMsWithCheckpoints", round(withCkpt));
+    o.put("snapshotBlockingMs", round(blocking));
+    o.put("checkpointEvery", every);
+    o.put("killedAfterStep", killAt);
+    o.put("restoredStep", fail.restoredStep);
+    o.put("workers", devices);
+    o.put("model", model);
+    o.put("schedule", schedule);
+    out.println(o);
+    out.flush();
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1000) / 1000.0;
+  }
+
   private JobSpec job(String name, int k, Path dir) {
     return JobSpec.newBuilder().setJobId("bench-recovery-" + name + "-" + Long.toHexString(System.nanoTime()))
         .setBackend("cpu").setModel(model).setSchedule(schedule).setDevices(devices).setMicrobatches(microbatches)
@@ -126,6 +166,9 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
       if (e instanceof JobEvent.StepCompleted s) {
         synchronized (t.steps) {
           t.steps.add(new double[] {s.step(), s.stepMillis(), t.attempt});
+        }
+        if (t.attempt > 0 && t.firstResumedNanos == 0) {
+          t.firstResumedNanos = now;
         }
         if (kill && t.killNanos == 0 && s.step() == killAt) {
           t.lastStepBeforeKill = s.step();
