@@ -46,7 +46,7 @@ public final class JobFactory {
    */
   public static ComputeProvider provider(JobSpec spec, Schedule schedule, CudaDevices cuda, int devicesHere) {
     return switch (spec.getBackend().toLowerCase(Locale.ROOT)) {
-      case "sim" -> new SimComputeProvider(null, spec.getOpMs());
+      case "sim" -> new SimComputeProvider(null, spec.getOpMs(), spec.getSimGradientBytes());
       case "cpu" -> ModelComputeProvider.cpu(spec);
       case "cuda" -> ModelComputeProvider.cuda(spec, cuda, devicesHere);
       default -> throw new IllegalArgumentException("backend '" + spec.getBackend() + "' is not available yet");

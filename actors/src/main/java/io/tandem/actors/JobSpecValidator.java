@@ -82,6 +82,8 @@ public final class JobSpecValidator {
     r.require(spec.getDeviceMemoryBytes() >= 0, "deviceMemoryBytes",
         "must be >= 0 (0 = unlimited), got " + (long) spec.getDeviceMemoryBytes());
     r.require(spec.getOpMs() >= 0, "opMs", "must be >= 0, got " + spec.getOpMs());
+    r.require(spec.getSimGradientBytes() >= 0 && spec.getSimGradientBytes() <= 8L << 30, "simGradientBytes",
+        "must be in [0, 8 GiB], got " + spec.getSimGradientBytes());
     r.require(spec.getStepTimeoutS() >= 0, "stepTimeoutS", "must be >= 0 (0 = default), got "
         + spec.getStepTimeoutS());
     r.require(spec.getMinNodes() >= 0, "minNodes", "must be >= 0 (0 = one per device), got " + spec.getMinNodes());

@@ -25,14 +25,27 @@ public final class SimStageCompute implements StageCompute {
   private final double opMillis;
   private final int lastStage;
   private final Set<Long> stashed = new HashSet<>();
+  /** Per virtual stage held: its gradient elements (zeros), for a data-parallel all-reduce of real size. */
+  private final Map<Integer, Integer> gradientElements = new java.util.HashMap<>();
 
   public SimStageCompute(StageCosts costs, double opMillis) {
+    this(costs, opMillis, java.util.List.of(), 0);
+  }
+
+  /**
+   * @param stages the virtual stages this device holds
+   * @param gradientBytes the gradient bytes the device holds, split evenly over {@code stages}
+   */
+  public SimStageCompute(StageCosts costs, double opMillis, java.util.List<Integer> stages, long gradientBytes) {
     if (!(opMillis >= 0)) {
       throw new IllegalArgumentException("--op-ms must be >= 0, got " + opMillis);
     }
     this.costs = costs;
     this.opMillis = opMillis;
     this.lastStage = costs.stages() - 1;
+    for (int v : stages) {
+      gradientElements.put(v, (int) (gradientBytes / 4 / stages.size()));
+    }
   }
 
   @Override
