@@ -9,9 +9,10 @@ import java.time.Duration;
  *
  * @param maxFrameBytes largest frame (prefix, header, tensor bytes and seal) sent or accepted
  * @param queueFrames frames waiting per peer connection; a send to a full queue fails
- * @param chunkBytes size of the direct buffer each connection streams its frames through
+ * @param chunkBytes size of the direct buffer each connection streams its unsigned frames through
  * @param connectTimeout how long opening a connection to a peer may take
- * @param authenticate seal every frame with HMAC-SHA256 under its job's key (off: CRC32C only)
+ * @param authenticate sign every frame's header with HMAC-SHA256 under its job's key and seal its
+ *     payload with AES-256-GCM ({@link FrameCipher}; off: CRC32C only)
  */
 public record DataPlaneSettings(long maxFrameBytes, int queueFrames, int chunkBytes, Duration connectTimeout,
     boolean authenticate) {

@@ -1,7 +1,6 @@
 package io.tandem.actors.transport;
 
 import com.google.protobuf.InvalidProtocolBufferException;
-import io.tandem.actors.transport.HostTensor;
 import io.tandem.proto.TensorFrameHeader;
 import java.io.EOFException;
 import java.io.IOException;
@@ -10,10 +9,11 @@ import java.nio.ByteOrder;
 import java.nio.channels.ReadableByteChannel;
 
 /**
- * Reads tensor frames ({@link TensorFrames}) from a blocking channel through one reused direct
- * buffer: the header is checked (signature, size limit, shape) before any payload is read, then
- * the payload is read chunk by chunk into the tensor's float[] while the seal is computed, and
- * checked against the one that follows. One per connection.
+ * Reads tensor frames ({@link TensorFrames}) from a blocking channel: the header is checked
+ * (signature, size limit, shape) before any payload is read, then the payload is read chunk by
+ * chunk into the tensor's float[]: a signed frame's blocks are each decrypted and checked against
+ * their tag ({@link FrameCipher}), an unsigned frame's bytes go through one reused direct buffer
+ * while their CRC32C is computed and checked against the one that follows. One per connection.
  */
 final class FrameReader {
   /** What one frame turned out to be. {@code connectionLost}: the stream cannot be read further. */
@@ -42,8 +42,10 @@ final class FrameReader {
   private final ByteBuffer chunk;
   private final ByteBuffer prefix = ByteBuffer.allocate(TensorFrames.PREFIX_BYTES);
   private final long maxFrameBytes;
-  private final FrameSeal.Hmac hmac = new FrameSeal.Hmac();
-  private final FrameSeal.Crc crc = new FrameSeal.Crc();
+  private final FrameChecksum crc = new FrameChecksum();
+  private FrameCipher cipher; // signed frames only, made on first use
+  private byte[] sealed; // one block as received, with its tag
+  private byte[] plain; // one block decrypted
 
   FrameReader(ReadableByteChannel channel, StageDirectory directory, int chunkBytes, long maxFrameBytes) {
     this.channel = channel;
@@ -66,6 +68,10 @@ final class FrameReader {
     TensorFrameHeader none = TensorFrameHeader.getDefaultInstance();
     int magic = prefix.getInt();
     int headerLength = prefix.getInt();
+    if (magic == TensorFrames.MAGIC_V2) {
+      return new Rejected(none, String.format("frame of an older tandem version (format %08x, this node reads %08x):"
+          + " run the same tandem version on every node", magic, TensorFrames.MAGIC), true);
+    }
     if (magic != TensorFrames.MAGIC) {
       return new Rejected(none, String.format("not a data plane frame: it starts with %08x", magic), true);
     }
@@ -85,7 +91,7 @@ final class FrameReader {
     long payload = h.getPayloadBytes();
     long frameBytes = TensorFrames.frameBytes(headerLength, payload, signed);
     boolean skippable = payload >= 0 && frameBytes <= maxFrameBytes;
-    int sealLength = signed ? FrameSeal.Hmac.LENGTH : FrameSeal.Crc.LENGTH;
+    long sealLength = payload < 0 ? 0 : TensorFrames.sealBytes(payload, signed);
     if (!directory.accepts(h)) {
       return skip(new Refused(h, !skippable), payload + sealLength);
     }
@@ -101,13 +107,19 @@ final class FrameReader {
       bad = "frame of job '" + h.getJobId() + "' is signed but this node holds no key for it (is "
           + DataPlaneSettings.PATH + ".authenticate the same on every node?)";
     }
+    if (bad == null && signed && h.getSealSalt().size() != FrameCipher.SALT_BYTES) {
+      bad = "signed frame with a seal salt of " + h.getSealSalt().size() + " bytes, not " + FrameCipher.SALT_BYTES;
+    }
     if (bad != null) {
       return skip(new Rejected(h, bad, false), payload + sealLength);
     }
-    FrameSeal seal = signed ? hmac.start(key) : crc.start();
+    if (signed) {
+      return readSealed(h, key);
+    }
+    FrameChecksum seal = crc.start();
     seal.update(prefix.flip());
     seal.update(headerBytes);
-    return readPayload(h, seal);
+    return readChecked(h, seal);
   }
 
   /** Null when the shape fits the payload and a float[]; else why not. */
@@ -132,7 +144,41 @@ final class FrameReader {
     return null;
   }
 
-  private Result readPayload(TensorFrameHeader h, FrameSeal seal) throws IOException {
+  /** The payload of a signed frame: each block read with its tag, opened, and copied into the float[]. */
+  private Result readSealed(TensorFrameHeader h, byte[] key) throws IOException {
+    if (cipher == null) {
+      cipher = new FrameCipher();
+      sealed = new byte[FrameCipher.BLOCK_BYTES + FrameCipher.TAG_BYTES];
+      plain = new byte[FrameCipher.BLOCK_BYTES];
+    }
+    cipher.start(key, h.getSealSalt().toByteArray());
+    long payload = h.getPayloadBytes();
+    float[] data = new float[(int) (payload / Float.BYTES)];
+    long blocks = FrameCipher.blocks(payload);
+    long done = 0;
+    ByteBuffer in = ByteBuffer.wrap(sealed);
+    try {
+      for (long i = 0; i < blocks; i++) {
+        int n = (int) Math.min(FrameCipher.BLOCK_BYTES, payload - done);
+        in.clear().limit(n + FrameCipher.TAG_BYTES);
+        readFully(in, false);
+        if (!cipher.open(i, sealed, 0, n, plain)) {
+          long rest = payload - done - n + (blocks - i - 1) * FrameCipher.TAG_BYTES;
+          return skip(new Rejected(h, "payload block " + i + " of " + blocks + " (bytes " + done + ".." + (done + n)
+              + ") fails its AES-GCM tag: the frame was corrupted, reordered or forged on the way", false), rest);
+        }
+        ByteBuffer.wrap(plain, 0, n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
+            .get(data, (int) (done / Float.BYTES), n / Float.BYTES);
+        done += n;
+      }
+    } catch (IOException e) {
+      return lost(h, done + Math.min(in.position(), payload - done), payload, e);
+    }
+    return received(h, data);
+  }
+
+  /** The payload of an unsigned frame through the direct chunk, then its CRC32C. */
+  private Result readChecked(TensorFrameHeader h, FrameChecksum seal) throws IOException {
     long payload = h.getPayloadBytes();
     float[] data = new float[(int) (payload / Float.BYTES)];
     long done = 0;
@@ -146,17 +192,24 @@ final class FrameReader {
             chunk.remaining() / Float.BYTES);
         done += chunk.remaining();
       }
-      byte[] received = new byte[seal.length()];
+      byte[] received = new byte[FrameChecksum.LENGTH];
       readFully(ByteBuffer.wrap(received), false);
-      String mismatch = seal.mismatch(seal.finish(), received);
+      String mismatch = FrameChecksum.mismatch(seal.finish(), received);
       if (mismatch != null) {
         return new Rejected(h, mismatch, false);
       }
     } catch (IOException e) {
-      long got = done + (done < payload ? chunk.position() : 0);
-      return new Rejected(h, "connection lost after " + got + " of " + payload + " payload bytes: "
-          + (e instanceof EOFException || e.getMessage() == null ? "end of stream" : e.getMessage()), true);
+      return lost(h, done + (done < payload ? chunk.position() : 0), payload, e);
     }
+    return received(h, data);
+  }
+
+  private static Rejected lost(TensorFrameHeader h, long got, long payload, IOException e) {
+    return new Rejected(h, "connection lost after " + got + " of " + payload + " payload bytes: "
+        + (e instanceof EOFException || e.getMessage() == null ? "end of stream" : e.getMessage()), true);
+  }
+
+  private static Received received(TensorFrameHeader h, float[] data) {
     int[] shape = h.getShapeList().stream().mapToInt(Long::intValue).toArray();
     if (h.hasTrace()) {
       h = h.toBuilder().setTrace(h.getTrace().toBuilder().setReadUs(HopClock.nowMicros())).build();

@@ -1,22 +1,27 @@
 package io.tandem.actors.transport;
 
-import io.tandem.actors.transport.HostTensor;
+import com.google.protobuf.ByteString;
 import io.tandem.proto.TensorFrameHeader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
 import java.nio.channels.WritableByteChannel;
 
 /**
- * Writes tensor frames ({@link TensorFrames}) onto a blocking channel through one reused direct
- * buffer: the tensor's floats are copied into it chunk by chunk, sealed and written, so a frame
- * costs one copy in user space whatever its size. One per writing thread.
+ * Writes tensor frames ({@link TensorFrames}) onto a blocking channel chunk by chunk, so no
+ * buffer ever holds a whole frame. A signed frame's payload is copied block by block into a heap
+ * array, encrypted and tagged ({@link FrameCipher}) and written; an unsigned one is copied into a
+ * reused direct buffer and closed with a CRC32C ({@link FrameChecksum}). One per writing thread.
  */
 final class FrameWriter {
   private final ByteBuffer chunk;
   private final long maxFrameBytes;
-  private final FrameSeal.Hmac hmac = new FrameSeal.Hmac();
-  private final FrameSeal.Crc crc = new FrameSeal.Crc();
+  private final FrameChecksum crc = new FrameChecksum();
+  private FrameCipher cipher; // signed frames only, made on first use
+  private byte[] plain; // one block of payload bytes
+  private FloatBuffer plainFloats; // plain, seen as little-endian floats
+  private byte[] sealed; // prefix, header and first block, or one later block, with its tag
 
   /** Thrown before anything is written: the frame is over the limit (the connection stays usable). */
   static final class FrameTooLarge extends IllegalArgumentException {
@@ -34,24 +39,74 @@ final class FrameWriter {
 
   /**
    * Writes {@code tensor} with {@code header} (shape and size filled in), signed and sealed with
-   * {@code key} (null: unsigned, sealed with CRC32C).
+   * {@code key} (null: unsigned, closed with CRC32C).
    *
    * @return the frame's size in bytes
    * @throws FrameTooLarge over the limit, before writing anything
    */
   long write(WritableByteChannel channel, TensorFrameHeader header, HostTensor tensor, byte[] key)
       throws IOException {
-    TensorFrameHeader.Builder h = header.toBuilder().clearShape().clearMac().clearCrc32C()
+    TensorFrameHeader.Builder h = header.toBuilder().clearShape().clearMac().clearCrc32C().clearSealSalt()
         .setPayloadBytes(tensor.bytes());
     for (int d : tensor.shape()) {
       h.addShape(d);
     }
+    byte[] salt = null;
+    if (key != null) {
+      salt = cipher().newSalt();
+      h.setSealSalt(ByteString.copyFrom(salt));
+    }
     byte[] headerBytes = (key == null ? h.build() : TensorFrames.sign(h.build(), key)).toByteArray();
+    if (headerBytes.length > TensorFrames.MAX_HEADER_BYTES) {
+      throw new FrameTooLarge("frame header of " + headerBytes.length + " bytes exceeds the limit of "
+          + TensorFrames.MAX_HEADER_BYTES);
+    }
     long frameBytes = TensorFrames.frameBytes(headerBytes.length, tensor.bytes(), key != null);
     if (frameBytes > maxFrameBytes) {
       throw new FrameTooLarge(TensorFrames.tooLarge(frameBytes, maxFrameBytes));
     }
-    FrameSeal seal = key == null ? crc.start() : hmac.start(key);
+    if (key == null) {
+      writeChecked(channel, headerBytes, tensor.data());
+    } else {
+      writeSealed(channel, headerBytes, tensor.data(), key, salt);
+    }
+    return frameBytes;
+  }
+
+  private FrameCipher cipher() {
+    if (cipher == null) {
+      cipher = new FrameCipher();
+      plain = new byte[FrameCipher.BLOCK_BYTES];
+      plainFloats = ByteBuffer.wrap(plain).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+      sealed = new byte[TensorFrames.PREFIX_BYTES + TensorFrames.MAX_HEADER_BYTES + FrameCipher.BLOCK_BYTES
+          + FrameCipher.TAG_BYTES];
+    }
+    return cipher;
+  }
+
+  /** Prefix and header, then each block of the payload encrypted and followed by its tag. */
+  private void writeSealed(WritableByteChannel channel, byte[] headerBytes, float[] data, byte[] key, byte[] salt)
+      throws IOException {
+    cipher.start(key, salt);
+    ByteBuffer head = ByteBuffer.wrap(sealed);
+    head.putInt(TensorFrames.MAGIC).putInt(headerBytes.length).put(headerBytes);
+    int at = head.position();
+    int perBlock = FrameCipher.BLOCK_BYTES / Float.BYTES;
+    long blocks = FrameCipher.blocks(4L * data.length);
+    for (long i = 0; i < blocks; i++) {
+      int off = (int) (i * perBlock);
+      int n = Math.min(perBlock, data.length - off);
+      plainFloats.clear();
+      plainFloats.put(data, off, n);
+      at += cipher.seal(i, plain, n * Float.BYTES, sealed, at);
+      writeFully(channel, ByteBuffer.wrap(sealed, 0, at));
+      at = 0;
+    }
+  }
+
+  /** The frame through the direct chunk, closed with CRC32C. */
+  private void writeChecked(WritableByteChannel channel, byte[] headerBytes, float[] data) throws IOException {
+    FrameChecksum seal = crc.start();
     chunk.clear();
     chunk.putInt(TensorFrames.MAGIC).putInt(headerBytes.length);
     for (int off = 0; off < headerBytes.length; ) {
@@ -62,7 +117,6 @@ final class FrameWriter {
       chunk.put(headerBytes, off, n);
       off += n;
     }
-    float[] data = tensor.data();
     for (int off = 0; off < data.length; ) {
       if (chunk.remaining() < Float.BYTES) {
         flush(channel, seal);
@@ -72,17 +126,16 @@ final class FrameWriter {
       chunk.position(chunk.position() + n * Float.BYTES);
       off += n;
     }
-    if (chunk.remaining() < seal.length()) {
+    if (chunk.remaining() < FrameChecksum.LENGTH) {
       flush(channel, seal);
     }
     seal.update(chunk.duplicate().flip());
     chunk.put(seal.finish()).flip();
     writeFully(channel, chunk);
-    return frameBytes;
   }
 
   /** Seals and writes what the buffer holds, then empties it. */
-  private void flush(WritableByteChannel channel, FrameSeal seal) throws IOException {
+  private void flush(WritableByteChannel channel, FrameChecksum seal) throws IOException {
     chunk.flip();
     seal.update(chunk);
     writeFully(channel, chunk);

@@ -14,16 +14,21 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The data plane's frame format:
- * {@code [int32 magic][int32 header length][TensorFrameHeader][payload][seal]}, big-endian
- * integers, the payload the tensor's raw little-endian float32 values (its length, a
- * {@code long}, is the header's {@code payload_bytes}). The seal covers every byte before it: 32
- * bytes of HMAC-SHA256 under the job's key when the header is signed (its {@code mac} set),
- * else 4 bytes of CRC32C. Frames are written and read in chunks ({@link FrameWriter},
+ * {@code [int32 magic][int32 header length][TensorFrameHeader][payload]}, big-endian integers.
+ * A signed frame (authentication on: the header's {@code mac} set, an HMAC-SHA256 of the header
+ * under the job's key) carries its payload, the tensor's raw little-endian float32 values,
+ * encrypted with AES-256-GCM in blocks of {@value FrameCipher#BLOCK_BYTES} bytes, each followed
+ * by its 16-byte tag, under a key derived from the job's key and the header's {@code seal_salt}
+ * ({@link FrameCipher}). An unsigned frame carries the plain values followed by 4 bytes of CRC32C
+ * over every byte before them. The payload's length, a {@code long}, is the header's
+ * {@code payload_bytes}. Frames are written and read in chunks ({@link FrameWriter},
  * {@link FrameReader}); no buffer ever holds a whole frame.
  */
 public final class TensorFrames {
-  /** First four bytes of every frame ("TDP2"). */
-  public static final int MAGIC = 0x54445032;
+  /** First four bytes of every frame ("TDP3"). */
+  public static final int MAGIC = 0x54445033;
+  /** First four bytes of the frames of tandem versions that sealed with HMAC-SHA256 ("TDP2"). */
+  static final int MAGIC_V2 = 0x54445032;
   /** Bytes in front of the header: magic and header length. */
   public static final int PREFIX_BYTES = 8;
   /** Largest header a reader accepts. */
@@ -35,7 +40,12 @@ public final class TensorFrames {
 
   /** Size on the wire of a frame with this header length, payload and seal. */
   public static long frameBytes(int headerBytes, long payloadBytes, boolean signed) {
-    return PREFIX_BYTES + headerBytes + payloadBytes + (signed ? FrameSeal.Hmac.LENGTH : FrameSeal.Crc.LENGTH);
+    return PREFIX_BYTES + headerBytes + payloadBytes + sealBytes(payloadBytes, signed);
+  }
+
+  /** Bytes a frame's seal adds to its payload: the blocks' tags when signed, else the CRC32C. */
+  static long sealBytes(long payloadBytes, boolean signed) {
+    return signed ? FrameCipher.tagBytes(payloadBytes) : FrameChecksum.LENGTH;
   }
 
   /** The one-line error for a frame over the configured limit. */

@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
  * An authenticating data plane: only frames signed with the key of a job running on the node
  * reach a worker; unsigned or wrongly signed frames, and frames of jobs the node does not run,
  * are dropped without failing the job; peers that are not allowed cannot even connect. A signed
- * frame whose payload changed on the way fails its step (the HMAC seal covers the payload), and a
+ * frame whose payload changed on the way fails its step (the AES-GCM seal covers the payload), and a
  * client with authentication off sends unsigned frames.
  */
 class DataPlaneAuthTest {
@@ -172,10 +172,10 @@ class DataPlaneAuthTest {
   @Test
   void signedFrameWithACorruptedPayloadByte_failsTheStep() {
     byte[] frame = TensorFrames.encode(activation(jobId), tensor(), KEY);
-    frame[frame.length - 32 - 5] ^= 0x01; // a payload byte (the 32-byte HMAC seal follows the payload)
+    frame[frame.length - FrameCipher.TAG_BYTES - 5] ^= 0x01; // a payload byte (its block's 16-byte tag follows)
     client.sendRaw("127.0.0.1", server.port(), frame);
     JobEvent.JobFailed failed = listener.expectMessageClass(JobEvent.JobFailed.class, WITHIN);
-    assertTrue(failed.message().contains("payload MAC mismatch"), failed.message());
+    assertTrue(failed.message().contains("payload block 0 of 1 (bytes 0..24) fails its AES-GCM tag"), failed.message());
   }
 
   @Test
