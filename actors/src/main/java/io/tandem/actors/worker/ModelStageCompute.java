@@ -259,15 +259,15 @@ public final class ModelStageCompute implements StageCompute {
   }
 
   @Override
-  public float[] replicaGradients() {
+  public float[] stageGradients(int v) {
     DispatcherGuard.assertNotOnDispatcher("downloading gradients (device synchronisation)");
-    return GradientReduction.gradients(parameters());
+    return GradientReduction.gradients(chunk(v).parameters());
   }
 
   @Override
-  public void setReplicaGradients(float[] reduced) {
+  public void setStageGradients(int v, float[] reduced) {
     DispatcherGuard.assertNotOnDispatcher("uploading gradients (device synchronisation)");
-    GradientReduction.setGradients(parameters(), reduced);
+    GradientReduction.setGradients(chunk(v).parameters(), reduced);
   }
 
   @Override
