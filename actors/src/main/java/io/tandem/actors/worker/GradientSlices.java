@@ -11,11 +11,11 @@ import io.tandem.model.optim.GradientReduction;
  * and sends the reduced slice to every replica (all-gather). Each element is therefore summed in
  * replica order, exactly as {@link GradientReduction} defines, whatever the slicing.
  */
-final class GradientSlices {
+public final class GradientSlices {
   private GradientSlices() {}
 
   /** First element of replica {@code r}'s slice of {@code n} elements split {@code replicas} ways. */
-  static int start(int n, int replicas, int r) {
+  public static int start(int n, int replicas, int r) {
     if (replicas < 1 || r < 0 || r > replicas) {
       throw new IllegalArgumentException("slice " + r + " of " + replicas + " replicas");
     }
@@ -23,13 +23,13 @@ final class GradientSlices {
   }
 
   /** Replica {@code r}'s slice of {@code gradients}, copied. */
-  static float[] slice(float[] gradients, int replicas, int r) {
+  public static float[] slice(float[] gradients, int replicas, int r) {
     int from = start(gradients.length, replicas, r);
     return java.util.Arrays.copyOfRange(gradients, from, start(gradients.length, replicas, r + 1));
   }
 
   /** The replicas' slices (index = replica) added in replica order into a new array. */
-  static float[] sum(float[][] inReplicaOrder) {
+  public static float[] sum(float[][] inReplicaOrder) {
     float[] sum = inReplicaOrder[0].clone();
     for (int r = 1; r < inReplicaOrder.length; r++) {
       GradientReduction.add(sum, inReplicaOrder[r]);
@@ -38,7 +38,7 @@ final class GradientSlices {
   }
 
   /** The owners' reduced slices (index = owner) put back together. */
-  static float[] assemble(float[][] byOwner) {
+  public static float[] assemble(float[][] byOwner) {
     int n = 0;
     for (float[] s : byOwner) {
       n += s.length;

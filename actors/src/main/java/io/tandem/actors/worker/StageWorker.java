@@ -137,6 +137,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   public record CheckpointFailed(int device, long step, String message) implements Reply {}
 
+  private static final String OVERLAP_KEY = "tandem.runtime.all-reduce-overlap";
+
   private final String jobId;
   private final int device;
   private final int stages;
@@ -161,6 +163,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private final TensorInbox inbox = new TensorInbox();
   /** The all-reduce's work on the compute thread, between ops. */
   private final ComputeGaps gaps;
+  /** {@code tandem.runtime.all-reduce-overlap}: a stage's all-reduce starts after its last W, not after the program. */
+  private final boolean overlapAllReduce;
   private final HopStatsCollector hops = new HopStatsCollector();
   /** This worker's ref, for threads other than the actor's (the context is the actor's alone). */
   private final ActorRef<Command> self;
@@ -189,6 +193,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     this.executor = executor;
     this.io = BlockingExecutors.get(context.getSystem()).io();
     this.gaps = new ComputeGaps(executor, inbox);
+    com.typesafe.config.Config config = context.getSystem().settings().config();
+    this.overlapAllReduce = !config.hasPath(OVERLAP_KEY) || config.getBoolean(OVERLAP_KEY);
     this.self = context.getSelf();
     transport.openLane(self, this::fromLane);
   }
@@ -278,7 +284,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     GradientAllReduce reduce = allReduce;
     StepLoop loop = new StepLoop(s, loaded, myStages, stages, device, compute, inbox, hops, this::nowMs,
         (ref, op, out, computedUs) -> sendOutput(s, r, ref, op, out, computedUs), gaps,
-        reduce == null ? null : v -> scatter(reduce, s, v));
+        reduce == null || !overlapAllReduce ? null : v -> scatter(reduce, s, v));
     running = loop;
     reducing = null;
     if (allReduce == null) {
@@ -506,6 +512,20 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     reducing = done.outcome();
     reducingReplyTo = done.replyTo();
+    if (!overlapAllReduce) {
+      GradientAllReduce reduce = allReduce;
+      long s = step;
+      for (int v : reduce.buckets()) {
+        gaps.submit(() -> {
+          scatter(reduce, s, v);
+          return null;
+        }).whenComplete((ok, err) -> {
+          if (err != null) {
+            self.tell(new ReduceWorkDone(s, null, "downloading virtual stage " + v + "'s gradients", err));
+          }
+        });
+      }
+    }
     if (allReduce.complete(step)) {
       reportReduced();
     }
