@@ -1,5 +1,6 @@
 package io.tandem.actors.worker;
 
+import com.typesafe.config.Config;
 import io.tandem.actors.blocking.BlockingExecutors;
 import io.tandem.actors.transport.HopClock;
 import io.tandem.actors.transport.HostTensor;
@@ -193,7 +194,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     this.executor = executor;
     this.io = BlockingExecutors.get(context.getSystem()).io();
     this.gaps = new ComputeGaps(executor, inbox);
-    com.typesafe.config.Config config = context.getSystem().settings().config();
+    Config config = context.getSystem().settings().config();
     this.overlapAllReduce = !config.hasPath(OVERLAP_KEY) || config.getBoolean(OVERLAP_KEY);
     this.self = context.getSelf();
     transport.openLane(self, this::fromLane);
