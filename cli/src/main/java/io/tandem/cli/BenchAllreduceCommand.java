@@ -242,7 +242,7 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
           }
           CompletableFuture<float[]> result = e.result;
           if (ready instanceof GradientAllReduce.SumSlice sum) {
-            CompletableFuture.supplyAsync(() -> GradientSlices.sum(sum.parts()), e.compute).thenCompose(reduced -> e.reduce.gather(sum.step(), sum.bucket(), reduced))
+            CompletableFuture.supplyAsync(() -> GradientSlices.sum(sum.parts()), e.compute).thenCompose(reduced -> e.reduce.gather(sum.step(), sum.bucket(), sum.piece(), reduced))
                 .whenComplete((ok, err) -> {
                   if (err != null) {
                     result.completeExceptionally(err);

@@ -35,25 +35,48 @@ public final class GradientAllReduce {
   /** What an arrived frame makes ready: nothing, a slice to sum, or a bucket to load. */
   public sealed interface Ready {}
 
-  /** All D parts of this replica's slice of {@code bucket}, index = replica: add them in that order. */
-  public record SumSlice(long step, int bucket, float[][] parts) implements Ready {}
+  /** All D parts of a piece of this replica's slice of {@code bucket}, index = replica: add them in that order. */
+  public record SumSlice(long step, int bucket, int piece, float[][] parts) implements Ready {}
 
   /** All D reduced slices of {@code bucket}, put together: load them into the device. */
   public record LoadBucket(long step, int bucket, float[] reduced) implements Ready {}
 
-  /** Frames of one step, by bucket. */
+  /** A bucket being gathered: the reduced pieces in place, and which have come. */
+  private static final class Gathering {
+    final float[] reduced;
+    final Set<Long> got = new HashSet<>();
+    final int expected;
+
+    Gathering(int n, int replicas, int pieceFloats) {
+      reduced = new float[n];
+      int pieces = 0;
+      for (int r = 0; r < replicas; r++) {
+        pieces += GradientSlices.pieces(GradientSlices.start(n, replicas, r + 1) - GradientSlices.start(n, replicas, r),
+            pieceFloats);
+      }
+      expected = pieces;
+    }
+  }
+
+  /** Frames of one step: parts by bucket and piece, reduced pieces by bucket. */
   private static final class StepState {
-    final Map<Integer, float[][]> parts = new HashMap<>();
-    final Map<Integer, float[][]> reduced = new HashMap<>();
+    final Map<Long, float[][]> parts = new HashMap<>();
+    final Map<Integer, Gathering> gathering = new HashMap<>();
     final Set<Integer> loaded = new HashSet<>();
   }
+
+  /** A bucket's size, known once this replica scattered it. */
+  private record BucketOfStep(long step, int bucket) {}
 
   private final String jobId;
   private final int replica;
   private final List<ActorRef<StageWorker.Command>> sameDevice;
   private final SortedSet<Integer> buckets;
   private final TensorTransport transport;
+  private final int pieceFloats;
   private final Map<Long, StepState> steps = new HashMap<>();
+  /** Elements of each bucket this replica scattered (written on the compute thread, read on the worker's). */
+  private final Map<BucketOfStep, Integer> sizes = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * @param sameDevice the worker of this device in every replica (index = replica; this one's own
@@ -62,6 +85,15 @@ public final class GradientAllReduce {
    */
   public GradientAllReduce(String jobId, int replica, List<ActorRef<StageWorker.Command>> sameDevice,
       Set<Integer> buckets, TensorTransport transport) {
+    this(jobId, replica, sameDevice, buckets, transport, GradientSlices.PIECE_FLOATS);
+  }
+
+  /** @param pieceFloats the most elements one frame of a slice carries */
+  public GradientAllReduce(String jobId, int replica, List<ActorRef<StageWorker.Command>> sameDevice,
+      Set<Integer> buckets, TensorTransport transport, int pieceFloats) {
+    if (pieceFloats < 1) {
+      throw new IllegalArgumentException("pieces of " + pieceFloats + " floats");
+    }
     if (replica < 0 || replica >= sameDevice.size()) {
       throw new IllegalArgumentException("replica " + replica + " of " + sameDevice.size());
     }
@@ -70,6 +102,7 @@ public final class GradientAllReduce {
     this.sameDevice = List.copyOf(sameDevice);
     this.buckets = new TreeSet<>(buckets);
     this.transport = transport;
+    this.pieceFloats = pieceFloats;
   }
 
   public int replicas() {
@@ -84,6 +117,7 @@ public final class GradientAllReduce {
   /** A new step starts: forgets older steps' frames (frames of this step that came early stay). */
   public void begin(long step) {
     steps.keySet().removeIf(k -> k < step);
+    sizes.keySet().removeIf(k -> k.step() < step);
   }
 
   /**
@@ -91,27 +125,40 @@ public final class GradientAllReduce {
    * slice {@code r} to replica {@code r} (its own slice to itself). Thread-safe.
    */
   public CompletionStage<Void> scatter(long step, int bucket, float[] gradients) {
+    sizes.put(new BucketOfStep(step, bucket), gradients.length);
+    int n = gradients.length;
     List<CompletableFuture<Void>> sent = new ArrayList<>();
+    int pieces = 0;
     for (int r = 0; r < replicas(); r++) {
-      sent.add(send(step, bucket, r, false, GradientSlices.slice(gradients, replicas(), r)));
+      pieces = Math.max(pieces, GradientSlices.pieces(GradientSlices.start(n, replicas(), r + 1)
+          - GradientSlices.start(n, replicas(), r), pieceFloats));
+    }
+    for (int k = 0; k < pieces; k++) { // piece by piece across owners, so every owner can start summing
+      for (int i = 1; i <= replicas(); i++) {
+        int r = (replica + i) % replicas(); // others first, own part last
+        int length = GradientSlices.start(n, replicas(), r + 1) - GradientSlices.start(n, replicas(), r);
+        if (k < GradientSlices.pieces(length, pieceFloats)) {
+          sent.add(send(step, bucket, r, false, k, GradientSlices.piece(gradients, replicas(), r, k, pieceFloats)));
+        }
+      }
     }
     return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
   }
 
-  /** All-gather: sends this replica's reduced slice of {@code bucket} to every replica (itself included). Thread-safe. */
-  public CompletionStage<Void> gather(long step, int bucket, float[] reducedSlice) {
+  /** All-gather: sends piece {@code piece} of this replica's reduced slice of {@code bucket} to every replica (itself included). Thread-safe. */
+  public CompletionStage<Void> gather(long step, int bucket, int piece, float[] reduced) {
     List<CompletableFuture<Void>> sent = new ArrayList<>();
-    for (int r = 0; r < replicas(); r++) {
-      sent.add(send(step, bucket, r, true, reducedSlice));
+    for (int i = 1; i <= replicas(); i++) {
+      sent.add(send(step, bucket, (replica + i) % replicas(), true, piece, reduced));
     }
     return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
   }
 
-  private CompletableFuture<Void> send(long step, int bucket, int to, boolean reduced, float[] slice) {
+  private CompletableFuture<Void> send(long step, int bucket, int to, boolean reduced, int piece, float[] slice) {
     HostTensor t = new HostTensor(new int[] {1, slice.length}, slice);
     TensorFrameHeader h = TensorFrameHeader.newBuilder().setJobId(jobId).setStep(step).setTargetStage(bucket)
-        .setGradient(true).setAllReduce(true).setReducedSlice(reduced).setReplica(to).setFromReplica(replica)
-        .setPayloadBytes(t.bytes()).addShape(1).addShape(slice.length).build();
+        .setGradient(true).setAllReduce(true).setReducedSlice(reduced).setPiece(piece).setReplica(to)
+        .setFromReplica(replica).setPayloadBytes(t.bytes()).addShape(1).addShape(slice.length).build();
     StageWorker.TensorArrived frame = new StageWorker.TensorArrived(h, t);
     if (to == replica) {
       sameDevice.get(to).tell(frame);
@@ -144,21 +191,56 @@ public final class GradientAllReduce {
           + replica);
     }
     StepState state = steps.computeIfAbsent(h.getStep(), k -> new StepState());
-    Map<Integer, float[][]> byBucket = h.getReducedSlice() ? state.reduced : state.parts;
-    float[][] slices = byBucket.computeIfAbsent(bucket, k -> new float[replicas()][]);
-    if (slices[from] != null) {
-      throw new IllegalArgumentException("replica " + from + " sent its " + (h.getReducedSlice() ? "reduced " : "")
-          + "slice of virtual stage " + bucket + " (step " + h.getStep() + ") twice");
+    int piece = h.getPiece();
+    return h.getReducedSlice() ? reducedPiece(state, h, bucket, from, piece, tensor.data())
+        : part(state, h, bucket, from, piece, tensor.data());
+  }
+
+  private Ready part(StepState state, TensorFrameHeader h, int bucket, int from, int piece, float[] data) {
+    if (piece < 0) {
+      throw new IllegalArgumentException("all-reduce frame with piece " + piece);
     }
-    slices[from] = tensor.data();
-    for (float[] s : slices) {
-      if (s == null) {
+    long key = ((long) bucket << 32) | piece;
+    float[][] parts = state.parts.computeIfAbsent(key, k -> new float[replicas()][]);
+    if (parts[from] != null) {
+      throw new IllegalArgumentException("replica " + from + " sent piece " + piece + " of its part of virtual stage "
+          + bucket + " (step " + h.getStep() + ") twice");
+    }
+    parts[from] = data;
+    for (float[] p : parts) {
+      if (p == null) {
         return null;
       }
     }
-    byBucket.remove(bucket);
-    return h.getReducedSlice() ? new LoadBucket(h.getStep(), bucket, GradientSlices.assemble(slices))
-        : new SumSlice(h.getStep(), bucket, slices);
+    state.parts.remove(key);
+    return new SumSlice(h.getStep(), bucket, piece, parts);
+  }
+
+  private Ready reducedPiece(StepState state, TensorFrameHeader h, int bucket, int owner, int piece, float[] data) {
+    Integer n = sizes.get(new BucketOfStep(h.getStep(), bucket));
+    if (n == null) {
+      throw new IllegalArgumentException("replica " + owner + "'s reduced slice of virtual stage " + bucket + " (step "
+          + h.getStep() + ") arrived before this replica sent its own gradients of it");
+    }
+    Gathering g = state.gathering.computeIfAbsent(bucket, k -> new Gathering(n, replicas(), pieceFloats));
+    int length = GradientSlices.start(n, replicas(), owner + 1) - GradientSlices.start(n, replicas(), owner);
+    int at = GradientSlices.pieceStart(n, replicas(), owner, piece, pieceFloats);
+    int expectedLength = Math.min(pieceFloats, GradientSlices.start(n, replicas(), owner + 1) - at);
+    if (piece < 0 || piece >= GradientSlices.pieces(length, pieceFloats) || data.length != expectedLength) {
+      throw new IllegalArgumentException("replica " + owner + "'s reduced piece " + piece + " of virtual stage " + bucket
+          + " has " + data.length + " elements; its slice of " + n + " has " + GradientSlices.pieces(length, pieceFloats)
+          + " pieces, that one of " + Math.max(0, expectedLength));
+    }
+    if (!g.got.add(((long) owner << 32) | piece)) {
+      throw new IllegalArgumentException("replica " + owner + " sent reduced piece " + piece + " of virtual stage "
+          + bucket + " (step " + h.getStep() + ") twice");
+    }
+    System.arraycopy(data, 0, g.reduced, at, data.length);
+    if (g.got.size() < g.expected) {
+      return null;
+    }
+    state.gathering.remove(bucket);
+    return new LoadBucket(h.getStep(), bucket, g.reduced);
   }
 
   /** {@code bucket}'s reduced gradients of {@code step} are loaded; returns whether every bucket's are. */

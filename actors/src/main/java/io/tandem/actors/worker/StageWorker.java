@@ -468,9 +468,10 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       long s = sum.step();
       int v = sum.bucket();
       CompletableFuture<Void> done = gaps.submit(() -> GradientSlices.sum(sum.parts()))
-          .thenCompose(reduced -> reduce.gather(s, v, reduced));
+          .thenCompose(reduced -> reduce.gather(s, v, sum.piece(), reduced));
       getContext().pipeToSelf(done, (ok, err) -> new ReduceWorkDone(s, null,
-          "reducing replica " + replica + "'s slice of virtual stage " + v + "'s gradients", err));
+          "reducing piece " + sum.piece() + " of replica " + replica + "'s slice of virtual stage " + v
+          + "'s gradients", err));
     } else if (ready instanceof GradientAllReduce.LoadBucket load) {
       long s = load.step();
       int v = load.bucket();

@@ -1,7 +1,7 @@
 package io.tandem.actors.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -10,24 +10,29 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.actors.transport.TensorTransport;
 import io.tandem.model.optim.GradientReduction;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The reduce-scatter + all-gather gives every replica, bit for bit, {@link GradientReduction}'s
  * sum in replica order: D = 3 with buckets whose sizes D does not divide, and buckets of 0 and 1
- * elements (slices left empty); values chosen so that any other order of the sum differs.
+ * elements (slices left empty), slices in one piece and in many; values chosen so that any other
+ * order of the sum differs.
  */
 class GradientAllReduceTest {
   static final int D = 3;
@@ -77,20 +82,26 @@ class GradientAllReduceTest {
     }
   }
 
-  @Test
-  void threeReplicas_reduceToGradientReductionsOrder_bitForBit() {
-    List<TestProbe<StageWorker.Command>> probes = new ArrayList<>();
-    for (int r = 0; r < D; r++) {
-      probes.add(kit.createTestProbe());
+  /** A frame for replica {@code to}. */
+  private record Delivery(int to, StageWorker.TensorArrived frame) {}
+
+  @ParameterizedTest(name = "pieces of {0} floats")
+  @ValueSource(ints = {GradientSlices.PIECE_FLOATS, 4, 1})
+  void threeReplicas_reduceToGradientReductionsOrder_bitForBit(int pieceFloats) throws Exception {
+    LinkedBlockingQueue<Delivery> queue = new LinkedBlockingQueue<>();
+    List<ActorRef<StageWorker.Command>> refs = new ArrayList<>();
+    for (int r = 0; r < D; r++) { // a replica's own frames come by tell, as to its worker
+      int to = r;
+      refs.add(kit.spawn(Behaviors.receive(StageWorker.Command.class)
+          .onMessage(StageWorker.TensorArrived.class, m -> {
+            queue.add(new Delivery(to, m));
+            return Behaviors.same();
+          }).build()));
     }
-    List<ActorRef<StageWorker.Command>> refs = probes.stream().map(TestProbe::getRef).toList();
-    ArrayDeque<StageWorker.TensorArrived> wire = new ArrayDeque<>(); // frames between replicas
-    List<ActorRef<StageWorker.Command>> wireTo = new ArrayList<>();
-    TensorTransport transport = (owner, frame) -> {
-      synchronized (wire) {
-        wire.add(frame);
-        wireTo.add(owner);
-      }
+    long[] wireFloats = new long[1];
+    TensorTransport transport = (owner, frame) -> { // the others' by the transport
+      wireFloats[0] += frame.tensor().data().length;
+      queue.add(new Delivery(refs.indexOf(owner), frame));
       return CompletableFuture.completedFuture(null);
     };
     Set<Integer> buckets = new java.util.TreeSet<>();
@@ -99,7 +110,7 @@ class GradientAllReduceTest {
     }
     List<GradientAllReduce> replicas = new ArrayList<>();
     for (int r = 0; r < D; r++) {
-      replicas.add(new GradientAllReduce("job", r, refs, buckets, transport));
+      replicas.add(new GradientAllReduce("job", r, refs, buckets, transport, pieceFloats));
       replicas.get(r).begin(4);
     }
     float[][][] loaded = new float[D][SIZES.length][];
@@ -107,35 +118,26 @@ class GradientAllReduceTest {
       for (int r = 0; r < D; r++) {
         replicas.get(r).scatter(4, b, gradients(r, b));
       }
-      // deliver: own slices came by tell, the others by the transport; the owner sums when its D parts are in
-      for (int round = 0; round < 2; round++) {
-        List<StageWorker.TensorArrived> frames = new ArrayList<>();
-        List<Integer> to = new ArrayList<>();
-        for (int r = 0; r < D; r++) {
-          StageWorker.TensorArrived own = assertInstanceOf(StageWorker.TensorArrived.class,
-              probes.get(r).receiveMessage());
-          frames.add(own);
-          to.add(r);
-        }
-        assertEquals((D - 1) * D, wire.size(), "each replica sends D-1 frames per phase");
-        while (!wire.isEmpty()) {
-          frames.add(wire.poll());
-          to.add(refs.indexOf(wireTo.remove(0)));
-        }
-        for (int i = 0; i < frames.size(); i++) {
-          int r = to.get(i);
-          GradientAllReduce.Ready ready = replicas.get(r).arrived(frames.get(i).header(), frames.get(i).tensor());
-          if (ready instanceof GradientAllReduce.SumSlice sum) {
-            assertEquals(0, round);
-            replicas.get(r).gather(4, b, GradientSlices.sum(sum.parts()));
-          } else if (ready instanceof GradientAllReduce.LoadBucket load) {
-            assertEquals(1, round);
-            loaded[r][b] = load.reduced();
-            replicas.get(r).loaded(4, b);
-          }
-        }
+    }
+    int pending = D * SIZES.length;
+    while (pending > 0) {
+      Delivery d = queue.poll(30, TimeUnit.SECONDS);
+      assertNotNull(d, "all-reduce stalled with " + pending + " buckets not loaded");
+      GradientAllReduce.Ready ready = replicas.get(d.to()).arrived(d.frame().header(), d.frame().tensor());
+      if (ready instanceof GradientAllReduce.SumSlice sum) {
+        replicas.get(d.to()).gather(4, sum.bucket(), sum.piece(), GradientSlices.sum(sum.parts()));
+      } else if (ready instanceof GradientAllReduce.LoadBucket load) {
+        assertNull(loaded[d.to()][load.bucket()]);
+        loaded[d.to()][load.bucket()] = load.reduced();
+        replicas.get(d.to()).loaded(4, load.bucket());
+        pending--;
       }
     }
+    long total = 0;
+    for (int n : SIZES) {
+      total += n;
+    }
+    assertEquals(2L * (D - 1) * total, wireFloats[0], "each replica sends 2(D-1)/D of every bucket, no more");
     for (int r = 0; r < D; r++) {
       assertTrue(replicas.get(r).complete(4));
       for (int b = 0; b < SIZES.length; b++) {
