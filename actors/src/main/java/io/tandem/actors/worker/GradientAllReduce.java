@@ -20,14 +20,15 @@ import org.apache.pekko.actor.typed.ActorRef;
  * stage: a direct reduce-scatter then all-gather per bucket (a virtual stage's layers), over the
  * tensor transport (the data plane across JVMs). As soon as a bucket's last W of the step is done,
  * the device {@link #scatter}s it: slice {@code r} ({@link GradientSlices}) goes to replica
- * {@code r}. The owner adds the D parts of its slice in replica order and {@link #gather}s the
- * result to every replica; a bucket whose D reduced slices are in is loaded back into the device.
+ * {@code r}, in pieces of at most {@code pieceFloats} floats. The owner adds the D parts of each
+ * piece in replica order and {@link #gather}s the result to every replica; a bucket whose reduced
+ * pieces are all in is loaded back into the device.
  * Each replica sends and receives {@code 2(D-1)/D} of the bucket, the bound of a ring, and every
  * element is summed in replica order (the reference trainer's {@code dataParallel} grouping), so
  * all replicas hold the same reduced gradient bit for bit.
  *
  * <p>{@link #scatter} and {@link #gather} are thread-safe (the compute thread calls them); the
- * bookkeeping ({@link #begin}, {@link #arrived}, {@link #uploaded}) belongs to one thread, the
+ * bookkeeping ({@link #begin}, {@link #arrived}, {@link #loaded}) belongs to one thread, the
  * owning worker's.
  */
 public final class GradientAllReduce {
