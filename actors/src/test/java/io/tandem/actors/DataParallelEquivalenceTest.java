@@ -142,7 +142,7 @@ class DataParallelEquivalenceTest {
     assertTrue(failed.message().startsWith("data-parallel replica 1 diverged: its layer "), failed.message());
   }
 
-  /** Replica 1's device 0, loading the reduced gradient with its largest element doubled. */
+  /** Replica 1's device 0, loading each stage's reduced gradient with its largest element doubled. */
   private record DoubledElement(io.tandem.actors.worker.StageCompute c) implements io.tandem.actors.worker.StageCompute {
     @Override
     public io.tandem.actors.transport.HostTensor forward(long step, int mb, int v, int version,
@@ -182,19 +182,19 @@ class DataParallelEquivalenceTest {
     }
 
     @Override
-    public float[] replicaGradients() {
-      return c.replicaGradients();
+    public float[] stageGradients(int v) {
+      return c.stageGradients(v);
     }
 
     @Override
-    public void setReplicaGradients(float[] reduced) {
+    public void setStageGradients(int v, float[] reduced) {
       float[] skewed = reduced.clone();
       int largest = 0;
       for (int i = 1; i < skewed.length; i++) {
         largest = Math.abs(skewed[i]) > Math.abs(skewed[largest]) ? i : largest;
       }
       skewed[largest] *= 2;
-      c.setReplicaGradients(skewed);
+      c.setStageGradients(v, skewed);
     }
 
     @Override

@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 /** {@code tandem bench ...}: benchmarks whose numbers go into BENCHMARKS.md. */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Run benchmarks (numbers for BENCHMARKS.md).",
-    subcommands = {BenchRuntimeCommand.class, BenchDataplaneCommand.class, BenchGemmCommand.class,
+    subcommands = {BenchRuntimeCommand.class, BenchDataplaneCommand.class, BenchAllreduceCommand.class, BenchGemmCommand.class,
       BenchSchedulesCommand.class, BenchSearchCommand.class, BenchPlannerCommand.class, GpuCheckCommand.class, BenchRecoveryCommand.class,
       BenchPlansCommand.class})
 public final class BenchCommand implements Runnable {

@@ -2,163 +2,258 @@ package io.tandem.actors.worker;
 
 import io.tandem.actors.transport.HostTensor;
 import io.tandem.actors.transport.TensorTransport;
-import io.tandem.model.optim.GradientReduction;
 import io.tandem.proto.TensorFrameHeader;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * One device's part in the data-parallel gradient all-reduce between the replicas of its
- * pipeline stage, once per step after the device's program (its last W): every replica sends its
- * gradients to replica 0 over the tensor transport (the data plane across JVMs); replica 0 adds
- * them in replica order ({@link GradientReduction}: {@code ((g0 + g1) + g2) + ...}, the order the
- * reference trainer's {@code dataParallel} grouping defines), loads the sum and sends it back to
- * every replica, which loads it too. So all replicas hold the same reduced gradient bit for bit,
- * and the identical optimizer update keeps them identical.
+ * One device's part in the data-parallel gradient all-reduce between the replicas of its pipeline
+ * stage: a direct reduce-scatter then all-gather per bucket (a virtual stage's layers), over the
+ * tensor transport (the data plane across JVMs). As soon as a bucket's last W of the step is done,
+ * the device {@link #scatter}s it: slice {@code r} ({@link GradientSlices}) goes to replica
+ * {@code r}, in pieces of at most {@code pieceFloats} floats. The owner adds the D parts of each
+ * piece in replica order and {@link #gather}s the result to every replica; a bucket whose reduced
+ * pieces are all in is loaded back into the device.
+ * Each replica sends and receives {@code 2(D-1)/D} of the bucket, the bound of a ring, and every
+ * element is summed in replica order (the reference trainer's {@code dataParallel} grouping), so
+ * all replicas hold the same reduced gradient bit for bit.
  *
- * <p>Owned by a {@link StageWorker} and called only on its thread; the downloads, the sum and the
- * uploads run on the device's executor ({@link #next} returns them as futures) and their results
- * come back through {@link #completed}.
+ * <p>{@link #scatter} and {@link #gather} are thread-safe (the compute thread calls them); the
+ * bookkeeping ({@link #begin}, {@link #arrived}, {@link #loaded}) belongs to one thread, the
+ * owning worker's.
  */
-final class GradientAllReduce {
-  /** A finished piece of work: what it was, and the gradients it produced (if any). */
-  record Outcome(Kind kind, float[] data) {}
+public final class GradientAllReduce {
 
-  enum Kind { DOWNLOADED, SENT, COMBINED, REDUCED }
+  /** What an arrived frame makes ready: nothing, a slice to sum, or a bucket to load. */
+  public sealed interface Ready {}
 
-  private enum Phase { PROGRAM, DOWNLOAD, SEND, WAIT_SUM, GATHER, BROADCAST, DONE }
+  /** All D parts of a piece of this replica's slice of {@code bucket}, index = replica: add them in that order. */
+  public record SumSlice(long step, int bucket, int piece, float[][] parts) implements Ready {}
+
+  /** All D reduced slices of {@code bucket}, put together: load them into the device. */
+  public record LoadBucket(long step, int bucket, float[] reduced) implements Ready {}
+
+  /** A bucket being gathered: the reduced pieces in place, and which have come. */
+  private static final class Gathering {
+    final float[] reduced;
+    final Set<Long> got = new HashSet<>();
+    final int expected;
+
+    Gathering(int n, int replicas, int pieceFloats) {
+      reduced = new float[n];
+      int pieces = 0;
+      for (int r = 0; r < replicas; r++) {
+        pieces += GradientSlices.pieces(GradientSlices.start(n, replicas, r + 1) - GradientSlices.start(n, replicas, r),
+            pieceFloats);
+      }
+      expected = pieces;
+    }
+  }
+
+  /** Frames of one step: parts by bucket and piece, reduced pieces by bucket. */
+  private static final class StepState {
+    final Map<Long, float[][]> parts = new HashMap<>();
+    final Map<Integer, Gathering> gathering = new HashMap<>();
+    final Set<Integer> loaded = new HashSet<>();
+  }
+
+  /** A bucket's size, known once this replica scattered it. */
+  private record BucketOfStep(long step, int bucket) {}
 
   private final String jobId;
   private final int replica;
   private final List<ActorRef<StageWorker.Command>> sameDevice;
-  private final int targetStage;
-  private final StageCompute compute;
-  private final Executor executor;
+  private final SortedSet<Integer> buckets;
   private final TensorTransport transport;
-  /** Gradients received, by step and sending replica. */
-  private final Map<Long, Map<Integer, float[]>> received = new HashMap<>();
-
-  private long step = -1;
-  private Phase phase = Phase.DONE;
-  private boolean busy;
-  private float[] own;
+  private final int pieceFloats;
+  private final Map<Long, StepState> steps = new HashMap<>();
+  /** Elements of each bucket this replica scattered (written on the compute thread, read on the worker's). */
+  private final Map<BucketOfStep, Integer> sizes = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
-   * @param sameDevice the worker of this device in every replica (index = replica)
-   * @param targetStage a virtual stage every replica's worker of this device holds (frames name it)
+   * @param sameDevice the worker of this device in every replica (index = replica; this one's own
+   *     ref at {@code replica}, whose frames go to it by {@code tell})
+   * @param buckets the virtual stages this device holds (every replica's worker of it holds them)
    */
-  GradientAllReduce(String jobId, int replica, List<ActorRef<StageWorker.Command>> sameDevice, int targetStage,
-      StageCompute compute, Executor executor, TensorTransport transport) {
+  public GradientAllReduce(String jobId, int replica, List<ActorRef<StageWorker.Command>> sameDevice,
+      Set<Integer> buckets, TensorTransport transport) {
+    this(jobId, replica, sameDevice, buckets, transport, GradientSlices.PIECE_FLOATS);
+  }
+
+  /** @param pieceFloats the most elements one frame of a slice carries */
+  public GradientAllReduce(String jobId, int replica, List<ActorRef<StageWorker.Command>> sameDevice,
+      Set<Integer> buckets, TensorTransport transport, int pieceFloats) {
+    if (pieceFloats < 1) {
+      throw new IllegalArgumentException("pieces of " + pieceFloats + " floats");
+    }
     if (replica < 0 || replica >= sameDevice.size()) {
       throw new IllegalArgumentException("replica " + replica + " of " + sameDevice.size());
     }
     this.jobId = jobId;
     this.replica = replica;
     this.sameDevice = List.copyOf(sameDevice);
-    this.targetStage = targetStage;
-    this.compute = compute;
-    this.executor = executor;
+    this.buckets = new TreeSet<>(buckets);
     this.transport = transport;
+    this.pieceFloats = pieceFloats;
   }
 
-  /** A new step starts: forget older steps' gradients. */
-  void begin(long s) {
-    step = s;
-    phase = Phase.PROGRAM;
-    busy = false;
-    own = null;
-    received.keySet().removeIf(k -> k < s);
+  public int replicas() {
+    return sameDevice.size();
   }
 
-  /** The device finished its program of the step: its gradients are complete. */
-  void programDone() {
-    phase = Phase.DOWNLOAD;
+  /** The buckets, in order. */
+  public SortedSet<Integer> buckets() {
+    return java.util.Collections.unmodifiableSortedSet(buckets);
   }
 
-  /** Another replica's gradients (replica 0's sum, at the others) arrived. */
-  void arrived(TensorFrameHeader h, HostTensor tensor) {
-    int from = h.getFromReplica();
-    if (from < 0 || from >= sameDevice.size() || from == replica || (replica != 0 && from != 0)) {
-      throw new IllegalArgumentException("replica " + replica + " does not expect gradients from replica " + from);
+  /** A new step starts: forgets older steps' frames (frames of this step that came early stay). */
+  public void begin(long step) {
+    steps.keySet().removeIf(k -> k < step);
+    sizes.keySet().removeIf(k -> k.step() < step);
+  }
+
+  /**
+   * Reduce-scatter: {@code bucket}'s gradients of {@code step} are complete on this device; sends
+   * slice {@code r} to replica {@code r} (its own slice to itself). Thread-safe.
+   */
+  public CompletionStage<Void> scatter(long step, int bucket, float[] gradients) {
+    sizes.put(new BucketOfStep(step, bucket), gradients.length);
+    int n = gradients.length;
+    List<CompletableFuture<Void>> sent = new ArrayList<>();
+    int pieces = 0;
+    for (int r = 0; r < replicas(); r++) {
+      pieces = Math.max(pieces, GradientSlices.pieces(GradientSlices.start(n, replicas(), r + 1)
+          - GradientSlices.start(n, replicas(), r), pieceFloats));
     }
-    received.computeIfAbsent(h.getStep(), k -> new HashMap<>()).put(from, tensor.data());
+    for (int k = 0; k < pieces; k++) { // piece by piece across owners, so every owner can start summing
+      for (int i = 1; i <= replicas(); i++) {
+        int r = (replica + i) % replicas(); // others first, own part last
+        int length = GradientSlices.start(n, replicas(), r + 1) - GradientSlices.start(n, replicas(), r);
+        if (k < GradientSlices.pieces(length, pieceFloats)) {
+          sent.add(send(step, bucket, r, false, k, GradientSlices.piece(gradients, replicas(), r, k, pieceFloats)));
+        }
+      }
+    }
+    return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
   }
 
-  /** The next piece of work of step {@code s}, started; null when there is none to start now. */
-  CompletableFuture<Outcome> next(long s) {
-    if (busy || s != step) {
+  /** All-gather: sends piece {@code piece} of this replica's reduced slice of {@code bucket} to every replica (itself included). Thread-safe. */
+  public CompletionStage<Void> gather(long step, int bucket, int piece, float[] reduced) {
+    List<CompletableFuture<Void>> sent = new ArrayList<>();
+    for (int i = 1; i <= replicas(); i++) {
+      sent.add(send(step, bucket, (replica + i) % replicas(), true, piece, reduced));
+    }
+    return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+  }
+
+  private CompletableFuture<Void> send(long step, int bucket, int to, boolean reduced, int piece, float[] slice) {
+    HostTensor t = new HostTensor(new int[] {1, slice.length}, slice);
+    TensorFrameHeader h = TensorFrameHeader.newBuilder().setJobId(jobId).setStep(step).setTargetStage(bucket)
+        .setGradient(true).setAllReduce(true).setReducedSlice(reduced).setPiece(piece).setReplica(to)
+        .setFromReplica(replica).setPayloadBytes(t.bytes()).addShape(1).addShape(slice.length).build();
+    StageWorker.TensorArrived frame = new StageWorker.TensorArrived(h, t);
+    if (to == replica) {
+      sameDevice.get(to).tell(frame);
+      return CompletableFuture.completedFuture(null);
+    }
+    try {
+      return transport.send(sameDevice.get(to), frame).toCompletableFuture();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * An all-reduce frame for this worker arrived (its own included): returns what it completes,
+   * or null. A frame that does not fit (unknown replica or bucket, a slice this replica does not
+   * own, a duplicate) throws {@link IllegalArgumentException} naming it.
+   */
+  public Ready arrived(TensorFrameHeader h, HostTensor tensor) {
+    int from = h.getFromReplica();
+    int bucket = h.getTargetStage();
+    if (from < 0 || from >= replicas()) {
+      throw new IllegalArgumentException("all-reduce frame from replica " + from + ", the job has " + replicas());
+    }
+    if (!buckets.contains(bucket)) {
+      throw new IllegalArgumentException("all-reduce frame for virtual stage " + bucket + " arrived at replica "
+          + replica + ", whose device holds " + buckets);
+    }
+    if (h.getReplica() != replica) {
+      throw new IllegalArgumentException("all-reduce frame for replica " + h.getReplica() + " arrived at replica "
+          + replica);
+    }
+    StepState state = steps.computeIfAbsent(h.getStep(), k -> new StepState());
+    int piece = h.getPiece();
+    return h.getReducedSlice() ? reducedPiece(state, h, bucket, from, piece, tensor.data())
+        : part(state, h, bucket, from, piece, tensor.data());
+  }
+
+  private Ready part(StepState state, TensorFrameHeader h, int bucket, int from, int piece, float[] data) {
+    if (piece < 0) {
+      throw new IllegalArgumentException("all-reduce frame with piece " + piece);
+    }
+    long key = ((long) bucket << 32) | piece;
+    float[][] parts = state.parts.computeIfAbsent(key, k -> new float[replicas()][]);
+    if (parts[from] != null) {
+      throw new IllegalArgumentException("replica " + from + " sent piece " + piece + " of its part of virtual stage "
+          + bucket + " (step " + h.getStep() + ") twice");
+    }
+    parts[from] = data;
+    for (float[] p : parts) {
+      if (p == null) {
+        return null;
+      }
+    }
+    state.parts.remove(key);
+    return new SumSlice(h.getStep(), bucket, piece, parts);
+  }
+
+  private Ready reducedPiece(StepState state, TensorFrameHeader h, int bucket, int owner, int piece, float[] data) {
+    Integer n = sizes.get(new BucketOfStep(h.getStep(), bucket));
+    if (n == null) {
+      throw new IllegalArgumentException("replica " + owner + "'s reduced slice of virtual stage " + bucket + " (step "
+          + h.getStep() + ") arrived before this replica sent its own gradients of it");
+    }
+    Gathering g = state.gathering.computeIfAbsent(bucket, k -> new Gathering(n, replicas(), pieceFloats));
+    int length = GradientSlices.start(n, replicas(), owner + 1) - GradientSlices.start(n, replicas(), owner);
+    int at = GradientSlices.pieceStart(n, replicas(), owner, piece, pieceFloats);
+    int expectedLength = Math.min(pieceFloats, GradientSlices.start(n, replicas(), owner + 1) - at);
+    if (piece < 0 || piece >= GradientSlices.pieces(length, pieceFloats) || data.length != expectedLength) {
+      throw new IllegalArgumentException("replica " + owner + "'s reduced piece " + piece + " of virtual stage " + bucket
+          + " has " + data.length + " elements; its slice of " + n + " has " + GradientSlices.pieces(length, pieceFloats)
+          + " pieces, that one of " + Math.max(0, expectedLength));
+    }
+    if (!g.got.add(((long) owner << 32) | piece)) {
+      throw new IllegalArgumentException("replica " + owner + " sent reduced piece " + piece + " of virtual stage "
+          + bucket + " (step " + h.getStep() + ") twice");
+    }
+    System.arraycopy(data, 0, g.reduced, at, data.length);
+    if (g.got.size() < g.expected) {
       return null;
     }
-    Map<Integer, float[]> got = received.getOrDefault(step, Map.of());
-    CompletableFuture<Outcome> work = switch (phase) {
-      case DOWNLOAD -> CompletableFuture.supplyAsync(() -> new Outcome(Kind.DOWNLOADED, compute.replicaGradients()),
-          executor);
-      case SEND -> send(0, own).thenApply(v -> new Outcome(Kind.SENT, null));
-      case WAIT_SUM -> {
-        float[] sum = got.get(0);
-        yield sum == null ? null : CompletableFuture.supplyAsync(() -> {
-          compute.setReplicaGradients(sum);
-          return new Outcome(Kind.REDUCED, null);
-        }, executor);
-      }
-      case GATHER -> got.size() < sameDevice.size() - 1 ? null : combine(own, got);
-      case BROADCAST -> broadcast(own);
-      default -> null;
-    };
-    busy = work != null;
-    return work;
+    state.gathering.remove(bucket);
+    return new LoadBucket(h.getStep(), bucket, g.reduced);
   }
 
-  /** A piece of work of the current step finished; returns whether the step's reduction is complete. */
-  boolean completed(Outcome o) {
-    busy = false;
-    switch (o.kind()) {
-      case DOWNLOADED -> {
-        own = o.data();
-        phase = replica == 0 ? Phase.GATHER : Phase.SEND;
-      }
-      case SENT -> phase = Phase.WAIT_SUM;
-      case COMBINED -> {
-        own = o.data();
-        phase = Phase.BROADCAST;
-      }
-      case REDUCED -> phase = Phase.DONE;
-      default -> throw new IllegalStateException(o.kind().toString());
-    }
-    return phase == Phase.DONE;
+  /** {@code bucket}'s reduced gradients of {@code step} are loaded; returns whether every bucket's are. */
+  public boolean loaded(long step, int bucket) {
+    StepState state = steps.computeIfAbsent(step, k -> new StepState());
+    state.loaded.add(bucket);
+    return state.loaded.containsAll(buckets);
   }
 
-  /** Replica 0: g0 + g1 + ... in replica order, loaded into the device's gradients. */
-  private CompletableFuture<Outcome> combine(float[] mine, Map<Integer, float[]> got) {
-    float[][] others = new float[sameDevice.size()][];
-    got.forEach((r, g) -> others[r] = g);
-    return CompletableFuture.supplyAsync(() -> {
-      float[] sum = mine.clone();
-      for (int r = 1; r < others.length; r++) {
-        GradientReduction.add(sum, others[r]);
-      }
-      compute.setReplicaGradients(sum);
-      return new Outcome(Kind.COMBINED, sum);
-    }, executor);
-  }
-
-  private CompletableFuture<Outcome> broadcast(float[] sum) {
-    CompletableFuture<?>[] sends = new CompletableFuture<?>[sameDevice.size() - 1];
-    for (int r = 1; r < sameDevice.size(); r++) {
-      sends[r - 1] = send(r, sum);
-    }
-    return CompletableFuture.allOf(sends).thenApply(v -> new Outcome(Kind.REDUCED, null));
-  }
-
-  private CompletableFuture<Void> send(int to, float[] gradients) {
-    HostTensor t = new HostTensor(new int[] {1, gradients.length}, gradients);
-    TensorFrameHeader h = TensorFrameHeader.newBuilder().setJobId(jobId).setStep(step).setTargetStage(targetStage)
-        .setGradient(true).setAllReduce(true).setReplica(to).setFromReplica(replica).setPayloadBytes(t.bytes())
-        .addShape(1).addShape(gradients.length).build();
-    return transport.send(sameDevice.get(to), new StageWorker.TensorArrived(h, t)).toCompletableFuture();
+  /** Whether every bucket of {@code step} is loaded. */
+  public boolean complete(long step) {
+    StepState state = steps.get(step);
+    return state != null && state.loaded.containsAll(buckets);
   }
 }

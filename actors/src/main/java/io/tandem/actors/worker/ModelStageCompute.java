@@ -248,14 +248,21 @@ public final class ModelStageCompute implements StageCompute {
 
   /** Ends the step's grouping: each stage's gradients become its groups' sum in group order. */
   private void foldGroups() {
-    for (Map.Entry<Integer, float[]> e : finishedGroups.entrySet()) {
-      List<Parameter> params = chunk(e.getKey()).parameters();
-      float[] sum = e.getValue();
+    for (int v : List.copyOf(finishedGroups.keySet())) {
+      foldGroups(v);
+    }
+    groupOf.clear();
+  }
+
+  /** Ends stage {@code v}'s grouping of the step (its last W has run). */
+  private void foldGroups(int v) {
+    float[] sum = finishedGroups.remove(v);
+    groupOf.remove(v);
+    if (sum != null) {
+      List<Parameter> params = chunk(v).parameters();
       GradientReduction.add(sum, GradientReduction.gradients(params));
       GradientReduction.setGradients(params, sum);
     }
-    finishedGroups.clear();
-    groupOf.clear();
   }
 
   private static HostTensor requireInput(HostTensor t, String what, int mb, int v) {
@@ -327,16 +334,16 @@ public final class ModelStageCompute implements StageCompute {
   }
 
   @Override
-  public float[] replicaGradients() {
+  public float[] stageGradients(int v) {
     DispatcherGuard.assertNotOnDispatcher("downloading gradients (device synchronisation)");
-    foldGroups();
-    return GradientReduction.gradients(parameters());
+    foldGroups(v);
+    return GradientReduction.gradients(chunk(v).parameters());
   }
 
   @Override
-  public void setReplicaGradients(float[] reduced) {
+  public void setStageGradients(int v, float[] reduced) {
     DispatcherGuard.assertNotOnDispatcher("uploading gradients (device synchronisation)");
-    GradientReduction.setGradients(parameters(), reduced);
+    GradientReduction.setGradients(chunk(v).parameters(), reduced);
   }
 
   @Override

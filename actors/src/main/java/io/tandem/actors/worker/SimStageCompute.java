@@ -94,6 +94,19 @@ public final class SimStageCompute implements StageCompute {
   }
 
   @Override
+  public float[] stageGradients(int v) {
+    return new float[gradientElements.getOrDefault(v, 0)];
+  }
+
+  @Override
+  public void setStageGradients(int v, float[] reduced) {
+    if (reduced.length != gradientElements.getOrDefault(v, 0)) {
+      throw new IllegalArgumentException("virtual stage " + v + " holds " + gradientElements.getOrDefault(v, 0)
+          + " gradient elements, got " + reduced.length);
+    }
+  }
+
+  @Override
   public void applyUpdate(long step, double gradScale) {
     // nothing to update: the sim backend has no weights
   }

@@ -73,11 +73,11 @@ public interface StageCompute extends AutoCloseable {
   SortedMap<Integer, Double> gradientSumSquares();
 
   /**
-   * Data parallelism: this device's accumulated gradients of the step, every layer it holds
-   * flattened in parameter order ({@code GradientReduction.gradients}); empty for computes
-   * without layers (sim).
+   * Data parallelism: the accumulated gradients of the step of virtual stage {@code v}'s layers,
+   * flattened in parameter order ({@code GradientReduction.gradients}); empty for computes without
+   * layers (sim).
    */
-  default float[] replicaGradients() {
+  default float[] stageGradients(int v) {
     return new float[0];
   }
 
@@ -95,8 +95,8 @@ public interface StageCompute extends AutoCloseable {
     throw new UnsupportedOperationException("this compute does not update inside a step");
   }
 
-  /** Data parallelism: replaces the accumulated gradients with the all-reduced ones (as {@link #replicaGradients} lays them out). */
-  default void setReplicaGradients(float[] reduced) {
+  /** Data parallelism: replaces stage {@code v}'s accumulated gradients with the all-reduced ones (as {@link #stageGradients} lays them out). */
+  default void setStageGradients(int v, float[] reduced) {
     if (reduced.length != 0) {
       throw new IllegalArgumentException("this compute holds no gradients, got " + reduced.length);
     }

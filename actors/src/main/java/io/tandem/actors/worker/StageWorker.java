@@ -1,5 +1,6 @@
 package io.tandem.actors.worker;
 
+import com.typesafe.config.Config;
 import io.tandem.actors.blocking.BlockingExecutors;
 import io.tandem.actors.transport.HopClock;
 import io.tandem.actors.transport.HostTensor;
@@ -46,8 +47,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   /**
    * The worker owning each virtual stage of this worker's pipeline (index = virtual stage). Sent
    * once before steps. With data parallelism, also this worker's replica and the worker of the
-   * same device in every replica (index = replica; empty without data parallelism): after each
-   * step's program they all-reduce their gradients ({@link GradientAllReduce}).
+   * same device in every replica (index = replica; empty without data parallelism): they
+   * all-reduce each virtual stage's gradients as soon as its last W of the step is done ({@link
+   * GradientAllReduce}).
    */
   public record Peers(List<ActorRef<Command>> ownerOfStage, int replica, List<ActorRef<Command>> sameDevice)
       implements Command {
@@ -96,11 +98,16 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   private record SendFailed(long step, OpRef op, int target, Throwable error) implements Command {}
 
-  /** Data parallelism: the step's program is done (null outcome: stopped); the all-reduce comes next. */
+  /** Data parallelism: the step's program is done (null outcome: stopped); the step reports once its all-reduce is. */
   private record ProgramDone(long step, ActorRef<Reply> replyTo, StepLoop.Outcome outcome, Throwable error)
       implements Command {}
 
-  private record ReduceStepDone(long step, GradientAllReduce.Outcome outcome, Throwable error) implements Command {}
+  /**
+   * Data parallelism: a piece of the all-reduce finished on the compute thread or the transport:
+   * a slice summed (and its all-gather sent), or a bucket's reduced gradients loaded ({@code
+   * loadedBucket}, else null).
+   */
+  private record ReduceWorkDone(long step, Integer loadedBucket, String what, Throwable error) implements Command {}
 
   private record UpdateDone(long step, ActorRef<Reply> replyTo, Throwable error) implements Command {}
 
@@ -131,6 +138,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   public record CheckpointFailed(int device, long step, String message) implements Reply {}
 
+  private static final String OVERLAP_KEY = "tandem.runtime.all-reduce-overlap";
+
   private final String jobId;
   private final int device;
   private final int stages;
@@ -152,11 +161,15 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private static final java.time.Duration EXCHANGE_TIMEOUT = java.time.Duration.ofMinutes(10);
   /** This worker's data-parallel replica (0 without data parallelism). */
   private int replica;
-  /** Data parallelism: the program's outcome while the all-reduce runs. */
+  /** Data parallelism: the program's outcome while the all-reduce finishes. */
   private StepLoop.Outcome reducing;
   private ActorRef<Reply> reducingReplyTo;
   private final Executor io;
   private final TensorInbox inbox = new TensorInbox();
+  /** The all-reduce's work on the compute thread, between ops. */
+  private final ComputeGaps gaps;
+  /** {@code tandem.runtime.all-reduce-overlap}: a stage's all-reduce starts after its last W, not after the program. */
+  private final boolean overlapAllReduce;
   private final HopStatsCollector hops = new HopStatsCollector();
   /** This worker's ref, for threads other than the actor's (the context is the actor's alone). */
   private final ActorRef<Command> self;
@@ -184,6 +197,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     this.compute = compute;
     this.executor = executor;
     this.io = BlockingExecutors.get(context.getSystem()).io();
+    this.gaps = new ComputeGaps(executor, inbox);
+    Config config = context.getSystem().settings().config();
+    this.overlapAllReduce = !config.hasPath(OVERLAP_KEY) || config.getBoolean(OVERLAP_KEY);
     this.self = context.getSelf();
     transport.openLane(self, this::fromLane);
   }
@@ -218,7 +234,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(TakeCheckpoint.class, this::onTakeCheckpoint)
         .onMessage(StepMeasured.class, this::onStepMeasured)
         .onMessage(ProgramDone.class, this::onProgramDone)
-        .onMessage(ReduceStepDone.class, this::onReduceStepDone)
+        .onMessage(ReduceWorkDone.class, this::onReduceWorkDone)
         .onSignal(org.apache.pekko.actor.typed.PostStop.class, signal -> {
           transport.closeLane(self);
           stopRunning();
@@ -235,8 +251,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     replica = peers.replica();
     int anyStage = myStages.stream().min(Integer::compare).orElseThrow();
     boolean replicas = peers.sameDevice().size() > 1;
-    allReduce = replicas && !compute.updatesInsideStep() ? new GradientAllReduce(jobId, peers.replica(),
-        peers.sameDevice(), anyStage, compute, executor, transport) : null;
+    allReduce = replicas && !compute.updatesInsideStep()
+        ? new GradientAllReduce(jobId, peers.replica(), peers.sameDevice(), myStages, transport) : null;
     exchange = replicas && compute.updatesInsideStep() ? new ReplicaExchange(jobId, peers.replica(),
         peers.sameDevice(), anyStage, transport, EXCHANGE_TIMEOUT) : null;
     if (exchange != null) {
@@ -280,9 +296,12 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     long s = step;
     int r = replica;
     ActorRef<Reply> to = replyTo;
+    GradientAllReduce reduce = allReduce;
     StepLoop loop = new StepLoop(s, loaded, myStages, stages, device, compute, inbox, hops, this::nowMs,
-        (ref, op, out, computedUs) -> sendOutput(s, r, ref, op, out, computedUs));
+        (ref, op, out, computedUs) -> sendOutput(s, r, ref, op, out, computedUs), gaps,
+        reduce == null || !overlapAllReduce ? null : v -> scatter(reduce, s, v));
     running = loop;
+    reducing = null;
     if (allReduce == null) {
       CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
         StepLoop.Outcome outcome = loop.run();
@@ -326,13 +345,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         fail(h.getStep(), null, "gradients of replica " + h.getFromReplica() + " arrived at device " + device
             + ", which runs without data parallelism");
       } else {
-        try {
-          allReduce.arrived(h, msg.tensor());
-        } catch (IllegalArgumentException e) {
-          fail(h.getStep(), null, e.getMessage());
-          return this;
-        }
-        pumpReduce();
+        reduceArrived(h, msg.tensor());
       }
       return this;
     }
@@ -455,7 +468,67 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     return this;
   }
 
-  /** Data parallelism: the program is done; the all-reduce runs, then the step is reported. */
+  /**
+   * Data parallelism, on the compute thread right after virtual stage {@code v}'s last W of step
+   * {@code s}: its gradients are downloaded and their slices sent to their owners (the
+   * reduce-scatter); the program goes on meanwhile.
+   */
+  private void scatter(GradientAllReduce reduce, long s, int v) {
+    reduce.scatter(s, v, compute.stageGradients(v)).whenComplete((ok, err) -> {
+      if (err != null) {
+        self.tell(new ReduceWorkDone(s, null, "sending virtual stage " + v + "'s gradient slices", err));
+      }
+    });
+  }
+
+  /** An all-reduce frame (this worker's own included): sums a complete slice, loads a complete bucket. */
+  private void reduceArrived(TensorFrameHeader h, HostTensor tensor) {
+    GradientAllReduce.Ready ready;
+    try {
+      ready = allReduce.arrived(h, tensor);
+    } catch (IllegalArgumentException e) {
+      fail(h.getStep(), null, e.getMessage());
+      return;
+    }
+    GradientAllReduce reduce = allReduce;
+    if (ready instanceof GradientAllReduce.SumSlice sum) {
+      long s = sum.step();
+      int v = sum.bucket();
+      CompletableFuture<Void> done = gaps.submit(() -> GradientSlices.sum(sum.parts()))
+          .thenCompose(reduced -> reduce.gather(s, v, sum.piece(), reduced));
+      getContext().pipeToSelf(done, (ok, err) -> new ReduceWorkDone(s, null,
+          "reducing piece " + sum.piece() + " of replica " + replica + "'s slice of virtual stage " + v
+          + "'s gradients", err));
+    } else if (ready instanceof GradientAllReduce.LoadBucket load) {
+      long s = load.step();
+      int v = load.bucket();
+      CompletableFuture<Integer> loaded = gaps.submit(() -> {
+        if (s != step) {
+          return null; // the step was dropped meanwhile
+        }
+        compute.setStageGradients(v, load.reduced());
+        return v;
+      });
+      getContext().pipeToSelf(loaded, (bucket, err) -> new ReduceWorkDone(s, bucket,
+          "loading virtual stage " + v + "'s reduced gradients", err));
+    }
+  }
+
+  private Behavior<Command> onReduceWorkDone(ReduceWorkDone done) {
+    if (done.step() != step || failed) {
+      return this;
+    }
+    if (done.error() != null) {
+      fail(step, null, "gradient all-reduce failed: " + done.what() + ": " + rootMessage(done.error()));
+      return this;
+    }
+    if (done.loadedBucket() != null && allReduce.loaded(step, done.loadedBucket())) {
+      reportReduced();
+    }
+    return this;
+  }
+
+  /** Data parallelism: the program is done; the step reports once every bucket's reduced gradients are loaded. */
   private Behavior<Command> onProgramDone(ProgramDone done) {
     if (done.step() != step || failed) {
       return this;
@@ -468,42 +541,37 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     reducing = done.outcome();
     reducingReplyTo = done.replyTo();
-    allReduce.programDone();
-    pumpReduce();
+    if (!overlapAllReduce) {
+      GradientAllReduce reduce = allReduce;
+      long s = step;
+      for (int v : reduce.buckets()) {
+        gaps.submit(() -> {
+          scatter(reduce, s, v);
+          return null;
+        }).whenComplete((ok, err) -> {
+          if (err != null) {
+            self.tell(new ReduceWorkDone(s, null, "downloading virtual stage " + v + "'s gradients", err));
+          }
+        });
+      }
+    }
+    if (allReduce.complete(step)) {
+      reportReduced();
+    }
     return this;
   }
 
-  /** Starts the all-reduce's next piece of work, if it has one and none is running. */
-  private void pumpReduce() {
-    if (failed) {
+  /** Reports the step when both its program and its all-reduce are done (each calls this as it finishes). */
+  private void reportReduced() {
+    if (reducing == null || !allReduce.complete(step)) {
       return;
     }
     long s = step;
-    CompletableFuture<GradientAllReduce.Outcome> work = allReduce.next(s);
-    if (work != null) {
-      getContext().pipeToSelf(work, (o, err) -> new ReduceStepDone(s, o, err));
-    }
-  }
-
-  private Behavior<Command> onReduceStepDone(ReduceStepDone done) {
-    if (done.step() != step || failed) {
-      return this;
-    }
-    if (done.error() != null) {
-      fail(step, null, "gradient all-reduce failed: " + rootMessage(done.error()));
-      return this;
-    }
-    if (allReduce.completed(done.outcome())) {
-      long s = step;
-      StepLoop.Outcome outcome = reducing;
-      ActorRef<Reply> to = reducingReplyTo;
-      reducing = null;
-      getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> report(s, outcome), executor),
-          (report, err) -> new StepMeasured(s, to, report, err));
-    } else {
-      pumpReduce();
-    }
-    return this;
+    StepLoop.Outcome outcome = reducing;
+    ActorRef<Reply> to = reducingReplyTo;
+    reducing = null;
+    getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> report(s, outcome), executor),
+        (report, err) -> new StepMeasured(s, to, report, err));
   }
 
   private Behavior<Command> onApplyUpdate(ApplyUpdate msg) {

@@ -25,6 +25,15 @@ final class StepLoop {
     void send(OpRef ref, Op op, HostTensor output, long computedUs);
   }
 
+  /**
+   * Data parallelism: a virtual stage's gradients of the step are complete (its last W or BW of
+   * the program ran; called on the compute thread right after it, or after the program for a stage
+   * with no W in it).
+   */
+  interface StageGradientsDone {
+    void done(int virtualStage);
+  }
+
   /** What the step measured: op timings and the peak of held activations. */
   record Outcome(List<OpTiming> timings, int peakHeld, long peakHeldBytes) {}
 
@@ -52,10 +61,24 @@ final class StepLoop {
   private final HopStatsCollector hops;
   private final DoubleSupplier clockMs;
   private final Output output;
+  private final ComputeGaps gaps;
+  private final StageGradientsDone gradientsDone;
+  /** Program index of each held virtual stage's last W (or BW). */
+  private final java.util.Map<Integer, Integer> lastW = new java.util.HashMap<>();
   private volatile boolean stopped;
 
   StepLoop(long step, List<OpRef> program, Set<Integer> myStages, int stages, int device, StageCompute compute,
       TensorInbox inbox, HopStatsCollector hops, DoubleSupplier clockMs, Output output) {
+    this(step, program, myStages, stages, device, compute, inbox, hops, clockMs, output, null, null);
+  }
+
+  /**
+   * @param gaps side work run between ops and while waiting for input (null: none)
+   * @param gradientsDone told as each held stage's gradients complete (null: not told)
+   */
+  StepLoop(long step, List<OpRef> program, Set<Integer> myStages, int stages, int device, StageCompute compute,
+      TensorInbox inbox, HopStatsCollector hops, DoubleSupplier clockMs, Output output, ComputeGaps gaps,
+      StageGradientsDone gradientsDone) {
     this.step = step;
     this.program = program;
     this.myStages = myStages;
@@ -66,6 +89,17 @@ final class StepLoop {
     this.hops = hops;
     this.clockMs = clockMs;
     this.output = output;
+    this.gaps = gaps;
+    this.gradientsDone = gradientsDone;
+    if (gaps != null) {
+      gaps.loopStarted(); // ended by run(), which the caller must call
+    }
+    for (int i = 0; i < program.size(); i++) {
+      OpRef ref = program.get(i);
+      if (ref.getKind() == io.tandem.proto.OpKind.W || ref.getKind() == io.tandem.proto.OpKind.BW) {
+        lastW.put(ref.getVirtualStage(), i);
+      }
+    }
   }
 
   /** Ends the step: the op running finishes, no further op starts, a wait for input ends. */
@@ -76,10 +110,25 @@ final class StepLoop {
 
   /** Runs every op of the program; null when stopped first. */
   Outcome run() {
+    if (gaps == null) {
+      return runOps();
+    }
+    try {
+      return runOps();
+    } finally {
+      gaps.loopEnded();
+    }
+  }
+
+  private Outcome runOps() {
     List<OpTiming> timings = new ArrayList<>(program.size());
     int peakHeld = compute.heldActivations();
     long peakHeldBytes = compute.peakActivationBytesSinceLastCall();
-    for (OpRef ref : program) {
+    for (int i = 0; i < program.size(); i++) {
+      OpRef ref = program.get(i);
+      if (gaps != null) {
+        gaps.runPending();
+      }
       if (stopped) {
         return null;
       }
@@ -90,7 +139,7 @@ final class StepLoop {
       boolean needsGradient = (op.kind() == OpKind.B || op.kind() == OpKind.BW) && v < stages - 1;
       if (needsActivation || needsGradient) {
         long waitFrom = HopClock.nowMicros();
-        TensorInbox.Arrival arrival = inbox.await(step, needsGradient, op.microbatch(), v, () -> stopped);
+        TensorInbox.Arrival arrival = awaitInput(needsGradient, op.microbatch(), v);
         if (arrival == null) {
           return null;
         }
@@ -111,11 +160,43 @@ final class StepLoop {
       if (out != null) {
         output.send(ref, op, out, computedUs);
       }
+      if (gradientsDone != null && lastW.get(v) != null && lastW.get(v) == i) {
+        gradientsDone(ref, v);
+      }
       timings.add(OpTiming.newBuilder().setOp(ref).setStartMs(startMs).setEndMs(endMs).build());
       peakHeld = Math.max(peakHeld, compute.heldActivations());
       peakHeldBytes = Math.max(peakHeldBytes, compute.peakActivationBytesSinceLastCall());
     }
+    if (gradientsDone != null) {
+      for (int v : new java.util.TreeSet<>(myStages)) {
+        if (!lastW.containsKey(v)) {
+          gradientsDone(null, v);
+        }
+      }
+    }
     return new Outcome(timings, peakHeld, peakHeldBytes);
+  }
+
+  private void gradientsDone(OpRef ref, int v) {
+    try {
+      gradientsDone.done(v);
+    } catch (RuntimeException | Error e) {
+      String what = "starting the all-reduce of virtual stage " + v + "'s gradients failed: "
+          + (e.getMessage() == null ? e.toString() : e.getMessage());
+      throw new OpFailed(ref, what, e);
+    }
+  }
+
+  /** Waits for an op's input; runs side work that comes meanwhile. Null when stopped. */
+  private TensorInbox.Arrival awaitInput(boolean gradient, int microbatch, int v) {
+    while (true) {
+      TensorInbox.Arrival arrival = inbox.await(step, gradient, microbatch, v,
+          () -> stopped || (gaps != null && gaps.pending()));
+      if (arrival != null || stopped || Thread.currentThread().isInterrupted()) {
+        return arrival;
+      }
+      gaps.runPending();
+    }
   }
 
   private Op resolve(OpRef ref) {
