@@ -301,22 +301,7 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
       List<CompletableFuture<Void>> readers = new ArrayList<>();
       for (ServerSocket server : servers) {
         for (int from = 1; from < d; from++) {
-          readers.add(CompletableFuture.runAsync(() -> {
-            try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream ack = s.getOutputStream()) {
-              byte[] buf = new byte[1 << 20];
-              long got = 0;
-              while (got < perLink) {
-                int n = in.read(buf);
-                if (n < 0) {
-                  throw new IOException("socket closed after " + got + " bytes");
-                }
-                got += n;
-              }
-              ack.write(1);
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          }, threads));
+          readers.add(CompletableFuture.runAsync(() -> SocketSink.drain(server, perLink), threads));
         }
       }
       byte[] payload = new byte[1 << 20];

@@ -198,22 +198,7 @@ public final class BenchDataplaneCommand implements Callable<Integer> {
     byte[] payload = new byte[(int) bytes];
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       long total = bytes * count;
-      CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
-        try (Socket s = server.accept(); InputStream in = s.getInputStream(); OutputStream ack = s.getOutputStream()) {
-          byte[] buf = new byte[1 << 20];
-          long got = 0;
-          while (got < total) {
-            int n = in.read(buf);
-            if (n < 0) {
-              throw new IOException("socket closed after " + got + " bytes");
-            }
-            got += n;
-          }
-          ack.write(1);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
+      CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> SocketSink.drain(server, total));
       try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
            OutputStream o = s.getOutputStream(); InputStream ack = s.getInputStream()) {
         for (int i = 0; i < count; i++) {

@@ -43,7 +43,7 @@ public final class BenchPlansCommand implements Callable<Integer> {
   @Option(names = "--op-ms", defaultValue = "5", description = "milliseconds per unit op cost (default: ${DEFAULT-VALUE})")
   double opMs;
 
-  @Option(names = "--gradient-mb", defaultValue = "64", description = "the model's gradients in MB, split over a replica's devices (default: ${DEFAULT-VALUE})")
+  @Option(names = "--gradient-mb", defaultValue = "64", description = "the model's gradients in MiB, split over a replica's devices (default: ${DEFAULT-VALUE})")
   double gradientMb;
 
   @Option(names = "--allreduce", paramLabel = "FILE", description = "all-reduce cost learned from 'tandem bench allreduce --json' (default: a ring at 10 GB/s)")
@@ -91,7 +91,7 @@ public final class BenchPlansCommand implements Callable<Integer> {
           continue;
         }
         Schedule s = JobFactory.schedule(job);
-        long bytesPerDevice = Math.round(gradientMb * 1e6 / depth);
+        long bytesPerDevice = Math.round(gradientMb * (1 << 20) / depth);
         double allReduceMs = cluster.allReduceMs(bytesPerDevice, d);
         double predicted = Simulator.simulate(s).makespan() * opMs + allReduceMs;
         double measured = measure(job);
@@ -110,7 +110,7 @@ public final class BenchPlansCommand implements Callable<Integer> {
   }
 
   private JobSpec job(String schedule, int replicas) {
-    long bytesPerDevice = Math.round(gradientMb * 1e6 / (devices / replicas));
+    long bytesPerDevice = Math.round(gradientMb * (1 << 20) / (devices / replicas));
     return JobSpec.newBuilder().setJobId("bench-plans-" + Long.toHexString(System.nanoTime())).setBackend("sim")
         .setSchedule(schedule).setDevices(devices).setDataParallel(replicas).setMicrobatches(microbatches)
         .setSteps(warmup + steps).setOpMs(opMs).setSimGradientBytes(bytesPerDevice).setStepTimeoutS(300).build();

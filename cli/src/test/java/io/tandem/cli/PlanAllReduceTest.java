@@ -37,7 +37,7 @@ class PlanAllReduceTest {
     String[] measured = plan("--allreduce", slow.toString());
     assertEquals("0", measured[0], measured[2]);
     assertTrue(measured[1].contains("pipeline depth 8 x data-parallel 1"), measured[1]);
-    assertTrue(measured[1].contains("cost model: all-reduce 1 MB/s bus + 0.00 ms (from " + slow + ")"), measured[1]);
+    assertTrue(measured[1].contains("cost model: all-reduce 1 MiB/s bus + 0.00 ms (from " + slow + ")"), measured[1]);
   }
 
   @Test

@@ -77,9 +77,9 @@ public record AllReduceCost(double busBytesPerSecond, double fixedMs, String sou
     return new AllReduceCost(sx / sy, 0, source); // through the origin: total bytes over total time
   }
 
-  /** One line: "all-reduce 812 MB/s bus + 0.40 ms (from FILE)". */
+  /** One line: "all-reduce 812 MiB/s bus + 0.40 ms (from FILE)". */
   public String describe() {
-    return String.format(Locale.ROOT, "all-reduce %.0f MB/s bus + %.2f ms (from %s)", busBytesPerSecond / 1e6,
+    return String.format(Locale.ROOT, "all-reduce %.0f MiB/s bus + %.2f ms (from %s)", busBytesPerSecond / (1 << 20),
         fixedMs, source);
   }
 }

@@ -12,11 +12,13 @@ import java.util.List;
 
 /**
  * Reads the output of {@code tandem bench allreduce --json} (one JSON object per line, with
- * {@code replicas}, {@code tensorMB} and {@code seconds}; other keys ignored; blank lines
+ * {@code replicas}, {@code tensorMB} (MiB) and {@code seconds}; other keys ignored; blank lines
  * skipped) and fits an {@link AllReduceCost} to it.
  */
 public final class AllReduceFile {
   private static final ObjectMapper MAPPER = new ObjectMapper();
+  /** {@code tensorMB} counts MiB, as the bench prints it. */
+  private static final double MIB = 1 << 20;
 
   private AllReduceFile() {}
 
@@ -50,7 +52,7 @@ public final class AllReduceFile {
         }
       }
       try {
-        points.add(new AllReduceCost.Measurement(o.get("replicas").asInt(), o.get("tensorMB").asDouble() * 1e6,
+        points.add(new AllReduceCost.Measurement(o.get("replicas").asInt(), o.get("tensorMB").asDouble() * MIB,
             o.get("seconds").asDouble()));
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("--allreduce: " + where + ": " + e.getMessage());

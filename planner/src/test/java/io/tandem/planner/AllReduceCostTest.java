@@ -50,7 +50,7 @@ class AllReduceCostTest {
     Files.writeString(good, "{\"replicas\":2,\"tensorMB\":16,\"seconds\":0.05,\"ratio\":0.9}\n\n"
         + "{\"replicas\":2,\"tensorMB\":64,\"seconds\":0.17}\n");
     AllReduceCost c = AllReduceFile.read(good);
-    assertEquals(48e6 / 0.12, c.busBytesPerSecond(), 1);
+    assertEquals(48.0 * (1 << 20) / 0.12, c.busBytesPerSecond(), 1);
     assertEquals(10, c.fixedMs(), 1e-6);
     Path bad = dir.resolve("bad.jsonl");
     Files.writeString(bad, "{\"replicas\":2,\"tensorMB\":16,\"seconds\":0.05}\n{\"replicas\":2,\"tensorMB\":16}\n");
