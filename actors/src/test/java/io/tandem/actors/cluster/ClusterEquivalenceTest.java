@@ -91,11 +91,12 @@ class ClusterEquivalenceTest {
 
   /**
    * Data parallelism across JVMs: 2 replicas x 2 stages, one device per worker JVM, so pipeline
-   * tensors and the gradient all-reduce all cross the data plane; the weights are bitwise those of
-   * the embedded 2-replica run (which DataParallelEquivalenceTest ties to the trainer's grouping).
+   * tensors and the gradient all-reduce (for 2bw: the exchange at each update) all cross the data
+   * plane; the weights are bitwise those of the embedded 2-replica run (which
+   * DataParallelEquivalenceTest and TwoBwSemanticsTest tie to their references).
    */
   @ParameterizedTest(name = "{0}: 2 replicas x 2 stages on 4 worker JVMs")
-  @org.junit.jupiter.params.provider.ValueSource(strings = {"1f1b", "zb-h1"})
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"1f1b", "zb-h1", "2bw"})
   void dataParallel_onWorkerJvms_isBitwiseEqualToEmbeddedRun(String schedule) {
     JobSpec dp = spec(schedule).toBuilder().setDataParallel(2).setOptimizer("sgd").build();
     io.tandem.actors.JobSpecs.check(dp);
