@@ -83,13 +83,14 @@ final class NodeChanges {
       if (phase == JobRun.Phase.DESCRIBE) {
         return job.chooseAgain(node);
       }
-      if (members.suspect(node)
-          && (phase == JobRun.Phase.RUN || phase == JobRun.Phase.SPAWN || phase == JobRun.Phase.SUSPECT)) {
-        reporter.detected();
-        reporter.emit("failure-detected", "node " + node + " unreachable (failure detector) during step "
-            + reporter.nextStep() + "; step aborted, probing whether its process is gone");
-        job.abortAndRecover();
-        job.confirmCrash(node);
+      if (members.suspect(node)) {
+        if (phase == JobRun.Phase.RUN || phase == JobRun.Phase.SPAWN || phase == JobRun.Phase.SUSPECT) {
+          reporter.detected();
+          reporter.emit("failure-detected", "node " + node + " unreachable (failure detector) during step "
+              + reporter.nextStep() + "; step aborted, probing whether its process is gone");
+          job.abortAndRecover();
+        }
+        job.confirmCrash(node); // also while recovering: a second crashed node is downed without waiting
       }
     } else if (e instanceof ClusterEvent.ReachableMember && members.clearSuspect(node)) {
       reporter.emit("reachable", "node " + node + " reachable again" + reporter.since());
