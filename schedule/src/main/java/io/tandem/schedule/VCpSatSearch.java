@@ -92,6 +92,12 @@ final class VCpSatSearch {
    */
   static Result solve(int p, int m, StageCosts costs, List<List<Op>> start, int capChunks, long seed,
       double deterministicSeconds, double wallSeconds, boolean laneOrder) {
+    return solve(p, m, costs, start, capChunks, seed, deterministicSeconds, wallSeconds, laneOrder, RESERVOIR_OPS);
+  }
+
+  /** As above, with held activations a reservoir up to {@code reservoirOps} ops (proof runs). */
+  static Result solve(int p, int m, StageCosts costs, List<List<Op>> start, int capChunks, long seed,
+      double deterministicSeconds, double wallSeconds, boolean laneOrder, int reservoirOps) {
     long t0 = System.nanoTime();
     int[][] order = VOrderEvaluator.encode(p, start);
     if (!available() || order == null || 6L * m * p > MAX_OPS || capChunks < 2) {
@@ -140,7 +146,7 @@ final class VCpSatSearch {
     // reservoir (+1 at F, -1 at W: CP-SAT expands it into order literals, which prunes well and
     // proves optimality on small cells, but grows with the square of the ops per device); larger
     // ones with a cumulative constraint over the held intervals (linear size).
-    boolean reservoir = 6L * m * p <= RESERVOIR_OPS;
+    boolean reservoir = 6L * m * p <= reservoirOps;
     for (int d = 0; d < p; d++) {
       int[] chunkStages = {VShape.stage(p, d, 0), VShape.stage(p, d, 1)};
       if (reservoir) {
