@@ -33,6 +33,11 @@ public final class BenchSearchCommand implements Runnable {
       description = "Search work limit in op timings, as for schedule export. Default: ${DEFAULT-VALUE}.")
   long budget;
 
+  @Option(names = "--exact-time", paramLabel = "S", defaultValue = "" + ScheduleSpecOptions.CLI_EXACT_TIME,
+      description = "Exact (CP-SAT) search limit in deterministic seconds, as for schedule export (0 = off)."
+          + " Default: ${DEFAULT-VALUE}.")
+  double exactTime;
+
   @Option(names = "-p", paramLabel = "P", description = "One cell only: devices (with -m) instead of the grid.")
   Integer devices;
 
@@ -55,6 +60,9 @@ public final class BenchSearchCommand implements Runnable {
     if (budget < 0) {
       throw new UserException("--search-budget must be >= 0 (0 turns the search off), got " + budget);
     }
+    if (!(exactTime >= 0) || Double.isInfinite(exactTime)) {
+      throw new UserException("--exact-time must be a number >= 0 (0 turns the exact search off), got " + exactTime);
+    }
     OpCosts c;
     try {
       c = OpCosts.parse(costs);
@@ -62,7 +70,7 @@ public final class BenchSearchCommand implements Runnable {
     } catch (IllegalArgumentException e) {
       throw new UserException(e.getMessage());
     }
-    SearchOptions options = new SearchOptions(seed, budget);
+    SearchOptions options = new SearchOptions(seed, budget, exactTime);
     if ((devices == null) != (microbatches == null)) {
       throw new UserException("give -p and -m together (one cell), or neither (the 36-cell grid)");
     }
@@ -83,34 +91,37 @@ public final class BenchSearchCommand implements Runnable {
     PrintWriter out = spec.commandLine().getOut();
     long better = cells.stream().filter(SearchBenchmark.Cell::strictlyBetter).count();
     long worse = cells.stream().filter(x -> !x.neverWorse()).count();
+    long proven = cells.stream().filter(SearchBenchmark.Cell::provenOptimal).count();
     double total = cells.stream().mapToDouble(SearchBenchmark.Cell::seconds).sum();
     double max = cells.stream().mapToDouble(SearchBenchmark.Cell::seconds).max().orElse(0);
     if (json) {
       StringBuilder b = new StringBuilder();
-      b.append(String.format(Locale.ROOT, "{\"costs\":\"%s\",\"seed\":%d,\"searchBudget\":%d,\"table\":[", costs, seed, budget));
+      b.append(String.format(Locale.ROOT, "{\"costs\":\"%s\",\"seed\":%d,\"searchBudget\":%d,\"exactTime\":%s,\"table\":[",
+          costs, seed, budget, num(exactTime)));
       for (int i = 0; i < cells.size(); i++) {
         SearchBenchmark.Cell x = cells.get(i);
         b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
             "{\"p\":%d,\"m\":%d,\"fixed\":\"%s\",\"peak\":%s,\"fixedBubble\":%.6f,\"autoBubble\":%.6f,"
-                + "\"autoPeak\":%s,\"searchSeconds\":%.3f,\"strictlyBetter\":%b}",
+                + "\"autoPeak\":%s,\"searchSeconds\":%.3f,\"exactSeconds\":%.3f,\"strictlyBetter\":%b,"
+                + "\"provenOptimal\":%b}",
             x.p(), x.m(), x.fixed(), num(x.peak()), x.fixedBubble(), x.autoBubble(), num(x.autoPeak()),
-            x.seconds(), x.strictlyBetter()));
+            x.seconds(), x.exactSeconds(), x.strictlyBetter(), x.provenOptimal()));
       }
-      b.append(String.format(Locale.ROOT, "],\"cells\":%d,\"strictlyBetter\":%d,\"worse\":%d,"
-          + "\"totalSeconds\":%.3f,\"maxSeconds\":%.3f}", cells.size(), better, worse, total, max));
+      b.append(String.format(Locale.ROOT, "],\"cells\":%d,\"strictlyBetter\":%d,\"worse\":%d,\"provenOptimal\":%d,"
+          + "\"totalSeconds\":%.3f,\"maxSeconds\":%.3f}", cells.size(), better, worse, proven, total, max));
       out.println(b);
     } else {
-      out.printf(Locale.ROOT, "auto vs fixed schedules at their peak, costs %s, seed %d, budget %d op timings%n",
-          costs, seed, budget);
-      out.printf(Locale.ROOT, "%4s %4s  %-7s %5s  %8s  %8s  %9s  %s%n",
-          "p", "m", "fixed", "peak", "fixed", "auto", "search s", "");
+      out.printf(Locale.ROOT, "auto vs fixed schedules at their peak, costs %s, seed %d, budget %d op timings,"
+          + " exact time %s%n", costs, seed, budget, num(exactTime));
+      out.printf(Locale.ROOT, "%4s %4s  %-7s %5s  %8s  %8s  %9s  %8s  %-6s  %s%n",
+          "p", "m", "fixed", "peak", "fixed", "auto", "search s", "exact s", "", "auto optimal");
       for (SearchBenchmark.Cell x : cells) {
-        out.printf(Locale.ROOT, "%4d %4d  %-7s %5s  %8.4f  %8.4f  %9.3f  %s%n", x.p(), x.m(), x.fixed(),
-            num(x.peak()), x.fixedBubble(), x.autoBubble(), x.seconds(),
-            x.strictlyBetter() ? "better" : x.neverWorse() ? "same" : "WORSE");
+        out.printf(Locale.ROOT, "%4d %4d  %-7s %5s  %8.4f  %8.4f  %9.3f  %8.3f  %-6s  %s%n", x.p(), x.m(), x.fixed(),
+            num(x.peak()), x.fixedBubble(), x.autoBubble(), x.seconds(), x.exactSeconds(),
+            x.strictlyBetter() ? "better" : x.neverWorse() ? "same" : "WORSE", x.provenOptimal() ? "proven" : "");
       }
-      out.printf(Locale.ROOT, "strictly better (bubble lower by > %.3f): %d of %d; worse: %d; search s total %.2f,"
-          + " max %.2f%n", SearchBenchmark.MARGIN, better, cells.size(), worse, total, max);
+      out.printf(Locale.ROOT, "strictly better (bubble lower by > %.3f): %d of %d; worse: %d; auto proven optimal: %d;"
+          + " search s total %.2f, max %.2f%n", SearchBenchmark.MARGIN, better, cells.size(), worse, proven, total, max);
     }
     out.flush();
   }

@@ -90,12 +90,16 @@ public final class ScheduleCommand implements Runnable {
       ScheduleSpec s = specOptions.spec(ScheduleSize.MAX_OPS, "schedule export");
       ScheduleGenerator generator = specOptions.generator(name);
       long t0 = System.nanoTime();
-      Schedule schedule = generator.generate(s);
+      AutoV.Outcome outcome = generator instanceof AutoV auto ? auto.search(s) : null;
+      Schedule schedule = outcome != null ? outcome.schedule() : generator.generate(s);
       double seconds = (System.nanoTime() - t0) / 1e9;
       SimulationResult r = Simulator.simulate(schedule);
       ScheduleSupport.checkLimit(schedule, r, s.memoryLimit());
-      Map<String, Double> extra = generator.name().equals(AutoV.NAME)
-          ? Map.of("searchSeconds", Math.round(seconds * 1000) / 1000.0) : Map.of();
+      Map<String, Double> extra = outcome == null ? Map.of() : Map.of(
+          "searchSeconds", Math.round(seconds * 1000) / 1000.0,
+          "exactSearchSeconds", Math.round(outcome.exactSeconds() * 1000) / 1000.0,
+          "makespanLowerBound", outcome.makespanLowerBound(),
+          "provenOptimal", outcome.provenOptimal() ? 1.0 : 0.0);
       spec.commandLine().getOut().print(ScheduleJson.write(schedule, r, extra));
     }
   }

@@ -11,11 +11,17 @@ import picocli.CommandLine.Option;
 
 /**
  * The options that make a {@link ScheduleSpec} ({@code -p -m --chunks --costs --memory-limit}) and
- * auto's search knobs ({@code --seed --search-budget}).
+ * auto's search knobs ({@code --seed --search-budget --exact-time}).
  */
 final class ScheduleSpecOptions {
   /** The CLI's search budget: larger than the library default, still seconds at p=16, m=64. */
   static final long CLI_SEARCH_BUDGET = 20_000_000L;
+
+  /**
+   * The CLI's exact-search time, in CP-SAT deterministic seconds: a few seconds of one idle core,
+   * well under a minute on a loaded 2-core machine (the wall-clock guard is 40 s).
+   */
+  static final double CLI_EXACT_TIME = 2.0;
 
   @Option(names = {"-p", "--devices"}, required = true, paramLabel = "P", description = "Pipeline devices.")
   int devices;
@@ -47,6 +53,11 @@ final class ScheduleSpecOptions {
           + " Default: ${DEFAULT-VALUE}.")
   long searchBudget;
 
+  @Option(names = "--exact-time", paramLabel = "S", defaultValue = "" + CLI_EXACT_TIME,
+      description = "Work limit of auto's exact (CP-SAT) search, in deterministic seconds (about one"
+          + " second of an idle core each; 0 = off). Default: ${DEFAULT-VALUE}.")
+  double exactTime;
+
   /** The generator called {@code name}; {@code auto} gets this command's seed and budget. */
   ScheduleGenerator generator(String name) {
     ScheduleGenerator g = ScheduleRegistry.byName(name);
@@ -57,7 +68,10 @@ final class ScheduleSpecOptions {
     if (searchBudget < 0) {
       throw new UserException("--search-budget must be >= 0 (0 turns the search off), got " + searchBudget);
     }
-    return new SearchOptions(seed, searchBudget);
+    if (!(exactTime >= 0) || Double.isInfinite(exactTime)) {
+      throw new UserException("--exact-time must be a number >= 0 (0 turns the exact search off), got " + exactTime);
+    }
+    return new SearchOptions(seed, searchBudget, exactTime);
   }
 
   /** The spec, refused when it is over {@code maxOps} (see {@link ScheduleSize}) for {@code command}. */

@@ -79,17 +79,21 @@ class ScheduleCommandTest {
   @Test
   void exportAuto_searchesDeterministically_andReportsSearchSeconds() {
     String[] args = {"schedule", "export", "auto", "-p", "4", "-m", "8", "--costs", "F=1,B=2,W=1,comm=0.1",
-        "--memory-limit", "2", "--seed", "3", "--search-budget", "500000"};
+        "--memory-limit", "2", "--seed", "3", "--search-budget", "500000", "--exact-time", "1"};
     Run a = run(args);
     Run b = run(args);
     assertEquals(0, a.code(), a.err());
     assertTrue(a.out().matches("(?s).*\"metrics\":\\{.*\"searchSeconds\":[0-9.E-]+}.*"), a.out());
+    assertTrue(a.out().matches("(?s).*\"exactSearchSeconds\":[0-9.E-]+,\"makespanLowerBound\":[0-9.E-]+,"
+        + "\"provenOptimal\":[01](\\.0)?,.*"), a.out());
     String opsA = a.out().substring(0, a.out().indexOf("\"metrics\""));
     assertEquals(opsA, b.out().substring(0, b.out().indexOf("\"metrics\"")), "same seed, same schedule");
     Schedule s = ScheduleJson.read(a.out());
     assertEquals("auto", s.name());
     assertUserError(run("schedule", "export", "auto", "-p", "4", "-m", "8", "--search-budget", "-1"),
         "--search-budget must be >= 0");
+    assertUserError(run("schedule", "export", "auto", "-p", "4", "-m", "8", "--exact-time", "-1"),
+        "--exact-time must be a number >= 0");
   }
 
   @Test

@@ -23,9 +23,11 @@ import java.util.List;
  * no V schedule can beat ({@link VShape#makespanLowerBound}); that keeps both properties.
  *
  * <p>Then, unless the bound is reached, a seeded local search ({@link VOrderSearch}, knobs in
- * {@link SearchOptions}) reorders the best candidate's ops under the same limit; its result
+ * {@link SearchOptions}) reorders the best candidate's ops under the same limit, and an exact
+ * CP-SAT search ({@link VCpSatSearch}, when {@link SearchOptions#exactTime()} is above 0 and the
+ * OR-Tools natives load) minimises the makespan warm-started from the best so far. A result
  * replaces the candidate only when the {@link Simulator} finds it strictly faster within the
- * limit, so the search never makes {@code auto} worse and is deterministic for a seed.
+ * limit, so the searches never make {@code auto} worse; both are deterministic for a seed.
  */
 public final class AutoV implements ScheduleGenerator {
   public static final String NAME = "auto";
@@ -54,6 +56,23 @@ public final class AutoV implements ScheduleGenerator {
 
   @Override
   public Schedule generate(ScheduleSpec spec) {
+    return search(spec).schedule();
+  }
+
+  /**
+   * What {@code auto} found and what is known about it.
+   *
+   * @param schedule the chosen schedule
+   * @param makespanLowerBound no V-shape schedule obeying the search's rules is faster within the
+   *     limit: {@link VShape#makespanLowerBound}, raised by the exact search's proven bound when
+   *     the costs are whole ticks
+   * @param provenOptimal whether the schedule's makespan reaches that bound
+   * @param exactSeconds wall time of the exact (CP-SAT) search, 0 when it did not run
+   */
+  public record Outcome(Schedule schedule, double makespanLowerBound, boolean provenOptimal, double exactSeconds) {}
+
+  /** As {@link #generate}, with the lower bound and the exact search's time. */
+  public Outcome search(ScheduleSpec spec) {
     int p = spec.devices();
     int m = spec.microbatches();
     double limit = spec.memoryLimit().orElse(p);
@@ -70,14 +89,29 @@ public final class AutoV implements ScheduleGenerator {
         break; // no V schedule is faster: the rest cannot win
       }
     }
+    double exactSeconds = 0;
     if (pick.found() && !pick.reaches(bound)) {
       int cap = (int) Math.floor(2 * limit + 1e-9);
       VOrderSearch.Result searched = VOrderSearch.improve(p, m, costs, pick.best().ops(), cap, search);
       if (searched != null) {
         pick.offer(searched.ops()); // re-timed by the Simulator; kept only when faster within the limit
       }
+      if (search.exactTime() > 0 && !pick.reaches(bound)) {
+        VCpSatSearch.Result exact = VCpSatSearch.solve(p, m, costs, pick.best().ops(), cap, search.seed(),
+            search.exactTime(), search.exactWallSeconds());
+        if (exact != null) {
+          exactSeconds = exact.seconds();
+          if (exact.improved()) {
+            pick.offer(exact.ops()); // the same rule: re-timed, kept only when faster within the limit
+          }
+          if (exact.exactTicks()) {
+            bound = Math.max(bound, exact.lowerBound());
+          }
+        }
+      }
     }
-    return pick.best();
+    Schedule best = pick.best();
+    return new Outcome(best, bound, pick.reaches(bound), exactSeconds);
   }
 
   /** One candidate construction, built only when offered. */
