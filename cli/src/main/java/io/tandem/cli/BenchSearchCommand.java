@@ -52,6 +52,10 @@ public final class BenchSearchCommand implements Runnable {
       description = "Fixed schedules to measure auto against, at each one's peak. Default: ${DEFAULT-VALUE}.")
   List<String> fixedNames;
 
+  @Option(names = "--profile", paramLabel = "FILE", description = "per-virtual-stage costs from 'tandem profile'"
+      + " (the layers split evenly over 2p stages; --costs gives comm only); V-shape fixed schedules only")
+  java.nio.file.Path profile;
+
   @Option(names = "--json", description = "one JSON object instead of a table")
   boolean json;
 
@@ -74,6 +78,7 @@ public final class BenchSearchCommand implements Runnable {
     if ((devices == null) != (microbatches == null)) {
       throw new UserException("give -p and -m together (one cell), or neither (the 36-cell grid)");
     }
+    io.tandem.planner.ModelProfile model = profile == null ? null : io.tandem.planner.ModelProfile.read(profile);
     List<int[]> grid = devices == null ? SearchBenchmark.grid() : List.of(new int[] {devices, microbatches});
     List<SearchBenchmark.Cell> cells = new ArrayList<>();
     for (int[] pm : grid) {
@@ -82,7 +87,14 @@ public final class BenchSearchCommand implements Runnable {
       }
       for (String fixed : fixedNames) {
         try {
-          cells.add(SearchBenchmark.measure(ScheduleSpec.of(pm[0], pm[1]).withCosts(c), fixed, options));
+          ScheduleSpec cell = ScheduleSpec.of(pm[0], pm[1]).withCosts(c);
+          if (model != null) {
+            if (ScheduleRegistry.generate(fixed, cell).chunksPerDevice() != 2) {
+              throw new IllegalArgumentException("--profile compares V-shape schedules only (two chunks per device)");
+            }
+            cell = cell.withStageCosts(ProfileStageCosts.of(model, 2 * pm[0], c.comm()));
+          }
+          cells.add(SearchBenchmark.measure(cell, fixed, options));
         } catch (IllegalArgumentException e) {
           throw new UserException(fixed + " at p=" + pm[0] + " m=" + pm[1] + ": " + e.getMessage());
         }
@@ -97,7 +109,7 @@ public final class BenchSearchCommand implements Runnable {
     if (json) {
       StringBuilder b = new StringBuilder();
       b.append(String.format(Locale.ROOT, "{\"costs\":\"%s\",\"seed\":%d,\"searchBudget\":%d,\"exactTime\":%s,\"table\":[",
-          costs, seed, budget, num(exactTime)));
+          profile == null ? costs : "profile " + profile + " (" + costs + ")", seed, budget, num(exactTime)));
       for (int i = 0; i < cells.size(); i++) {
         SearchBenchmark.Cell x = cells.get(i);
         b.append(i == 0 ? "" : ",").append(String.format(Locale.ROOT,
@@ -112,7 +124,8 @@ public final class BenchSearchCommand implements Runnable {
       out.println(b);
     } else {
       out.printf(Locale.ROOT, "auto vs fixed schedules at their peak, costs %s, seed %d, budget %d op timings,"
-          + " exact time %s%n", costs, seed, budget, num(exactTime));
+          + " exact time %s%n", profile == null ? costs : "profile " + profile + ", comm from " + costs, seed, budget,
+          num(exactTime));
       out.printf(Locale.ROOT, "%4s %4s  %-7s %5s  %8s  %8s  %9s  %8s  %-6s  %s%n",
           "p", "m", "fixed", "peak", "fixed", "auto", "search s", "exact s", "", "auto optimal");
       for (SearchBenchmark.Cell x : cells) {
