@@ -83,7 +83,8 @@ public final class BenchPlansCommand implements Callable<Integer> {
       }
       int depth = devices / d;
       for (String schedule : schedules) {
-        JobSpec job = job(schedule, d);
+        long bytesPerDevice = Math.round(gradientMb * (1 << 20) / depth);
+        JobSpec job = job(schedule, d, bytesPerDevice);
         try {
           JobSpecs.check(job);
         } catch (RuntimeException e) {
@@ -91,7 +92,6 @@ public final class BenchPlansCommand implements Callable<Integer> {
           continue;
         }
         Schedule s = JobFactory.schedule(job);
-        long bytesPerDevice = Math.round(gradientMb * (1 << 20) / depth);
         double allReduceMs = cluster.allReduceMs(bytesPerDevice, d);
         double predicted = Simulator.simulate(s).makespan() * opMs + allReduceMs;
         double measured = measure(job);
@@ -109,8 +109,7 @@ public final class BenchPlansCommand implements Callable<Integer> {
     return 0;
   }
 
-  private JobSpec job(String schedule, int replicas) {
-    long bytesPerDevice = Math.round(gradientMb * (1 << 20) / (devices / replicas));
+  private JobSpec job(String schedule, int replicas, long bytesPerDevice) {
     return JobSpec.newBuilder().setJobId("bench-plans-" + Long.toHexString(System.nanoTime())).setBackend("sim")
         .setSchedule(schedule).setDevices(devices).setDataParallel(replicas).setMicrobatches(microbatches)
         .setSteps(warmup + steps).setOpMs(opMs).setSimGradientBytes(bytesPerDevice).setStepTimeoutS(300).build();

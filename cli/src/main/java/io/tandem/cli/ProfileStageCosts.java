@@ -1,13 +1,14 @@
 package io.tandem.cli;
 
+import io.tandem.actors.worker.Partition;
 import io.tandem.planner.LayerProfile;
 import io.tandem.planner.ModelProfile;
 import io.tandem.schedule.StageCosts;
 
 /**
  * Per-virtual-stage op costs from a measured model profile ({@code tandem profile}): the model's
- * layers split over the virtual stages as the runtime's even split does (stage v starts at layer
- * {@code floor(v L / S)}), each stage's F, B and W the sums of its layers' times, in milliseconds.
+ * layers split over the virtual stages as the runtime splits them ({@link Partition#even}), each
+ * stage's F, B and W the sums of its layers' times, in milliseconds.
  */
 final class ProfileStageCosts {
   private ProfileStageCosts() {}
@@ -22,9 +23,9 @@ final class ProfileStageCosts {
     double[] f = new double[stages];
     double[] b = new double[stages];
     double[] w = new double[stages];
+    Partition split = Partition.even(layers, stages);
     for (int v = 0; v < stages; v++) {
-      int end = (int) ((long) (v + 1) * layers / stages);
-      for (int at = (int) ((long) v * layers / stages); at < end; at++) {
+      for (int at = split.first(v); at < split.end(v); at++) {
         LayerProfile l = profile.layer(at);
         f[v] += l.forwardMs();
         b[v] += l.backwardInputMs();

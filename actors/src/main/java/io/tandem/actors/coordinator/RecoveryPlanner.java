@@ -250,7 +250,7 @@ public final class RecoveryPlanner {
     }
     // re-plans keep the reduction groups: one pipeline over the survivors, or G replicas
     JobSpec.Builder b = spec.toBuilder().setDevices(d * plan.pipelineDepth()).setDataParallel(d)
-        .setReductionGroups(JobSpecs.reductionGroups(spec) > 1 ? JobSpecs.reductionGroups(spec) : 0)
+        .setReductionGroups(keptGroups(spec))
         .setSchedule(plan.schedule())
         .setMemoryLimit(plan.memoryLimit()).clearStageBoundaries().addAllStageBoundaries(plan.boundaries())
         .clearRecomputeStages();
@@ -265,10 +265,16 @@ public final class RecoveryPlanner {
         peak / (double) (1 << 20), plan.stepTimeMs()));
   }
 
+  /** The reduction groups a re-planned spec states: the job's G when it has more than one, else none. */
+  private static int keptGroups(JobSpec spec) {
+    int groups = JobSpecs.reductionGroups(spec);
+    return groups > 1 ? groups : 0;
+  }
+
   /** Without a profile: the same schedule over the devices with the layers split evenly, else 1F1B. */
   private Replan evenSplit(int devices, String why) {
     JobSpec same = spec.toBuilder().setDevices(devices).setDataParallel(1)
-        .setReductionGroups(JobSpecs.reductionGroups(spec) > 1 ? JobSpecs.reductionGroups(spec) : 0)
+        .setReductionGroups(keptGroups(spec))
         .clearStageBoundaries().clearRecomputeStages().build();
     String tried;
     try {

@@ -155,12 +155,22 @@ public final class GradientAllReduce {
     return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
   }
 
+  /**
+   * An all-reduce frame: {@code floats} from replica {@code from} to replica {@code to}'s worker of
+   * this device, which holds virtual stage {@code targetStage}; {@code more} sets the kind's fields.
+   */
+  static StageWorker.TensorArrived frame(String jobId, long step, int targetStage, int to, int from, float[] floats,
+      java.util.function.UnaryOperator<TensorFrameHeader.Builder> more) {
+    HostTensor t = new HostTensor(new int[] {1, floats.length}, floats);
+    TensorFrameHeader.Builder h = TensorFrameHeader.newBuilder().setJobId(jobId).setStep(step)
+        .setTargetStage(targetStage).setGradient(true).setAllReduce(true).setReplica(to).setFromReplica(from)
+        .setPayloadBytes(t.bytes()).addShape(1).addShape(floats.length);
+    return new StageWorker.TensorArrived(more.apply(h).build(), t);
+  }
+
   private CompletableFuture<Void> send(long step, int bucket, int to, boolean reduced, int piece, float[] slice) {
-    HostTensor t = new HostTensor(new int[] {1, slice.length}, slice);
-    TensorFrameHeader h = TensorFrameHeader.newBuilder().setJobId(jobId).setStep(step).setTargetStage(bucket)
-        .setGradient(true).setAllReduce(true).setReducedSlice(reduced).setPiece(piece).setReplica(to)
-        .setFromReplica(replica).setPayloadBytes(t.bytes()).addShape(1).addShape(slice.length).build();
-    StageWorker.TensorArrived frame = new StageWorker.TensorArrived(h, t);
+    StageWorker.TensorArrived frame = frame(jobId, step, bucket, to, replica, slice,
+        h -> h.setReducedSlice(reduced).setPiece(piece));
     if (to == replica) {
       sameDevice.get(to).tell(frame);
       return CompletableFuture.completedFuture(null);

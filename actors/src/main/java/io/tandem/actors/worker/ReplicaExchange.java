@@ -131,10 +131,7 @@ final class ReplicaExchange {
   }
 
   private void send(int to, long update, float[] gradients) {
-    HostTensor t = new HostTensor(new int[] {1, gradients.length}, gradients);
-    TensorFrameHeader h = TensorFrameHeader.newBuilder().setJobId(jobId).setStep(step).setTargetStage(targetStage)
-        .setGradient(true).setAllReduce(true).setReplica(to).setFromReplica(replica).setExchangeUpdate(update + 1)
-        .setPayloadBytes(t.bytes()).addShape(1).addShape(gradients.length).build();
-    transport.send(sameDevice.get(to), new StageWorker.TensorArrived(h, t));
+    transport.send(sameDevice.get(to), GradientAllReduce.frame(jobId, step, targetStage, to, replica, gradients,
+        h -> h.setExchangeUpdate(update + 1)));
   }
 }
