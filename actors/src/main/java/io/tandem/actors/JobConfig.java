@@ -14,9 +14,10 @@ import java.time.Duration;
  * @param stepTimeout how long a step may take before the job fails
  * @param startStep the first step to run (after a restore: the checkpoint's step)
  * @param checkpoints when and where to checkpoint; null = never
+ * @param snapshotEvery in-memory peer snapshots after every this many steps (0 = none)
  */
 public record JobConfig(String jobId, Schedule schedule, long steps, double clipNorm, Duration stepTimeout,
-    long startStep, CheckpointPolicy checkpoints) {
+    long startStep, CheckpointPolicy checkpoints, int snapshotEvery) {
   public JobConfig {
     if (steps < 1) {
       throw new IllegalArgumentException("--steps must be >= 1, got " + steps);
@@ -27,6 +28,12 @@ public record JobConfig(String jobId, Schedule schedule, long steps, double clip
     if (startStep < 0 || startStep > steps) {
       throw new IllegalArgumentException("start step must be in [0, " + steps + "], got " + startStep);
     }
+  }
+
+  /** A job without in-memory snapshots. */
+  public JobConfig(String jobId, Schedule schedule, long steps, double clipNorm, Duration stepTimeout,
+      long startStep, CheckpointPolicy checkpoints) {
+    this(jobId, schedule, steps, clipNorm, stepTimeout, startStep, checkpoints, 0);
   }
 
   /** A job from step 0 without checkpoints. */

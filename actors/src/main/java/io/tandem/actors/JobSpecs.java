@@ -102,6 +102,18 @@ public final class JobSpecs {
     return spec.getReductionGroups() > 0 ? spec.getReductionGroups() : dataParallel(spec);
   }
 
+  /**
+   * Steps between in-memory peer snapshots on a cluster (0 = none): the spec's
+   * {@code snapshot_every}, every step when unset, none when negative or for PipeDream-2BW (whose
+   * two weight versions a snapshot does not hold).
+   */
+  public static int snapshotEvery(JobSpec spec) {
+    if (spec.getSnapshotEvery() < 0 || spec.getSchedule().equalsIgnoreCase("2bw")) {
+      return 0;
+    }
+    return Math.max(1, spec.getSnapshotEvery());
+  }
+
   /** The pipeline depth p: the spec's devices over its replicas ({@code devices = D x p}). */
   public static int pipelineDevices(JobSpec spec) {
     return spec.getDevices() / dataParallel(spec);

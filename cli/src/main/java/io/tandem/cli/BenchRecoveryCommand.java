@@ -20,9 +20,11 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code tandem bench recovery}: a loopback cluster (this JVM coordinates, one worker JVM per
- * device) runs three jobs of the same spec: without checkpoints, with a checkpoint every K
- * steps, and with checkpoints plus one worker killed (SIGKILL) mid-run. Reports checkpoint
- * overhead, the recovery time split and throughput before and after the failure.
+ * device) runs jobs of the same spec, interleaved: with nothing saved, with in-memory peer
+ * snapshots every step (the default), and with disk checkpoints every K steps alone; then one
+ * with the defaults plus disk checkpoints and one worker killed (SIGKILL) mid-run. Reports the
+ * snapshots' and checkpoints' overhead, the recovery time split and throughput before and after
+ * the failure.
  */
 @Command(name = "recovery", mixinStandardHelpOptions = true,
     description = "Measure checkpoint overhead and recovery from a killed worker JVM (CPU backend, loopback).")
@@ -49,6 +51,10 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", defaultValue = "5", description = "K (default: ${DEFAULT-VALUE})")
   int every;
 
+  @Option(names = "--rounds", defaultValue = "2", description = "interleaved runs of each variant for the step times"
+      + " (default: ${DEFAULT-VALUE})")
+  int rounds;
+
   @Option(names = "--kill-at", defaultValue = "17", description = "kill a worker when this step completes (default: ${DEFAULT-VALUE})")
   int killAt;
 
@@ -65,6 +71,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
     volatile long killNanos;
     volatile int attempt;
     volatile long restoredStep = -1;
+    volatile boolean fromMemory;
     volatile long lastStepBeforeKill = -1;
     /** When the first step of the attempt after the kill completed. */
     volatile long firstResumedNanos;
@@ -75,6 +82,9 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
     if (killAt < 2 || killAt >= steps - 5) {
       throw new IllegalArgumentException("--kill-at must be in [2, steps - 5)");
     }
+    if (rounds < 1) {
+      throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
+    }
     PrintWriter out = spec.commandLine().getOut();
     Path dir = Files.createTempDirectory("tandem-bench-recovery");
     try (ClusterNode node = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0);
@@ -83,26 +93,30 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
                  Long.toString(WorkerProcesses.selfPid())), dir.resolve("logs"))) {
       run(node, workers, job("warmup", 0, dir).toBuilder().setSteps(10).build(), false); // JIT, connections
       List<Double> none = new ArrayList<>();
+      List<Double> snap = new ArrayList<>();
       List<Double> ckpt = new ArrayList<>();
       double blocking = 0;
-      for (int round = 0; round < 2; round++) { // interleaved, so drift in machine load hits both alike
-        none.addAll(stepTimes(run(node, workers, job("none" + round, 0, dir), false)));
-        Timeline c = run(node, workers, job("ckpt" + round, every, dir), false);
+      for (int round = 0; round < rounds; round++) { // interleaved, so drift in machine load hits all alike
+        none.addAll(stepTimes(run(node, workers, noSnapshots(job("none" + round, 0, dir)), false)));
+        snap.addAll(stepTimes(run(node, workers, job("snap" + round, 0, dir), false)));
+        Timeline c = run(node, workers, noSnapshots(job("ckpt" + round, every, dir)), false);
         ckpt.addAll(stepTimes(c));
         blocking = Math.max(blocking, c.firstOf.getOrDefault("blocking", 0L) / 1e3);
       }
       Timeline fail = run(node, workers, job("fail", every, dir), true);
       double base = median(none);
+      double withSnapshots = median(snap);
       double withCkpt = median(ckpt);
       if (json) {
-        printJson(out, fail, base, withCkpt, blocking);
+        printJson(out, fail, base, withSnapshots, withCkpt, blocking);
         return 0;
       }
       out.printf(Locale.ROOT, "%s on %d worker JVMs, %s, %d microbatches x %d, %d steps (CPU backend, loopback)%n",
           model, devices, schedule, microbatches, microbatchSize, steps);
-      out.printf(Locale.ROOT, "step time median over 2 interleaved runs each: no checkpoints %.1f ms, checkpoint every %d"
-          + " steps %.1f ms (overhead %+.1f%%); snapshot blocking compute: max %.1f ms (first checkpoint of each run)%n",
-          base, every, withCkpt, 100 * (withCkpt / base - 1), blocking);
+      out.printf(Locale.ROOT, "step time median over %d interleaved runs each: nothing saved %.1f ms, in-memory peer"
+          + " snapshots every step %.1f ms (overhead %+.1f%%), disk checkpoint every %d steps %.1f ms (overhead %+.1f%%);"
+          + " checkpoint snapshot blocking compute: max %.1f ms (first checkpoint of each run)%n", rounds,
+          base, withSnapshots, 100 * (withSnapshots / base - 1), every, withCkpt, 100 * (withCkpt / base - 1), blocking);
       long k = fail.killNanos;
       out.printf(Locale.ROOT, "recovery after SIGKILL of 1 of %d at step %d: detection %.1f s, downing %.1f s,"
               + " re-plan %.0f ms, restore (spawn + load) %.1f s, first resumed step %.1f s; total %.1f s%n",
@@ -122,20 +136,25 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
   }
 
   /** The {@code --json} object: issue 14's keys first, then the recovery's parts (seconds; -1 when not seen). */
-  private void printJson(PrintWriter out, Timeline fail, double base, double withCkpt, double blocking) {
+  private void printJson(PrintWriter out, Timeline fail, double base, double withSnapshots, double withCkpt,
+      double blocking) {
     long k = fail.killNanos;
     long detected = java.util.stream.Stream.of("failure-detected", "step-failed", "failure-confirmed")
         .map(fail.firstOf::get).filter(java.util.Objects::nonNull).min(Long::compare).orElse(0L);
     com.fasterxml.jackson.databind.node.ObjectNode o = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
     o.put("resumedSeconds", round((fail.firstResumedNanos - k) / 1e9));
     o.put("stepsRecomputed", fail.lastStepBeforeKill + 1 - fail.restoredStep);
-    o.put("overheadPercent", round(100 * (withCkpt / base - 1)));
+    o.put("overheadPercent", round(100 * (withSnapshots / base - 1)));
     o.put("detectionSeconds", detected == 0 ? -1 : round((detected - k) / 1e9));
     o.put("downedSeconds", fail.firstOf.containsKey("downed") ? round(s(fail, "downed", k)) : -1);
     o.put("confirmedByProbe", fail.firstOf.containsKey("failure-confirmed"));
     o.put("restoreSeconds", round(s(fail, "restored", "re-planned")));
-    o.put("stepMsWithoutCheckpoints", round(base));
+    o.put("restoredFromMemory", fail.fromMemory);
+    o.put("stepMsWithoutSnapshots", round(base));
+    o.put("stepMsWithSnapshots", round(withSnapshots));
     o.put("stepMsWithCheckpoints", round(withCkpt));
+    o.put("checkpointOverheadPercent", round(100 * (withCkpt / base - 1)));
+    o.put("snapshotEvery", 1);
     o.put("snapshotBlockingMs", round(blocking));
     o.put("checkpointEvery", every);
     o.put("killedAfterStep", killAt);
@@ -157,6 +176,10 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
         .setMicrobatchSize(microbatchSize).setSteps(steps).setSeed(7).setLearningRate(0.003).setClipNorm(1.0)
         .setDataset("corpus").setOptimizer("adamw").setStepTimeoutS(120)
         .setCheckpointDir(k > 0 ? dir.resolve(name).toString() : "").setCheckpointEvery(k).build();
+  }
+
+  private static JobSpec noSnapshots(JobSpec job) {
+    return job.toBuilder().setSnapshotEvery(-1).build();
   }
 
   private Timeline run(ClusterNode node, WorkerProcesses workers, JobSpec job, boolean kill) {
@@ -187,6 +210,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
           t.attempt = 1;
           java.util.regex.Matcher m = java.util.regex.Pattern.compile("restored step (\\d+)").matcher(p.message());
           t.restoredStep = m.find() ? Long.parseLong(m.group(1)) : 0;
+          t.fromMemory = p.message().contains("from peer memory");
         }
       }
     });

@@ -70,6 +70,11 @@ final class JobOptions {
   @Option(names = "--checkpoint-every", defaultValue = "0", description = "checkpoint every K steps, 0 = never (default: ${DEFAULT-VALUE})")
   int checkpointEvery;
 
+  @Option(names = "--snapshot-every", defaultValue = "1", description = "cluster jobs: keep each worker's layer state in"
+      + " memory on its node and on a peer node every K steps, so that a lost node costs at most K steps; 0 = off"
+      + " (default: ${DEFAULT-VALUE})")
+  int snapshotEvery;
+
   @Option(names = "--keep-checkpoints", defaultValue = "3", description = "checkpoints kept (default: ${DEFAULT-VALUE})")
   int keepCheckpoints;
 
@@ -96,6 +101,9 @@ final class JobOptions {
    * planner's choice made for {@code --schedule planner}.
    */
   JobSpec jobSpec(String idPrefix) {
+    if (snapshotEvery < 0) {
+      throw new IllegalArgumentException("--snapshot-every must be >= 0 (0 = off), got " + snapshotEvery);
+    }
     JobSpec spec = JobSpec.newBuilder()
         .setJobId(jobId != null ? jobId : idPrefix + "-" + Long.toHexString(System.nanoTime()))
         .setBackend(backend.toLowerCase(Locale.ROOT))
@@ -115,7 +123,7 @@ final class JobOptions {
         .setOpMs(opMs)
         .setStepTimeoutS(stepTimeoutSeconds)
         .setCheckpointDir(checkpointDir == null ? "" : checkpointDir.toAbsolutePath().toString())
-        .setCheckpointEvery(checkpointEvery)
+        .setCheckpointEvery(checkpointEvery).setSnapshotEvery(snapshotEvery > 0 ? snapshotEvery : -1)
         .setKeepCheckpoints(keepCheckpoints)
         .setDeviceMemoryBytes(deviceMemory == null ? 0 : io.tandem.planner.Bytes.parse(deviceMemory))
         .setRecompute(recompute.toLowerCase(Locale.ROOT))

@@ -70,12 +70,13 @@ final class AttemptDriver<C> {
    * data plane key for the attempt, known only to its nodes.
    */
   void spawnWorkers(Map<String, List<Integer>> assignment, Map<String, String> endpoints,
-      Map<String, ActorRef<NodeAgent.Command>> agents, ActorRef<NodeAgent.Reply> replyTo) {
+      Map<String, ActorRef<NodeAgent.Command>> agents, ActorRef<NodeAgent.Reply> replyTo,
+      Function<String, NodeAgent.Snapshots> snapshotsOf) {
     workers.clear();
     byte[] key = new byte[32];
     random.nextBytes(key);
     assignment.forEach((node, devices) -> agents.get(node).tell(
-        new NodeAgent.SpawnWorkers(runSpec, devices, endpoints, restoreStep, key, replyTo)));
+        new NodeAgent.SpawnWorkers(runSpec, devices, endpoints, restoreStep, key, replyTo, snapshotsOf.apply(node))));
   }
 
   /** A node's workers are up; returns whether every schedule device has its worker now. */
@@ -93,7 +94,7 @@ final class AttemptDriver<C> {
     Duration stepTimeout = spec.getStepTimeoutS() > 0
         ? Duration.ofMillis((long) (spec.getStepTimeoutS() * 1000)) : defaultStepTimeout;
     JobConfig job = new JobConfig(runSpec.getJobId(), schedule, spec.getSteps(), spec.getClipNorm(), stepTimeout,
-        Math.max(0, restoreStep), CheckpointPolicy.of(spec));
+        Math.max(0, restoreStep), CheckpointPolicy.of(spec), io.tandem.actors.JobSpecs.snapshotEvery(spec));
     ActorRef<C> owner = ctx.getSelf();
     int a = attempt;
     forwarder = ctx.spawn(Behaviors.receive(JobEvent.class).onAnyMessage(e -> {

@@ -27,6 +27,14 @@ final class JobRecovery {
 
     /** Starts the next attempt from {@code restoreStep} (-1: step 0): re-planned, or ({@code replan} null) resumed. */
     Behavior<JobRun.Command> startAttempt(RecoveryPolicy.Replan replan, long restoreStep);
+
+    /**
+     * The newest in-memory peer snapshot the nodes of {@code replan} can restore (-1: none); one
+     * at least as new as the disk checkpoint ({@code diskStep}, -1: none) is restored instead of it.
+     */
+    default long snapshotStep(RecoveryPolicy.Replan replan, long diskStep) {
+      return -1;
+    }
   }
 
   /** A restart waiting for its checkpoint lookup: a resume ({@code replan} null) or a re-plan. */
@@ -104,11 +112,15 @@ final class JobRecovery {
           + ": " + c.getMessage());
     }
     found.skipped().forEach(m -> reporter.emit("checkpoint-skipped", m));
-    policy.restartReason(found.step(), p.replan() == null).ifPresent(m -> reporter.emit("restart", m));
     if (p.replan() != null && !policy.stillValid(p.replan(), members)) {
       // a node was lost, or a suspect is still unresolved: decide again (once it is)
       return members.noSuspects() ? recover(p.why()) : job.same();
     }
+    long inMemory = p.replan() == null ? -1 : job.snapshotStep(p.replan(), found.step());
+    if (inMemory >= 0 && inMemory >= found.step()) { // as new as the disk's, and no file system read
+      return job.startAttempt(p.replan(), inMemory);
+    }
+    policy.restartReason(found.step(), p.replan() == null).ifPresent(m -> reporter.emit("restart", m));
     return job.startAttempt(p.replan(), found.step());
   }
 }

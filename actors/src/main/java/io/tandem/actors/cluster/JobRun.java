@@ -122,6 +122,16 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   private Schedule schedule;
   private AttemptDriver<Command> driver;
   private JobRecovery recovery;
+  /** In-memory peer snapshots (issue 14): who holds what, the job's snapshot key, the nodes given it. */
+  private final SnapshotLedger snapshots;
+  private final byte[] snapshotKey = new byte[32];
+  private final Set<String> snapshotNodes = new java.util.HashSet<>();
+  /** The snapshot {@link #snapshotStep} found for the re-plan under way (null: none). */
+  private SnapshotLedger.Restorable memoryRestore;
+  /** The attempt restores from peer memory: on a spawn failure it is retried from {@link #diskFallback}. */
+  private boolean restoringFromMemory;
+  private RecoveryPolicy.Replan lastReplan;
+  private long diskFallback = -1;
 
   private JobRun(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobSpec spec, int minNodes,
       ActorRef<JobEvent> replyTo, ClusterSettings settings, int firstAttempt, JobStore store,
@@ -145,6 +155,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         store == null ? "" : ActorRefResolver.get(ctx.getSystem()).toSerializationFormat(replyTo), store, master, io);
     this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address();
     this.agentAdapter = ctx.messageAdapter(NodeAgent.Reply.class, FromAgent::new);
+    this.snapshots = new SnapshotLedger(JobSpecs.snapshotEvery(spec) > 0 ? modelLayers(spec) : 0);
+    new java.security.SecureRandom().nextBytes(snapshotKey);
     this.watch = ClusterWatch.start(ctx, AgentsChanged::new, MemberChanged::new, ReachabilityChanged::new);
     timers.startSingleTimer("phase", new TimedOut("waiting for " + this.minNodes + " worker node(s)", 0),
         settings.nodeWaitTimeout());
@@ -181,6 +193,18 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
       }
       return run;
     }));
+  }
+
+  /** The layers of the spec's model whose state a snapshot holds (0: none, e.g. the sim backend). */
+  private static int modelLayers(JobSpec spec) {
+    if (spec.getBackend().equalsIgnoreCase("sim")) {
+      return 0;
+    }
+    try {
+      return io.tandem.model.ModelShapes.parse(spec.getModel()).numLayers();
+    } catch (RuntimeException e) {
+      return 0;
+    }
   }
 
   @Override
@@ -293,7 +317,18 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
       }
     } else if (r instanceof NodeAgent.NodeLeaving l) {
       return changes.leaving(l.node(), l.jobId(), runSpec.getJobId());
+    } else if (r instanceof NodeAgent.SnapshotHeld h && h.jobId().equals(spec.getJobId())) {
+      snapshots.held(h.node(), h.step(), h.layers());
     } else if (r instanceof NodeAgent.SpawnFailed f && phase == Phase.SPAWN && f.jobId().equals(runSpec.getJobId())) {
+      if (restoringFromMemory) { // e.g. a holder died meanwhile: the disk checkpoint (or step 0) still works
+        reporter.emit("snapshot-unavailable", "restoring step " + driver.restoreStep() + " from peer memory failed ("
+            + f.node() + ": " + f.message() + "); restoring " + (diskFallback < 0 ? "from step 0" : "step " + diskFallback
+            + " from disk") + " instead");
+        stopDriver();
+        release();
+        restoringFromMemory = false;
+        return startAttempt(lastReplan, diskFallback);
+      }
       return fail("node " + f.node() + " could not start its workers: " + f.message());
     }
     return this;
@@ -304,9 +339,11 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     timers.cancelAll(); // the coordinator times every step itself
     long restoreStep = driver.restoreStep();
     if (attempt > 0) {
+      String from = restoringFromMemory ? "peer memory (nodes " + new java.util.TreeSet<>(
+          memoryRestore.holderOfLayer().values()) + ")"
+          : String.valueOf(Path.of(spec.getCheckpointDir()).resolve("step-" + restoreStep));
       reporter.restored(restoreStep < 0 ? "workers ready on " + schedule.devices() + " device(s); restarting from step 0"
-          : "restored step " + restoreStep + " from " + Path.of(spec.getCheckpointDir()).resolve("step-" + restoreStep)
-              + " on " + schedule.devices() + " device(s)", restoreStep);
+          : "restored step " + restoreStep + " from " + from + " on " + schedule.devices() + " device(s)", restoreStep);
     }
     reporter.forward(driver.start(spec, settings.stepTimeout(), selfAddress, FromCoordinator::new));
   }
@@ -402,6 +439,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     record.ended(last);
     stopDriver();
     release();
+    members.reachableChosen().values().forEach(a -> a.tell(new NodeAgent.DropSnapshots(spec.getJobId())));
     return Behaviors.stopped();
   }
 
@@ -489,9 +527,44 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     return schedule.devices() * io.tandem.actors.JobSpecs.dataParallel(attemptSpec);
   }
 
+  @Override
+  public long snapshotStep(RecoveryPolicy.Replan replan, long diskStep) {
+    memoryRestore = null;
+    diskFallback = diskStep;
+    // every node of the attempt must know the job's snapshot key (it ran a worker of the job before)
+    if (!snapshotNodes.containsAll(replan.nodes())) {
+      return -1;
+    }
+    memoryRestore = snapshots.newest(Set.copyOf(members.reachableChosen().keySet())).orElse(null);
+    return memoryRestore == null ? -1 : memoryRestore.step();
+  }
+
+  /** What node {@code node} of the attempt keeps of the job's in-memory snapshots, and restores from. */
+  private NodeAgent.Snapshots snapshotsOf(String node) {
+    if (JobSpecs.snapshotEvery(spec) == 0) {
+      return NodeAgent.Snapshots.NONE;
+    }
+    java.util.List<String> nodes = new java.util.ArrayList<>(new java.util.TreeSet<>(members.assignment().keySet()));
+    String peer = nodes.size() < 2 ? "" : members.endpoints().getOrDefault(
+        nodes.get((nodes.indexOf(node) + 1) % nodes.size()), "");
+    Map<Integer, ActorRef<NodeAgent.Command>> sources = new TreeMap<>();
+    if (restoringFromMemory) {
+      memoryRestore.holderOfLayer().forEach((layer, holder) -> sources.put(layer, members.chosen().get(holder)));
+    }
+    snapshotNodes.add(node);
+    return new NodeAgent.Snapshots(spec.getJobId(), snapshotKey, peer, sources);
+  }
+
   /** Starts the next attempt: re-planned ({@code replan}), or on the chosen nodes with the job's schedule. */
   @Override
   public Behavior<Command> startAttempt(RecoveryPolicy.Replan replan, long restoreStep) {
+    restoringFromMemory = memoryRestore != null && memoryRestore.step() == restoreStep && restoreStep >= 0
+        && memoryRestore.holderOfLayer().values().stream().allMatch(members.chosen()::containsKey);
+    if (!restoringFromMemory) {
+      diskFallback = restoreStep;
+    }
+    memoryRestore = restoringFromMemory ? memoryRestore : null;
+    lastReplan = replan;
     try {
       if (replan == null) {
         members.assign(DevicePlacement.assign(spec.getBackend(), jobDevices(runSpec), members.chosen().keySet(),
@@ -515,7 +588,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         members.endpoints());
     timers.startSingleTimer("phase", new TimedOut("while the nodes opened their devices", attempt),
         settings.spawnTimeout());
-    driver.spawnWorkers(members.assignment(), members.endpoints(), members.chosen(), agentAdapter);
+    driver.spawnWorkers(members.assignment(), members.endpoints(), members.chosen(), agentAdapter,
+        this::snapshotsOf);
     return this;
   }
 

@@ -62,9 +62,43 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
    * @param restoreStep load the layers from the checkpoint of this step in the spec's
    *     checkpoint directory; -1 = start from the seeded initialization
    * @param dataPlaneKey the job's data plane key (frames of the job are signed with it)
+   * @param snapshots the job's in-memory peer snapshots on this node
    */
   public record SpawnWorkers(JobSpec spec, List<Integer> devices, Map<String, String> dataPlanes,
-      long restoreStep, byte[] dataPlaneKey, ActorRef<Reply> replyTo) implements Command {}
+      long restoreStep, byte[] dataPlaneKey, ActorRef<Reply> replyTo, Snapshots snapshots) implements Command {
+    public SpawnWorkers(JobSpec spec, List<Integer> devices, Map<String, String> dataPlanes, long restoreStep,
+        byte[] dataPlaneKey, ActorRef<Reply> replyTo) {
+      this(spec, devices, dataPlanes, restoreStep, dataPlaneKey, replyTo, Snapshots.NONE);
+    }
+  }
+
+  /**
+   * A job's in-memory peer snapshots as one node keeps them (issue 14).
+   *
+   * @param job the job's id, stable over re-plans ("" = no snapshots)
+   * @param key the job's snapshot key: shards on the data plane are signed with it
+   * @param peer data plane {@code host:port} of the node that keeps this node's copies ("" = none)
+   * @param sources not empty: the attempt restores the snapshot of its restore step from memory,
+   *     and this names the node agent holding each layer of it
+   */
+  public record Snapshots(String job, byte[] key, String peer, Map<Integer, ActorRef<Command>> sources) {
+    public static final Snapshots NONE = new Snapshots("", new byte[0], "", Map.of());
+
+    public Snapshots {
+      sources = Map.copyOf(sources);
+    }
+
+    public boolean on() {
+      return !job.isEmpty();
+    }
+  }
+
+  /** Send {@code layers} of the job's snapshot after {@code step} steps, held here, to the data plane at {@code toHost:toPort}. */
+  public record SendSnapshot(String jobId, long step, List<Integer> layers, String toHost, int toPort)
+      implements Command {}
+
+  /** The job ended: forget its snapshots and its snapshot key. */
+  public record DropSnapshots(String jobId) implements Command {}
 
   /** Stop the job's workers and close its devices. */
   public record ReleaseJob(String jobId) implements Command {}
@@ -82,6 +116,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       implements Reply {}
 
   public record SpawnFailed(String jobId, String node, String message) implements Reply {}
+
+  /** This node ({@code node}) holds {@code layers} of job {@code jobId}'s snapshot after {@code step} steps. */
+  public record SnapshotHeld(String jobId, String node, long step, List<Integer> layers) implements Reply {}
 
   /**
    * This node is shutting down gracefully (coordinated shutdown) while it runs workers of
@@ -121,6 +158,15 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     return t;
   });
   private final Map<String, JobOnNode> jobs = new HashMap<>();
+  /** By job id (stable over re-plans): its snapshot key, and the job actor told what this node holds. */
+  private final Map<String, byte[]> snapshotKeys = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, ActorRef<Reply>> snapshotOwners = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Restore transfers to other nodes: packing and queueing a large state is not for the actor's thread. */
+  private final ExecutorService transfers = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "node-agent-snapshot-transfer");
+    t.setDaemon(true);
+    return t;
+  });
 
   private NodeAgent(ActorContext<Command> context, Address self, int deviceCount, CudaDevices cuda,
       List<LocalDevice> gpus, String dataPlaneHost, int dataPlanePort, StageDirectory directory,
@@ -135,6 +181,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     this.dataPlanePort = dataPlanePort;
     this.directory = directory;
     this.client = client;
+    directory.snapshots().onBatchHeld(b -> heldHere(b.job(), b.step(), b.layers()));
     context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
     // a graceful leave first lets the jobs running here checkpoint and move off this node
     ActorRef<Command> me = context.getSelf();
@@ -167,6 +214,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(SpawnWorkers.class, this::onSpawn)
         .onMessage(Opened.class, this::onOpened)
         .onMessage(ReleaseJob.class, this::onRelease)
+        .onMessage(SendSnapshot.class, this::onSendSnapshot)
+        .onMessage(DropSnapshots.class, this::onDropSnapshots)
         .onMessage(Drain.class, this::onDrain)
         .onMessage(DevicePoisoned.class, this::onDevicePoisoned)
         .onSignal(PostStop.class, s -> onStop())
@@ -198,6 +247,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       msg.replyTo().tell(new SpawnFailed(jobId, self.toString(), "job '" + jobId + "' already has workers on this node"));
       return this;
     }
+    Snapshots snapshots = msg.snapshots();
+    if (snapshots.on()) { // before any peer's shard or restore transfer of the job can arrive
+      directory.authorize(io.tandem.actors.transport.SnapshotFrames.channel(snapshots.job()), snapshots.key());
+      snapshotKeys.put(snapshots.job(), snapshots.key().clone());
+      snapshotOwners.put(snapshots.job(), msg.replyTo());
+    }
     // building the model from (seed, layer) takes a while: not on the dispatcher
     CompletableFuture<Opened> opened = CompletableFuture.supplyAsync(() -> open(msg), setup);
     getContext().pipeToSelf(opened, (ok, err) -> ok != null ? ok : new Opened(msg, null, List.of(), err));
@@ -209,13 +264,17 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     ComputeProvider provider = JobFactory.provider(msg.spec(), schedule, cuda, msg.devices().size());
     List<DeviceCompute> opened = new ArrayList<>();
     try {
-      Checkpoint checkpoint = msg.restoreStep() < 0 ? null
+      boolean fromMemory = msg.restoreStep() >= 0 && !msg.snapshots().sources().isEmpty();
+      Checkpoint checkpoint = msg.restoreStep() < 0 || fromMemory ? null
           : CheckpointStore.read(Path.of(msg.spec().getCheckpointDir()), msg.restoreStep());
+      java.util.function.IntFunction<byte[]> fromPeers = fromMemory ? fetchSnapshot(msg, provider, schedule) : null;
       for (int i = 0; i < msg.devices().size(); i++) {
         DeviceCompute device = provider.open(msg.devices().get(i), i, schedule); // local ordinal i
         opened.add(device);
         if (checkpoint != null) {
           device.compute().restore(checkpoint::layer);
+        } else if (fromPeers != null) {
+          device.compute().restore(fromPeers);
         }
       }
     } catch (RuntimeException e) {
@@ -223,6 +282,89 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       return new Opened(msg, schedule, List.of(), e);
     }
     return new Opened(msg, schedule, opened, null);
+  }
+
+  /**
+   * The layers this node's devices need of the in-memory snapshot to restore: asks the nodes
+   * holding those it lacks to send them (on the setup thread; the sources answer over the data
+   * plane), and returns the lookup that waits for each layer.
+   */
+  private java.util.function.IntFunction<byte[]> fetchSnapshot(SpawnWorkers msg,
+      ComputeProvider provider, Schedule schedule) {
+    Snapshots snapshots = msg.snapshots();
+    long step = msg.restoreStep();
+    io.tandem.actors.transport.SnapshotStore store = directory.snapshots();
+    Map<ActorRef<Command>, List<Integer>> asks = new HashMap<>();
+    for (int layer : layersOf(msg.devices(), provider, schedule)) {
+      if (store.get(snapshots.job(), step, layer).isEmpty()) {
+        ActorRef<Command> source = snapshots.sources().get(layer);
+        if (source == null) {
+          throw new IllegalStateException("no node holds layer " + layer + " of the snapshot after step " + step);
+        }
+        asks.computeIfAbsent(source, s -> new ArrayList<>()).add(layer);
+      }
+    }
+    asks.forEach((source, layers) -> source.tell(new SendSnapshot(snapshots.job(), step, layers, dataPlaneHost,
+        dataPlanePort)));
+    return layer -> {
+      try {
+        return store.await(snapshots.job(), step, layer, SNAPSHOT_FETCH_TIMEOUT);
+      } catch (java.util.concurrent.TimeoutException e) {
+        throw new IllegalStateException("restoring from peer memory: " + e.getMessage(), e);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("restoring from peer memory: interrupted", e);
+      }
+    };
+  }
+
+  /** How long a restore waits for a layer of an in-memory snapshot from its holder. */
+  private static final java.time.Duration SNAPSHOT_FETCH_TIMEOUT = java.time.Duration.ofSeconds(60);
+
+  /** The layers the schedule devices {@code devices} hold (none for a backend without layers). */
+  private static java.util.SortedSet<Integer> layersOf(List<Integer> devices, ComputeProvider provider,
+      Schedule schedule) {
+    java.util.SortedSet<Integer> layers = new java.util.TreeSet<>();
+    if (provider instanceof io.tandem.actors.worker.ModelComputeProvider model) {
+      io.tandem.actors.worker.Partition p = model.partition(schedule);
+      for (int d : devices) {
+        for (int v : schedule.placement().stagesOf(d % schedule.devices())) {
+          for (int l = p.first(v); l < p.end(v); l++) {
+            layers.add(l);
+          }
+        }
+      }
+    }
+    return layers;
+  }
+
+  private Behavior<Command> onSendSnapshot(SendSnapshot msg) {
+    byte[] key = snapshotKeys.get(msg.jobId());
+    if (key == null) {
+      getContext().getLog().warn("asked to send a snapshot of job '{}', whose snapshot key this node lacks", msg.jobId());
+      return this;
+    }
+    io.tandem.actors.transport.SnapshotStore store = directory.snapshots();
+    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NodeAgent.class);
+    transfers.execute(() -> PeerSnapshotSink.transfer(store, client, msg.jobId(), key, msg.step(), msg.layers(),
+        msg.toHost(), msg.toPort(), why -> log.warn("job '{}': restore transfer: {}", msg.jobId(), why)));
+    return this;
+  }
+
+  private Behavior<Command> onDropSnapshots(DropSnapshots msg) {
+    snapshotKeys.remove(msg.jobId());
+    snapshotOwners.remove(msg.jobId());
+    directory.snapshots().drop(msg.jobId());
+    directory.unregister(io.tandem.actors.transport.SnapshotFrames.channel(msg.jobId()));
+    return this;
+  }
+
+  /** Tells the job that this node holds these layers of a snapshot (any thread). */
+  private void heldHere(String job, long step, List<Integer> layers) {
+    ActorRef<Reply> owner = snapshotOwners.get(job);
+    if (owner != null) {
+      owner.tell(new SnapshotHeld(job, self.toString(), step, layers));
+    }
   }
 
   private Behavior<Command> onOpened(Opened o) {
@@ -247,7 +389,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       int replica = d / schedule.devices(); // data parallelism: device r*p + d' is device d' of replica r
       Set<Integer> stages = Set.copyOf(schedule.placement().stagesOf(d % schedule.devices()));
       ActorRef<StageWorker.Command> w = getContext().spawn(StageWorker.create(jobId, d, schedule.stages(),
-          schedule.chunksPerDevice(), stages, device.compute(), device.executor(), transport),
+          schedule.chunksPerDevice(), stages, device.compute(), device.executor(), transport, snapshotSink(msg)),
           "worker-" + jobId.replaceAll("[^A-Za-z0-9_-]", "-") + "-" + d);
       stages.forEach(v -> directory.register(jobId, replica, v, w));
       spawned.put(d, w);
@@ -260,6 +402,24 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     getContext().getLog().info("job {}: devices {} ready on {}", jobId, msg.devices(), self);
     msg.replyTo().tell(new WorkersSpawned(jobId, self.toString(), spawned));
     return this;
+  }
+
+  /** Where the workers of {@code msg}'s job keep their in-memory snapshots (null: none). */
+  private io.tandem.actors.worker.SnapshotSink snapshotSink(SpawnWorkers msg) {
+    Snapshots snapshots = msg.snapshots();
+    if (!snapshots.on()) {
+      return null;
+    }
+    String host = null;
+    int port = 0;
+    int colon = snapshots.peer().lastIndexOf(':');
+    if (colon > 0) {
+      host = snapshots.peer().substring(0, colon);
+      port = Integer.parseInt(snapshots.peer().substring(colon + 1));
+    }
+    String job = snapshots.job();
+    return new PeerSnapshotSink(directory.snapshots(), client, job, snapshots.key(), host, port,
+        (step, layers) -> heldHere(job, step, layers));
   }
 
   private Behavior<Command> onDevicePoisoned(DevicePoisoned msg) {
@@ -301,6 +461,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     jobs.clear();
     setup.execute(() -> open.forEach(DeviceCompute::close));
     setup.shutdown();
+    transfers.shutdown();
     return this;
   }
 }

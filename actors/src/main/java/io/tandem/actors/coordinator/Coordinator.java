@@ -321,6 +321,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       }
     }
     if (step + 1 < job.steps()) {
+      if (job.snapshotEvery() > 0 && (step + 1) % job.snapshotEvery() == 0) {
+        // like a checkpoint: each worker copies its states before its next op; the nodes report what they hold
+        workers.subList(0, schedule.devices()).forEach(w -> w.tell(new StageWorker.TakeSnapshot(step + 1)));
+      }
       startStep(step + 1);
     } else {
       collectWeights();

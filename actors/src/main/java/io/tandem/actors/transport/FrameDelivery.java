@@ -42,6 +42,10 @@ final class FrameDelivery {
 
   private void received(FrameReader.Received r) {
     TensorFrameHeader h = r.header();
+    if (h.getSnapshotShard() && h.getJobId().startsWith(SnapshotFrames.JOB_PREFIX)) {
+      snapshotShard(h, r.tensor());
+      return;
+    }
     Optional<ActorRef<StageWorker.Command>> worker = directory.lookup(h.getJobId(), h.getReplica(), h.getTargetStage());
     if (worker.isPresent()) {
       directory.lanes().deliver(worker.get(), new StageWorker.TensorArrived(h, r.tensor()));
@@ -51,6 +55,16 @@ final class FrameDelivery {
     } else {
       reject(h, "frame of job '" + h.getJobId() + "' for virtual stage " + h.getTargetStage()
           + ", which no worker of that job holds on this node");
+    }
+  }
+
+  private void snapshotShard(TensorFrameHeader h, HostTensor tensor) {
+    try {
+      directory.snapshots().received(SnapshotFrames.jobOf(h), h.getStep(), h.getTargetStage(),
+          SnapshotFrames.unpack(h, tensor), h.getSnapshotDevice(), h.getSnapshotBatch());
+    } catch (RuntimeException e) {
+      LOG.warn("dropping a snapshot shard of job '{}' (step {}, layer {}): {}", h.getJobId(), h.getStep(),
+          h.getTargetStage(), e.getMessage());
     }
   }
 

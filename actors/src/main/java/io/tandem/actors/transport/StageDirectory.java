@@ -19,6 +19,7 @@ public final class StageDirectory {
   private final Map<String, byte[]> keys = new ConcurrentHashMap<>();
   private final boolean authenticating;
   private final LocalLanes lanes = new LocalLanes();
+  private final SnapshotStore snapshots = new SnapshotStore();
 
   /** A directory that accepts unsigned frames (single-node tests and tools). */
   public StageDirectory() {
@@ -42,6 +43,11 @@ public final class StageDirectory {
   public LocalLanes lanes() {
     return lanes;
   }
+  /** The in-memory layer snapshots this node holds (its workers' and its ring peer's). */
+  public SnapshotStore snapshots() {
+    return snapshots;
+  }
+
   /** Jobs (or attempts of a job, after a re-plan) released on this node: their late frames are dropped. */
   private final java.util.Set<String> released = ConcurrentHashMap.newKeySet();
 

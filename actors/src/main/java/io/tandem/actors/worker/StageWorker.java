@@ -93,6 +93,13 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
    */
   public record TakeCheckpoint(long step, String dir, String jobId, ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * At the step boundary after {@code step} steps: copy this device's layer states to host memory
+   * (before any op of the next step) and hand them to the node's {@link SnapshotSink} in the
+   * background. Ignored by a worker without a sink (a single-process run).
+   */
+  public record TakeSnapshot(long step) implements Command {}
+
   private record StepMeasured(long step, ActorRef<Reply> replyTo, StepReport report, Throwable error)
       implements Command {}
 
@@ -148,6 +155,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private final StageCompute compute;
   private final Executor executor;
   private final TensorTransport transport;
+  /** Null: this worker keeps no in-memory snapshots. */
+  private final SnapshotSink snapshots;
   private final long epochNanos = System.nanoTime();
   private final double epochMillis = System.currentTimeMillis();
 
@@ -186,9 +195,10 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   private StageWorker(ActorContext<Command> context, String jobId, int device, int stages,
       int chunksPerDevice, Set<Integer> myStages, StageCompute compute, Executor executor,
-      TensorTransport transport) {
+      TensorTransport transport, SnapshotSink snapshots) {
     super(context);
     this.transport = transport;
+    this.snapshots = snapshots;
     this.jobId = jobId;
     this.device = device;
     this.stages = stages;
@@ -212,8 +222,15 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   /** A worker whose outgoing tensors go through {@code transport} (e.g. the data plane). */
   public static Behavior<Command> create(String jobId, int device, int stages, int chunksPerDevice,
       Set<Integer> myStages, StageCompute compute, Executor executor, TensorTransport transport) {
+    return create(jobId, device, stages, chunksPerDevice, myStages, compute, executor, transport, null);
+  }
+
+  /** A cluster node's worker: outgoing tensors through {@code transport}, snapshots to {@code snapshots}. */
+  public static Behavior<Command> create(String jobId, int device, int stages, int chunksPerDevice,
+      Set<Integer> myStages, StageCompute compute, Executor executor, TensorTransport transport,
+      SnapshotSink snapshots) {
     return Behaviors.setup(ctx -> new StageWorker(ctx, jobId, device, stages, chunksPerDevice,
-        myStages, compute, executor, transport));
+        myStages, compute, executor, transport, snapshots));
   }
 
   @Override
@@ -232,6 +249,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(WeightsDone.class, this::onWeightsDone)
         .onMessage(AbortStep.class, this::onAbort)
         .onMessage(TakeCheckpoint.class, this::onTakeCheckpoint)
+        .onMessage(TakeSnapshot.class, this::onTakeSnapshot)
         .onMessage(StepMeasured.class, this::onStepMeasured)
         .onMessage(ProgramDone.class, this::onProgramDone)
         .onMessage(ReduceWorkDone.class, this::onReduceWorkDone)
@@ -608,6 +626,20 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   private Behavior<Command> onTakeCheckpoint(TakeCheckpoint msg) {
     WorkerCheckpoint.take(msg, device, compute, executor, io).thenAccept(msg.replyTo()::tell);
+    return this;
+  }
+
+  private Behavior<Command> onTakeSnapshot(TakeSnapshot msg) {
+    if (snapshots == null) {
+      return this;
+    }
+    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StageWorker.class); // not the actor's: another thread logs
+    java.util.concurrent.CompletableFuture.supplyAsync(compute::snapshot, executor)
+        .thenAcceptAsync(state -> snapshots.keep(msg.step(), device, state), io)
+        .exceptionally(e -> {
+          log.warn("device {}: in-memory snapshot after step {} not kept: {}", device, msg.step(), rootMessage(e));
+          return null;
+        });
     return this;
   }
 

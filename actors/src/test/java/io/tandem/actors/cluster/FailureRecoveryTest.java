@@ -98,6 +98,7 @@ class FailureRecoveryTest {
     List<JobEvent> events = new CopyOnWriteArrayList<>();
     AtomicBoolean killed = new AtomicBoolean();
     AtomicBoolean checkpointed = new AtomicBoolean();
+    java.util.concurrent.atomic.AtomicLong killedAfter = new java.util.concurrent.atomic.AtomicLong(-1);
     JobSpec job = spec("kill-one", WORKERS, 2).toBuilder().setDataParallel(2).build();
     Schedule dpSchedule = JobFactory.schedule(job);
     JobEvent ref = LocalRuntime.run(new JobConfig("kill-one-ref", dpSchedule, job.getSteps(), job.getClipNorm(),
@@ -109,6 +110,7 @@ class FailureRecoveryTest {
         checkpointed.set(true);
       }
       if (e instanceof JobEvent.StepCompleted s && checkpointed.get() && s.step() >= 2 && !killed.getAndSet(true)) {
+        killedAfter.set(s.step() + 1); // steps done when the worker died
         workers.kill(1);
       }
     });
@@ -122,7 +124,12 @@ class FailureRecoveryTest {
     assertTrue(log.contains("failure-confirmed: node ") && log.contains("its process is gone; downing it now"),
         "a SIGKILLed process is confirmed gone by a probe and downed at once:\n" + log);
     assertTrue(log.contains("re-planned: re-planned to schedule 1f1b on 3 device(s)"), log);
-    assertTrue(log.contains("restored: restored step "), log);
+    // the in-memory peer snapshots (every step by default) lose at most the step that was being snapshotted
+    java.util.regex.Matcher restored = java.util.regex.Pattern.compile("restored: restored step (\\d+) from peer memory")
+        .matcher(log);
+    assertTrue(restored.find(), "restored from the survivors' memory, not from disk:\n" + log);
+    assertTrue(Long.parseLong(restored.group(1)) >= killedAfter.get() - 1,
+        "at most one step recomputed (killed after " + killedAfter.get() + " steps):\n" + log);
     assertEquals(WORKERS - 1, workers.alive());
   }
 
@@ -145,7 +152,7 @@ class FailureRecoveryTest {
   @Order(2)
   void corruptNewestCheckpoint_restoresThePreviousOne_andSaysSo() throws Exception {
     int devices = (int) workers.alive();
-    JobSpec spec = spec("corrupt", devices, 1);
+    JobSpec spec = spec("corrupt", devices, 1).toBuilder().setSnapshotEvery(-1).build(); // the disk path
     List<JobEvent> events = new CopyOnWriteArrayList<>();
     AtomicBoolean killed = new AtomicBoolean();
     java.util.concurrent.CompletableFuture<Path> corrupted = new java.util.concurrent.CompletableFuture<>();
@@ -181,7 +188,8 @@ class FailureRecoveryTest {
     int devices = (int) workers.alive();
     List<JobEvent> events = new CopyOnWriteArrayList<>();
     AtomicBoolean killed = new AtomicBoolean();
-    JobEvent end = coordinator.run(spec("no-checkpoint", devices, 0), devices, Duration.ofSeconds(240), e -> {
+    JobSpec noSnapshots = spec("no-checkpoint", devices, 0).toBuilder().setSnapshotEvery(-1).build();
+    JobEvent end = coordinator.run(noSnapshots, devices, Duration.ofSeconds(240), e -> {
       events.add(e);
       if (e instanceof JobEvent.StepCompleted s && s.step() >= 1 && !killed.getAndSet(true)) {
         workers.kill(3);

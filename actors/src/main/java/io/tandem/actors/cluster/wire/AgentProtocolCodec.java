@@ -30,14 +30,18 @@ public final class AgentProtocolCodec {
             m -> AgentProtocol.Describe.newBuilder().setReplyTo(refs.write(m.replyTo())).build(),
             p -> new NodeAgent.Describe(refs.read("reply_to", p.getReplyTo()))),
         WireBinding.of("N.SpawnWorkers", NodeAgent.SpawnWorkers.class, AgentProtocol.SpawnWorkers.getDefaultInstance(),
-            m -> AgentProtocol.SpawnWorkers.newBuilder().setSpec(m.spec()).addAllDevices(m.devices())
-                .putAllDataPlanes(m.dataPlanes()).setRestoreStep(m.restoreStep())
-                .setDataPlaneKey(ByteString.copyFrom(m.dataPlaneKey())).setReplyTo(refs.write(m.replyTo())).build(),
-            p -> {
-              require(p.hasSpec(), "spec");
-              return new NodeAgent.SpawnWorkers(p.getSpec(), p.getDevicesList(), new HashMap<>(p.getDataPlanesMap()),
-                  p.getRestoreStep(), p.getDataPlaneKey().toByteArray(), refs.read("reply_to", p.getReplyTo()));
-            }),
+            this::encodeSpawnWorkers, this::decodeSpawnWorkers),
+        WireBinding.of("N.SendSnapshot", NodeAgent.SendSnapshot.class, AgentProtocol.SendSnapshot.getDefaultInstance(),
+            m -> AgentProtocol.SendSnapshot.newBuilder().setJobId(m.jobId()).setStep(m.step()).addAllLayers(m.layers())
+                .setToHost(m.toHost()).setToPort(m.toPort()).build(),
+            p -> new NodeAgent.SendSnapshot(p.getJobId(), p.getStep(), p.getLayersList(), p.getToHost(), p.getToPort())),
+        WireBinding.of("N.DropSnapshots", NodeAgent.DropSnapshots.class, AgentProtocol.DropSnapshots.getDefaultInstance(),
+            m -> AgentProtocol.DropSnapshots.newBuilder().setJobId(m.jobId()).build(),
+            p -> new NodeAgent.DropSnapshots(p.getJobId())),
+        WireBinding.of("N.SnapshotHeld", NodeAgent.SnapshotHeld.class, AgentProtocol.SnapshotHeld.getDefaultInstance(),
+            m -> AgentProtocol.SnapshotHeld.newBuilder().setJobId(m.jobId()).setNode(m.node()).setStep(m.step())
+                .addAllLayers(m.layers()).build(),
+            p -> new NodeAgent.SnapshotHeld(p.getJobId(), p.getNode(), p.getStep(), List.copyOf(p.getLayersList()))),
         WireBinding.of("N.ReleaseJob", NodeAgent.ReleaseJob.class, AgentProtocol.ReleaseJob.getDefaultInstance(),
             m -> AgentProtocol.ReleaseJob.newBuilder().setJobId(m.jobId()).build(),
             p -> new NodeAgent.ReleaseJob(p.getJobId())),
@@ -56,6 +60,27 @@ public final class AgentProtocolCodec {
         WireBinding.of("N.NodeLeaving", NodeAgent.NodeLeaving.class, AgentProtocol.NodeLeaving.getDefaultInstance(),
             m -> AgentProtocol.NodeLeaving.newBuilder().setJobId(m.jobId()).setNode(m.node()).build(),
             p -> new NodeAgent.NodeLeaving(p.getJobId(), p.getNode())));
+  }
+
+  private AgentProtocol.SpawnWorkers encodeSpawnWorkers(NodeAgent.SpawnWorkers m) {
+    AgentProtocol.SpawnWorkers.Builder b = AgentProtocol.SpawnWorkers.newBuilder().setSpec(m.spec())
+        .addAllDevices(m.devices()).putAllDataPlanes(m.dataPlanes()).setRestoreStep(m.restoreStep())
+        .setDataPlaneKey(ByteString.copyFrom(m.dataPlaneKey())).setReplyTo(refs.write(m.replyTo()))
+        .setSnapshotJob(m.snapshots().job()).setSnapshotKey(ByteString.copyFrom(m.snapshots().key()))
+        .setSnapshotPeer(m.snapshots().peer());
+    m.snapshots().sources().forEach((layer, agent) -> b.putSnapshotSources(layer, refs.write(agent)));
+    return b.build();
+  }
+
+  private NodeAgent.SpawnWorkers decodeSpawnWorkers(AgentProtocol.SpawnWorkers p) {
+    require(p.hasSpec(), "spec");
+    Map<Integer, ActorRef<NodeAgent.Command>> sources = new TreeMap<>();
+    p.getSnapshotSourcesMap().forEach((layer, agent) ->
+        sources.put(layer, refs.read("snapshot_sources[" + layer + "]", agent)));
+    NodeAgent.Snapshots snapshots = p.getSnapshotJob().isEmpty() ? NodeAgent.Snapshots.NONE
+        : new NodeAgent.Snapshots(p.getSnapshotJob(), p.getSnapshotKey().toByteArray(), p.getSnapshotPeer(), sources);
+    return new NodeAgent.SpawnWorkers(p.getSpec(), p.getDevicesList(), new HashMap<>(p.getDataPlanesMap()),
+        p.getRestoreStep(), p.getDataPlaneKey().toByteArray(), refs.read("reply_to", p.getReplyTo()), snapshots);
   }
 
   private AgentProtocol.WorkersSpawned encodeWorkersSpawned(NodeAgent.WorkersSpawned m) {

@@ -56,6 +56,10 @@ public final class WorkerProtocolCodec {
         WireBinding.of("W.AbortStep", StageWorker.AbortStep.class, WorkerProtocol.AbortStep.getDefaultInstance(),
             m -> WorkerProtocol.AbortStep.newBuilder().setStep(m.step()).build(),
             p -> new StageWorker.AbortStep(p.getStep())),
+        WireBinding.of("W.TakeSnapshot", StageWorker.TakeSnapshot.class,
+            WorkerProtocol.TakeSnapshot.getDefaultInstance(),
+            m -> WorkerProtocol.TakeSnapshot.newBuilder().setStep(m.step()).build(),
+            p -> new StageWorker.TakeSnapshot(p.getStep())),
         WireBinding.of("W.TakeCheckpoint", StageWorker.TakeCheckpoint.class,
             WorkerProtocol.TakeCheckpoint.getDefaultInstance(),
             m -> WorkerProtocol.TakeCheckpoint.newBuilder().setStep(m.step()).setDir(m.dir()).setJobId(m.jobId())

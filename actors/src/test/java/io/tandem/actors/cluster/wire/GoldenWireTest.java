@@ -94,6 +94,20 @@ class GoldenWireTest {
   }
 
   @Test
+  void spawnWorkersCarriesTheSnapshotPlan() throws Exception {
+    ActorRefResolver resolver = ActorRefResolver.get(kit.system());
+    org.apache.pekko.actor.typed.ActorRef<io.tandem.actors.cluster.NodeAgent.Command> agent =
+        resolver.resolveActorRef("pekko://" + WireSamples.SYSTEM + "/user/agent-b");
+    io.tandem.actors.cluster.NodeAgent.SpawnWorkers sample =
+        (io.tandem.actors.cluster.NodeAgent.SpawnWorkers) samples.get("N.SpawnWorkers");
+    Object message = new io.tandem.actors.cluster.NodeAgent.SpawnWorkers(sample.spec(), List.of(1),
+        sample.dataPlanes(), 40, new byte[] {1, 2, 3}, sample.replyTo(), new io.tandem.actors.cluster.NodeAgent.Snapshots(
+            "job-7", new byte[] {4, 5, 6}, "10.0.0.3:7001", Map.of(0, agent, 5, agent)));
+    Object decoded = serializer.fromBinary(serializer.toBinary(message), "N.SpawnWorkers");
+    assertEquals(WireSamples.normalize(message), WireSamples.normalize(decoded));
+  }
+
+  @Test
   void refsTravelAsTheirSerializationFormat() throws Exception {
     Object run = samples.get("W.RunStep");
     String bytes = new String(serializer.toBinary(run), java.nio.charset.StandardCharsets.ISO_8859_1);

@@ -96,6 +96,10 @@ final class WireSamples {
     m.put("N.Describe", new NodeAgent.Describe(run));
     m.put("N.SpawnWorkers", new NodeAgent.SpawnWorkers(spec, List.of(0, 3), planes, -1,
         new byte[] {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, -1, -2, -3, -4, -5, -6}, run));
+    m.put("N.SendSnapshot", new NodeAgent.SendSnapshot("job-7", 40, List.of(0, 5), "10.0.0.2", 7001));
+    m.put("N.DropSnapshots", new NodeAgent.DropSnapshots("job-7"));
+    m.put("N.SnapshotHeld", new NodeAgent.SnapshotHeld("job-7", "pekko://tandem@10.0.0.2:25520", 40, List.of(4, 5)));
+    m.put("W.TakeSnapshot", new StageWorker.TakeSnapshot(40));
     m.put("N.ReleaseJob", new NodeAgent.ReleaseJob("job-7-r1"));
     m.put("N.Described", new NodeAgent.Described(registration));
     m.put("N.WorkersSpawned", new NodeAgent.WorkersSpawned("job-7", "pekko://tandem@10.0.0.2:25520", workers));

@@ -1,0 +1,68 @@
+package io.tandem.actors.cluster;
+
+import io.tandem.actors.transport.DataPlaneClient;
+import io.tandem.actors.transport.SnapshotFrames;
+import io.tandem.actors.transport.SnapshotStore;
+import io.tandem.actors.worker.SnapshotSink;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A cluster worker's in-memory snapshots (issue 14): kept in its node's {@link SnapshotStore}
+ * (reported at once as held here) and streamed to the node's ring peer over the data plane,
+ * signed with the job's snapshot key (the peer reports its copy once all of the device's layers
+ * arrived). A failed send only means the peer holds no copy of that step.
+ *
+ * @param job the job's id (stable over re-plans)
+ * @param peerHost the peer's data plane host; null = no peer (a one-node job)
+ * @param heldHere told the layers this node now holds of a step
+ */
+record PeerSnapshotSink(SnapshotStore store, DataPlaneClient client, String job, byte[] key, String peerHost,
+    int peerPort, HeldHere heldHere) implements SnapshotSink {
+  private static final Logger LOG = LoggerFactory.getLogger(PeerSnapshotSink.class);
+
+  /** Told the layers of a step this node now holds. */
+  @FunctionalInterface
+  interface HeldHere {
+    void held(long step, List<Integer> layers);
+  }
+
+  @Override
+  public void keep(long step, int device, SortedMap<Integer, byte[]> layers) {
+    if (layers.isEmpty()) {
+      return; // a backend without layer states (sim)
+    }
+    layers.forEach((layer, state) -> store.put(job, step, layer, state));
+    heldHere.held(step, List.copyOf(layers.keySet()));
+    if (peerHost == null) {
+      return;
+    }
+    layers.forEach((layer, state) -> client.send(peerHost, peerPort,
+            SnapshotFrames.header(job, step, layer, state.length, device, layers.size()), SnapshotFrames.pack(state), key)
+        .exceptionally(e -> {
+          LOG.warn("snapshot of job '{}' after step {}: layer {} not sent to {}:{}: {}", job, step, layer, peerHost,
+              peerPort, e.getMessage());
+          return null;
+        }));
+  }
+
+  /** Sends {@code layers} of the snapshot after {@code step} steps, as held here, to a restoring node. */
+  static void transfer(SnapshotStore store, DataPlaneClient client, String job, byte[] key, long step,
+      List<Integer> layers, String host, int port, Consumer<String> onMissing) {
+    for (int layer : layers) {
+      byte[] state = store.get(job, step, layer).orElse(null);
+      if (state == null) {
+        onMissing.accept("layer " + layer + " of the snapshot after step " + step + " is no longer held here");
+        continue;
+      }
+      client.send(host, port, SnapshotFrames.header(job, step, layer, state.length, 0, 0), SnapshotFrames.pack(state),
+          key).exceptionally(e -> {
+            onMissing.accept("layer " + layer + " not sent to " + host + ":" + port + ": " + e.getMessage());
+            return null;
+          });
+    }
+  }
+}

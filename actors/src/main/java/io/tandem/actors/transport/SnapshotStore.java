@@ -1,0 +1,116 @@
+package io.tandem.actors.transport;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+
+/**
+ * The in-memory layer snapshots one node holds (issue 14's peer snapshots): its own workers'
+ * copies and the copies its ring peer sent over the data plane, by job, step and layer. Keeps
+ * the newest {@value #STEPS_KEPT} steps of each job. Thread-safe: workers' io threads and the data
+ * plane's reader threads put, the node agent's setup thread waits for layers of a restore.
+ */
+public final class SnapshotStore {
+  /** Steps of each job kept: the newest may still be arriving while the one before is the one to restore. */
+  public static final int STEPS_KEPT = 3;
+
+  /** A device's snapshot of one step is complete on this node: {@code layers} arrived. */
+  public record BatchHeld(String job, long step, List<Integer> layers) {}
+
+  private record Batch(String job, long step, int device) {}
+
+  private final Map<String, NavigableMap<Long, Map<Integer, byte[]>>> jobs = new HashMap<>();
+  private final Map<Batch, java.util.SortedSet<Integer>> batches = new HashMap<>();
+  private volatile Consumer<BatchHeld> listener = b -> {};
+
+  /** Who hears of complete batches (the node agent, which tells the job). */
+  public void onBatchHeld(Consumer<BatchHeld> listener) {
+    this.listener = listener;
+  }
+
+  /** Keeps {@code state} of {@code layer} after {@code step} steps of {@code job}. */
+  public synchronized void put(String job, long step, int layer, byte[] state) {
+    NavigableMap<Long, Map<Integer, byte[]>> steps = jobs.computeIfAbsent(job, j -> new TreeMap<>());
+    if (!steps.isEmpty() && step < steps.firstKey() && steps.size() >= STEPS_KEPT) {
+      return; // older than everything kept
+    }
+    steps.computeIfAbsent(step, s -> new HashMap<>()).put(layer, state);
+    while (steps.size() > STEPS_KEPT) {
+      long dropped = steps.pollFirstEntry().getKey();
+      batches.keySet().removeIf(b -> b.job().equals(job) && b.step() == dropped);
+    }
+    notifyAll();
+  }
+
+  /**
+   * A peer's shard arrived: kept, and once all {@code batch} layers of its device's snapshot of
+   * that step are here the listener hears of them ({@code batch} 0: a restore transfer, not reported).
+   */
+  public void received(String job, long step, int layer, byte[] state, int device, int batch) {
+    put(job, step, layer, state);
+    if (batch <= 0) {
+      return;
+    }
+    BatchHeld complete = null;
+    synchronized (this) {
+      Batch key = new Batch(job, step, device);
+      java.util.SortedSet<Integer> got = batches.computeIfAbsent(key, k -> new java.util.TreeSet<>());
+      got.add(layer);
+      if (got.size() == batch) {
+        batches.remove(key);
+        complete = new BatchHeld(job, step, List.copyOf(got));
+      }
+    }
+    if (complete != null) {
+      listener.accept(complete);
+    }
+  }
+
+  /** The state of {@code layer} after {@code step} steps of {@code job}, if held here. */
+  public synchronized Optional<byte[]> get(String job, long step, int layer) {
+    NavigableMap<Long, Map<Integer, byte[]>> steps = jobs.get(job);
+    Map<Integer, byte[]> layers = steps == null ? null : steps.get(step);
+    return Optional.ofNullable(layers == null ? null : layers.get(layer));
+  }
+
+  /** {@link #get}, waiting up to {@code timeout} for it to arrive. */
+  public synchronized byte[] await(String job, long step, int layer, Duration timeout)
+      throws TimeoutException, InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      Optional<byte[]> state = get(job, step, layer);
+      if (state.isPresent()) {
+        return state.get();
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        throw new TimeoutException("layer " + layer + " of the snapshot after step " + step + " of job '" + job
+            + "' did not arrive within " + timeout.toSeconds() + " s");
+      }
+      wait(Math.max(1, left / 1_000_000));
+    }
+  }
+
+  /** Forgets every snapshot of {@code job}. */
+  public synchronized void drop(String job) {
+    jobs.remove(job);
+    batches.keySet().removeIf(b -> b.job().equals(job));
+  }
+
+  /** Bytes held for {@code job} (all steps kept). */
+  public synchronized long bytes(String job) {
+    long n = 0;
+    for (Map<Integer, byte[]> layers : jobs.getOrDefault(job, new TreeMap<>()).values()) {
+      for (byte[] b : layers.values()) {
+        n += b.length;
+      }
+    }
+    return n;
+  }
+}
