@@ -296,6 +296,19 @@ public final class JobSpec {
       return this;
     }
 
+    /**
+     * Cluster jobs: an in-memory peer snapshot of every worker's layers after every
+     * {@code everySteps} steps (default 1; 0 = off), restored from the survivors' memory after a
+     * node failure instead of the disk checkpoint.
+     */
+    public Builder snapshotEvery(int everySteps) {
+      if (everySteps < 0) {
+        throw new IllegalArgumentException("snapshotEvery: must be >= 0 (0 = off), got " + everySteps);
+      }
+      b.setSnapshotEvery(everySteps == 0 ? -1 : everySteps);
+      return this;
+    }
+
     /** Checkpoints kept (default 3). */
     public Builder keepCheckpoints(int n) {
       b.setKeepCheckpoints(n);

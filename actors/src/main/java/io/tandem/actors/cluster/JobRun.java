@@ -131,6 +131,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   /** The attempt restores from peer memory: on a spawn failure it is retried from {@link #diskFallback}. */
   private boolean restoringFromMemory;
   private RecoveryPolicy.Replan lastReplan;
+  /** Nodes a job node's data plane saw close or reset its connection, being probed. */
+  private final Set<String> dataPlaneHints = new java.util.HashSet<>();
   private long diskFallback = -1;
 
   private JobRun(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobSpec spec, int minNodes,
@@ -317,6 +319,15 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
       }
     } else if (r instanceof NodeAgent.NodeLeaving l) {
       return changes.leaving(l.node(), l.jobId(), runSpec.getJobId());
+    } else if (r instanceof NodeAgent.DataPlanePeerLost l && l.jobId().equals(runSpec.getJobId())) {
+      members.endpoints().forEach((node, endpoint) -> {
+        if (endpoint.equals(l.endpoint()) && changes.inJob(node) && !members.isLost(node)
+            && !members.wasConfirmedGone(node) && dataPlaneHints.add(node)) {
+          getContext().getLog().info("job {}: {} lost its data plane connection to {}; probing it", spec.getJobId(),
+              l.node(), node);
+          confirmCrash(node);
+        }
+      });
     } else if (r instanceof NodeAgent.SnapshotHeld h && h.jobId().equals(spec.getJobId())) {
       snapshots.held(h.node(), h.step(), h.layers());
     } else if (r instanceof NodeAgent.SpawnFailed f && phase == Phase.SPAWN && f.jobId().equals(runSpec.getJobId())) {
@@ -358,7 +369,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
 
   /** A gone process is downed now; anything else is left to the split brain resolver. */
   private Behavior<Command> onCrashProbed(CrashProbed p) {
-    boolean suspected = members.isSuspect(p.node()) || phase == Phase.SUSPECT;
+    boolean hinted = dataPlaneHints.remove(p.node());
+    boolean suspected = members.isSuspect(p.node()) || phase == Phase.SUSPECT || hinted;
     if (p.verdict() != CrashProbe.Verdict.GONE || !suspected || !changes.inJob(p.node())
         || members.isLost(p.node()) || members.wasConfirmedGone(p.node())) {
       if (members.isSuspect(p.node()) && p.verdict() != CrashProbe.Verdict.GONE) {
@@ -368,6 +380,11 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
       return this;
     }
     members.confirmedGone(p.node());
+    if (hinted && !members.isSuspect(p.node()) && phase != Phase.SUSPECT) {
+      reporter.detected();
+      reporter.emit("failure-detected", "node " + p.node() + " reset its data plane connections during step "
+          + reporter.nextStep() + "; probing whether its process is gone");
+    }
     reporter.emit("failure-confirmed", "node " + p.node() + " refused a connection to its cluster port: its process"
         + " is gone; downing it now" + reporter.since());
     Cluster.get(getContext().getSystem()).manager().tell(

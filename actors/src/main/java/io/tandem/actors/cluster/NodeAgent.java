@@ -117,6 +117,16 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   public record SpawnFailed(String jobId, String node, String message) implements Reply {}
 
+  /**
+   * This node ({@code node}) lost its data plane connection to {@code endpoint} ({@code host:port}):
+   * the peer closed or reset it, as its OS does when its process dies. A hint for job {@code jobId}
+   * to probe the node behind it, not a verdict.
+   */
+  public record DataPlanePeerLost(String jobId, String node, String endpoint) implements Reply {}
+
+  /** The data plane client saw a peer's connection end (local only). */
+  private record PeerLost(String endpoint) implements Command {}
+
   /** This node ({@code node}) holds {@code layers} of job {@code jobId}'s snapshot after {@code step} steps. */
   public record SnapshotHeld(String jobId, String node, long step, List<Integer> layers) implements Reply {}
 
@@ -182,6 +192,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     this.directory = directory;
     this.client = client;
     directory.snapshots().onBatchHeld(b -> heldHere(b.job(), b.step(), b.layers()));
+    ActorRef<Command> agent = context.getSelf();
+    client.onPeerLost(endpoint -> agent.tell(new PeerLost(endpoint)));
     context.getSystem().receptionist().tell(Receptionist.register(SERVICE_KEY, context.getSelf()));
     // a graceful leave first lets the jobs running here checkpoint and move off this node
     ActorRef<Command> me = context.getSelf();
@@ -215,6 +227,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(Opened.class, this::onOpened)
         .onMessage(ReleaseJob.class, this::onRelease)
         .onMessage(SendSnapshot.class, this::onSendSnapshot)
+        .onMessage(PeerLost.class, this::onPeerLost)
         .onMessage(DropSnapshots.class, this::onDropSnapshots)
         .onMessage(Drain.class, this::onDrain)
         .onMessage(DevicePoisoned.class, this::onDevicePoisoned)
@@ -348,6 +361,11 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NodeAgent.class);
     transfers.execute(() -> PeerSnapshotSink.transfer(store, client, msg.jobId(), key, msg.step(), msg.layers(),
         msg.toHost(), msg.toPort(), why -> log.warn("job '{}': restore transfer: {}", msg.jobId(), why)));
+    return this;
+  }
+
+  private Behavior<Command> onPeerLost(PeerLost msg) {
+    jobs.forEach((jobId, job) -> job.jobRun().tell(new DataPlanePeerLost(jobId, self.toString(), msg.endpoint())));
     return this;
   }
 

@@ -14,11 +14,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * returned stage completes when the frame is written and fails with a one-line reason (queue
  * full, frame over the limit, connection failed); a dead connection is re-opened on the next
  * frame. With {@code authenticate} on, frames sent with a key are signed and sealed with it.
+ * A connection the peer closes or resets (its process died) is reported to the listeners of
+ * {@link #onPeerLost} at once.
  */
 public final class DataPlaneClient implements AutoCloseable {
   private final DataPlaneSettings settings;
   private final Map<String, PeerWriter> peers = new ConcurrentHashMap<>();
   private volatile boolean closed;
+  private final java.util.List<java.util.function.Consumer<String>> lostListeners =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   public DataPlaneClient(DataPlaneSettings settings) {
     this.settings = settings;
@@ -47,13 +51,22 @@ public final class DataPlaneClient implements AutoCloseable {
       if (closed) {
         return CompletableFuture.failedFuture(new IllegalStateException("the data plane client is closed"));
       }
-      PeerWriter writer = peers.computeIfAbsent(endpoint, k -> new PeerWriter(host, port, settings));
+      PeerWriter writer = peers.computeIfAbsent(endpoint, k -> new PeerWriter(host, port, settings, this::peerLost));
       CompletableFuture<Void> written = writer.offer(frame);
       if (written != null) {
         return written;
       }
       peers.remove(endpoint, writer);
     }
+  }
+
+  /** Tells {@code listener} the {@code host:port} of each peer whose connection it closed or reset. */
+  public void onPeerLost(java.util.function.Consumer<String> listener) {
+    lostListeners.add(listener);
+  }
+
+  private void peerLost(String endpoint) {
+    lostListeners.forEach(l -> l.accept(endpoint));
   }
 
   /** Lets every peer's thread write what is queued, then close its connection (does not wait). */

@@ -20,6 +20,8 @@ import org.slf4j.LoggerFactory;
  * A frame's future completes when it has been written (or fails with a one-line reason), so a
  * sender that waits for it is back-pressured. After a minute without frames the thread closes
  * the connection and retires; a retired writer takes no frames ({@link #offer} returns null).
+ * A watcher thread reads the connection (the server never writes): a peer that closes or resets
+ * it, as the OS does when the peer's process dies, is reported to {@code lost} at once.
  */
 final class PeerWriter {
   private static final Logger LOG = LoggerFactory.getLogger(PeerWriter.class);
@@ -36,12 +38,19 @@ final class PeerWriter {
   private final FrameWriter writer;
   private boolean retired; // guarded by this
   private volatile boolean closing;
-  private SocketChannel channel; // writer thread only
+  private volatile SocketChannel channel; // written by the writer thread only
+  private final java.util.function.Consumer<String> lost;
 
   PeerWriter(String host, int port, DataPlaneSettings settings) {
+    this(host, port, settings, endpoint -> { });
+  }
+
+  /** @param lost told {@code host:port} when the peer closes or resets the connection */
+  PeerWriter(String host, int port, DataPlaneSettings settings, java.util.function.Consumer<String> lost) {
     this.host = host;
     this.port = port;
     this.settings = settings;
+    this.lost = lost;
     this.queue = new ArrayBlockingQueue<>(settings.queueFrames());
     this.writer = new FrameWriter(settings.chunkBytes(), settings.maxFrameBytes());
     Thread thread = new Thread(this::run, "tandem-dataplane-write-" + host + ":" + port);
@@ -124,10 +133,33 @@ final class PeerWriter {
     try {
       ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
       ch.socket().connect(new InetSocketAddress(host, port), (int) settings.connectTimeout().toMillis());
+      Thread watcher = new Thread(() -> watch(ch), "tandem-dataplane-watch-" + host + ":" + port);
+      watcher.setDaemon(true);
+      watcher.start();
       return ch;
     } catch (IOException e) {
       ch.close();
       throw e;
+    }
+  }
+
+  /** Blocks reading {@code ch} until it ends: the peer's close or reset, or this writer's own disconnect. */
+  private void watch(SocketChannel ch) {
+    ByteBuffer one = ByteBuffer.allocate(1);
+    String why;
+    try {
+      while (ch.read(one) >= 0) {
+        one.clear(); // the server writes nothing; ignore anything it might
+      }
+      why = "closed by the peer";
+    } catch (java.nio.channels.AsynchronousCloseException e) {
+      return; // disconnected here
+    } catch (IOException e) {
+      why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+    if (channel == ch && !closing) {
+      LOG.info("data plane connection to {}:{} lost: {}", host, port, why);
+      lost.accept(host + ":" + port);
     }
   }
 

@@ -38,6 +38,11 @@ public final class AgentProtocolCodec {
         WireBinding.of("N.DropSnapshots", NodeAgent.DropSnapshots.class, AgentProtocol.DropSnapshots.getDefaultInstance(),
             m -> AgentProtocol.DropSnapshots.newBuilder().setJobId(m.jobId()).build(),
             p -> new NodeAgent.DropSnapshots(p.getJobId())),
+        WireBinding.of("N.DataPlanePeerLost", NodeAgent.DataPlanePeerLost.class,
+            AgentProtocol.DataPlanePeerLost.getDefaultInstance(),
+            m -> AgentProtocol.DataPlanePeerLost.newBuilder().setJobId(m.jobId()).setNode(m.node())
+                .setEndpoint(m.endpoint()).build(),
+            p -> new NodeAgent.DataPlanePeerLost(p.getJobId(), p.getNode(), p.getEndpoint())),
         WireBinding.of("N.SnapshotHeld", NodeAgent.SnapshotHeld.class, AgentProtocol.SnapshotHeld.getDefaultInstance(),
             m -> AgentProtocol.SnapshotHeld.newBuilder().setJobId(m.jobId()).setNode(m.node()).setStep(m.step())
                 .addAllLayers(m.layers()).build(),

@@ -97,6 +97,8 @@ final class WireSamples {
     m.put("N.SpawnWorkers", new NodeAgent.SpawnWorkers(spec, List.of(0, 3), planes, -1,
         new byte[] {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, -1, -2, -3, -4, -5, -6}, run));
     m.put("N.SendSnapshot", new NodeAgent.SendSnapshot("job-7", 40, List.of(0, 5), "10.0.0.2", 7001));
+    m.put("N.DataPlanePeerLost", new NodeAgent.DataPlanePeerLost("job-7-r1", "pekko://tandem@10.0.0.2:25520",
+        "10.0.0.3:7001"));
     m.put("N.DropSnapshots", new NodeAgent.DropSnapshots("job-7"));
     m.put("N.SnapshotHeld", new NodeAgent.SnapshotHeld("job-7", "pekko://tandem@10.0.0.2:25520", 40, List.of(4, 5)));
     m.put("W.TakeSnapshot", new StageWorker.TakeSnapshot(40));
