@@ -51,7 +51,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", defaultValue = "5", description = "K (default: ${DEFAULT-VALUE})")
   int every;
 
-  @Option(names = "--rounds", defaultValue = "2", description = "interleaved runs of each variant for the step times"
+  @Option(names = "--rounds", defaultValue = "3", description = "interleaved runs of each variant for the step times"
       + " (default: ${DEFAULT-VALUE})")
   int rounds;
 
@@ -96,12 +96,19 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
       List<Double> snap = new ArrayList<>();
       List<Double> ckpt = new ArrayList<>();
       double blocking = 0;
-      for (int round = 0; round < rounds; round++) { // interleaved, so drift in machine load hits all alike
-        none.addAll(stepTimes(run(node, workers, noSnapshots(job("none" + round, 0, dir)), false)));
-        snap.addAll(stepTimes(run(node, workers, job("snap" + round, 0, dir), false)));
-        Timeline c = run(node, workers, noSnapshots(job("ckpt" + round, every, dir)), false);
-        ckpt.addAll(stepTimes(c));
-        blocking = Math.max(blocking, c.firstOf.getOrDefault("blocking", 0L) / 1e3);
+      // interleaved, and each round in another order, so drift in machine load and a variant's place hit all alike
+      for (int round = 0; round < rounds; round++) {
+        for (int i = 0; i < 3; i++) {
+          switch ((round + i) % 3) {
+            case 0 -> none.addAll(stepTimes(run(node, workers, noSnapshots(job("none" + round, 0, dir)), false)));
+            case 1 -> snap.addAll(stepTimes(run(node, workers, job("snap" + round, 0, dir), false)));
+            default -> {
+              Timeline c = run(node, workers, noSnapshots(job("ckpt" + round, every, dir)), false);
+              ckpt.addAll(stepTimes(c));
+              blocking = Math.max(blocking, c.firstOf.getOrDefault("blocking", 0L) / 1e3);
+            }
+          }
+        }
       }
       Timeline fail = run(node, workers, job("fail", every, dir), true);
       double base = median(none);
