@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A job master starting on a job store another one left (one JVM, sim backend): the running
  * job whose history file is corrupt still resumes, its history starting with a note; an ended
- * job's history is shown as it was; both through this node's admin API.
+ * job's history is shown as it was, one that never started as failed, through this node's admin
+ * API; only the latest {@link JobMaster#FINISHED_KEPT} ended ones are kept.
  */
 @Timeout(120)
 class JobHistoryTakeOverTest {
@@ -67,6 +68,13 @@ class JobHistoryTakeOverTest {
     ended.on(new JobEvent.Progress("checkpoint", "checkpoint step-2 committed"));
     ended.on(new JobEvent.JobSucceeded(3, 1.5, "cafe"));
     store.recordHistory(ended.toHistory());
+    JobRecord queued = new JobRecord(sim("queued"));
+    queued.on(new JobEvent.Progress("waiting", "job queued waiting for 2 devices, have 0"));
+    store.recordHistory(queued.toHistory());
+    for (int i = 0; i < JobMaster.FINISHED_KEPT; i++) { // older than both: the 2 oldest are deleted
+      store.recordHistory(io.tandem.proto.JobHistory.newBuilder().setSpec(sim("old-" + i)).setSubmittedMs(1000 + i)
+          .setStatus("SUCCEEDED").build());
+    }
 
     ClusterNode node = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator", "worker"), 2,
         ConfigFactory.empty().withValue("tandem.cluster.job-store", ConfigValueFactory.fromAnyRef(dir.toString())));
@@ -94,14 +102,23 @@ class JobHistoryTakeOverTest {
       assertEquals("SUCCEEDED", old.get("status").asText());
       assertEquals("cafe", old.get("weightsSha256").asText());
       assertEquals(List.of("checkpoint"), kinds(old));
+      JsonNode never = get(server, "/jobs/queued");
+      assertEquals("FAILED", never.get("status").asText(), never.toString());
+      assertTrue(never.get("error").asText().contains("not resumed"), never.toString());
+      assertEquals(List.of("waiting"), kinds(never));
       List<String> listed = new ArrayList<>();
       get(server, "/jobs").forEach(j -> listed.add(j.get("id").asText()));
-      assertEquals(List.of("ended", "resumed"), listed);
+      assertEquals(JobMaster.FINISHED_KEPT + 1, listed.size(), listed.toString());
+      assertTrue(listed.containsAll(List.of("ended", "resumed", "queued", "old-2")) && !listed.contains("old-1"),
+          listed.toString());
     } finally {
       node.close();
     }
     deadline(() -> store.runningAll().isEmpty()
-        && "SUCCEEDED".equals(store.history("resumed").history() == null ? "" : store.history("resumed").history().getStatus()));
+        && "SUCCEEDED".equals(store.history("resumed").history() == null ? "" : store.history("resumed").history().getStatus())
+        && "FAILED".equals(store.history("queued").history().getStatus())
+        && store.history("old-0").history() == null && store.history("old-1").history() == null
+        && store.history("old-2").history() != null);
   }
 
   private static void deadline(java.util.function.BooleanSupplier done) throws InterruptedException {
