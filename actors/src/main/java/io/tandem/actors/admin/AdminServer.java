@@ -14,7 +14,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The admin HTTP server of a coordinator node (Pekko HTTP): serves {@link AdminRoutes} on
- * {@code host:port}. Closing it unbinds the port.
+ * {@code host:port}, for the jobs submitted through it and those the node's job master took over
+ * ({@link io.tandem.actors.cluster.TakenOverJobs}). Closing it unbinds the port.
  */
 public final class AdminServer implements AutoCloseable {
   private final ServerBinding binding;
@@ -43,8 +44,10 @@ public final class AdminServer implements AutoCloseable {
    */
   public static AdminServer start(ClusterNode node, String host, int port, String token, List<Route> extra,
       javax.net.ssl.SSLContext tls) {
-    JobRegistry jobs = new JobRegistry((spec, minNodes, onEvent) -> node.submit(spec, minNodes, onEvent));
     ActorSystem<Void> system = node.system();
+    io.tandem.actors.cluster.TakenOverJobs takenOver = io.tandem.actors.cluster.TakenOverJobs.get(system);
+    JobRegistry jobs = new JobRegistry((spec, minNodes, onEvent) -> node.submit(spec, minNodes, onEvent),
+        takenOver::get, takenOver::all);
     AdminRoutes routes = new AdminRoutes(token, jobs,
         () -> ClusterAdminRoutes.describe(system).thenApply(Readiness::of));
     List<Route> all = new java.util.ArrayList<>(new ClusterAdminRoutes(node, jobs).routes());

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * What the admin server knows of one submitted job, updated from its {@link JobEvent}s:
  * status, last step, loss and tokens/s, the plan (schedule and the node of each device), peak
  * activation memory per device, recoveries, the final weights hash, and the progress events
- * (checkpoints, failures, recoveries) with their times. Thread-safe.
+ * (checkpoints, failures, recoveries) with their times, the latest {@link #MAX_EVENTS} kept.
+ * Thread-safe. {@link #toHistory} and {@link #fromHistory} carry it over a job master take-over.
  */
 public final class JobRecord {
   /** A job's status as the admin API reports it. */
@@ -28,10 +29,14 @@ public final class JobRecord {
   private static final Pattern CHECKPOINT_STEP = Pattern.compile("step-(\\d+)");
   /** Steps of loss history kept. */
   static final int LOSS_HISTORY = 5000;
+  /** Progress events kept (older ones are counted in {@code eventsDropped}). */
+  public static final int MAX_EVENTS = 500;
+  /** Loss curve points kept in a {@link #toHistory history}. */
+  static final int HISTORY_LOSSES = 1000;
 
   private final JobSpec spec;
   private final long tokensPerStep;
-  private final long submittedMs = System.currentTimeMillis();
+  private final long submittedMs;
   private Status status = Status.PENDING;
   private long step = -1;
   private double loss = Double.NaN;
@@ -44,7 +49,8 @@ public final class JobRecord {
   private String error = "";
   /** Why the job has not started yet (the job master's latest {@code waiting} event); empty once it starts. */
   private String waiting = "";
-  private final List<Event> events = new ArrayList<>();
+  private final java.util.ArrayDeque<Event> events = new java.util.ArrayDeque<>();
+  private long eventsDropped;
   /** (step, loss) of the latest {@link #LOSS_HISTORY} steps, for the dashboard's loss curve. */
   private final java.util.ArrayDeque<double[]> losses = new java.util.ArrayDeque<>();
   private List<io.tandem.proto.StepReport> lastReports = List.of();
@@ -54,8 +60,67 @@ public final class JobRecord {
   private final List<CompletableFuture<Long>> checkpointRequests = new ArrayList<>();
 
   public JobRecord(JobSpec spec) {
+    this(spec, System.currentTimeMillis());
+  }
+
+  private JobRecord(JobSpec spec, long submittedMs) {
     this.spec = spec;
+    this.submittedMs = submittedMs;
     this.tokensPerStep = JobSpecs.tokensPerStep(spec);
+  }
+
+  /** The record as {@code history} left it (an unknown status reads as {@code PENDING}). */
+  public static JobRecord fromHistory(io.tandem.proto.JobHistory h) {
+    JobRecord r = new JobRecord(h.getSpec(), h.getSubmittedMs());
+    synchronized (r) {
+      try {
+        r.status = Status.valueOf(h.getStatus());
+      } catch (IllegalArgumentException e) {
+        r.status = Status.PENDING;
+      }
+      r.step = h.getStepsDone() - 1;
+      r.loss = h.getLoss();
+      r.stepMillis = h.getStepMillis();
+      r.schedule = h.getSchedule();
+      r.deviceNodes = List.copyOf(h.getDeviceNodesList());
+      r.peakBytes = h.getPeakActivationBytesList().stream().mapToLong(Long::longValue).toArray();
+      r.lastPeakUnits = h.getPeakActivationUnitsList().stream().mapToDouble(Double::doubleValue).toArray();
+      r.recoveries = h.getRecoveries();
+      r.weightsSha256 = h.getWeightsSha256();
+      r.error = h.getError();
+      r.waiting = h.getWaiting();
+      h.getEventsList().forEach(e -> r.events.addLast(new Event(e.getTimeMs(), e.getKind(), e.getMessage())));
+      r.eventsDropped = h.getEventsDropped();
+      for (int i = 0; i < Math.min(h.getLossStepsCount(), h.getLossValuesCount()); i++) {
+        r.losses.addLast(new double[] {h.getLossSteps(i), h.getLossValues(i)});
+      }
+    }
+    return r;
+  }
+
+  /** What {@link #fromHistory} needs to show this record again (the latest {@link #HISTORY_LOSSES} loss points). */
+  public synchronized io.tandem.proto.JobHistory toHistory() {
+    io.tandem.proto.JobHistory.Builder h = io.tandem.proto.JobHistory.newBuilder().setSpec(spec)
+        .setSubmittedMs(submittedMs).setStatus(status.name()).setStepsDone(step + 1).setLoss(loss)
+        .setStepMillis(stepMillis).setSchedule(schedule).addAllDeviceNodes(deviceNodes).setRecoveries(recoveries)
+        .setWeightsSha256(weightsSha256).setError(error).setWaiting(waiting).setEventsDropped(eventsDropped);
+    for (long b : peakBytes) {
+      h.addPeakActivationBytes(b);
+    }
+    for (double u : lastPeakUnits) {
+      h.addPeakActivationUnits(u);
+    }
+    for (Event e : events) {
+      h.addEvents(io.tandem.proto.JobHistoryEvent.newBuilder().setTimeMs(e.timeMs()).setKind(e.kind())
+          .setMessage(e.message()));
+    }
+    int skip = Math.max(0, losses.size() - HISTORY_LOSSES);
+    for (double[] point : losses) {
+      if (skip-- <= 0) {
+        h.addLossSteps((long) point[0]).addLossValues(point[1]);
+      }
+    }
+    return h.build();
   }
 
   public JobSpec spec() {
@@ -175,13 +240,18 @@ public final class JobRecord {
           peakBytes[d] = Math.max(peakBytes[d], b[d]);
         }
       } else if (event instanceof JobEvent.Progress p) {
-        events.add(new Event(System.currentTimeMillis(), p.kind(), p.message()));
+        events.addLast(new Event(System.currentTimeMillis(), p.kind(), p.message()));
+        if (events.size() > MAX_EVENTS) {
+          events.removeFirst();
+          eventsDropped++;
+        }
         if (p.kind().equals("waiting") && status == Status.PENDING) {
           waiting = p.message();
         } else if (p.kind().equals("admitted")) {
           waiting = "";
         }
-        if (p.kind().equals("failure-detected") || p.kind().equals("downed")) {
+        if (p.kind().equals("failure-detected") || p.kind().equals("downed")
+            || (p.kind().equals("coordinator-moved") && !isFinal())) {
           status = Status.RECOVERING;
         }
         if (p.kind().equals("checkpoint") || p.kind().equals("checkpoint-skipped")) {
@@ -266,6 +336,9 @@ public final class JobRecord {
       o.put("waiting", waiting);
     }
     o.put("submittedMs", submittedMs);
+    if (eventsDropped > 0) {
+      o.put("eventsDropped", eventsDropped);
+    }
     ArrayNode ev = o.putArray("events");
     for (Event e : events) {
       ev.addObject().put("timeMs", e.timeMs()).put("kind", e.kind()).put("message", e.message());

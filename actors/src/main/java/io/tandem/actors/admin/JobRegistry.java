@@ -3,16 +3,22 @@ package io.tandem.actors.admin;
 import io.tandem.actors.JobSpecs;
 import io.tandem.actors.JobEvent;
 import io.tandem.proto.JobSpec;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The jobs submitted through the admin server: validates a spec, hands it to the cluster and
- * keeps a {@link JobRecord} of it, updated from its events.
+ * keeps a {@link JobRecord} of it, updated from its events. It also lists the jobs of another
+ * source ({@code takenOver}: those the job master on this node took over from the job store,
+ * with their whole history), where it has no record of its own.
  */
 public final class JobRegistry {
   /** Sends a job to the cluster; every event of the job goes to the consumer. */
@@ -24,9 +30,22 @@ public final class JobRegistry {
   private final Submitter submitter;
   private final Map<String, JobRecord> jobs = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
+  private final Function<String, Optional<JobRecord>> takenOver;
+  private final Supplier<Collection<JobRecord>> takenOverAll;
 
   public JobRegistry(Submitter submitter) {
+    this(submitter, id -> Optional.empty(), List::of);
+  }
+
+  /**
+   * @param takenOver the record of a job taken over, by id
+   * @param takenOverAll the records of all jobs taken over
+   */
+  public JobRegistry(Submitter submitter, Function<String, Optional<JobRecord>> takenOver,
+      Supplier<Collection<JobRecord>> takenOverAll) {
     this.submitter = submitter;
+    this.takenOver = takenOver;
+    this.takenOverAll = takenOverAll;
   }
 
   /**
@@ -41,7 +60,7 @@ public final class JobRegistry {
     }
     spec = JobSpecs.prepare(JobSpecs.withDefaults(spec)); // the one validator (InvalidJobSpecException)
     JobRecord record = new JobRecord(spec);
-    if (jobs.putIfAbsent(spec.getJobId(), record) != null) {
+    if (takenOver.apply(spec.getJobId()).isPresent() || jobs.putIfAbsent(spec.getJobId(), record) != null) {
       throw new IllegalArgumentException("field 'jobId': a job '" + spec.getJobId() + "' was already submitted");
     }
     int minNodes = spec.getMinNodes() > 0 ? spec.getMinNodes() : spec.getDevices();
@@ -50,10 +69,13 @@ public final class JobRegistry {
   }
 
   public Optional<JobRecord> get(String id) {
-    return Optional.ofNullable(jobs.get(id));
+    JobRecord own = jobs.get(id);
+    return own != null ? Optional.of(own) : takenOver.apply(id);
   }
 
   public Collection<JobRecord> all() {
-    return jobs.values();
+    List<JobRecord> all = new ArrayList<>(jobs.values());
+    takenOverAll.get().stream().filter(r -> !jobs.containsKey(r.id())).forEach(all::add);
+    return all;
   }
 }

@@ -1,6 +1,9 @@
 package io.tandem.actors.cluster;
 
 import io.tandem.actors.JobEvent;
+import io.tandem.actors.admin.JobRecord;
+import io.tandem.actors.blocking.BlockingExecutors;
+import io.tandem.proto.JobHistory;
 import io.tandem.proto.JobSpec;
 import io.tandem.proto.Registration;
 import io.tandem.proto.RunningJob;
@@ -43,7 +46,11 @@ import org.apache.pekko.cluster.typed.Leave;
  *
  * <p>With a job store ({@code tandem.cluster.job-store}) each running job is recorded, and a job
  * master that takes over (the singleton moved because its node died) resumes them from their
- * last checkpoints, still reporting to the same submitters.
+ * last checkpoints, still reporting to the same submitters. Each job's status and events are
+ * recorded there too ({@link JobHistoryLog}); the job master that takes over loads them, the
+ * running jobs' and the {@link #FINISHED_KEPT} latest ended ones', into {@link TakenOverJobs},
+ * so that its node's admin API shows each job's whole history, the take-over included
+ * ({@code coordinator-moved}).
  */
 public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
 
@@ -100,17 +107,22 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
   private enum Tick implements Command { INSTANCE }
 
   private static final Duration TICK = Duration.ofSeconds(1);
+  /** Histories of ended jobs a job master that takes over keeps (the older ones are deleted). */
+  static final int FINISHED_KEPT = 100;
 
   /** A job not started yet; {@code attempt} > 0 resumes one another job master ran. */
   private static final class Queued {
     final SubmitJob job;
     final int attempt;
+    /** The job's events go to its submitter through here. */
+    final JobHistoryLog log;
     String lastReason = "";
     long waitingForNodesSince = -1;
 
-    Queued(SubmitJob job, int attempt) {
+    Queued(SubmitJob job, int attempt, JobHistoryLog log) {
       this.job = job;
       this.attempt = attempt;
+      this.log = log;
     }
 
     String id() {
@@ -131,6 +143,7 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
   private final Map<String, Running> runs = new LinkedHashMap<>();
   private final ActorRef<NodeAgent.Reply> agentAdapter;
   private final ClusterWatch watch;
+  private final java.util.concurrent.Executor io;
 
   private JobMaster(ActorContext<Command> ctx, TimerScheduler<Command> timers, ClusterSettings settings, JobStore store) {
     super(ctx);
@@ -140,6 +153,7 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
     this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address();
     this.agentAdapter = ctx.messageAdapter(NodeAgent.Reply.class, FromAgent::new);
     this.watch = ClusterWatch.start(ctx, AgentsChanged::new, MemberChanged::new, ReachabilityChanged::new);
+    this.io = BlockingExecutors.get(ctx.getSystem()).io();
   }
 
   public static Behavior<Command> create(ClusterSettings settings) {
@@ -155,11 +169,73 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
       for (RunningJob r : recorded) {
         ActorRef<JobEvent> replyTo = ActorRefResolver.get(ctx.getSystem()).resolveActorRef(r.getReplyTo());
         ctx.getLog().info("job master took over: resuming job {} (attempt {})", r.getSpec().getJobId(), r.getAttempt() + 1);
-        master.queue.add(new Queued(new SubmitJob(r.getSpec(), r.getMinNodes(), replyTo), r.getAttempt() + 1));
+        JobHistoryLog log = master.takeOver(r.getSpec(), replyTo);
+        master.queue.add(new Queued(new SubmitJob(r.getSpec(), r.getMinNodes(), replyTo), r.getAttempt() + 1, log));
+      }
+      if (store != null) {
+        master.loadEnded(recorded.stream().map(r -> r.getSpec().getJobId()).collect(java.util.stream.Collectors.toSet()));
       }
       master.schedule();
       return master;
     }));
+  }
+
+  /**
+   * The log of a running job this job master resumes: its recorded history (a clear log line and
+   * a note when it cannot be read), then the take-over ({@code coordinator-moved}).
+   */
+  private JobHistoryLog takeOver(JobSpec spec, ActorRef<JobEvent> replyTo) {
+    String id = spec.getJobId();
+    JobStore.StoredHistory stored;
+    try {
+      stored = store.history(id);
+    } catch (RuntimeException e) {
+      stored = new JobStore.StoredHistory(null, e.getMessage());
+    }
+    JobRecord record = stored.history() != null ? JobRecord.fromHistory(stored.history()) : new JobRecord(spec);
+    JobHistoryLog log = new JobHistoryLog(record, replyTo, store, io);
+    if (!stored.problem().isEmpty()) {
+      getContext().getLog().error("job {}: its history is lost, it starts again at the take-over: {}", id,
+          stored.problem());
+      log.record(new JobEvent.Progress("history-lost", "the job's history before the take-over could not be read ("
+          + stored.problem() + ")"));
+    } else if (stored.history() == null) {
+      log.record(new JobEvent.Progress("history-lost", "no history of the job was recorded before the take-over"));
+    }
+    TakenOverJobs.get(getContext().getSystem()).put(record);
+    log.tell(new JobEvent.Progress("coordinator-moved", "the job master moved to " + selfAddress + "; resuming job "
+        + id + " from its last checkpoint"));
+    return log;
+  }
+
+  /**
+   * Loads the histories of the jobs not running (all but {@code running}) into
+   * {@link TakenOverJobs}: the {@link #FINISHED_KEPT} latest, the older ones deleted. One that
+   * never ended (it was queued when its job master died) is recorded as failed.
+   */
+  private void loadEnded(Set<String> running) {
+    List<JobHistory> ended;
+    try {
+      ended = new ArrayList<>(store.historiesAll(running));
+    } catch (RuntimeException e) {
+      getContext().getLog().error("cannot load the histories of ended jobs: {}", e.getMessage());
+      return;
+    }
+    ended.sort(java.util.Comparator.comparingLong(JobHistory::getSubmittedMs).reversed());
+    TakenOverJobs takenOver = TakenOverJobs.get(getContext().getSystem());
+    for (int i = 0; i < ended.size(); i++) {
+      JobHistory h = ended.get(i);
+      if (i >= FINISHED_KEPT) {
+        store.forgetHistoryLater(h.getSpec().getJobId(), io);
+        continue;
+      }
+      JobRecord record = JobRecord.fromHistory(h);
+      if (!record.isFinal()) {
+        new JobHistoryLog(record, getContext().getSystem().ignoreRef(), store, io).record(new JobEvent.JobFailed(
+            "its job master died before the job started; it is not resumed (submit it again)"));
+      }
+      takenOver.put(record);
+    }
   }
 
   @Override
@@ -205,7 +281,7 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
       m.replyTo().tell(new JobEvent.JobFailed("a job '" + id + "' is already running or queued"));
       return this;
     }
-    queue.add(new Queued(m, 0));
+    queue.add(new Queued(m, 0, new JobHistoryLog(new JobRecord(m.spec()), m.replyTo(), store, io)));
     return schedule();
   }
 
@@ -236,7 +312,7 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
       Queued q = it.next();
       if (q.id().equals(m.jobId())) {
         it.remove();
-        q.job.replyTo().tell(new JobEvent.JobCancelled(0, m.reason()));
+        q.log.tell(new JobEvent.JobCancelled(0, m.reason()));
       }
     }
     return this;
@@ -247,7 +323,7 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
     if (r != null) {
       r.run().tell(JobRun.CheckpointNow.INSTANCE);
     } else {
-      queue.stream().filter(q -> q.id().equals(m.jobId())).forEach(q -> q.job.replyTo().tell(
+      queue.stream().filter(q -> q.id().equals(m.jobId())).forEach(q -> q.log.tell(
           new JobEvent.Progress("checkpoint-skipped", "checkpoint on request not taken: job " + m.jobId()
               + " has not started (" + (q.lastReason.isEmpty() ? "queued" : q.lastReason) + ")")));
     }
@@ -323,7 +399,7 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
       if (d instanceof JobAdmission.Refuse r && q.attempt == 0) {
         it.remove();
         getContext().getLog().warn("job {} refused: {}", q.id(), r.reason());
-        q.job.replyTo().tell(new JobEvent.JobFailed("refused: " + r.reason()));
+        q.log.tell(new JobEvent.JobFailed("refused: " + r.reason()));
       } else if (d instanceof JobAdmission.Start s) {
         it.remove();
         busy.addAll(s.nodes());
@@ -334,13 +410,13 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
         if (!reason.equals(q.lastReason)) {
           q.lastReason = reason;
           getContext().getLog().info("job {} {}", q.id(), reason);
-          q.job.replyTo().tell(new JobEvent.Progress("waiting", "job " + q.id() + " " + reason));
+          q.log.tell(new JobEvent.Progress("waiting", "job " + q.id() + " " + reason));
         }
         long now = System.nanoTime();
         q.waitingForNodesSince = forNodes ? (q.waitingForNodesSince < 0 ? now : q.waitingForNodesSince) : -1;
         if (forNodes && now - q.waitingForNodesSince > settings.nodeWaitTimeout().toNanos()) {
           it.remove();
-          q.job.replyTo().tell(new JobEvent.JobFailed("job " + q.id() + " timed out after "
+          q.log.tell(new JobEvent.JobFailed("job " + q.id() + " timed out after "
               + settings.nodeWaitTimeout().toSeconds() + " s " + reason + " (tandem.cluster.node-wait-timeout)"));
         }
       }
@@ -357,7 +433,7 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
     SubmitJob m = q.job;
     String jobId = m.spec().getJobId();
     if (!q.lastReason.isEmpty()) {
-      m.replyTo().tell(new JobEvent.Progress("admitted", "job " + jobId + " starts on " + nodes.size()
+      q.log.tell(new JobEvent.Progress("admitted", "job " + jobId + " starts on " + nodes.size()
           + " worker node(s): " + String.join(", ", nodes)));
     }
     getContext().getLog().info("job {} starts on {} ({} job(s) running)", jobId, nodes, runs.size() + 1);
@@ -366,7 +442,7 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
     for (int n = 2; getContext().getChild(name).isPresent(); n++) { // the same id's last run still stopping
       name = "job-" + jobId.replaceAll("[^A-Za-z0-9_-]", "-") + "-" + n;
     }
-    ActorRef<JobRun.Command> run = getContext().spawn(JobRun.create(m.spec(), m.minNodes(), m.replyTo(), settings,
+    ActorRef<JobRun.Command> run = getContext().spawn(JobRun.create(m.spec(), m.minNodes(), q.log, settings,
         q.attempt, store, getContext().getSelf(), Set.copyOf(nodes), others), name);
     getContext().watchWith(run, new RunStopped(jobId, run));
     runs.put(jobId, new Running(run, m.replyTo(), Set.copyOf(nodes)));

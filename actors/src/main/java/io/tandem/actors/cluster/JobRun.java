@@ -96,7 +96,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
 
   private final JobSpec spec;
   private final int minNodes;
-  private final ActorRef<JobEvent> replyTo;
+  /** The job's events go to its submitter through here. */
+  private final JobHistoryLog events;
   private final ClusterSettings settings;
   private final TimerScheduler<Command> timers;
   private final ActorRef<NodeAgent.Reply> agentAdapter;
@@ -136,7 +137,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   private long diskFallback = -1;
 
   private JobRun(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobSpec spec, int minNodes,
-      ActorRef<JobEvent> replyTo, ClusterSettings settings, int firstAttempt, JobStore store,
+      JobHistoryLog events, ClusterSettings settings, int firstAttempt, JobStore store,
       ActorRef<JobMaster.Command> master, Set<String> allotted, Set<String> otherJobsNodes) {
     super(ctx);
     this.spec = spec;
@@ -147,14 +148,15 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     this.attempt = firstAttempt;
     this.runSpec = firstAttempt == 0 ? spec : spec.toBuilder().setJobId(spec.getJobId() + "-r" + firstAttempt).build();
     this.minNodes = Math.max(1, minNodes);
-    this.replyTo = replyTo;
+    this.events = events;
     this.settings = settings;
     this.timers = timers;
-    this.reporter = new JobReporter(spec.getJobId(), replyTo::tell, ctx.getLog(), System::nanoTime);
+    this.reporter = new JobReporter(spec.getJobId(), events::tell, ctx.getLog(), System::nanoTime);
     this.changes = new NodeChanges(spec.getJobId(), members, reporter, this);
     java.util.concurrent.Executor io = BlockingExecutors.get(ctx.getSystem()).io();
-    this.record = new RunRecord(spec, this.minNodes, replyTo,
-        store == null ? "" : ActorRefResolver.get(ctx.getSystem()).toSerializationFormat(replyTo), store, master, io);
+    this.record = new RunRecord(spec, this.minNodes, events,
+        store == null ? "" : ActorRefResolver.get(ctx.getSystem()).toSerializationFormat(events.submitter()), store,
+        master, io);
     this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address();
     this.agentAdapter = ctx.messageAdapter(NodeAgent.Reply.class, FromAgent::new);
     this.snapshots = new SnapshotLedger(JobSpecs.snapshotEvery(spec) > 0 ? modelLayers(spec) : 0);
@@ -171,11 +173,11 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
    * @param allotted the nodes to start on (empty: any not used by other jobs)
    * @param otherJobsNodes the nodes other jobs use
    */
-  static Behavior<Command> create(JobSpec spec, int minNodes, ActorRef<JobEvent> replyTo, ClusterSettings settings,
+  static Behavior<Command> create(JobSpec spec, int minNodes, JobHistoryLog events, ClusterSettings settings,
       int firstAttempt, JobStore store, ActorRef<JobMaster.Command> master, Set<String> allotted,
       Set<String> otherJobsNodes) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> {
-      JobRun run = new JobRun(ctx, timers, spec, minNodes, replyTo, settings, firstAttempt, store, master, allotted,
+      JobRun run = new JobRun(ctx, timers, spec, minNodes, events, settings, firstAttempt, store, master, allotted,
           otherJobsNodes);
       try {
         JobSpecs.check(spec); // the one validator: the same rules and words as the CLI, Java API and admin API
@@ -185,14 +187,10 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
             new CheckpointLookup(BlockingExecutors.get(ctx.getSystem()).io()), run.reporter, run);
       } catch (RuntimeException e) {
         master.tell(new JobMaster.RunEnded(spec.getJobId()));
-        replyTo.tell(new JobEvent.JobFailed(e.getMessage()));
+        events.tell(new JobEvent.JobFailed(e.getMessage()));
         return Behaviors.stopped();
       }
       run.record.attempt(firstAttempt);
-      if (firstAttempt > 0) {
-        run.reporter.emit("coordinator-moved", "the job master moved to " + run.selfAddress + "; resuming job "
-            + spec.getJobId() + " from its last checkpoint");
-      }
       return run;
     }));
   }
@@ -417,7 +415,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     getContext().getLog().info("job {} cancelled in phase {}: {}", spec.getJobId(), phase, msg.reason());
     timers.cancelAll();
     stopDriver();
-    replyTo.tell(new JobEvent.JobCancelled(reporter.nextStep(), msg.reason()));
+    events.tell(new JobEvent.JobCancelled(reporter.nextStep(), msg.reason()));
     release();
     return Behaviors.stopped();
   }

@@ -2,6 +2,7 @@ package io.tandem.actors.cluster;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.tandem.actors.blocking.DispatcherGuard;
+import io.tandem.proto.JobHistory;
 import io.tandem.proto.RunningJob;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,9 +23,11 @@ import java.util.stream.Stream;
  * Where the job master records the jobs it runs (one {@code running-job-<id>.pb} each, in a
  * directory every coordinator-role node reaches; a {@code running-job.pb} of an older version is
  * still read), so that the job master that takes over when the singleton moves resumes them
- * from their last checkpoints. Written atomically (temp file, fsync, rename).
- * Actors use {@link #recordLater} and {@link #clearLater}, which run on a blocking executor in
- * the order they were asked for.
+ * from their last checkpoints. Next to it, each job's status and event history
+ * ({@code job-history-<id>.pb}, a {@link JobHistory}; kept once the job ended), so that job
+ * master shows the whole history. Written atomically (temp file, fsync, rename).
+ * Actors use {@link #recordLater}, {@link #historyLater} and {@link #clearLater}, which run on a
+ * blocking executor in the order they were asked for.
  */
 public final class JobStore {
   private static final String FILE = "running-job.pb";
@@ -40,19 +43,98 @@ public final class JobStore {
   /** Records {@code job} as a running one. */
   public void record(RunningJob job) {
     DispatcherGuard.assertNotOnDispatcher("recording the running job (fsync)");
-    Path file = fileOf(job.getSpec().getJobId());
+    write(fileOf(job.getSpec().getJobId()), job.toByteArray(), "the running job");
+  }
+
+  /** Records {@code history} as its job's latest status and event history (replacing the one before). */
+  public void recordHistory(JobHistory history) {
+    DispatcherGuard.assertNotOnDispatcher("recording the job's history (fsync)");
+    write(historyFileOf(history.getSpec().getJobId()), history.toByteArray(), "the job's history");
+  }
+
+  private void write(Path file, byte[] bytes, String what) {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     try {
       Files.createDirectories(dir);
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
           StandardOpenOption.TRUNCATE_EXISTING)) {
-        ch.write(java.nio.ByteBuffer.wrap(job.toByteArray()));
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(bytes);
+        while (b.hasRemaining()) {
+          ch.write(b);
+        }
         ch.force(true);
       }
       Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot record the running job in " + dir + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot record " + what + " in " + dir + ": " + e.getMessage(), e);
     }
+  }
+
+  /** {@link #recordHistory} on {@code io}, after the writes asked for before; never completes exceptionally. */
+  public synchronized CompletableFuture<Void> historyLater(JobHistory history, Executor io) {
+    return then(() -> recordHistory(history), io);
+  }
+
+  /** Deletes job {@code jobId}'s history on {@code io}, after the writes asked for before. */
+  public synchronized CompletableFuture<Void> forgetHistoryLater(String jobId, Executor io) {
+    return then(() -> {
+      try {
+        Files.deleteIfExists(historyFileOf(jobId));
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot delete " + historyFileOf(jobId) + ": " + e.getMessage(), e);
+      }
+    }, io);
+  }
+
+  /**
+   * A job's recorded history: {@code history} (null when none is recorded or the file cannot be
+   * read), and {@code problem}, one line saying why it could not be read (empty when it could).
+   */
+  public record StoredHistory(JobHistory history, String problem) {}
+
+  /** The history recorded for {@code jobId}. */
+  public StoredHistory history(String jobId) {
+    Path f = historyFileOf(jobId);
+    try {
+      JobHistory h = JobHistory.parseFrom(Files.readAllBytes(f));
+      if (!h.getSpec().getJobId().equals(jobId)) {
+        return new StoredHistory(null, f + " is corrupt: it holds job '" + h.getSpec().getJobId() + "'");
+      }
+      return new StoredHistory(h, "");
+    } catch (NoSuchFileException e) {
+      return new StoredHistory(null, "");
+    } catch (IOException e) { // InvalidProtocolBufferException included
+      return new StoredHistory(null, f + " is corrupt: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Every readable recorded history but those of the jobs {@code except}, by file name; an
+   * unreadable one is logged and skipped.
+   */
+  public List<JobHistory> historiesAll(java.util.Set<String> except) {
+    List<JobHistory> all = new ArrayList<>();
+    List<Path> files;
+    java.util.Set<Path> skipped = new java.util.HashSet<>();
+    except.forEach(id -> skipped.add(historyFileOf(id)));
+    try (Stream<Path> list = Files.list(dir)) {
+      files = list.filter(f -> f.getFileName().toString().matches("job-history-.*\\.pb") && !skipped.contains(f))
+          .sorted().toList();
+    } catch (NoSuchFileException e) {
+      return List.of();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
+    }
+    for (Path f : files) {
+      try {
+        all.add(JobHistory.parseFrom(Files.readAllBytes(f)));
+      } catch (NoSuchFileException e) {
+        // deleted meanwhile
+      } catch (IOException e) {
+        LOG.error("{} is corrupt: {}", f, e.getMessage());
+      }
+    }
+    return all;
   }
 
   /** {@link #record} on {@code io}, after the writes asked for before; a failure is logged (never completes exceptionally). */
@@ -118,6 +200,14 @@ public final class JobStore {
   }
 
   private Path fileOf(String jobId) {
-    return dir.resolve("running-job-" + jobId.replaceAll("[^A-Za-z0-9_.-]", "_") + ".pb");
+    return dir.resolve("running-job-" + fileName(jobId) + ".pb");
+  }
+
+  private Path historyFileOf(String jobId) {
+    return dir.resolve("job-history-" + fileName(jobId) + ".pb");
+  }
+
+  private static String fileName(String jobId) {
+    return jobId.replaceAll("[^A-Za-z0-9_.-]", "_");
   }
 }

@@ -9,26 +9,26 @@ import org.apache.pekko.actor.typed.ActorRef;
 /**
  * A job's durable status: its current attempt recorded in the {@link JobStore} (so a job master
  * that takes over resumes it), and its end: the record cleared, the job master freed, then the
- * submitter told. Store writes run on the blocking executor, in order.
+ * submitter told (its history records the end first). Store writes run on the blocking executor, in order.
  */
 final class RunRecord {
   private final JobSpec spec;
   private final int minNodes;
-  private final ActorRef<JobEvent> submitter;
+  private final JobHistoryLog events;
   private final String submitterPath;
   private final JobStore store;
   private final ActorRef<JobMaster.Command> master;
   private final Executor io;
 
   /**
-   * @param submitterPath {@code submitter} serialized, for the job master that takes over
+   * @param submitterPath the submitter of {@code events} serialized, for the job master that takes over
    * @param store null = nowhere
    */
-  RunRecord(JobSpec spec, int minNodes, ActorRef<JobEvent> submitter, String submitterPath, JobStore store,
+  RunRecord(JobSpec spec, int minNodes, JobHistoryLog events, String submitterPath, JobStore store,
       ActorRef<JobMaster.Command> master, Executor io) {
     this.spec = spec;
     this.minNodes = minNodes;
-    this.submitter = submitter;
+    this.events = events;
     this.submitterPath = submitterPath;
     this.store = store;
     this.master = master;
@@ -48,9 +48,10 @@ final class RunRecord {
    * resume), the job master is free again and the submitter hears {@code last}.
    */
   void ended(JobEvent last) {
+    events.record(last);
     Runnable tell = () -> {
       master.tell(new JobMaster.RunEnded(spec.getJobId()));
-      submitter.tell(last);
+      events.submitter().tell(last);
     };
     if (store == null) {
       tell.run();

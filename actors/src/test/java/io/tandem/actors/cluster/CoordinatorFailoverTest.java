@@ -22,7 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The coordinator's JVM is killed mid-run: the job master singleton moves to the other
  * coordinator-role member (this JVM), which resumes the job from its last checkpoint; the
- * weights end bitwise equal to an uninterrupted run.
+ * weights end bitwise equal to an uninterrupted run, and this member's admin API, which never
+ * heard of the job before, shows its whole history: the events from before the kill, the
+ * take-over, then the recovery.
  */
 @Timeout(value = 240)
 class CoordinatorFailoverTest {
@@ -48,6 +50,10 @@ class CoordinatorFailoverTest {
         List.of(Integer.toString(port), store, self), logs.resolve("coordinator"))) {
       awaitLine(first.logs().get(0), "up, job store"); // join a running seed: no join retries
       ClusterNode standby = startStandby(seed, store);
+      io.tandem.actors.admin.AdminServer admin = io.tandem.actors.admin.AdminServer.start(standby, "127.0.0.1", 0,
+          JobHistoryTakeOverTest.TOKEN, List.of());
+      JobStore jobStore = new JobStore(Path.of(store));
+      java.util.concurrent.atomic.AtomicLong killedMs = new java.util.concurrent.atomic.AtomicLong();
       try (WorkerProcesses workers = WorkerProcesses.start(WORKERS, WorkerMain.class.getName(),
           List.of(seed, "0", "1", self), logs)) {
         List<JobEvent> events = new CopyOnWriteArrayList<>();
@@ -55,6 +61,8 @@ class CoordinatorFailoverTest {
         JobEvent end = standby.run(spec, WORKERS, Duration.ofSeconds(200), e -> {
           events.add(e);
           if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint") && !killed.getAndSet(true)) {
+            awaitRecorded(jobStore, "failover", "checkpoint"); // the history write follows the event at once
+            killedMs.set(System.currentTimeMillis());
             first.kill(0);
           }
         });
@@ -65,10 +73,38 @@ class CoordinatorFailoverTest {
         assertEquals(reference, ok.weightsSha256(), log);
         assertTrue(log.contains("coordinator-moved: the job master moved to " + standby.address()), log);
         assertTrue(log.contains("restored: restored step 2 from "), log);
+
+        com.fasterxml.jackson.databind.JsonNode job = JobHistoryTakeOverTest.get(admin, "/jobs/failover");
+        List<String> kinds = JobHistoryTakeOverTest.kinds(job);
+        com.fasterxml.jackson.databind.JsonNode shown = job.get("events");
+        int checkpoint = kinds.indexOf("checkpoint");
+        int moved = kinds.indexOf("coordinator-moved");
+        int restored = kinds.indexOf("restored");
+        assertTrue(checkpoint >= 0 && checkpoint < moved && moved < restored, job.toString());
+        assertTrue(shown.get(checkpoint).get("timeMs").asLong() <= killedMs.get(), job.toString());
+        assertTrue(shown.get(checkpoint).get("message").asText().contains("step-2"), job.toString());
+        assertEquals("SUCCEEDED", job.get("status").asText(), job.toString());
+        assertEquals(reference, job.get("weightsSha256").asText(), job.toString());
+        assertEquals(0, job.get("losses").get(0).get(0).asLong(), "the steps before the kill: " + job);
+        assertTrue(job.get("recoveries").asInt() >= 1, job.toString());
       } finally {
+        admin.close();
         standby.close();
       }
     }
+  }
+
+  /** Waits (at most 5 s) until job {@code id}'s history in {@code store} holds an event of {@code kind}. */
+  static void awaitRecorded(JobStore store, String id, String kind) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (System.nanoTime() < deadline) {
+      io.tandem.proto.JobHistory h = store.history(id).history();
+      if (h != null && h.getEventsList().stream().anyMatch(e -> e.getKind().equals(kind))) {
+        return;
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(5_000_000);
+    }
+    throw new AssertionError("job " + id + "'s history has no '" + kind + "' event within 5 s");
   }
 
   static void awaitLine(Path log, String text) throws Exception {
