@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "Run benchmarks (numbers for BENCHMARKS.md).",
     subcommands = {BenchRuntimeCommand.class, BenchDataplaneCommand.class, BenchAllreduceCommand.class, BenchGemmCommand.class,
-      BenchSchedulesCommand.class, BenchSearchCommand.class, BenchPlannerCommand.class, GpuCheckCommand.class, BenchRecoveryCommand.class,
+      BenchSchedulesCommand.class, BenchSearchCommand.class, BenchPlannerCommand.class, GpuCheckCommand.class, BenchRecoveryCommand.class, BenchChaosCommand.class,
       BenchPlansCommand.class})
 public final class BenchCommand implements Runnable {
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;

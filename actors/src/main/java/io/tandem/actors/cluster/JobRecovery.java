@@ -48,6 +48,8 @@ final class JobRecovery {
   private final Job job;
   private Pending pending;
   private int lookups;
+  /** The survivors could not hold the job: it waits for nodes to join. */
+  private boolean pausedForNodes;
 
   JobRecovery(JobSpec spec, NodeMembership<ActorRef<NodeAgent.Command>> members, RecoveryPolicy policy,
       CheckpointLookup checkpoints, JobReporter reporter, Job job) {
@@ -69,6 +71,11 @@ final class JobRecovery {
     pending = null;
   }
 
+  /** Whether the job waits for nodes to join, the survivors being too few to hold it. */
+  boolean pausedForNodes() {
+    return pausedForNodes;
+  }
+
   /** Re-plans over the nodes left; the next attempt starts once the checkpoint to restore is known. */
   Behavior<JobRun.Command> recover(String why) {
     pending = null;
@@ -76,6 +83,15 @@ final class JobRecovery {
     if (decision instanceof RecoveryPolicy.GiveUp g) {
       return job.fail(g.message());
     }
+    if (decision instanceof RecoveryPolicy.WaitForNodes w) {
+      if (!pausedForNodes) {
+        reporter.emit("paused", "job " + spec.getJobId() + " paused: " + w.message()
+            + "; it resumes from its last snapshot or checkpoint when more nodes join" + reporter.since());
+      }
+      pausedForNodes = true;
+      return job.same();
+    }
+    pausedForNodes = false;
     RecoveryPolicy.Replan replan = (RecoveryPolicy.Replan) decision;
     reporter.emit("re-planned", replan.message() + reporter.since());
     lookUp(replan, why);

@@ -123,10 +123,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   private Schedule schedule;
   private AttemptDriver<Command> driver;
   private JobRecovery recovery;
-  /** In-memory peer snapshots (issue 14): who holds what, the job's snapshot key, the nodes given it. */
+  /** In-memory peer snapshots (issue 14): who holds what, and the job's snapshot key. */
   private final SnapshotLedger snapshots;
   private final byte[] snapshotKey = new byte[32];
-  private final Set<String> snapshotNodes = new java.util.HashSet<>();
   /** The snapshot {@link #snapshotStep} found for the re-plan under way (null: none). */
   private SnapshotLedger.Restorable memoryRestore;
   /** The attempt restores from peer memory: on a spawn failure it is retried from {@link #diskFallback}. */
@@ -301,8 +300,13 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     NodeAgent.Reply r = msg.reply();
     if (r instanceof NodeAgent.Described d && members.isJoiner(d.registration().getNode())) {
       members.described(d.registration());
+      boolean paused = phase == Phase.RECOVERING && recovery.pausedForNodes() && !recovery.waiting();
       reporter.emit("node-joined", "node " + d.registration().getNode() + " joined with "
-          + d.registration().getDevicesCount() + " device(s); it is taken in at the next checkpoint or re-plan");
+          + d.registration().getDevicesCount() + " device(s); " + (paused ? "re-planning the paused job with it"
+          : "it is taken in at the next checkpoint or re-plan"));
+      if (paused) {
+        return recovery.recover("node " + d.registration().getNode() + " joined");
+      }
     } else if (r instanceof NodeAgent.Described d && phase == Phase.DESCRIBE && !recovery.waiting()) {
       if (members.described(d.registration())) {
         if (firstAttempt > 0) {
@@ -546,10 +550,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   public long snapshotStep(RecoveryPolicy.Replan replan, long diskStep) {
     memoryRestore = null;
     diskFallback = diskStep;
-    // every node of the attempt must know the job's snapshot key (it ran a worker of the job before)
-    if (!snapshotNodes.containsAll(replan.nodes())) {
-      return -1;
-    }
+    // a node new to the job learns the snapshot key with its SpawnWorkers, before it asks the holders for layers
     memoryRestore = snapshots.newest(Set.copyOf(members.reachableChosen().keySet())).orElse(null);
     return memoryRestore == null ? -1 : memoryRestore.step();
   }
@@ -566,7 +567,6 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     if (restoringFromMemory) {
       memoryRestore.holderOfLayer().forEach((layer, holder) -> sources.put(layer, members.chosen().get(holder)));
     }
-    snapshotNodes.add(node);
     return new NodeAgent.Snapshots(spec.getJobId(), snapshotKey, peer, sources);
   }
 

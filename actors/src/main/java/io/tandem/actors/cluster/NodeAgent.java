@@ -168,6 +168,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     return t;
   });
   private final Map<String, JobOnNode> jobs = new HashMap<>();
+  /** Attempts released while their devices were being opened: a restore waiting for snapshot layers gives up. */
+  private final java.util.Set<String> abandoned = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** By job id (stable over re-plans): its snapshot key, and the job actor told what this node holds. */
   private final Map<String, byte[]> snapshotKeys = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, ActorRef<Reply>> snapshotOwners = new java.util.concurrent.ConcurrentHashMap<>();
@@ -321,7 +323,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         dataPlanePort)));
     return layer -> {
       try {
-        return store.await(snapshots.job(), step, layer, SNAPSHOT_FETCH_TIMEOUT);
+        return store.await(snapshots.job(), step, layer, SNAPSHOT_FETCH_TIMEOUT,
+            () -> abandoned.contains(msg.spec().getJobId()));
       } catch (java.util.concurrent.TimeoutException e) {
         throw new IllegalStateException("restoring from peer memory: " + e.getMessage(), e);
       } catch (InterruptedException e) {
@@ -388,6 +391,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   private Behavior<Command> onOpened(Opened o) {
     SpawnWorkers msg = o.request();
     String jobId = msg.spec().getJobId();
+    if (abandoned.remove(jobId)) { // released while its devices opened: the job has moved on
+      List<DeviceCompute> devices = o.devices();
+      setup.execute(() -> devices.forEach(DeviceCompute::close));
+      getContext().getLog().info("job {}: released while its devices opened; closed them", jobId);
+      return this;
+    }
     if (o.error() != null) {
       Throwable c = o.error().getCause() != null && o.error() instanceof java.util.concurrent.CompletionException
           ? o.error().getCause() : o.error();
@@ -460,6 +469,9 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   private Behavior<Command> onRelease(ReleaseJob msg) {
     JobOnNode job = jobs.remove(msg.jobId());
+    if (job == null) {
+      abandoned.add(msg.jobId()); // perhaps still opening: let a restore waiting for snapshot layers give up
+    }
     if (jobs.isEmpty() && !drains.isEmpty()) {
       drains.forEach(d -> d.tell(org.apache.pekko.Done.done()));
       drains.clear();

@@ -30,6 +30,9 @@ final class RecoveryPolicy {
   /** The job cannot go on: fail it with {@code message}. */
   record GiveUp(String message) implements Decision {}
 
+  /** The devices left cannot hold the job ({@code message} says why): wait for more nodes to join. */
+  record WaitForNodes(String message) implements Decision {}
+
   /**
    * Go on with {@code plan} on {@code nodes} (sorted by address), after taking in
    * {@code joiners} (a subset of {@code nodes}).
@@ -88,6 +91,8 @@ final class RecoveryPolicy {
     RecoveryPlanner.Replan plan;
     try {
       plan = replanner.replan(devices, why);
+    } catch (RecoveryPlanner.NothingFits e) {
+      return new WaitForNodes(e.getMessage());
     } catch (RuntimeException e) {
       return new GiveUp("re-planning job " + spec.getJobId() + " over " + devices + " device(s) failed: "
           + e.getMessage());

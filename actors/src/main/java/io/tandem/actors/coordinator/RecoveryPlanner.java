@@ -166,7 +166,20 @@ public final class RecoveryPlanner {
     return out;
   }
 
-  /** A plan for the job on {@code devices} devices ({@code why}: what happened, for the reason). */
+  /** No schedule of the job's family fits the devices left under the job's memory budget. */
+  public static final class NothingFits extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    public NothingFits(String message) {
+      super(message);
+    }
+  }
+
+  /**
+   * A plan for the job on {@code devices} devices ({@code why}: what happened, for the reason).
+   *
+   * @throws NothingFits when no schedule fits that many devices under the job's memory budget
+   */
   public Replan replan(int devices, String why) {
     if (devices < 1) {
       throw new IllegalArgumentException("no devices left for job " + spec.getJobId() + " (" + why + ")");
@@ -186,7 +199,7 @@ public final class RecoveryPlanner {
       try {
         plan = familyAhead.containsKey(devices) ? familyAhead.get(devices) : planner.replan(initial, survivors);
       } catch (NoFeasiblePlanException e) {
-        throw new IllegalArgumentException("nothing fits " + devices + " device(s)" + budget() + ": " + e.getMessage());
+        throw new NothingFits("nothing fits " + devices + " device(s)" + budget() + ": " + e.getMessage());
       }
       return toReplan(plan, why + "; " + spec.getSchedule() + " does not fit " + devices + " device(s)" + budget()
           + " (" + ownReason(plan, own) + "), so the planner chose " + plan.schedule());

@@ -80,8 +80,17 @@ public final class SnapshotStore {
   }
 
   /** {@link #get}, waiting up to {@code timeout} for it to arrive. */
-  public synchronized byte[] await(String job, long step, int layer, Duration timeout)
+  public byte[] await(String job, long step, int layer, Duration timeout)
       throws TimeoutException, InterruptedException {
+    return await(job, step, layer, timeout, () -> false);
+  }
+
+  /**
+   * {@link #get}, waiting up to {@code timeout} for it to arrive; gives up (a timeout naming why)
+   * as soon as {@code abandoned} says so (checked at least every 200 ms).
+   */
+  public synchronized byte[] await(String job, long step, int layer, Duration timeout,
+      java.util.function.BooleanSupplier abandoned) throws TimeoutException, InterruptedException {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (true) {
       Optional<byte[]> state = get(job, step, layer);
@@ -89,11 +98,12 @@ public final class SnapshotStore {
         return state.get();
       }
       long left = deadline - System.nanoTime();
-      if (left <= 0) {
+      if (left <= 0 || abandoned.getAsBoolean()) {
         throw new TimeoutException("layer " + layer + " of the snapshot after step " + step + " of job '" + job
-            + "' did not arrive within " + timeout.toSeconds() + " s");
+            + (left <= 0 ? "' did not arrive within " + timeout.toSeconds() + " s" : "' did not arrive before the"
+            + " restore was abandoned"));
       }
-      wait(Math.max(1, left / 1_000_000));
+      wait(Math.max(1, Math.min(200, left / 1_000_000)));
     }
   }
 

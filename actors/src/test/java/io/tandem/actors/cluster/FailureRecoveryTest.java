@@ -152,24 +152,23 @@ class FailureRecoveryTest {
   @Order(2)
   void corruptNewestCheckpoint_restoresThePreviousOne_andSaysSo() throws Exception {
     int devices = (int) workers.alive();
-    JobSpec spec = spec("corrupt", devices, 1).toBuilder().setSnapshotEvery(-1).build(); // the disk path
+    // checkpoints every 2 steps, the disk path only: the job is killed just after step-4 commits,
+    // two steps before the next checkpoint could, so step-4 stays the newest
+    JobSpec spec = spec("corrupt", devices, 2).toBuilder().setSnapshotEvery(-1).build();
     List<JobEvent> events = new CopyOnWriteArrayList<>();
     AtomicBoolean killed = new AtomicBoolean();
     java.util.concurrent.CompletableFuture<Path> corrupted = new java.util.concurrent.CompletableFuture<>();
     JobEvent end = coordinator.run(spec, devices, Duration.ofSeconds(240), e -> {
       events.add(e);
-      if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint") && p.message().contains("step-3 ")
+      if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint") && p.message().contains("step-4 ")
           && !killed.getAndSet(true)) {
+        // spoil the newest before the failure: the recovery (detected at once) must skip it
+        try {
+          corrupted.complete(corruptNewest(Path.of(spec.getCheckpointDir())));
+        } catch (Throwable t) {
+          corrupted.completeExceptionally(t);
+        }
         workers.kill(2);
-        // once no checkpoint can commit any more (a worker is gone), spoil the newest one
-        new Thread(() -> {
-          try {
-            Thread.sleep(1500);
-            corrupted.complete(corruptNewest(Path.of(spec.getCheckpointDir())));
-          } catch (Throwable t) {
-            corrupted.completeExceptionally(t);
-          }
-        }).start();
       }
     });
     String log = progress(events);
@@ -178,9 +177,10 @@ class FailureRecoveryTest {
     Path bad = corrupted.get(5, java.util.concurrent.TimeUnit.SECONDS);
     assertEquals(reference, ok.weightsSha256(), log);
     assertTrue(log.contains("checkpoint-skipped: checkpoint file " + bad) && log.contains("is corrupt"), log);
-    long newest = Long.parseLong(bad.getParent().getFileName().toString().substring("step-".length()));
-    assertTrue(log.contains("restored: restored step " + (newest - 1) + " from "), log);
+    assertEquals("step-4", bad.getParent().getFileName().toString(), log);
+    assertTrue(log.contains("restored: restored step 2 from "), log);
   }
+
 
   @Test
   @Order(3)
@@ -207,7 +207,8 @@ class FailureRecoveryTest {
   @Test
   @Order(4)
   void killedWorkerRestarted_isTakenBackIn() {
-    JobSpec spec = spec("rejoin", 2, 4).toBuilder().setSteps(60).build();
+    // long enough for the restarted JVM to join while the job runs on (recovery takes well under a second)
+    JobSpec spec = spec("rejoin", 2, 4).toBuilder().setSteps(160).build();
     String expected = referenceOf(spec.toBuilder().setCheckpointEvery(0).build());
     List<JobEvent> events = new CopyOnWriteArrayList<>();
     AtomicBoolean killed = new AtomicBoolean();

@@ -88,6 +88,19 @@ class RecoveryPolicyTest {
   }
 
   @Test
+  void survivorsThatCannotHoldTheJob_waitForNodes_namingWhy() {
+    JobSpec spec = spec(2, "", 0);
+    NodeMembership<String> m = running("a", "b");
+    m.lost("a");
+    RecoveryPolicy.WaitForNodes w = assertInstanceOf(RecoveryPolicy.WaitForNodes.class,
+        new RecoveryPolicy(spec, (devices, why) -> {
+          throw new io.tandem.actors.coordinator.RecoveryPlanner.NothingFits("nothing fits " + devices
+              + " device(s) under the 1.0 MiB per-device budget: needs 1.5 MiB");
+        }).decide(m, "lost"));
+    assertEquals("nothing fits 1 device(s) under the 1.0 MiB per-device budget: needs 1.5 MiB", w.message());
+  }
+
+  @Test
   void aDecision_isStale_onceOneOfItsNodesIsLost_aJoinerLeft_orANodeIsSuspect() {
     JobSpec spec = spec(3, "", 0);
     RecoveryPolicy policy = new RecoveryPolicy(spec, new TestingReplanner(spec));

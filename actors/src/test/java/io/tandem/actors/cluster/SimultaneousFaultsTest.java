@@ -59,4 +59,42 @@ class SimultaneousFaultsTest {
       assertEquals(WORKERS - 2, workers.alive());
     }
   }
+
+  /**
+   * A second worker dies while the job recovers from the first (killed when the re-plan over the
+   * three survivors is reported, before its workers run a step): the job re-plans again over the
+   * two left and still ends with the uninterrupted weights.
+   */
+  @Test
+  void anotherWorkerKilledWhileTheJobRecovers_jobFinishesOnTheTwoLeft_bitwiseEqual() throws Exception {
+    JobSpec spec = FailureRecoveryTest.spec("during-recovery", WORKERS, 2, checkpoints);
+    String reference = FailureRecoveryTest.referenceOf(spec.toBuilder().setCheckpointEvery(0).build());
+    try (ClusterNode coordinator = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0);
+         WorkerProcesses workers = WorkerProcesses.start(WORKERS, WorkerMain.class.getName(),
+             List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid())),
+             Path.of("target", "simultaneous-faults-test-logs", "during-recovery"))) {
+      List<JobEvent> events = new CopyOnWriteArrayList<>();
+      AtomicBoolean first = new AtomicBoolean();
+      AtomicBoolean second = new AtomicBoolean();
+      JobEvent end = coordinator.run(spec, WORKERS, Duration.ofSeconds(200), e -> {
+        events.add(e);
+        if (e instanceof JobEvent.StepCompleted s && s.step() >= 3 && !first.getAndSet(true)) {
+          workers.kill(0);
+        }
+        if (e instanceof JobEvent.Progress p && p.kind().equals("re-planned") && first.get()
+            && !second.getAndSet(true)) {
+          workers.kill(3); // the job is between its re-plan and its first step on three devices
+        }
+      });
+      String log = FailureRecoveryTest.progress(events);
+      System.err.println("during-recovery events:\n" + log);
+      JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end,
+          end + "\n" + log + "\n(worker logs in " + workers.logs() + ")");
+      assertTrue(second.get(), "the second worker was killed during the recovery");
+      assertEquals(reference, ok.weightsSha256(), "weights after a second loss during recovery\n" + log);
+      assertEquals(2, log.lines().filter(l -> l.startsWith("downed: node ")).count(), log);
+      assertTrue(log.contains("on 2 device(s)"), "the job ends on the two left\n" + log);
+      assertEquals(WORKERS - 2, workers.alive());
+    }
+  }
 }

@@ -50,6 +50,21 @@ public class RecoveryPlannerTest {
     return hi;
   }
 
+  /** A per-device budget where 1f1b fits 3 devices but no schedule of its family fits 2 (of {@link #spec}'s job). */
+  public static double budgetFitting1f1bOnThreeNotTwo() {
+    long three = leastBudget("1f1b", 3);
+    long two = java.util.stream.Stream.of("1f1b", "zb-h1", "zb-h2", "gpipe", "interleaved-1f1b")
+        .mapToLong(s -> {
+          try {
+            return leastBudget(s, 2);
+          } catch (RuntimeException e) {
+            return Long.MAX_VALUE; // the schedule cannot run 2 devices at all
+          }
+        }).min().orElseThrow();
+    assertTrue(three < two, "least budgets: 1f1b on 3 " + three + ", its family on 2 " + two);
+    return three + (two - three) / 2.0;
+  }
+
   /** A per-device budget where v-zb fits 4 devices but no split of it fits 3, and v-half or v-min fits 3. */
   public static double budgetFittingVzbOnFourOnly() {
     long vzb4 = leastBudget("v-zb", 4);
