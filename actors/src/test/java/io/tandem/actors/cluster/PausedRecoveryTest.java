@@ -58,6 +58,8 @@ class PausedRecoveryTest {
         assertEquals(reference, ok.weightsSha256(), "weights after a pause for memory\n" + log);
         assertTrue(log.contains("paused: job too-small paused: nothing fits 2 device(s) under the"), log);
         assertTrue(log.contains("it resumes from its last snapshot or checkpoint when more nodes join"), log);
+        assertTrue(log.contains("(needs ") && log.contains(", has "), "the memory needed and available\n" + log);
+        assertTrue(log.contains("from peer memory"), "the survivors' snapshots restore the joiner too\n" + log);
         assertTrue(log.contains("re-planning the paused job with it"), log);
         assertTrue(log.contains("re-planned to schedule 1f1b on 3 device(s)"), log);
       } finally {
