@@ -57,6 +57,9 @@ public final class BenchChaosCommand implements Callable<Integer> {
 
   @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
+  /** Steps of the calibration job; the median of its second half is the undisturbed step time. */
+  private static final int CALIBRATION_STEPS = 60;
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     if (minutes <= 0 || workers < 3) {
@@ -78,10 +81,10 @@ public final class BenchChaosCommand implements Callable<Integer> {
     try (ClusterNode node = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0);
          ChaosWorkers slots = new ChaosWorkers(workers, List.of("worker", "--seeds", "127.0.0.1:" + node.port(),
              "--watch-pid", Long.toString(ProcessHandle.current().pid())), dir.resolve("logs"))) {
-      JobSpec calibration = job("calibrate", 20, dir);
+      JobSpec calibration = job("calibrate", CALIBRATION_STEPS, dir);
       List<Double> ms = new ArrayList<>();
       JobEvent c = node.run(calibration, workers, Duration.ofMinutes(5), e -> {
-        if (e instanceof JobEvent.StepCompleted s && s.step() > 0) {
+        if (e instanceof JobEvent.StepCompleted s && s.step() >= CALIBRATION_STEPS / 2) { // warm steps only
           synchronized (ms) {
             ms.add(s.stepMillis());
           }
@@ -139,14 +142,19 @@ public final class BenchChaosCommand implements Callable<Integer> {
       o.put("wallSeconds", Math.round(wallS * 10) / 10.0);
       o.put("undisturbedStepMs", Math.round(stepMs * 10) / 10.0);
       o.put("timeLostSeconds", Math.round(lostS * 10) / 10.0);
+      List<Double> resumed = monkey.faultToResumedSeconds();
+      o.put("faultToResumedMedianSeconds", resumed.isEmpty() ? 0.0 : Math.round(median(resumed) * 10) / 10.0);
+      o.put("faultToResumedMaxSeconds", Math.round(resumed.stream().mapToDouble(d -> d).max().orElse(0) * 10) / 10.0);
       o.put("weightsEqual", equal);
       o.put("weightsSha256", sha);
       o.put("referenceSha256", reference);
       out.println(o);
     } else {
       out.printf(Locale.ROOT, "%d fault(s) injected %s, %d recoveries (%d from peer memory), %d steps in %.0f s"
-          + " (%.0f s lost against %.0f ms/step undisturbed)%n", monkey.injected(), monkey.byKind(),
-          monkey.recoveries(), monkey.fromMemory(), steps, wallS, lostS, stepMs);
+          + " (%.0f s lost against %.0f ms/step undisturbed); fault to next step: median %.1f s, max %.1f s%n",
+          monkey.injected(), monkey.byKind(), monkey.recoveries(), monkey.fromMemory(), steps, wallS, lostS, stepMs,
+          monkey.faultToResumedSeconds().isEmpty() ? 0.0 : median(monkey.faultToResumedSeconds()),
+          monkey.faultToResumedSeconds().stream().mapToDouble(d -> d).max().orElse(0));
       out.printf(Locale.ROOT, "weights %s the uninterrupted run: %s%n", equal ? "equal" : "DIFFER from", sha);
     }
     out.flush();

@@ -33,6 +33,8 @@ final class ChaosMonkey {
   private volatile int stepsSinceDisturbance;
   private volatile int recoveries;
   private volatile int fromMemory;
+  private volatile long lastFaultMs = -1;
+  private final List<Double> faultToResumedSeconds = new ArrayList<>();
   private final long t0 = System.nanoTime();
 
   ChaosMonkey(ChaosWorkers workers, Random random, double gapMin, double gapMax, long injectMillis, PrintWriter log) {
@@ -54,6 +56,11 @@ final class ChaosMonkey {
         recoveries++;
         if (p.message().contains("from peer memory")) {
           fromMemory++;
+        }
+      } else if (p.kind().equals("resumed") && lastFaultMs >= 0) {
+        synchronized (this) { // the first step after the fault's own recovery, not a restarted worker's re-plan
+          faultToResumedSeconds.add((elapsedMs() - lastFaultMs) / 1000.0);
+          lastFaultMs = -1;
         }
       }
       say(p.kind() + ": " + p.message());
@@ -124,6 +131,7 @@ final class ChaosMonkey {
 
   private synchronized void fault(String kind, int slot) {
     kinds.add(kind);
+    lastFaultMs = elapsedMs();
     say("fault " + kinds.size() + ": " + kind + " of worker slot " + slot);
   }
 
@@ -144,6 +152,11 @@ final class ChaosMonkey {
 
   synchronized Map<String, Integer> byKind() {
     return BenchChaosCommand.countsOf(kinds);
+  }
+
+  /** Seconds from each fault that caused a recovery to the first step completed after it. */
+  synchronized List<Double> faultToResumedSeconds() {
+    return List.copyOf(faultToResumedSeconds);
   }
 
   int recoveries() {

@@ -107,6 +107,12 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
   private enum Tick implements Command { INSTANCE }
 
   private static final Duration TICK = Duration.ofSeconds(1);
+  /**
+   * How long a job this job master took over waits for all its nodes before it resumes on the
+   * ones there (re-planned over fewer devices): the nodes that died with the old job master are
+   * downed meanwhile, the ones alive have registered.
+   */
+  static final Duration TAKE_OVER_GRACE = Duration.ofSeconds(5);
   /** Histories of ended jobs a job master that takes over keeps (the older ones are deleted). */
   static final int FINISHED_KEPT = 100;
 
@@ -312,7 +318,13 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
       Queued q = it.next();
       if (q.id().equals(m.jobId())) {
         it.remove();
-        q.log.tell(new JobEvent.JobCancelled(0, m.reason()));
+        JobEvent.JobCancelled cancelled = new JobEvent.JobCancelled(0, m.reason());
+        if (store != null && q.attempt > 0) { // a job taken over, not started again yet: nothing left to resume
+          q.log.record(cancelled);
+          store.clearLater(q.id(), io).thenRun(() -> q.job.replyTo().tell(cancelled));
+        } else {
+          q.log.tell(cancelled);
+        }
       }
     }
     return this;
@@ -396,6 +408,14 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
       free.removeAll(busy);
       JobAdmission.Decision d = JobAdmission.decide(new JobAdmission.Demand(spec.getJobId(), spec.getBackend(),
           spec.getDevices(), q.job.minNodes()), up, free, settings.expectedWorkers());
+      if (q.attempt > 0 && d instanceof JobAdmission.Wait w && w.forNodes() && !free.isEmpty()
+          && q.waitingForNodesSince >= 0 && System.nanoTime() - q.waitingForNodesSince > TAKE_OVER_GRACE.toNanos()) {
+        List<String> there = up.keySet().stream().filter(free::contains).toList();
+        q.log.tell(new JobEvent.Progress("take-over-short", "job " + q.id() + ": " + there.size() + " of its "
+            + q.job.minNodes() + " node(s) are there " + TAKE_OVER_GRACE.toSeconds() + " s after the take-over;"
+            + " resuming on them, re-planned"));
+        d = new JobAdmission.Start(there);
+      }
       if (d instanceof JobAdmission.Refuse r && q.attempt == 0) {
         it.remove();
         getContext().getLog().warn("job {} refused: {}", q.id(), r.reason());
@@ -442,7 +462,9 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
     for (int n = 2; getContext().getChild(name).isPresent(); n++) { // the same id's last run still stopping
       name = "job-" + jobId.replaceAll("[^A-Za-z0-9_-]", "-") + "-" + n;
     }
-    ActorRef<JobRun.Command> run = getContext().spawn(JobRun.create(m.spec(), m.minNodes(), q.log, settings,
+    // a job taken over may resume on fewer nodes than it asked for (re-planned; see TAKE_OVER_GRACE)
+    int minNodes = q.attempt > 0 ? Math.min(m.minNodes(), nodes.size()) : m.minNodes();
+    ActorRef<JobRun.Command> run = getContext().spawn(JobRun.create(m.spec(), minNodes, q.log, settings,
         q.attempt, store, getContext().getSelf(), Set.copyOf(nodes), others), name);
     getContext().watchWith(run, new RunStopped(jobId, run));
     runs.put(jobId, new Running(run, m.replyTo(), Set.copyOf(nodes)));

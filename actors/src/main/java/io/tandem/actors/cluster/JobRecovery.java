@@ -100,12 +100,27 @@ final class JobRecovery {
 
   /** A resumed job (attempt {@code firstAttempt}): drops the earlier attempts' workers, then restores. */
   void resume(int firstAttempt) {
+    releaseEarlierAttempts(firstAttempt);
+    reporter.detected();
+    lookUp(null, null);
+  }
+
+  /**
+   * A resumed job whose chosen nodes hold fewer devices than it ran on (some died with the job
+   * master it was taken from): drops the earlier attempts' workers, then re-plans over the nodes
+   * there ({@link #recover}), assigned by the caller.
+   */
+  Behavior<JobRun.Command> resumeOnFewer(int firstAttempt, String why) {
+    releaseEarlierAttempts(firstAttempt);
+    reporter.detected();
+    return recover(why);
+  }
+
+  private void releaseEarlierAttempts(int firstAttempt) {
     for (int a = 0; a < firstAttempt; a++) {
       String id = a == 0 ? spec.getJobId() : spec.getJobId() + "-r" + a;
       members.chosen().values().forEach(agent -> agent.tell(new NodeAgent.ReleaseJob(id)));
     }
-    reporter.detected();
-    lookUp(null, null);
   }
 
   private void lookUp(RecoveryPolicy.Replan replan, String why) {

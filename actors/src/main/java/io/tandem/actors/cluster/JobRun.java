@@ -310,6 +310,14 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     } else if (r instanceof NodeAgent.Described d && phase == Phase.DESCRIBE && !recovery.waiting()) {
       if (members.described(d.registration())) {
         if (firstAttempt > 0) {
+          int have = members.chosen().keySet().stream()
+              .mapToInt(n -> DevicePlacement.capacity(spec.getBackend(), members.registrations().get(n))).sum();
+          if (have < jobDevices(runSpec)) { // some of its nodes died with the job master it was taken from
+            members.assign(DevicePlacement.assign(spec.getBackend(), have, members.chosen().keySet(),
+                members.registrations()));
+            return recovery.resumeOnFewer(firstAttempt, "only " + have + " of its " + jobDevices(runSpec)
+                + " device(s) are left after the take-over");
+          }
           recovery.resume(firstAttempt);
         } else {
           return startAttempt(null, spec.getResumeStep() > 0 ? spec.getResumeStep() : -1); // resumeStep: --resume
@@ -418,10 +426,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     }
     getContext().getLog().info("job {} cancelled in phase {}: {}", spec.getJobId(), phase, msg.reason());
     timers.cancelAll();
-    stopDriver();
-    events.tell(new JobEvent.JobCancelled(reporter.nextStep(), msg.reason()));
-    release();
-    return Behaviors.stopped();
+    return ended(new JobEvent.JobCancelled(reporter.nextStep(), msg.reason())); // its running record cleared too
   }
 
   private Behavior<Command> onEvent(FromCoordinator msg) {

@@ -94,6 +94,53 @@ class CoordinatorFailoverTest {
     }
   }
 
+  /**
+   * The coordinator's JVM and a worker's die in the same instant: the job master that takes over
+   * finds two of the job's three nodes, resumes on them re-planned over two devices, and the
+   * weights still end bitwise equal to an uninterrupted run.
+   */
+  @Test
+  void coordinatorAndAWorkerKilledTogether_jobResumesOnTheTwoLeft_bitwiseEqual() throws Exception {
+    JobSpec spec = FailureRecoveryTest.spec("both", WORKERS, 2, dir).toBuilder().setSteps(12).build();
+    String reference = FailureRecoveryTest.referenceOf(spec.toBuilder().setCheckpointEvery(0).build());
+    int port = freePort();
+    String seed = "127.0.0.1:" + port;
+    String store = dir.resolve("jobs").toString();
+    Path logs = Path.of("target", "failover-test-logs", "with-a-worker");
+    String self = Long.toString(WorkerProcesses.selfPid());
+    try (WorkerProcesses first = WorkerProcesses.start(1, CoordinatorMain.class.getName(),
+        List.of(Integer.toString(port), store, self), logs.resolve("coordinator"))) {
+      awaitLine(first.logs().get(0), "up, job store");
+      ClusterNode standby = startStandby(seed, store);
+      JobStore jobStore = new JobStore(Path.of(store));
+      try (WorkerProcesses workers = WorkerProcesses.start(WORKERS, WorkerMain.class.getName(),
+          List.of(seed, "0", "1", self), logs)) {
+        List<JobEvent> events = new CopyOnWriteArrayList<>();
+        AtomicBoolean killed = new AtomicBoolean();
+        JobEvent end = standby.run(spec, WORKERS, Duration.ofSeconds(200), e -> {
+          events.add(e);
+          if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint") && !killed.getAndSet(true)) {
+            awaitRecorded(jobStore, "both", "checkpoint");
+            first.kill(0);
+            workers.kill(1);
+          }
+        });
+        String log = FailureRecoveryTest.progress(events);
+        System.err.println("coordinator and worker events:\n" + log);
+        JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + log);
+        assertTrue(killed.get());
+        assertEquals(reference, ok.weightsSha256(), log);
+        assertTrue(log.contains("coordinator-moved: the job master moved to " + standby.address()), log);
+        assertTrue(log.contains("take-over-short: job both: 2 of its 3 node(s) are there"), log);
+        assertTrue(log.contains("because only 2 of its 3 device(s) are left after the take-over"), log);
+        assertTrue(log.contains(" on 2 device(s)"), log);
+        assertEquals(WORKERS - 1, workers.alive());
+      } finally {
+        standby.close();
+      }
+    }
+  }
+
   /** Waits (at most 5 s) until job {@code id}'s history in {@code store} holds an event of {@code kind}. */
   static void awaitRecorded(JobStore store, String id, String kind) {
     long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();

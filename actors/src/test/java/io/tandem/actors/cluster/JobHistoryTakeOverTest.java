@@ -121,6 +121,28 @@ class JobHistoryTakeOverTest {
         && store.history("old-2").history() != null);
   }
 
+  /**
+   * A job taken over that still waits for nodes is cancelled: its running record is cleared (a
+   * later job master must not resume it) and its history says cancelled.
+   */
+  @Test
+  void takenOverJobCancelledWhileWaiting_isNotResumedAgain(@TempDir Path dir) throws Exception {
+    JobStore store = new JobStore(dir);
+    store.record(RunningJob.newBuilder().setSpec(sim("waits").toBuilder().setMinNodes(2)).setMinNodes(2).setAttempt(0)
+        .setReplyTo("pekko://tandem@127.0.0.1:1/system/gone#1").build());
+    ClusterNode node = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0,
+        ConfigFactory.empty().withValue("tandem.cluster.job-store", ConfigValueFactory.fromAnyRef(dir.toString())));
+    try {
+      deadline(() -> store.history("waits").history() != null
+          && store.history("waits").history().getEventsList().stream().anyMatch(e -> e.getKind().equals("waiting")));
+      node.cancel("waits", "no longer needed");
+      deadline(() -> store.runningAll().isEmpty()
+          && "CANCELLED".equals(store.history("waits").history().getStatus()));
+    } finally {
+      node.close();
+    }
+  }
+
   private static void deadline(java.util.function.BooleanSupplier done) throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!done.getAsBoolean()) {

@@ -97,4 +97,39 @@ class SimultaneousFaultsTest {
       assertEquals(WORKERS - 2, workers.alive());
     }
   }
+
+  /**
+   * A {@code --devices 6} job on six worker JVMs loses half of them in the same instant: the three
+   * survivors hold the model, so the job re-plans over them and finishes bitwise equal.
+   */
+  @Test
+  void sixWorkersLoseThreeAtOnce_jobFinishesOnTheThreeSurvivors_bitwiseEqual() throws Exception {
+    int six = 6;
+    JobSpec spec = FailureRecoveryTest.spec("six-lose-three", six, 2, checkpoints);
+    String reference = FailureRecoveryTest.referenceOf(spec.toBuilder().setCheckpointEvery(0).build());
+    try (ClusterNode coordinator = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0);
+         WorkerProcesses workers = WorkerProcesses.start(six, WorkerMain.class.getName(),
+             List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid())),
+             Path.of("target", "simultaneous-faults-test-logs", "six"))) {
+      List<JobEvent> events = new CopyOnWriteArrayList<>();
+      AtomicBoolean killed = new AtomicBoolean();
+      JobEvent end = coordinator.run(spec, six, Duration.ofSeconds(200), e -> {
+        events.add(e);
+        if (e instanceof JobEvent.StepCompleted s && s.step() >= 3 && !killed.getAndSet(true)) {
+          workers.kill(0);
+          workers.kill(2);
+          workers.kill(5);
+        }
+      });
+      String log = FailureRecoveryTest.progress(events);
+      System.err.println("six-lose-three events:\n" + log);
+      JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end,
+          end + "\n" + log + "\n(worker logs in " + workers.logs() + ")");
+      assertTrue(killed.get(), "three workers were killed");
+      assertEquals(reference, ok.weightsSha256(), "weights after losing three of six workers at once\n" + log);
+      assertEquals(3, log.lines().filter(l -> l.startsWith("downed: node ")).count(), log);
+      assertTrue(log.contains("on 3 device(s)"), "the job ends on the three survivors\n" + log);
+      assertEquals(six - 3, workers.alive());
+    }
+  }
 }
