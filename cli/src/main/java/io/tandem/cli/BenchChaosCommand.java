@@ -70,8 +70,14 @@ public final class BenchChaosCommand implements Callable<Integer> {
     if (g.length != 2) {
       throw new IllegalArgumentException("--gap must be MIN:MAX seconds, got '" + gap + "'");
     }
-    double gapMin = Double.parseDouble(g[0]);
-    double gapMax = Double.parseDouble(g[1]);
+    double gapMin;
+    double gapMax;
+    try {
+      gapMin = Double.parseDouble(g[0]);
+      gapMax = Double.parseDouble(g[1]);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--gap must be MIN:MAX seconds, got '" + gap + "'");
+    }
     if (gapMin < 1 || gapMax < gapMin) {
       throw new IllegalArgumentException("--gap must be MIN:MAX with 1 <= MIN <= MAX, got '" + gap + "'");
     }

@@ -54,6 +54,21 @@ class ChecksBeforeWorkTest {
   }
 
   @Test
+  void submit_negativeSnapshotEvery_isRefused() {
+    assertRefused(run("train", "--steps", "1", "--snapshot-every", "-2"), "--snapshot-every must be >= 0 (0 = off)",
+        "-2");
+  }
+
+  @Test
+  void benchChaos_badArguments_areRefusedBeforeAnyWorkerStarts() {
+    assertRefused(run("bench", "chaos", "--minutes", "0"), "--minutes must be > 0");
+    assertRefused(run("bench", "chaos", "--minutes", "1", "--workers", "2"), "--workers >= 3");
+    assertRefused(run("bench", "chaos", "--minutes", "1", "--gap", "5"), "--gap must be MIN:MAX", "'5'");
+    assertRefused(run("bench", "chaos", "--minutes", "1", "--gap", "9:3"), "1 <= MIN <= MAX", "'9:3'");
+    assertRefused(run("bench", "chaos", "--minutes", "1", "--gap", "a:b"), "--gap must be MIN:MAX seconds", "'a:b'");
+  }
+
+  @Test
   void train_negativeMemoryLimit_isRefused() {
     // the one validator's words, the same as the Java API and the admin API (issue 16)
     assertRefused(run("train", "--steps", "1", "--memory-limit", "-3"), "memoryLimit: ", "-3");
