@@ -113,25 +113,43 @@ public final class JobStore {
    * unreadable one is logged and skipped.
    */
   public List<JobHistory> historiesAll(java.util.Set<String> except) {
-    List<JobHistory> all = new ArrayList<>();
-    List<Path> files;
     java.util.Set<Path> skipped = new java.util.HashSet<>();
     except.forEach(id -> skipped.add(historyFileOf(id)));
+    return readAll("job-history-.*\\.pb", skipped, JobHistory::parseFrom, false);
+  }
+
+  /** A record file's parser. */
+  private interface Parser<T> {
+    T parse(byte[] bytes) throws InvalidProtocolBufferException;
+  }
+
+  /**
+   * The records of the files of {@link #dir} whose names match {@code pattern} (but {@code skipped}),
+   * by file name: a file deleted meanwhile is left out, a corrupt one logged and skipped, one that
+   * cannot be read logged and skipped too, or ({@code strict}) thrown.
+   */
+  private <T> List<T> readAll(String pattern, java.util.Set<Path> skipped, Parser<T> parser, boolean strict) {
+    List<Path> files;
     try (Stream<Path> list = Files.list(dir)) {
-      files = list.filter(f -> f.getFileName().toString().matches("job-history-.*\\.pb") && !skipped.contains(f))
-          .sorted().toList();
+      files = list.filter(f -> f.getFileName().toString().matches(pattern) && !skipped.contains(f)).sorted().toList();
     } catch (NoSuchFileException e) {
       return List.of();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
     }
+    List<T> all = new ArrayList<>();
     for (Path f : files) {
       try {
-        all.add(JobHistory.parseFrom(Files.readAllBytes(f)));
+        all.add(parser.parse(Files.readAllBytes(f)));
       } catch (NoSuchFileException e) {
-        // deleted meanwhile
-      } catch (IOException e) {
+        // deleted meanwhile (the job ended, or its history was forgotten)
+      } catch (InvalidProtocolBufferException e) {
         LOG.error("{} is corrupt: {}", f, e.getMessage());
+      } catch (IOException e) {
+        if (strict) {
+          throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
+        }
+        LOG.error("cannot read {}: {}", f, e.getMessage());
       }
     }
     return all;
@@ -163,27 +181,7 @@ public final class JobStore {
 
   /** Every recorded running job, by file name; a corrupt record is logged and skipped. */
   public List<RunningJob> runningAll() {
-    List<RunningJob> jobs = new ArrayList<>();
-    List<Path> files;
-    try (Stream<Path> list = Files.list(dir)) {
-      files = list.filter(f -> f.getFileName().toString().matches("running-job.*\\.pb")).sorted().toList();
-    } catch (NoSuchFileException e) {
-      return List.of();
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot list " + dir + ": " + e.getMessage(), e);
-    }
-    for (Path f : files) {
-      try {
-        jobs.add(RunningJob.parseFrom(Files.readAllBytes(f)));
-      } catch (NoSuchFileException e) {
-        // ended meanwhile
-      } catch (InvalidProtocolBufferException e) {
-        LOG.error("{} is corrupt: {}", f, e.getMessage());
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot read " + f + ": " + e.getMessage(), e);
-      }
-    }
-    return jobs;
+    return readAll("running-job.*\\.pb", java.util.Set.of(), RunningJob::parseFrom, true);
   }
 
   /** The job ended: nothing to resume. */

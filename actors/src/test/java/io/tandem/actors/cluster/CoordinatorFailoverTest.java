@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,44 +38,73 @@ class CoordinatorFailoverTest {
     }
   }
 
-  @Test
-  void killedCoordinatorJvm_singletonMoves_jobResumesFromLastManifest_bitwiseEqual() throws Exception {
-    JobSpec spec = FailureRecoveryTest.spec("failover", WORKERS, 2, dir);
-    String reference = FailureRecoveryTest.referenceOf(spec.toBuilder().setCheckpointEvery(0).build());
+  /** What a failover run saw: its end, its progress events (one per line) and the standby it ran from. */
+  private record Failover(JobEvent end, String log, ClusterNode standby) {}
+
+  /** A check of a failover run, while the standby still runs. */
+  private interface Check {
+    void check(Failover run) throws Exception;
+  }
+
+  /**
+   * Runs {@code spec} over {@link #WORKERS} worker JVMs, submitted from this JVM's standby
+   * coordinator-role member while a coordinator JVM that founded the cluster (job store in
+   * {@code dir/jobs}) holds the job master. At the first committed checkpoint, once the job
+   * store has recorded it, {@code atCheckpoint} gets the coordinator JVM (index 0) and the workers
+   * to kill. {@code check} runs after the job ended, the standby still up.
+   */
+  private void failover(JobSpec spec, Path logs, java.util.function.BiConsumer<WorkerProcesses, WorkerProcesses>
+      atCheckpoint, java.util.function.Consumer<ClusterNode> beforeSubmit, Check check) throws Exception {
     int port = freePort();
     String seed = "127.0.0.1:" + port;
     String store = dir.resolve("jobs").toString();
-    Path logs = Path.of("target", "failover-test-logs");
     String self = Long.toString(WorkerProcesses.selfPid());
     try (WorkerProcesses first = WorkerProcesses.start(1, CoordinatorMain.class.getName(),
         List.of(Integer.toString(port), store, self), logs.resolve("coordinator"))) {
       awaitLine(first.logs().get(0), "up, job store"); // join a running seed: no join retries
       ClusterNode standby = startStandby(seed, store);
-      io.tandem.actors.admin.AdminServer admin = io.tandem.actors.admin.AdminServer.start(standby, "127.0.0.1", 0,
-          JobHistoryTakeOverTest.TOKEN, List.of());
       JobStore jobStore = new JobStore(Path.of(store));
-      java.util.concurrent.atomic.AtomicLong killedMs = new java.util.concurrent.atomic.AtomicLong();
       try (WorkerProcesses workers = WorkerProcesses.start(WORKERS, WorkerMain.class.getName(),
           List.of(seed, "0", "1", self), logs)) {
+        beforeSubmit.accept(standby);
         List<JobEvent> events = new CopyOnWriteArrayList<>();
         AtomicBoolean killed = new AtomicBoolean();
         JobEvent end = standby.run(spec, WORKERS, Duration.ofSeconds(200), e -> {
           events.add(e);
           if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint") && !killed.getAndSet(true)) {
-            awaitRecorded(jobStore, "failover", "checkpoint"); // the history write follows the event at once
-            killedMs.set(System.currentTimeMillis());
-            first.kill(0);
+            awaitRecorded(jobStore, spec.getJobId(), "checkpoint"); // the history write follows the event at once
+            atCheckpoint.accept(first, workers);
           }
         });
         String log = FailureRecoveryTest.progress(events);
-        System.err.println("failover events:\n" + log);
-        JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + log);
-        assertTrue(killed.get());
-        assertEquals(reference, ok.weightsSha256(), log);
+        System.err.println(spec.getJobId() + " events:\n" + log);
+        assertTrue(killed.get(), "the kill happened\n" + log);
+        check.check(new Failover(end, log, standby));
         assertTrue(log.contains("coordinator-moved: the job master moved to " + standby.address()), log);
-        assertTrue(log.contains("restored: restored step 2 from "), log);
+      } finally {
+        standby.close();
+      }
+    }
+  }
 
-        com.fasterxml.jackson.databind.JsonNode job = JobHistoryTakeOverTest.get(admin, "/jobs/failover");
+  @Test
+  void killedCoordinatorJvm_singletonMoves_jobResumesFromLastManifest_bitwiseEqual() throws Exception {
+    JobSpec spec = FailureRecoveryTest.spec("failover", WORKERS, 2, dir);
+    String reference = FailureRecoveryTest.referenceOf(spec.toBuilder().setCheckpointEvery(0).build());
+    java.util.concurrent.atomic.AtomicLong killedMs = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.atomic.AtomicReference<io.tandem.actors.admin.AdminServer> admin =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    try {
+      failover(spec, Path.of("target", "failover-test-logs"), (coordinator, workers) -> {
+        killedMs.set(System.currentTimeMillis());
+        coordinator.kill(0);
+      }, standby -> admin.set(io.tandem.actors.admin.AdminServer.start(standby, "127.0.0.1", 0,
+          JobHistoryTakeOverTest.TOKEN, List.of())), run -> {
+        JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, run.end(), run.end() + "\n" + run.log());
+        assertEquals(reference, ok.weightsSha256(), run.log());
+        assertTrue(run.log().contains("restored: restored step 2 from "), run.log());
+
+        com.fasterxml.jackson.databind.JsonNode job = JobHistoryTakeOverTest.get(admin.get(), "/jobs/failover");
         List<String> kinds = JobHistoryTakeOverTest.kinds(job);
         com.fasterxml.jackson.databind.JsonNode shown = job.get("events");
         int checkpoint = kinds.indexOf("checkpoint");
@@ -87,9 +117,10 @@ class CoordinatorFailoverTest {
         assertEquals(reference, job.get("weightsSha256").asText(), job.toString());
         assertEquals(0, job.get("losses").get(0).get(0).asLong(), "the steps before the kill: " + job);
         assertTrue(job.get("recoveries").asInt() >= 1, job.toString());
-      } finally {
-        admin.close();
-        standby.close();
+      });
+    } finally {
+      if (admin.get() != null) {
+        admin.get().close();
       }
     }
   }
@@ -103,42 +134,19 @@ class CoordinatorFailoverTest {
   void coordinatorAndAWorkerKilledTogether_jobResumesOnTheTwoLeft_bitwiseEqual() throws Exception {
     JobSpec spec = FailureRecoveryTest.spec("both", WORKERS, 2, dir).toBuilder().setSteps(12).build();
     String reference = FailureRecoveryTest.referenceOf(spec.toBuilder().setCheckpointEvery(0).build());
-    int port = freePort();
-    String seed = "127.0.0.1:" + port;
-    String store = dir.resolve("jobs").toString();
-    Path logs = Path.of("target", "failover-test-logs", "with-a-worker");
-    String self = Long.toString(WorkerProcesses.selfPid());
-    try (WorkerProcesses first = WorkerProcesses.start(1, CoordinatorMain.class.getName(),
-        List.of(Integer.toString(port), store, self), logs.resolve("coordinator"))) {
-      awaitLine(first.logs().get(0), "up, job store");
-      ClusterNode standby = startStandby(seed, store);
-      JobStore jobStore = new JobStore(Path.of(store));
-      try (WorkerProcesses workers = WorkerProcesses.start(WORKERS, WorkerMain.class.getName(),
-          List.of(seed, "0", "1", self), logs)) {
-        List<JobEvent> events = new CopyOnWriteArrayList<>();
-        AtomicBoolean killed = new AtomicBoolean();
-        JobEvent end = standby.run(spec, WORKERS, Duration.ofSeconds(200), e -> {
-          events.add(e);
-          if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint") && !killed.getAndSet(true)) {
-            awaitRecorded(jobStore, "both", "checkpoint");
-            first.kill(0);
-            workers.kill(1);
-          }
-        });
-        String log = FailureRecoveryTest.progress(events);
-        System.err.println("coordinator and worker events:\n" + log);
-        JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + log);
-        assertTrue(killed.get());
-        assertEquals(reference, ok.weightsSha256(), log);
-        assertTrue(log.contains("coordinator-moved: the job master moved to " + standby.address()), log);
-        assertTrue(log.contains("take-over-short: job both: 2 of its 3 node(s) are there"), log);
-        assertTrue(log.contains("because only 2 of its 3 device(s) are left after the take-over"), log);
-        assertTrue(log.contains(" on 2 device(s)"), log);
-        assertEquals(WORKERS - 1, workers.alive());
-      } finally {
-        standby.close();
-      }
-    }
+    AtomicReference<WorkerProcesses> workersSeen = new AtomicReference<>();
+    failover(spec, Path.of("target", "failover-test-logs", "with-a-worker"), (coordinator, workers) -> {
+      coordinator.kill(0);
+      workers.kill(1);
+      workersSeen.set(workers);
+    }, standby -> { }, run -> {
+      JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, run.end(), run.end() + "\n" + run.log());
+      assertEquals(reference, ok.weightsSha256(), run.log());
+      assertTrue(run.log().contains("take-over-short: job both: 2 of its 3 node(s) are there"), run.log());
+      assertTrue(run.log().contains("because only 2 of its 3 device(s) are left after the take-over"), run.log());
+      assertTrue(run.log().contains(" on 2 device(s)"), run.log());
+      assertEquals(WORKERS - 1, workersSeen.get().alive());
+    });
   }
 
   /** Waits (at most 5 s) until job {@code id}'s history in {@code store} holds an event of {@code kind}. */
