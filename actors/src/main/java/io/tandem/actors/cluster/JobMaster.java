@@ -408,9 +408,9 @@ public final class JobMaster extends AbstractBehavior<JobMaster.Command> {
       free.removeAll(busy);
       JobAdmission.Decision d = JobAdmission.decide(new JobAdmission.Demand(spec.getJobId(), spec.getBackend(),
           spec.getDevices(), q.job.minNodes()), up, free, settings.expectedWorkers());
-      if (q.attempt > 0 && d instanceof JobAdmission.Wait w && w.forNodes() && !free.isEmpty()
+      List<String> there = up.keySet().stream().filter(n -> free.contains(n) && up.get(n) > 0).toList();
+      if (q.attempt > 0 && d instanceof JobAdmission.Wait w && w.forNodes() && !there.isEmpty()
           && q.waitingForNodesSince >= 0 && System.nanoTime() - q.waitingForNodesSince > TAKE_OVER_GRACE.toNanos()) {
-        List<String> there = up.keySet().stream().filter(free::contains).toList();
         q.log.tell(new JobEvent.Progress("take-over-short", "job " + q.id() + ": " + there.size() + " of its "
             + q.job.minNodes() + " node(s) are there " + TAKE_OVER_GRACE.toSeconds() + " s after the take-over;"
             + " resuming on them, re-planned"));
