@@ -263,7 +263,9 @@ public final class CheckpointStore {
     try {
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
-      throw new CheckpointException("checkpoint file " + file + " (layer " + f.getLayer() + ") is missing");
+      throw new CheckpointException("checkpoint file " + file + " (layer " + f.getLayer() + ") is missing"
+          + (f.getNode().isEmpty() ? "" : " here (node " + f.getNode() + " wrote it: the checkpoint directory must be"
+          + " one path every node reads)"));
     } catch (IOException e) {
       throw new CheckpointException("cannot read checkpoint file " + file + ": " + e.getMessage());
     }

@@ -625,7 +625,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   }
 
   private Behavior<Command> onTakeCheckpoint(TakeCheckpoint msg) {
-    WorkerCheckpoint.take(msg, device, compute, executor, io).thenAccept(msg.replyTo()::tell);
+    org.apache.pekko.actor.Address self = getContext().getSystem().address();
+    String node = self.hasGlobalScope() ? self.toString() : ""; // one JVM: no node to name
+    WorkerCheckpoint.take(msg, device, compute, executor, io, node).thenAccept(msg.replyTo()::tell);
     return this;
   }
 

@@ -20,11 +20,12 @@ final class WorkerCheckpoint {
   private WorkerCheckpoint() {}
 
   /**
-   * Snapshots {@code compute} on {@code executor}, writes the files on {@code io}, and completes
+   * Snapshots {@code compute} on {@code executor}, writes the files on {@code io} (each entry
+   * naming {@code node}, where the file lives: DESIGN.md "Checkpoints without a shared disk"), and completes
    * with {@link StageWorker.CheckpointWritten} or {@link StageWorker.CheckpointFailed} (never exceptionally).
    */
   static CompletableFuture<StageWorker.Reply> take(StageWorker.TakeCheckpoint msg, int device, StageCompute compute,
-      Executor executor, Executor io) {
+      Executor executor, Executor io, String node) {
     long step = msg.step();
     double[] blockingMs = {-1}; // set once the snapshot is taken
     return CompletableFuture.supplyAsync(() -> {
@@ -35,7 +36,8 @@ final class WorkerCheckpoint {
     }, executor).<StageWorker.Reply>thenApplyAsync(state -> {
       CheckpointStore store = new CheckpointStore(Path.of(msg.dir()), 1);
       List<CheckpointFile> files = new ArrayList<>();
-      state.forEach((layer, bytes) -> files.add(store.writeLayer(msg.jobId(), step, layer, bytes)));
+      state.forEach((layer, bytes) -> files.add(store.writeLayer(msg.jobId(), step, layer, bytes).toBuilder()
+          .setNode(node).build()));
       return new StageWorker.CheckpointWritten(device, step, files, blockingMs[0]);
     }, io).exceptionally(e -> {
       Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;

@@ -99,6 +99,29 @@ class CheckpointStoreTest {
     assertTrue(log.get(1).contains("step-2") && log.get(1).contains("manifest.pb"), log.get(1));
   }
 
+  /**
+   * The manifest names the node that wrote each file: one missing here (written on another
+   * node's disk) is named with its node, and the previous checkpoint is used.
+   */
+  @Test
+  void fileWrittenOnAnotherNodesDisk_isNamedWithItsNode() throws IOException {
+    CheckpointStore store = new CheckpointStore(dir, 3);
+    checkpoint(store, 2, 2, true);
+    List<CheckpointFile> files = new ArrayList<>();
+    for (int l = 0; l < 2; l++) {
+      files.add(store.writeLayer("job", 4, l, state(4, l)).toBuilder().setNode("pekko://tandem@10.0.0." + (l + 1)
+          + ":25520").build());
+    }
+    store.commit(CheckpointManifest.newBuilder().setJobId("job").setStep(4).setDataPosition(4).setRngSeed(5)
+        .addAllFiles(files).setLayers(2).build());
+    assertEquals("pekko://tandem@10.0.0.2:25520", store.open(4).manifest().getFiles(1).getNode());
+    Files.delete(dir.resolve("step-4").resolve(CheckpointStore.layerFileName(1)));
+    List<String> log = new ArrayList<>();
+    assertEquals(2, store.latestValid(log::add).orElseThrow().step());
+    assertTrue(log.get(0).contains("(layer 1) is missing here (node pekko://tandem@10.0.0.2:25520 wrote it"),
+        log.toString());
+  }
+
   @Test
   void commit_keepsTheNewestK() {
     CheckpointStore store = new CheckpointStore(dir, 2);

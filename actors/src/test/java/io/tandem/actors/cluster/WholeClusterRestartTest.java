@@ -80,6 +80,10 @@ class WholeClusterRestartTest {
       assertTrue(log.contains("restored: restored step ") && log.contains(dir.resolve("restart").toString()),
           "restored from a disk checkpoint\n" + log);
       assertTrue(!log.contains("from peer memory"), "no peer memory survives a whole-cluster stop\n" + log);
+      io.tandem.proto.CheckpointManifest last = new io.tandem.actors.checkpoint.CheckpointStore(
+          dir.resolve("restart"), 2).latestValid(skipped -> { }).orElseThrow().manifest();
+      assertTrue(last.getFilesList().stream().allMatch(f -> f.getNode().startsWith("pekko://tandem@127.0.0.1:")),
+          "the manifest names the node each layer file lives on: " + last.getFilesList());
     }
   }
 
