@@ -35,8 +35,15 @@ record PeerSnapshotSink(SnapshotStore store, DataPlaneClient client, String job,
     if (layers.isEmpty()) {
       return; // a backend without layer states (sim)
     }
-    layers.forEach((layer, state) -> store.put(job, step, layer, state));
-    heldHere.held(step, List.copyOf(layers.keySet()));
+    List<Integer> kept = new java.util.ArrayList<>();
+    layers.forEach((layer, state) -> {
+      if (store.put(job, step, layer, state)) {
+        kept.add(layer);
+      }
+    });
+    if (!kept.isEmpty()) {
+      heldHere.held(step, List.copyOf(kept));
+    }
     if (peerHost == null) {
       return;
     }

@@ -13,10 +13,15 @@ import java.util.function.Consumer;
 /**
  * The in-memory layer snapshots one node holds (issue 14's peer snapshots): its own workers'
  * copies and the copies its ring peer sent over the data plane, by job, step and layer. Keeps
- * the newest {@value #STEPS_KEPT} steps of each job. Thread-safe: workers' io threads and the data
- * plane's reader threads put, the node agent's setup thread waits for layers of a restore.
+ * the newest {@value #STEPS_KEPT} steps of each job, within a memory budget (by default half the
+ * heap): to make room a job's older steps go first; a state that still does not fit is not kept
+ * (logged once per job), so the job restores from an older snapshot or its disk checkpoint rather
+ * than the node running out of memory. Thread-safe: workers' io threads and the data plane's
+ * reader threads put, the node agent's setup thread waits for layers of a restore.
  */
 public final class SnapshotStore {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SnapshotStore.class);
+
   /** Steps of each job kept: the newest may still be arriving while the one before is the one to restore. */
   public static final int STEPS_KEPT = 3;
 
@@ -28,24 +33,74 @@ public final class SnapshotStore {
   private final Map<String, NavigableMap<Long, Map<Integer, byte[]>>> jobs = new HashMap<>();
   private final Map<Batch, java.util.SortedSet<Integer>> batches = new HashMap<>();
   private volatile Consumer<BatchHeld> listener = b -> {};
+  private final long maxBytes;
+  private long held;
+  private final java.util.Set<String> warned = new java.util.HashSet<>();
+
+  /** A store whose budget is half the heap this JVM may grow to. */
+  public SnapshotStore() {
+    this(Runtime.getRuntime().maxMemory() / 2);
+  }
+
+  /** A store holding at most {@code maxBytes} of layer states. */
+  public SnapshotStore(long maxBytes) {
+    if (maxBytes <= 0) {
+      throw new IllegalArgumentException("a snapshot store's budget must be > 0 bytes, got " + maxBytes);
+    }
+    this.maxBytes = maxBytes;
+  }
 
   /** Who hears of complete batches (the node agent, which tells the job). */
   public void onBatchHeld(Consumer<BatchHeld> listener) {
     this.listener = listener;
   }
 
-  /** Keeps {@code state} of {@code layer} after {@code step} steps of {@code job}. */
-  public synchronized void put(String job, long step, int layer, byte[] state) {
+  /**
+   * Keeps {@code state} of {@code layer} after {@code step} steps of {@code job}; false when it is
+   * not kept (older than every step kept, or over the budget even without the job's older steps).
+   */
+  public synchronized boolean put(String job, long step, int layer, byte[] state) {
     NavigableMap<Long, Map<Integer, byte[]>> steps = jobs.computeIfAbsent(job, j -> new TreeMap<>());
     if (!steps.isEmpty() && step < steps.firstKey() && steps.size() >= STEPS_KEPT) {
-      return; // older than everything kept
+      return false; // older than everything kept
+    }
+    byte[] before = steps.containsKey(step) ? steps.get(step).get(layer) : null;
+    long need = state.length - (before == null ? 0 : before.length);
+    long droppable = 0; // the job's steps older than this one
+    for (Map<Integer, byte[]> layers : steps.headMap(step, false).values()) {
+      for (byte[] b : layers.values()) {
+        droppable += b.length;
+      }
+    }
+    if (held - droppable + need > maxBytes) { // it would not fit even without them: keep them
+      if (warned.add(job)) {
+        LOG.warn("snapshot of job '{}' after step {} not kept: layer {} needs {} MiB and this node holds {} MiB of"
+            + " snapshots, its budget being {} MiB (half the heap: raise -Xmx, or --snapshot-every 0); the job"
+            + " restores from an older snapshot or its disk checkpoint", job, step, layer, state.length >> 20,
+            held >> 20, maxBytes >> 20);
+      }
+      if (steps.isEmpty()) {
+        jobs.remove(job);
+      }
+      return false;
+    }
+    while (held + need > maxBytes) {
+      dropOldest(job, steps);
     }
     steps.computeIfAbsent(step, s -> new HashMap<>()).put(layer, state);
+    held += need;
     while (steps.size() > STEPS_KEPT) {
-      long dropped = steps.pollFirstEntry().getKey();
-      batches.keySet().removeIf(b -> b.job().equals(job) && b.step() == dropped);
+      dropOldest(job, steps);
     }
     notifyAll();
+    return true;
+  }
+
+  private void dropOldest(String job, NavigableMap<Long, Map<Integer, byte[]>> steps) {
+    Map.Entry<Long, Map<Integer, byte[]>> oldest = steps.pollFirstEntry();
+    oldest.getValue().values().forEach(b -> held -= b.length);
+    long dropped = oldest.getKey();
+    batches.keySet().removeIf(b -> b.job().equals(job) && b.step() == dropped);
   }
 
   /**
@@ -53,8 +108,7 @@ public final class SnapshotStore {
    * that step are here the listener hears of them ({@code batch} 0: a restore transfer, not reported).
    */
   public void received(String job, long step, int layer, byte[] state, int device, int batch) {
-    put(job, step, layer, state);
-    if (batch <= 0) {
+    if (!put(job, step, layer, state) || batch <= 0) {
       return;
     }
     BatchHeld complete = null;
@@ -109,8 +163,12 @@ public final class SnapshotStore {
 
   /** Forgets every snapshot of {@code job}. */
   public synchronized void drop(String job) {
-    jobs.remove(job);
+    NavigableMap<Long, Map<Integer, byte[]>> steps = jobs.remove(job);
+    if (steps != null) {
+      steps.values().forEach(layers -> layers.values().forEach(b -> held -= b.length));
+    }
     batches.keySet().removeIf(b -> b.job().equals(job));
+    warned.remove(job);
   }
 
   /** Bytes held for {@code job} (all steps kept). */

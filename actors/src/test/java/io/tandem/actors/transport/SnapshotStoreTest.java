@@ -61,6 +61,33 @@ class SnapshotStoreTest {
     assertEquals(0, store.bytes("j"));
   }
 
+  /**
+   * Within its budget the store drops a job's older steps to keep the newest; a state that does
+   * not fit even then is not kept (and not reported), so a node never runs out of memory for it.
+   */
+  @Test
+  void overTheBudget_olderStepsGoFirst_andWhatStillDoesNotFitIsNotKept() {
+    SnapshotStore store = new SnapshotStore(1000);
+    List<SnapshotStore.BatchHeld> held = new ArrayList<>();
+    store.onBatchHeld(held::add);
+    assertTrue(store.put("j", 1, 0, new byte[400]));
+    assertTrue(store.put("j", 1, 1, new byte[400]));
+    assertTrue(store.put("j", 2, 0, new byte[400])); // 1200 > 1000: step 1 goes
+    assertTrue(store.get("j", 1, 0).isEmpty(), "the older step made room");
+    assertEquals(400, store.bytes("j"));
+    assertTrue(store.put("j", 2, 1, new byte[400]));
+    assertEquals(800, store.bytes("j"));
+    store.received("j", 2, 2, new byte[400], 1, 1); // 1200 > 1000 and nothing older: refused, not reported
+    assertTrue(store.get("j", 2, 2).isEmpty());
+    assertTrue(held.isEmpty(), held.toString());
+    assertTrue(!store.put("j", 3, 0, new byte[1001]), "larger than the whole budget");
+    assertEquals(800, store.bytes("j"), "step 2 is kept: dropping it would not have made room");
+    assertTrue(store.put("j", 3, 0, new byte[1000]));
+    assertEquals(1000, store.bytes("j"), "step 2 made room for it");
+    store.drop("j");
+    assertTrue(store.put("k", 1, 0, new byte[1000]), "a dropped job's bytes are free again");
+  }
+
   @Test
   void awaitWaitsForALayerAndTimesOutNamingIt() throws Exception {
     SnapshotStore store = new SnapshotStore();
