@@ -133,7 +133,10 @@ public final class BenchChaosCommand implements Callable<Integer> {
 
   private void print(PrintWriter out, ChaosMonkey monkey, long steps, double stepMs, double wallS, String sha,
       String reference, boolean equal) {
-    double lostS = monkey.faultToResumedSeconds().stream().mapToDouble(d -> d).sum();
+    List<Double> resumed = monkey.faultToResumedSeconds();
+    double lostS = resumed.stream().mapToDouble(d -> d).sum();
+    double resumedMedianS = resumed.isEmpty() ? 0.0 : median(resumed);
+    double resumedMaxS = resumed.stream().mapToDouble(d -> d).max().orElse(0);
     if (json) {
       com.fasterxml.jackson.databind.node.ObjectNode o = new com.fasterxml.jackson.databind.ObjectMapper()
           .createObjectNode();
@@ -151,9 +154,8 @@ public final class BenchChaosCommand implements Callable<Integer> {
       o.put("wallSeconds", Math.round(wallS * 10) / 10.0);
       o.put("undisturbedStepMs", Math.round(stepMs * 10) / 10.0);
       o.put("timeLostSeconds", Math.round(lostS * 10) / 10.0);
-      List<Double> resumed = monkey.faultToResumedSeconds();
-      o.put("faultToResumedMedianSeconds", resumed.isEmpty() ? 0.0 : Math.round(median(resumed) * 10) / 10.0);
-      o.put("faultToResumedMaxSeconds", Math.round(resumed.stream().mapToDouble(d -> d).max().orElse(0) * 10) / 10.0);
+      o.put("faultToResumedMedianSeconds", Math.round(resumedMedianS * 10) / 10.0);
+      o.put("faultToResumedMaxSeconds", Math.round(resumedMaxS * 10) / 10.0);
       o.put("weightsEqual", equal);
       o.put("weightsSha256", sha);
       o.put("referenceSha256", reference);
@@ -163,8 +165,7 @@ public final class BenchChaosCommand implements Callable<Integer> {
           + " (%.0f s from faults to the first steps after their recoveries, %.0f ms/step undisturbed);"
           + " fault to next step: median %.1f s, max %.1f s%n",
           monkey.injected(), monkey.byKind(), monkey.recoveries(), monkey.fromMemory(), steps, wallS, lostS, stepMs,
-          monkey.faultToResumedSeconds().isEmpty() ? 0.0 : median(monkey.faultToResumedSeconds()),
-          monkey.faultToResumedSeconds().stream().mapToDouble(d -> d).max().orElse(0));
+          resumedMedianS, resumedMaxS);
       out.printf(Locale.ROOT, "weights %s the uninterrupted run: %s%n", equal ? "equal" : "DIFFER from", sha);
     }
     out.flush();

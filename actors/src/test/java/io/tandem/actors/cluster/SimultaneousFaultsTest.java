@@ -25,39 +25,55 @@ class SimultaneousFaultsTest {
   static final int WORKERS = 4;
   @TempDir Path checkpoints;
 
-  @Test
-  void twoWorkersKilledAtOnce_jobFinishesOnTheTwoSurvivors_bitwiseEqual() throws Exception {
-    JobSpec spec = FailureRecoveryTest.spec("two-at-once", WORKERS, 2, checkpoints);
+  /** What a run that lost several workers at once saw: its progress events (a line each) and the workers left. */
+  private record Run(String log, long alive) {}
+
+  /**
+   * Runs job {@code id} over {@code count} worker JVMs and SIGKILLs the workers {@code slots} in the
+   * same instant, once step {@code atStep} is done (and, with {@code afterCheckpoint}, a checkpoint
+   * committed); asserts the job succeeded with the weights of an uninterrupted run.
+   */
+  private Run killedAtOnce(String id, int count, boolean afterCheckpoint, int atStep, Path logs, int... slots) {
+    JobSpec spec = FailureRecoveryTest.spec(id, count, 2, checkpoints);
     String reference = FailureRecoveryTest.referenceOf(spec.toBuilder().setCheckpointEvery(0).build());
     try (ClusterNode coordinator = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0);
-         WorkerProcesses workers = WorkerProcesses.start(WORKERS, WorkerMain.class.getName(),
-             List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid())),
-             Path.of("target", "simultaneous-faults-test-logs"))) {
+         WorkerProcesses workers = WorkerProcesses.start(count, WorkerMain.class.getName(),
+             List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid())), logs)) {
       List<JobEvent> events = new CopyOnWriteArrayList<>();
-      AtomicBoolean checkpointed = new AtomicBoolean();
+      AtomicBoolean checkpointed = new AtomicBoolean(!afterCheckpoint);
       AtomicBoolean killed = new AtomicBoolean();
-      JobEvent end = coordinator.run(spec, WORKERS, Duration.ofSeconds(200), e -> {
+      JobEvent end = coordinator.run(spec, count, Duration.ofSeconds(200), e -> {
         events.add(e);
         if (e instanceof JobEvent.Progress p && p.kind().equals("checkpoint")) {
           checkpointed.set(true);
         }
-        if (e instanceof JobEvent.StepCompleted s && checkpointed.get() && s.step() >= 2 && !killed.getAndSet(true)) {
-          workers.kill(1);
-          workers.kill(2);
+        if (e instanceof JobEvent.StepCompleted s && checkpointed.get() && s.step() >= atStep
+            && !killed.getAndSet(true)) {
+          for (int slot : slots) {
+            workers.kill(slot);
+          }
         }
       });
       String log = FailureRecoveryTest.progress(events);
-      System.err.println("two-at-once events:\n" + log);
+      System.err.println(id + " events:\n" + log);
       JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end,
           end + "\n" + log + "\n(worker logs in " + workers.logs() + ")");
-      assertTrue(killed.get(), "two workers were killed");
-      assertEquals(reference, ok.weightsSha256(), "weights after losing two of four workers at once\n" + log);
-      assertEquals(2, log.lines().filter(l -> l.startsWith("downed: node ")).count(), log);
-      assertEquals(2, log.lines().filter(l -> l.startsWith("downed: node ") && l.contains("(its process was gone)"))
-          .count(), "both crashes confirmed by the probe, the second one while the job recovers\n" + log);
-      assertTrue(log.contains("on 2 device(s)"), "the job ends on the two survivors\n" + log);
-      assertEquals(WORKERS - 2, workers.alive());
+      assertTrue(killed.get(), slots.length + " workers were killed");
+      assertEquals(reference, ok.weightsSha256(), "weights after losing " + slots.length + " of " + count
+          + " workers at once\n" + log);
+      return new Run(log, workers.alive());
     }
+  }
+
+  @Test
+  void twoWorkersKilledAtOnce_jobFinishesOnTheTwoSurvivors_bitwiseEqual() {
+    Run run = killedAtOnce("two-at-once", WORKERS, true, 2, Path.of("target", "simultaneous-faults-test-logs"), 1, 2);
+    String log = run.log();
+    assertEquals(2, log.lines().filter(l -> l.startsWith("downed: node ")).count(), log);
+    assertEquals(2, log.lines().filter(l -> l.startsWith("downed: node ") && l.contains("(its process was gone)"))
+        .count(), "both crashes confirmed by the probe, the second one while the job recovers\n" + log);
+    assertTrue(log.contains("on 2 device(s)"), "the job ends on the two survivors\n" + log);
+    assertEquals(WORKERS - 2, run.alive());
   }
 
   /**
@@ -103,33 +119,13 @@ class SimultaneousFaultsTest {
    * survivors hold the model, so the job re-plans over them and finishes bitwise equal.
    */
   @Test
-  void sixWorkersLoseThreeAtOnce_jobFinishesOnTheThreeSurvivors_bitwiseEqual() throws Exception {
+  void sixWorkersLoseThreeAtOnce_jobFinishesOnTheThreeSurvivors_bitwiseEqual() {
     int six = 6;
-    JobSpec spec = FailureRecoveryTest.spec("six-lose-three", six, 2, checkpoints);
-    String reference = FailureRecoveryTest.referenceOf(spec.toBuilder().setCheckpointEvery(0).build());
-    try (ClusterNode coordinator = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0);
-         WorkerProcesses workers = WorkerProcesses.start(six, WorkerMain.class.getName(),
-             List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid())),
-             Path.of("target", "simultaneous-faults-test-logs", "six"))) {
-      List<JobEvent> events = new CopyOnWriteArrayList<>();
-      AtomicBoolean killed = new AtomicBoolean();
-      JobEvent end = coordinator.run(spec, six, Duration.ofSeconds(200), e -> {
-        events.add(e);
-        if (e instanceof JobEvent.StepCompleted s && s.step() >= 3 && !killed.getAndSet(true)) {
-          workers.kill(0);
-          workers.kill(2);
-          workers.kill(5);
-        }
-      });
-      String log = FailureRecoveryTest.progress(events);
-      System.err.println("six-lose-three events:\n" + log);
-      JobEvent.JobSucceeded ok = assertInstanceOf(JobEvent.JobSucceeded.class, end,
-          end + "\n" + log + "\n(worker logs in " + workers.logs() + ")");
-      assertTrue(killed.get(), "three workers were killed");
-      assertEquals(reference, ok.weightsSha256(), "weights after losing three of six workers at once\n" + log);
-      assertEquals(3, log.lines().filter(l -> l.startsWith("downed: node ")).count(), log);
-      assertTrue(log.contains("on 3 device(s)"), "the job ends on the three survivors\n" + log);
-      assertEquals(six - 3, workers.alive());
-    }
+    Run run = killedAtOnce("six-lose-three", six, false, 3, Path.of("target", "simultaneous-faults-test-logs", "six"),
+        0, 2, 5);
+    String log = run.log();
+    assertEquals(3, log.lines().filter(l -> l.startsWith("downed: node ")).count(), log);
+    assertTrue(log.contains("on 3 device(s)"), "the job ends on the three survivors\n" + log);
+    assertEquals(six - 3, run.alive());
   }
 }
