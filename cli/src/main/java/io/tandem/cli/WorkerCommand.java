@@ -30,6 +30,10 @@ public final class WorkerCommand implements Callable<Integer> {
   @Option(names = "--devices", defaultValue = "1", description = "devices this node offers (default: ${DEFAULT-VALUE})")
   int devices;
 
+  @Option(names = "--disk-root", paramLabel = "DIR", description = "this node's own disk: checkpoint directories of "
+      + "jobs resolve under DIR here (nodes share no file; e.g. several workers on one machine)")
+  java.nio.file.Path diskRoot;
+
   @Option(names = "--watch-pid", hidden = true, description = "exit when this process ends (used by bench)")
   Long watchPid;
 
@@ -44,13 +48,19 @@ public final class WorkerCommand implements Callable<Integer> {
     if (seedList.isEmpty() && !bootstrap) {
       throw new IllegalArgumentException("worker needs --seeds host:port (e.g. of 'tandem coordinator') or --bootstrap");
     }
-    ClusterNode node = ClusterNode.start(bind, port, seedList, List.of("worker"), devices,
-        ClusterOptions.bootstrap(bootstrap));
+    com.typesafe.config.Config overrides = ClusterOptions.bootstrap(bootstrap);
+    if (diskRoot != null) {
+      OutputPaths.checkDirectory(diskRoot, "--disk-root");
+      overrides = overrides.withValue(io.tandem.actors.checkpoint.NodeDisk.CONFIG_KEY,
+          com.typesafe.config.ConfigValueFactory.fromAnyRef(diskRoot.toAbsolutePath().toString()));
+    }
+    ClusterNode node = ClusterNode.start(bind, port, seedList, List.of("worker"), devices, overrides);
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "worker-shutdown"));
     if (watchPid != null) {
       ProcessHandle.of(watchPid).ifPresentOrElse(p -> p.onExit().thenRun(node::close), node::close);
     }
-    spec.commandLine().getErr().printf("tandem: worker %s with %d device(s) joining %s%n", node.address(), devices, seedList);
+    spec.commandLine().getErr().printf("tandem: worker %s with %d device(s) joining %s%s%n", node.address(), devices,
+        seedList, diskRoot == null ? "" : "; checkpoints on its own disk " + diskRoot.toAbsolutePath());
     spec.commandLine().getErr().flush();
     node.awaitTermination();
     return 0;

@@ -178,6 +178,18 @@ public final class CheckpointStore {
     return steps;
   }
 
+  /**
+   * Deletes the {@code step-N} directories of steps before {@code step} (0: none), as a worker
+   * does on its own disk once the coordinator no longer keeps those checkpoints.
+   */
+  public void deleteBefore(long step) {
+    for (long s : stepDirs()) {
+      if (s < step) {
+        deleteTree(stepDir(s));
+      }
+    }
+  }
+
   /** Deletes committed checkpoints beyond the newest {@code keep}, and unfinished ones older than those kept. */
   private void prune() {
     List<Long> committed = committedSteps();
@@ -208,12 +220,27 @@ public final class CheckpointStore {
    * names and why). Empty when there is none.
    */
   public Optional<Checkpoint> latestValid(Consumer<String> log) {
+    return latestValid(log, java.util.Set.of(), false);
+  }
+
+  /**
+   * {@link #latestValid(Consumer)}, passing over the steps in {@code skip}; with
+   * {@code filesOnNodes}, a file missing here whose manifest entry names a node counts as kept on
+   * that node's own disk (no shared file system): the node restoring it checks it.
+   */
+  public Optional<Checkpoint> latestValid(Consumer<String> log, java.util.Set<Long> skip, boolean filesOnNodes) {
     DispatcherGuard.assertNotOnDispatcher("looking for the newest valid checkpoint (file reads, SHA-256)");
     for (long s : stepDirs()) {
+      if (skip.contains(s)) {
+        continue;
+      }
       Path dir = stepDir(s);
       try {
         Checkpoint c = open(dir);
         for (CheckpointFile f : c.manifest().getFilesList()) {
+          if (filesOnNodes && !f.getNode().isEmpty() && !Files.exists(dir.resolve(f.getName()))) {
+            continue;
+          }
           verifiedPayload(dir, f);
         }
         return Optional.of(c);
@@ -264,8 +291,7 @@ public final class CheckpointStore {
       bytes = Files.readAllBytes(file);
     } catch (NoSuchFileException e) {
       throw new CheckpointException("checkpoint file " + file + " (layer " + f.getLayer() + ") is missing"
-          + (f.getNode().isEmpty() ? "" : " here (node " + f.getNode() + " wrote it: the checkpoint directory must be"
-          + " one path every node reads)"));
+          + (f.getNode().isEmpty() ? "" : " here (node " + f.getNode() + " wrote it to its own disk)"));
     } catch (IOException e) {
       throw new CheckpointException("cannot read checkpoint file " + file + ": " + e.getMessage());
     }

@@ -71,12 +71,12 @@ final class AttemptDriver<C> {
    */
   void spawnWorkers(Map<String, List<Integer>> assignment, Map<String, String> endpoints,
       Map<String, ActorRef<NodeAgent.Command>> agents, ActorRef<NodeAgent.Reply> replyTo,
-      Function<String, NodeAgent.Snapshots> snapshotsOf) {
+      Function<String, NodeAgent.Snapshots> snapshotsOf, NodeAgent.DiskShards shards) {
     workers.clear();
     byte[] key = new byte[32];
     random.nextBytes(key);
-    assignment.forEach((node, devices) -> agents.get(node).tell(
-        new NodeAgent.SpawnWorkers(runSpec, devices, endpoints, restoreStep, key, replyTo, snapshotsOf.apply(node))));
+    assignment.forEach((node, devices) -> agents.get(node).tell(new NodeAgent.SpawnWorkers(runSpec, devices, endpoints,
+        restoreStep, key, replyTo, snapshotsOf.apply(node), shards)));
   }
 
   /** A node's workers are up; returns whether every schedule device has its worker now. */

@@ -32,12 +32,23 @@ class CheckpointLookup {
     this.io = io;
   }
 
-  /** The newest valid checkpoint in the store at {@code dir}. */
-  CompletionStage<Found> latestValid(String dir) {
+  /**
+   * The newest valid checkpoint in the store at {@code dir} but those of the steps in
+   * {@code unusable} (a node could not restore them). Layer files kept on the disks of the nodes
+   * that wrote them (no shared file system) are checked by those nodes as they restore them.
+   */
+  CompletionStage<Found> latestValid(String dir, java.util.Set<Long> unusable) {
+    java.util.Set<Long> skip = java.util.Set.copyOf(unusable);
     return CompletableFuture.supplyAsync(() -> {
       List<String> skipped = new ArrayList<>();
-      long step = new CheckpointStore(Path.of(dir), 1).latestValid(skipped::add).map(c -> c.step()).orElse(-1L);
+      long step = new CheckpointStore(Path.of(dir), 1).latestValid(skipped::add, skip, true).map(c -> c.step())
+          .orElse(-1L);
       return new Found(step, skipped);
     }, io);
+  }
+
+  /** The manifest of the checkpoint of {@code step} in the store at {@code dir} (read on the io executor). */
+  CompletionStage<io.tandem.proto.CheckpointManifest> manifest(String dir, long step) {
+    return CompletableFuture.supplyAsync(() -> CheckpointStore.read(Path.of(dir), step).manifest(), io);
   }
 }

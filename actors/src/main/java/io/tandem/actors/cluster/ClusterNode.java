@@ -41,6 +41,8 @@ import org.apache.pekko.cluster.typed.SingletonActor;
 public final class ClusterNode implements AutoCloseable {
   /** The actor system name every member shares. */
   public static final String SYSTEM = "tandem";
+  /** Name of a worker member's node agent, a system actor: {@code <address>/system/node-agent}. */
+  public static final String NODE_AGENT = "node-agent";
 
   private final ActorSystem<Void> system;
   private final ClusterSettings settings;
@@ -72,7 +74,7 @@ public final class ClusterNode implements AutoCloseable {
       this.client = new DataPlaneClient(dataPlaneSettings);
       CudaDevices cuda = new CudaDevices(fakeCuda(system.settings().config()));
       system.systemActorOf(NodeAgent.create(address(), devices, cuda, cuda.discover(), dataPlane.host(),
-          dataPlane.port(), directory, client), "node-agent", Props.empty());
+          dataPlane.port(), directory, client), NODE_AGENT, Props.empty());
     } else {
       this.dataPlane = null;
       this.client = null;

@@ -48,6 +48,8 @@ final class JobRecovery {
   private final Job job;
   private Pending pending;
   private int lookups;
+  /** Checkpoints a node could not restore (a layer file missing or corrupt on its node): never looked up again. */
+  private final java.util.Set<Long> unusable = new java.util.TreeSet<>();
   /** The survivors could not hold the job: it waits for nodes to join. */
   private boolean pausedForNodes;
 
@@ -116,6 +118,16 @@ final class JobRecovery {
     return recover(why);
   }
 
+  /**
+   * Restoring the disk checkpoint of {@code step} failed on a node (a layer file missing or
+   * corrupt, or the node holding it gone): the next attempt ({@code replan}, or null: on the
+   * same nodes) restores the newest valid checkpoint before it, or starts from step 0.
+   */
+  void restoreOlder(long step, RecoveryPolicy.Replan replan, String why) {
+    unusable.add(step);
+    lookUp(replan, why);
+  }
+
   private void releaseEarlierAttempts(int firstAttempt) {
     for (int a = 0; a < firstAttempt; a++) {
       String id = a == 0 ? spec.getJobId() : spec.getJobId() + "-r" + a;
@@ -126,7 +138,7 @@ final class JobRecovery {
   private void lookUp(RecoveryPolicy.Replan replan, String why) {
     int id = ++lookups;
     pending = new Pending(id, replan, why);
-    job.pipe(id, policy.looksForCheckpoints() ? checkpoints.latestValid(spec.getCheckpointDir())
+    job.pipe(id, policy.looksForCheckpoints() ? checkpoints.latestValid(spec.getCheckpointDir(), unusable)
         : CompletableFuture.completedFuture(new CheckpointLookup.Found(-1, List.of())));
   }
 

@@ -75,6 +75,10 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   /** The checkpoint lookup {@code lookup} is done; {@code error} when the store could not be read. */
   private record CheckpointFound(int lookup, CheckpointLookup.Found found, Throwable error) implements Command {}
 
+  /** The manifest of the disk checkpoint attempt {@code attempt} restores was read ({@code error}: it was not). */
+  private record ManifestRead(int attempt, io.tandem.proto.CheckpointManifest manifest, Throwable error)
+      implements Command {}
+
   /** Cancel the job: while a step runs, its coordinator drops it; in any other phase the job ends at once. */
   record Cancel(String reason) implements Command {}
 
@@ -134,6 +138,10 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   /** Nodes a job node's data plane saw close or reset its connection, being probed. */
   private final Set<String> dataPlaneHints = new java.util.HashSet<>();
   private long diskFallback = -1;
+  /** Finds checkpoints and reads their manifests on the blocking executor. */
+  private final CheckpointLookup checkpointLookup;
+  /** The user named the checkpoint the job starts from ({@code resumeStep}): no older one is tried instead. */
+  private boolean resumeNamed;
 
   private JobRun(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobSpec spec, int minNodes,
       JobHistoryLog events, ClusterSettings settings, int firstAttempt, JobStore store,
@@ -159,6 +167,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address();
     this.agentAdapter = ctx.messageAdapter(NodeAgent.Reply.class, FromAgent::new);
     this.snapshots = new SnapshotLedger(JobSpecs.snapshotEvery(spec) > 0 ? modelLayers(spec) : 0);
+    this.checkpointLookup = new CheckpointLookup(io);
     new java.security.SecureRandom().nextBytes(snapshotKey);
     this.watch = ClusterWatch.start(ctx, AgentsChanged::new, MemberChanged::new, ReachabilityChanged::new);
     timers.startSingleTimer("phase", new TimedOut("waiting for " + this.minNodes + " worker node(s)", 0),
@@ -183,7 +192,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         run.schedule = JobFactory.schedule(spec);
         CheckpointPolicy.of(spec);
         run.recovery = new JobRecovery(spec, run.members, new RecoveryPolicy(spec, new RecoveryPlanner(spec)::replan),
-            new CheckpointLookup(BlockingExecutors.get(ctx.getSystem()).io()), run.reporter, run);
+            run.checkpointLookup, run.reporter, run);
       } catch (RuntimeException e) {
         master.tell(new JobMaster.RunEnded(spec.getJobId()));
         events.tell(new JobEvent.JobFailed(e.getMessage()));
@@ -217,6 +226,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         .onMessage(ConfirmWindowEnded.class, this::onConfirmWindowEnded)
         .onMessage(CrashProbed.class, this::onCrashProbed)
         .onMessage(CheckpointFound.class, m -> recovery.found(m.lookup(), m.found(), m.error()))
+        .onMessage(ManifestRead.class, this::onManifestRead)
         .onMessage(Cancel.class, this::onCancel)
         .onMessage(Drain.class, m -> changes.drain(m.node()))
         .onMessage(NodesOfOtherJobs.class, this::onNodesOfOtherJobs)
@@ -320,6 +330,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
           }
           recovery.resume(firstAttempt);
         } else {
+          resumeNamed = spec.getResumeStep() > 0;
           return startAttempt(null, spec.getResumeStep() > 0 ? spec.getResumeStep() : -1); // resumeStep: --resume
         }
       }
@@ -349,6 +360,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         release();
         restoringFromMemory = false;
         return startAttempt(lastReplan, diskFallback);
+      }
+      if (driver.restoreStep() >= 0 && !resumeNamed) {
+        return restoreOlder("node " + f.node() + ": " + f.message());
       }
       return fail("node " + f.node() + " could not start its workers: " + f.message());
     }
@@ -562,8 +576,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
 
   /** What node {@code node} of the attempt keeps of the job's in-memory snapshots, and restores from. */
   private NodeAgent.Snapshots snapshotsOf(String node) {
-    if (JobSpecs.snapshotEvery(spec) == 0) {
-      return NodeAgent.Snapshots.NONE;
+    if (JobSpecs.snapshotEvery(spec) == 0) { // no snapshots, but its key carries disk checkpoint shards
+      return new NodeAgent.Snapshots(spec.getJobId(), snapshotKey, "", Map.of());
     }
     java.util.List<String> nodes = new java.util.ArrayList<>(new java.util.TreeSet<>(members.assignment().keySet()));
     String peer = nodes.size() < 2 ? "" : members.endpoints().getOrDefault(
@@ -585,6 +599,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     }
     memoryRestore = restoringFromMemory ? memoryRestore : null;
     lastReplan = replan;
+    if (replan != null) {
+      resumeNamed = false; // a checkpoint found after a node change, not the one the user named
+    }
     try {
       if (replan == null) {
         members.assign(DevicePlacement.assign(spec.getBackend(), jobDevices(runSpec), members.chosen().keySet(),
@@ -608,8 +625,88 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         members.endpoints());
     timers.startSingleTimer("phase", new TimedOut("while the nodes opened their devices", attempt),
         settings.spawnTimeout());
+    if (restoreStep >= 0 && !restoringFromMemory) { // the nodes learn the manifest and who holds each file
+      int a = attempt;
+      getContext().pipeToSelf(checkpointLookup.manifest(spec.getCheckpointDir(), restoreStep),
+          (m, err) -> new ManifestRead(a, m, err));
+      return this;
+    }
+    spawnWorkers(NodeAgent.DiskShards.NONE);
+    return this;
+  }
+
+  private void spawnWorkers(NodeAgent.DiskShards shards) {
     driver.spawnWorkers(members.assignment(), members.endpoints(), members.chosen(), agentAdapter,
-        this::snapshotsOf);
+        this::snapshotsOf, shards);
+  }
+
+  /**
+   * The disk checkpoint's manifest is read: the nodes restore from it, reading the layer files
+   * on their own disks and fetching the others from the nodes that wrote them (those in the cluster).
+   */
+  private Behavior<Command> onManifestRead(ManifestRead m) {
+    if (m.attempt() != attempt || phase != Phase.SPAWN) {
+      return this;
+    }
+    if (m.error() != null) {
+      Throwable c = m.error().getCause() != null ? m.error().getCause() : m.error();
+      String why = "the coordinator: " + (c.getMessage() == null ? c.toString() : c.getMessage());
+      return resumeNamed ? fail("cannot restore checkpoint step-" + driver.restoreStep() + ": " + why)
+          : restoreOlder(why);
+    }
+    Map<Integer, ActorRef<NodeAgent.Command>> holders = new TreeMap<>();
+    for (io.tandem.proto.CheckpointFile f : m.manifest().getFilesList()) {
+      holderOf(f.getNode()).ifPresent(h -> holders.put(f.getLayer(), h));
+    }
+    getContext().getLog().info("job {}: restoring checkpoint step-{} from the nodes' disks; layer files on {}",
+        runSpec.getJobId(), m.manifest().getStep(), holders.isEmpty() ? "no node in the cluster (a shared path?)"
+            : new java.util.TreeSet<>(holders.values().stream().map(this::nodeOf).toList()));
+    spawnWorkers(new NodeAgent.DiskShards(m.manifest(), holders));
+    return this;
+  }
+
+  /**
+   * The node agent of cluster member {@code node} (an address), which may hold checkpoint files on
+   * its disk: as the receptionist lists it, or, for an Up member not listed (yet, or not
+   * reachable this instant), by its well-known path. Empty when {@code node} is no Up member.
+   */
+  private java.util.Optional<ActorRef<NodeAgent.Command>> holderOf(String node) {
+    if (node.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    for (ActorRef<NodeAgent.Command> a : agents) {
+      if (nodeOf(a).equals(node)) {
+        return java.util.Optional.of(a);
+      }
+    }
+    for (org.apache.pekko.cluster.Member m : Cluster.get(getContext().getSystem()).state().getMembers()) {
+      if (m.address().toString().equals(node) && m.status() == org.apache.pekko.cluster.MemberStatus.up()) {
+        return java.util.Optional.of(ActorRefResolver.get(getContext().getSystem())
+            .resolveActorRef(node + "/system/" + ClusterNode.NODE_AGENT));
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * Restoring the attempt's disk checkpoint failed (a layer file missing or corrupt on the node
+   * that holds it, or that node gone): the job restores the newest valid checkpoint before it
+   * instead (or starts from step 0), on the same plan.
+   */
+  private Behavior<Command> restoreOlder(String why) {
+    long step = driver.restoreStep();
+    reporter.emit("checkpoint-unusable", "restoring checkpoint step-" + step + " failed (" + why
+        + "); restoring the newest checkpoint before it instead");
+    timers.cancel("phase");
+    stopDriver();
+    release();
+    phase = Phase.RECOVERING;
+    if (lastReplan == null) { // the next attempt runs on the same nodes: new worker names
+      attempt++;
+      record.attempt(attempt);
+      runSpec = runSpec.toBuilder().setJobId(spec.getJobId() + "-r" + attempt).build();
+    }
+    recovery.restoreOlder(step, lastReplan, "checkpoint step-" + step + " could not be restored");
     return this;
   }
 

@@ -65,12 +65,48 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
    * @param snapshots the job's in-memory peer snapshots on this node
    */
   public record SpawnWorkers(JobSpec spec, List<Integer> devices, Map<String, String> dataPlanes,
-      long restoreStep, byte[] dataPlaneKey, ActorRef<Reply> replyTo, Snapshots snapshots) implements Command {
+      long restoreStep, byte[] dataPlaneKey, ActorRef<Reply> replyTo, Snapshots snapshots, DiskShards shards)
+      implements Command {
     public SpawnWorkers(JobSpec spec, List<Integer> devices, Map<String, String> dataPlanes, long restoreStep,
         byte[] dataPlaneKey, ActorRef<Reply> replyTo) {
-      this(spec, devices, dataPlanes, restoreStep, dataPlaneKey, replyTo, Snapshots.NONE);
+      this(spec, devices, dataPlanes, restoreStep, dataPlaneKey, replyTo, Snapshots.NONE, DiskShards.NONE);
+    }
+
+    public SpawnWorkers(JobSpec spec, List<Integer> devices, Map<String, String> dataPlanes, long restoreStep,
+        byte[] dataPlaneKey, ActorRef<Reply> replyTo, Snapshots snapshots) {
+      this(spec, devices, dataPlanes, restoreStep, dataPlaneKey, replyTo, snapshots, DiskShards.NONE);
     }
   }
+
+  /**
+   * A restore from a disk checkpoint without a shared file system (DESIGN.md "Checkpoints without
+   * a shared disk"): the checkpoint's manifest, as the coordinator committed it, and the node agent
+   * of the node whose disk holds each layer file. A node reads the files it has on its own disk
+   * and asks the holders for the others ({@link SendShards}).
+   *
+   * @param manifest the manifest of the checkpoint restored; null = read it from this node's disk
+   * @param holders by layer, the agent of the node that wrote its file (layers of nodes not in the
+   *     cluster are absent)
+   */
+  public record DiskShards(io.tandem.proto.CheckpointManifest manifest, Map<Integer, ActorRef<Command>> holders) {
+    public static final DiskShards NONE = new DiskShards(null, Map.of());
+
+    public DiskShards {
+      holders = Map.copyOf(holders);
+    }
+  }
+
+  /**
+   * Read {@code files} of the checkpoint after {@code step} steps from this node's disk (the job's
+   * checkpoint directory {@code dir}), check each against its manifest entry and send it to the
+   * data plane at {@code toHost:toPort} signed with {@code key}; tell {@code replyTo} about any it
+   * cannot send.
+   */
+  public record SendShards(String jobId, String dir, long step, List<io.tandem.proto.CheckpointFile> files,
+      byte[] key, String toHost, int toPort, ActorRef<Command> replyTo) implements Command {}
+
+  /** Node {@code SendShards} was sent to could not send {@code layers}: {@code message} says why. */
+  public record ShardsUnavailable(String jobId, long step, List<Integer> layers, String message) implements Command {}
 
   /**
    * A job's in-memory peer snapshots as one node keeps them (issue 14).
@@ -173,6 +209,12 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   /** By job id (stable over re-plans): its snapshot key, and the job actor told what this node holds. */
   private final Map<String, byte[]> snapshotKeys = new java.util.concurrent.ConcurrentHashMap<>();
   private final Map<String, ActorRef<Reply>> snapshotOwners = new java.util.concurrent.ConcurrentHashMap<>();
+  /** This node's own disk: where job paths (checkpoint directories) live here. */
+  private final io.tandem.actors.checkpoint.NodeDisk disk;
+  /** This agent, for threads other than the actor's (which may not touch its ActorContext). */
+  private final ActorRef<Command> selfRef;
+  /** Disk checkpoint layers another node could not send us, by "job/step/layer": why. */
+  private final Map<String, String> shardFailures = new java.util.concurrent.ConcurrentHashMap<>();
   /** Restore transfers to other nodes: packing and queueing a large state is not for the actor's thread. */
   private final ExecutorService transfers = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "node-agent-snapshot-transfer");
@@ -193,6 +235,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     this.dataPlanePort = dataPlanePort;
     this.directory = directory;
     this.client = client;
+    this.disk = io.tandem.actors.checkpoint.NodeDisk.of(context.getSystem().settings().config());
+    this.selfRef = context.getSelf();
     directory.snapshots().onBatchHeld(b -> heldHere(b.job(), b.step(), b.layers()));
     ActorRef<Command> agent = context.getSelf();
     client.onPeerLost(endpoint -> agent.tell(new PeerLost(endpoint)));
@@ -229,6 +273,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         .onMessage(Opened.class, this::onOpened)
         .onMessage(ReleaseJob.class, this::onRelease)
         .onMessage(SendSnapshot.class, this::onSendSnapshot)
+        .onMessage(SendShards.class, this::onSendShards)
+        .onMessage(ShardsUnavailable.class, this::onShardsUnavailable)
         .onMessage(PeerLost.class, this::onPeerLost)
         .onMessage(DropSnapshots.class, this::onDropSnapshots)
         .onMessage(Drain.class, this::onDrain)
@@ -280,16 +326,13 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     List<DeviceCompute> opened = new ArrayList<>();
     try {
       boolean fromMemory = msg.restoreStep() >= 0 && !msg.snapshots().sources().isEmpty();
-      Checkpoint checkpoint = msg.restoreStep() < 0 || fromMemory ? null
-          : CheckpointStore.read(Path.of(msg.spec().getCheckpointDir()), msg.restoreStep());
-      java.util.function.IntFunction<byte[]> fromPeers = fromMemory ? fetchSnapshot(msg, provider, schedule) : null;
+      java.util.function.IntFunction<byte[]> restore = msg.restoreStep() < 0 ? null
+          : fromMemory ? fetchSnapshot(msg, provider, schedule) : fromDisk(msg, provider, schedule);
       for (int i = 0; i < msg.devices().size(); i++) {
         DeviceCompute device = provider.open(msg.devices().get(i), i, schedule); // local ordinal i
         opened.add(device);
-        if (checkpoint != null) {
-          device.compute().restore(checkpoint::layer);
-        } else if (fromPeers != null) {
-          device.compute().restore(fromPeers);
+        if (restore != null) {
+          device.compute().restore(restore);
         }
       }
     } catch (RuntimeException e) {
@@ -332,6 +375,100 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
         throw new IllegalStateException("restoring from peer memory: interrupted", e);
       }
     };
+  }
+
+  /**
+   * The layers of the disk checkpoint to restore: those whose file is on this node's disk read
+   * from it; the others asked of the node that wrote them ({@link SendShards}, answered over the
+   * data plane) and awaited, each checked against the manifest's SHA-256 by its sender. Without a
+   * manifest in {@code msg}, the checkpoint is read from this node's disk alone.
+   */
+  private java.util.function.IntFunction<byte[]> fromDisk(SpawnWorkers msg, ComputeProvider provider,
+      Schedule schedule) {
+    long step = msg.restoreStep();
+    ActorRef<Command> me = selfRef; // runs on the setup thread: no ActorContext here
+    Path dir = disk.resolve(msg.spec().getCheckpointDir());
+    io.tandem.proto.CheckpointManifest manifest = msg.shards().manifest();
+    Checkpoint checkpoint = manifest == null ? CheckpointStore.read(dir, step)
+        : new Checkpoint(dir.resolve("step-" + step), manifest);
+    Snapshots snapshots = msg.snapshots();
+    Map<ActorRef<Command>, List<io.tandem.proto.CheckpointFile>> asks = new HashMap<>();
+    java.util.Set<Integer> remote = new java.util.HashSet<>();
+    java.util.Set<Integer> needed = layersOf(msg.devices(), provider, schedule);
+    for (io.tandem.proto.CheckpointFile f : checkpoint.manifest().getFilesList()) {
+      if (!needed.contains(f.getLayer())
+          || java.nio.file.Files.exists(checkpoint.dir().resolve(f.getName()))) {
+        continue;
+      }
+      ActorRef<Command> holder = msg.shards().holders().get(f.getLayer());
+      if (holder == null || holder.equals(me) || !snapshots.on()) {
+        continue; // reading it here names the file, and the node that wrote it
+      }
+      asks.computeIfAbsent(holder, h -> new ArrayList<>()).add(f);
+      remote.add(f.getLayer());
+    }
+    org.slf4j.LoggerFactory.getLogger(NodeAgent.class).info("job {}: restoring checkpoint step-{}: {} layer file(s) from other nodes' disks ({}),"
+        + " holders known {}", msg.spec().getJobId(), step, remote.size(), remote, msg.shards().holders().keySet());
+    asks.forEach((holder, files) -> holder.tell(new SendShards(snapshots.job(), msg.spec().getCheckpointDir(), step,
+        files, snapshots.key(), dataPlaneHost, dataPlanePort, me)));
+    io.tandem.actors.transport.SnapshotStore store = directory.snapshots();
+    return layer -> {
+      if (!remote.contains(layer)) {
+        return checkpoint.layer(layer);
+      }
+      String failed = shardFailures.remove(snapshots.job() + "/" + step + "/" + layer);
+      try {
+        byte[] state = failed != null ? null : store.await(snapshots.job(), step, layer, SNAPSHOT_FETCH_TIMEOUT,
+            () -> abandoned.contains(msg.spec().getJobId())
+                || shardFailures.containsKey(snapshots.job() + "/" + step + "/" + layer));
+        if (state != null) {
+          return state;
+        }
+      } catch (java.util.concurrent.TimeoutException e) {
+        failed = shardFailures.remove(snapshots.job() + "/" + step + "/" + layer);
+        if (failed == null) {
+          failed = e.getMessage();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        failed = "interrupted";
+      }
+      throw new io.tandem.actors.checkpoint.CheckpointException("restoring layer " + layer + " of checkpoint step-"
+          + step + " from the node that wrote it: " + failed);
+    };
+  }
+
+  private Behavior<Command> onSendShards(SendShards msg) {
+    Path dir = disk.resolve(msg.dir()).resolve("step-" + msg.step());
+    ActorRef<Command> replyTo = msg.replyTo();
+    String node = self.toString();
+    transfers.execute(() -> {
+      for (io.tandem.proto.CheckpointFile f : msg.files()) {
+        byte[] state;
+        try {
+          state = new Checkpoint(dir, io.tandem.proto.CheckpointManifest.newBuilder().addFiles(f).build())
+              .layer(f.getLayer());
+        } catch (RuntimeException e) {
+          replyTo.tell(new ShardsUnavailable(msg.jobId(), msg.step(), List.of(f.getLayer()), "node " + node + ": "
+              + e.getMessage()));
+          continue;
+        }
+        client.send(msg.toHost(), msg.toPort(), io.tandem.actors.transport.SnapshotFrames.header(msg.jobId(),
+                msg.step(), f.getLayer(), state.length, 0, 0), io.tandem.actors.transport.SnapshotFrames.pack(state),
+            msg.key()).exceptionally(e -> {
+              replyTo.tell(new ShardsUnavailable(msg.jobId(), msg.step(), List.of(f.getLayer()), "node " + node
+                  + " could not send it to " + msg.toHost() + ":" + msg.toPort() + ": " + e.getMessage()));
+              return null;
+            });
+      }
+    });
+    return this;
+  }
+
+  private Behavior<Command> onShardsUnavailable(ShardsUnavailable msg) {
+    // a restore waiting for one of these layers gives up within 200 ms
+    msg.layers().forEach(l -> shardFailures.put(msg.jobId() + "/" + msg.step() + "/" + l, msg.message()));
+    return this;
   }
 
   /** How long a restore waits for a layer of an in-memory snapshot from its holder. */

@@ -22,13 +22,22 @@ import java.util.concurrent.Executor;
  */
 final class CheckpointCommits {
 
-  /** What a finished commit reports: the event kind ({@code checkpoint} or {@code checkpoint-skipped}) and its line. */
-  record Outcome(long step, String kind, String message) {}
+  /**
+   * What a finished commit reports: the event kind ({@code checkpoint} or {@code checkpoint-skipped})
+   * and its line; {@code oldestKept}: the oldest checkpoint the store keeps after it (0: unknown).
+   */
+  record Outcome(long step, String kind, String message, long oldestKept) {
+    Outcome(long step, String kind, String message) {
+      this(step, kind, message, 0);
+    }
+  }
 
   private final CheckpointPolicy policy;
   private final int workers;
   private final Map<Long, SortedMap<Integer, StageWorker.CheckpointWritten>> pending = new TreeMap<>();
   private int inFlight;
+  /** The oldest checkpoint kept after the last commit: workers delete older files on their own disks. */
+  private long keepFrom;
   /**
    * The last commit handed to the io executor: commits run one after another in step order, since
    * each also prunes old checkpoints and two prunes at once trip over each other's deletions.
@@ -93,17 +102,29 @@ final class CheckpointCommits {
     return commit(m.build(), files.size(), blocking, io);
   }
 
-  /** The coordinator has handled an outcome of {@link #written}. */
-  void finished() {
+  /** The coordinator has handled {@code outcome}, of {@link #written}. */
+  void finished(Outcome outcome) {
     inFlight--;
+    keepFrom = Math.max(keepFrom, outcome.oldestKept());
+  }
+
+  /**
+   * The oldest checkpoint the store keeps (0: none committed yet): a worker that keeps its layer
+   * files on its own disk deletes those of older steps ({@link StageWorker.TakeCheckpoint#keepFrom}).
+   */
+  long keepFrom() {
+    return keepFrom;
   }
 
   private CompletableFuture<Outcome> commit(CheckpointManifest manifest, int layers, double blocking, Executor io) {
     long step = manifest.getStep();
     CompletableFuture<Outcome> done = lastCommit.handleAsync((previous, error) -> {
-      new CheckpointStore(Path.of(policy.dir()), policy.keep()).commit(manifest);
+      CheckpointStore store = new CheckpointStore(Path.of(policy.dir()), policy.keep());
+      store.commit(manifest);
+      java.util.List<Long> kept = store.committedSteps();
       return new Outcome(step, "checkpoint", String.format(Locale.ROOT,
-          "checkpoint step-%d committed (%d layer files, snapshot blocked compute %.1f ms)", step, layers, blocking));
+          "checkpoint step-%d committed (%d layer files, snapshot blocked compute %.1f ms)", step, layers, blocking),
+          kept.isEmpty() ? 0 : kept.get(kept.size() - 1));
     }, io).exceptionally(e -> {
       Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
       return new Outcome(step, "checkpoint-skipped", "checkpoint step-" + step + " not committed: " + c.getMessage());

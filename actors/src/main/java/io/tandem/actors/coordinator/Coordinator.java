@@ -311,7 +311,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (cp != null && (cp.due(step + 1, job.steps()) || forced)) {
       // before the next step's programs: each worker snapshots ahead of its next op
       commits.expect(step + 1);
-      workers.subList(0, schedule.devices()).forEach(w -> w.tell(new StageWorker.TakeCheckpoint(step + 1, cp.dir(), cp.jobId(), replyAdapter)));
+      workers.subList(0, schedule.devices()).forEach(w -> w.tell(new StageWorker.TakeCheckpoint(step + 1, cp.dir(), cp.jobId(), replyAdapter,
+          commits.keepFrom())));
       checkpointNow = false;
       if (forced && pauseAfterCheckpoint) {
         phase = Phase.PAUSED; // the one who asked takes over once the checkpoint is committed
@@ -378,7 +379,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onCommitted(Committed c) {
-    commits.finished();
+    commits.finished(c.outcome());
     if (phase == Phase.PAUSED && !commits.busy()) {
       timers.cancel("step-timeout"); // paused for whoever asked; the timer only bounded the checkpoint
     }

@@ -1,6 +1,7 @@
 package io.tandem.actors.worker;
 
 import com.typesafe.config.Config;
+import io.tandem.actors.checkpoint.NodeDisk;
 import io.tandem.actors.blocking.BlockingExecutors;
 import io.tandem.actors.transport.HopClock;
 import io.tandem.actors.transport.HostTensor;
@@ -91,7 +92,13 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
    * {@code dir} in the background and reply {@link CheckpointWritten} or {@link CheckpointFailed}.
    * {@code jobId} is the job's id as submitted (stable across re-plans), stamped in the files.
    */
-  public record TakeCheckpoint(long step, String dir, String jobId, ActorRef<Reply> replyTo) implements Command {}
+  public record TakeCheckpoint(long step, String dir, String jobId, ActorRef<Reply> replyTo, long keepFrom)
+      implements Command {
+    /** Without pruning ({@code keepFrom} 0). */
+    public TakeCheckpoint(long step, String dir, String jobId, ActorRef<Reply> replyTo) {
+      this(step, dir, jobId, replyTo, 0);
+    }
+  }
 
   /**
    * At the step boundary after {@code step} steps: copy this device's layer states to host memory
@@ -627,7 +634,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private Behavior<Command> onTakeCheckpoint(TakeCheckpoint msg) {
     org.apache.pekko.actor.Address self = getContext().getSystem().address();
     String node = self.hasGlobalScope() ? self.toString() : ""; // one JVM: no node to name
-    WorkerCheckpoint.take(msg, device, compute, executor, io, node).thenAccept(msg.replyTo()::tell);
+    java.nio.file.Path dir = NodeDisk.of(getContext().getSystem().settings().config()).resolve(msg.dir());
+    WorkerCheckpoint.take(msg, dir, device, compute, executor, io, node).thenAccept(msg.replyTo()::tell);
     return this;
   }
 

@@ -20,11 +20,12 @@ final class WorkerCheckpoint {
   private WorkerCheckpoint() {}
 
   /**
-   * Snapshots {@code compute} on {@code executor}, writes the files on {@code io} (each entry
+   * Snapshots {@code compute} on {@code executor}, writes the files under {@code dir} (the job's
+   * checkpoint directory on this node's disk) on {@code io} (each entry
    * naming {@code node}, where the file lives: DESIGN.md "Checkpoints without a shared disk"), and completes
    * with {@link StageWorker.CheckpointWritten} or {@link StageWorker.CheckpointFailed} (never exceptionally).
    */
-  static CompletableFuture<StageWorker.Reply> take(StageWorker.TakeCheckpoint msg, int device, StageCompute compute,
+  static CompletableFuture<StageWorker.Reply> take(StageWorker.TakeCheckpoint msg, Path dir, int device, StageCompute compute,
       Executor executor, Executor io, String node) {
     long step = msg.step();
     double[] blockingMs = {-1}; // set once the snapshot is taken
@@ -34,10 +35,11 @@ final class WorkerCheckpoint {
       blockingMs[0] = (System.nanoTime() - t0) / 1e6;
       return state;
     }, executor).<StageWorker.Reply>thenApplyAsync(state -> {
-      CheckpointStore store = new CheckpointStore(Path.of(msg.dir()), 1);
+      CheckpointStore store = new CheckpointStore(dir, 1);
       List<CheckpointFile> files = new ArrayList<>();
       state.forEach((layer, bytes) -> files.add(store.writeLayer(msg.jobId(), step, layer, bytes).toBuilder()
           .setNode(node).build()));
+      store.deleteBefore(msg.keepFrom()); // the coordinator keeps none of those: files of this node's disk
       return new StageWorker.CheckpointWritten(device, step, files, blockingMs[0]);
     }, io).exceptionally(e -> {
       Throwable c = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;

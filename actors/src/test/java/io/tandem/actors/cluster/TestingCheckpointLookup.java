@@ -15,7 +15,7 @@ final class TestingCheckpointLookup extends CheckpointLookup {
   }
 
   @Override
-  CompletionStage<Found> latestValid(String dir) {
+  CompletionStage<Found> latestValid(String dir, java.util.Set<Long> unusable) {
     dirs.add(dir);
     CompletableFuture<Found> f = new CompletableFuture<>();
     lookups.add(f);

@@ -35,6 +35,18 @@ public final class AgentProtocolCodec {
             m -> AgentProtocol.SendSnapshot.newBuilder().setJobId(m.jobId()).setStep(m.step()).addAllLayers(m.layers())
                 .setToHost(m.toHost()).setToPort(m.toPort()).build(),
             p -> new NodeAgent.SendSnapshot(p.getJobId(), p.getStep(), p.getLayersList(), p.getToHost(), p.getToPort())),
+        WireBinding.of("N.SendShards", NodeAgent.SendShards.class, AgentProtocol.SendShards.getDefaultInstance(),
+            m -> AgentProtocol.SendShards.newBuilder().setJobId(m.jobId()).setDir(m.dir()).setStep(m.step())
+                .addAllFiles(m.files()).setKey(ByteString.copyFrom(m.key())).setToHost(m.toHost())
+                .setToPort(m.toPort()).setReplyTo(refs.write(m.replyTo())).build(),
+            p -> new NodeAgent.SendShards(p.getJobId(), p.getDir(), p.getStep(), List.copyOf(p.getFilesList()),
+                p.getKey().toByteArray(), p.getToHost(), p.getToPort(), refs.read("reply_to", p.getReplyTo()))),
+        WireBinding.of("N.ShardsUnavailable", NodeAgent.ShardsUnavailable.class,
+            AgentProtocol.ShardsUnavailable.getDefaultInstance(),
+            m -> AgentProtocol.ShardsUnavailable.newBuilder().setJobId(m.jobId()).setStep(m.step())
+                .addAllLayers(m.layers()).setMessage(m.message()).build(),
+            p -> new NodeAgent.ShardsUnavailable(p.getJobId(), p.getStep(), List.copyOf(p.getLayersList()),
+                p.getMessage())),
         WireBinding.of("N.DropSnapshots", NodeAgent.DropSnapshots.class, AgentProtocol.DropSnapshots.getDefaultInstance(),
             m -> AgentProtocol.DropSnapshots.newBuilder().setJobId(m.jobId()).build(),
             p -> new NodeAgent.DropSnapshots(p.getJobId())),
@@ -74,6 +86,10 @@ public final class AgentProtocolCodec {
         .setSnapshotJob(m.snapshots().job()).setSnapshotKey(ByteString.copyFrom(m.snapshots().key()))
         .setSnapshotPeer(m.snapshots().peer());
     m.snapshots().sources().forEach((layer, agent) -> b.putSnapshotSources(layer, refs.write(agent)));
+    if (m.shards().manifest() != null) {
+      b.setRestoreManifest(m.shards().manifest());
+    }
+    m.shards().holders().forEach((layer, agent) -> b.putShardSources(layer, refs.write(agent)));
     return b.build();
   }
 
@@ -84,8 +100,14 @@ public final class AgentProtocolCodec {
         sources.put(layer, refs.read("snapshot_sources[" + layer + "]", agent)));
     NodeAgent.Snapshots snapshots = p.getSnapshotJob().isEmpty() ? NodeAgent.Snapshots.NONE
         : new NodeAgent.Snapshots(p.getSnapshotJob(), p.getSnapshotKey().toByteArray(), p.getSnapshotPeer(), sources);
+    Map<Integer, ActorRef<NodeAgent.Command>> holders = new TreeMap<>();
+    p.getShardSourcesMap().forEach((layer, agent) -> holders.put(layer, refs.read("shard_sources[" + layer + "]", agent)));
+    NodeAgent.DiskShards shards = p.hasRestoreManifest() || !holders.isEmpty()
+        ? new NodeAgent.DiskShards(p.hasRestoreManifest() ? p.getRestoreManifest() : null, holders)
+        : NodeAgent.DiskShards.NONE;
     return new NodeAgent.SpawnWorkers(p.getSpec(), p.getDevicesList(), new HashMap<>(p.getDataPlanesMap()),
-        p.getRestoreStep(), p.getDataPlaneKey().toByteArray(), refs.read("reply_to", p.getReplyTo()), snapshots);
+        p.getRestoreStep(), p.getDataPlaneKey().toByteArray(), refs.read("reply_to", p.getReplyTo()), snapshots,
+        shards);
   }
 
   private AgentProtocol.WorkersSpawned encodeWorkersSpawned(NodeAgent.WorkersSpawned m) {

@@ -63,9 +63,9 @@ public final class WorkerProtocolCodec {
         WireBinding.of("W.TakeCheckpoint", StageWorker.TakeCheckpoint.class,
             WorkerProtocol.TakeCheckpoint.getDefaultInstance(),
             m -> WorkerProtocol.TakeCheckpoint.newBuilder().setStep(m.step()).setDir(m.dir()).setJobId(m.jobId())
-                .setReplyTo(refs.write(m.replyTo())).build(),
+                .setReplyTo(refs.write(m.replyTo())).setKeepFrom(m.keepFrom()).build(),
             p -> new StageWorker.TakeCheckpoint(p.getStep(), p.getDir(), p.getJobId(),
-                refs.read("reply_to", p.getReplyTo()))),
+                refs.read("reply_to", p.getReplyTo()), p.getKeepFrom())),
         WireBinding.of("W.StepReported", StageWorker.StepReported.class, WorkerProtocol.StepReported.getDefaultInstance(),
             m -> WorkerProtocol.StepReported.newBuilder().setReport(m.report()).build(),
             p -> {

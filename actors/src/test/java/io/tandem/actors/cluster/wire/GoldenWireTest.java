@@ -108,6 +108,27 @@ class GoldenWireTest {
   }
 
   @Test
+  void spawnWorkersCarriesTheDiskCheckpointManifestAndItsHolders() throws Exception {
+    ActorRefResolver resolver = ActorRefResolver.get(kit.system());
+    org.apache.pekko.actor.typed.ActorRef<io.tandem.actors.cluster.NodeAgent.Command> agent =
+        resolver.resolveActorRef("pekko://" + WireSamples.SYSTEM + "/user/agent-b");
+    io.tandem.actors.cluster.NodeAgent.SpawnWorkers sample =
+        (io.tandem.actors.cluster.NodeAgent.SpawnWorkers) samples.get("N.SpawnWorkers");
+    io.tandem.proto.CheckpointManifest manifest = io.tandem.proto.CheckpointManifest.newBuilder().setJobId("job-7")
+        .setStep(40).setLayers(1).addFiles(io.tandem.proto.CheckpointFile.newBuilder().setLayer(0).setName("layer-0.bin")
+            .setNode("pekko://tandem@10.0.0.3:25520")).build();
+    io.tandem.actors.cluster.NodeAgent.SpawnWorkers message = new io.tandem.actors.cluster.NodeAgent.SpawnWorkers(
+        sample.spec(), List.of(1), sample.dataPlanes(), 40, new byte[] {1, 2, 3}, sample.replyTo(),
+        new io.tandem.actors.cluster.NodeAgent.Snapshots("job-7", new byte[] {4, 5, 6}, "", Map.of()),
+        new io.tandem.actors.cluster.NodeAgent.DiskShards(manifest, Map.of(0, agent)));
+    io.tandem.actors.cluster.NodeAgent.SpawnWorkers decoded = (io.tandem.actors.cluster.NodeAgent.SpawnWorkers)
+        serializer.fromBinary(serializer.toBinary(message), "N.SpawnWorkers");
+    assertEquals(manifest, decoded.shards().manifest());
+    assertEquals(Map.of(0, agent), decoded.shards().holders());
+    assertEquals(WireSamples.normalize(message), WireSamples.normalize(decoded));
+  }
+
+  @Test
   void refsTravelAsTheirSerializationFormat() throws Exception {
     Object run = samples.get("W.RunStep");
     String bytes = new String(serializer.toBinary(run), java.nio.charset.StandardCharsets.ISO_8859_1);

@@ -97,6 +97,11 @@ final class WireSamples {
     m.put("N.SpawnWorkers", new NodeAgent.SpawnWorkers(spec, List.of(0, 3), planes, -1,
         new byte[] {9, 8, 7, 6, 5, 4, 3, 2, 1, 0, -1, -2, -3, -4, -5, -6}, run));
     m.put("N.SendSnapshot", new NodeAgent.SendSnapshot("job-7", 40, List.of(0, 5), "10.0.0.2", 7001));
+    ActorRef<NodeAgent.Command> agent = resolver.resolveActorRef("pekko://" + SYSTEM + "/user/node-agent");
+    m.put("N.SendShards", new NodeAgent.SendShards("job-7", "/ckpt/job-7", 40, List.of(file.toBuilder()
+        .setNode("pekko://tandem@10.0.0.3:25520").build()), new byte[] {1, 2, 3, -4}, "10.0.0.2", 7001, agent));
+    m.put("N.ShardsUnavailable", new NodeAgent.ShardsUnavailable("job-7", 40, List.of(5),
+        "checkpoint file /ckpt/job-7/step-40/layer-5.bin (layer 5) is corrupt"));
     m.put("N.DataPlanePeerLost", new NodeAgent.DataPlanePeerLost("job-7-r1", "pekko://tandem@10.0.0.2:25520",
         "10.0.0.3:7001"));
     m.put("N.DropSnapshots", new NodeAgent.DropSnapshots("job-7"));
