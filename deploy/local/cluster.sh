@@ -8,7 +8,8 @@
 #   deploy/local/cluster.sh stop DIR      stop every process of DIR (SIGTERM, then SIGKILL after 15 s)
 # Environment: TANDEM_PORT (coordinator Artery port, default 2551), TANDEM_ADMIN_PORT (default 8558),
 # TANDEM_DEVICES (devices per worker, default 1), TANDEM_JOIN_TIMEOUT (seconds to wait for the workers
-# to join, default 120).
+# to join, default 120), TANDEM_DISK_ROOTS=1 (worker i keeps job files, e.g. its checkpoint shards, under
+# DIR/disk-i: nodes without a shared file system).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 TANDEM="$ROOT/tandem"
@@ -43,7 +44,9 @@ start() {
   done
   [ -s "$dir/admin.url" ] || { echo "cluster.sh: coordinator did not start within 60 s; see $dir/coordinator.log" >&2; exit 1; }
   for i in $(seq 1 "$n"); do
-    nohup "$TANDEM" worker --seeds "127.0.0.1:$port" --devices "$devices" > "$dir/worker-$i.log" 2>&1 &
+    local disk=()
+    [ "${TANDEM_DISK_ROOTS:-0}" = 1 ] && disk=(--disk-root "$dir/disk-$i")
+    nohup "$TANDEM" worker --seeds "127.0.0.1:$port" --devices "$devices" "${disk[@]}" > "$dir/worker-$i.log" 2>&1 &
     echo $! > "$dir/worker-$i.pid"
   done
   wait_for_workers "$n" "$dir"

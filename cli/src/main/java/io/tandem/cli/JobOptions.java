@@ -64,7 +64,7 @@ final class JobOptions {
   @Option(names = "--step-timeout", defaultValue = "120", description = "seconds a step may take (default: ${DEFAULT-VALUE})")
   long stepTimeoutSeconds;
 
-  @Option(names = "--checkpoint-dir", description = "checkpoint store directory (every worker must reach it)")
+  @Option(names = "--checkpoint-dir", description = "checkpoint store directory: one shared path, or the same path on each node's own disk")
   Path checkpointDir;
 
   @Option(names = "--checkpoint-every", defaultValue = "0", description = "checkpoint every K steps, 0 = never (default: ${DEFAULT-VALUE})")

@@ -138,6 +138,11 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   /** Nodes a job node's data plane saw close or reset its connection, being probed. */
   private final Set<String> dataPlaneHints = new java.util.HashSet<>();
   private long diskFallback = -1;
+  /** Nodes asked to keep their released workers' live states (run {@link #keptRun}), until they answer. */
+  private final Map<String, java.util.concurrent.CompletableFuture<Void>> statesKept = new java.util.HashMap<>();
+  private String keptRun = "";
+  /** How long a restart waits for a node to keep its released workers' live states. */
+  private static final java.time.Duration STATE_KEPT_TIMEOUT = java.time.Duration.ofSeconds(5);
   /** Finds checkpoints and reads their manifests on the blocking executor. */
   private final CheckpointLookup checkpointLookup;
   /** The user named the checkpoint the job starts from ({@code resumeStep}): no older one is tried instead. */
@@ -166,7 +171,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         master, io);
     this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address();
     this.agentAdapter = ctx.messageAdapter(NodeAgent.Reply.class, FromAgent::new);
-    this.snapshots = new SnapshotLedger(JobSpecs.snapshotEvery(spec) > 0 ? modelLayers(spec) : 0);
+    // peer snapshots, and the live states of released workers (data parallelism); PipeDream-2BW: none
+    this.snapshots = new SnapshotLedger(spec.getSchedule().equalsIgnoreCase("2bw") ? 0 : modelLayers(spec));
     this.checkpointLookup = new CheckpointLookup(io);
     new java.security.SecureRandom().nextBytes(snapshotKey);
     this.watch = ClusterWatch.start(ctx, AgentsChanged::new, MemberChanged::new, ReachabilityChanged::new);
@@ -349,6 +355,11 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
           confirmCrash(node);
         }
       });
+    } else if (r instanceof NodeAgent.StateKept k && k.jobId().equals(keptRun)) {
+      java.util.concurrent.CompletableFuture<Void> kept = statesKept.get(k.node());
+      if (kept != null) {
+        kept.complete(null);
+      }
     } else if (r instanceof NodeAgent.SnapshotHeld h && h.jobId().equals(spec.getJobId())) {
       snapshots.held(h.node(), h.step(), h.layers());
     } else if (r instanceof NodeAgent.SpawnFailed f && phase == Phase.SPAWN && f.jobId().equals(runSpec.getJobId())) {
@@ -540,8 +551,29 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     timers.cancel("confirm");
     timers.cancel("phase");
     stopDriver();
-    release();
+    if (io.tandem.actors.JobSpecs.dataParallel(runSpec) > 1 && phase != Phase.SPAWN) {
+      releaseKeepingState();
+    } else {
+      release();
+    }
     phase = Phase.RECOVERING;
+  }
+
+  /**
+   * Data parallelism: the reachable nodes keep their released workers' live layer states (each
+   * labelled with the steps it holds) before closing the devices, so a surviving replica's copy of
+   * every stage restores the last completed step without going back to a snapshot or checkpoint
+   * (issue 14); the restart's checkpoint lookup waits for their answers ({@link #pipe}).
+   */
+  private void releaseKeepingState() {
+    String runId = runSpec.getJobId();
+    keptRun = runId;
+    statesKept.clear();
+    members.reachableChosen().forEach((node, agent) -> {
+      statesKept.put(node, new java.util.concurrent.CompletableFuture<Void>()
+          .completeOnTimeout(null, STATE_KEPT_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS));
+      agent.tell(new NodeAgent.ReleaseJob(runId, agentAdapter));
+    });
   }
 
   private void stopDriver() {
@@ -557,7 +589,13 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
 
   @Override
   public void pipe(int id, java.util.concurrent.CompletionStage<CheckpointLookup.Found> lookup) {
-    getContext().pipeToSelf(lookup, (f, err) -> new CheckpointFound(id, f, err));
+    // the live states the surviving nodes are keeping count as snapshots once they are reported
+    java.util.concurrent.CompletableFuture<?>[] keeping = statesKept.entrySet().stream()
+        .filter(e -> members.healthy(e.getKey()) && !members.isLost(e.getKey()) && !e.getValue().isDone())
+        .map(Map.Entry::getValue).toArray(java.util.concurrent.CompletableFuture[]::new);
+    java.util.concurrent.CompletionStage<CheckpointLookup.Found> after = keeping.length == 0 ? lookup
+        : lookup.thenCombine(java.util.concurrent.CompletableFuture.allOf(keeping), (f, v) -> f);
+    getContext().pipeToSelf(after, (f, err) -> new CheckpointFound(id, f, err));
   }
 
   /** The attempt's devices: the schedule's, once per data-parallel replica. */
@@ -576,11 +614,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
 
   /** What node {@code node} of the attempt keeps of the job's in-memory snapshots, and restores from. */
   private NodeAgent.Snapshots snapshotsOf(String node) {
-    if (JobSpecs.snapshotEvery(spec) == 0) { // no snapshots, but its key carries disk checkpoint shards
-      return new NodeAgent.Snapshots(spec.getJobId(), snapshotKey, "", Map.of());
-    }
+    // without periodic snapshots the key still carries restores: disk shards, released workers' states
     java.util.List<String> nodes = new java.util.ArrayList<>(new java.util.TreeSet<>(members.assignment().keySet()));
-    String peer = nodes.size() < 2 ? "" : members.endpoints().getOrDefault(
+    String peer = nodes.size() < 2 || JobSpecs.snapshotEvery(spec) == 0 ? "" : members.endpoints().getOrDefault(
         nodes.get((nodes.indexOf(node) + 1) % nodes.size()), "");
     Map<Integer, ActorRef<NodeAgent.Command>> sources = new TreeMap<>();
     if (restoringFromMemory) {

@@ -136,8 +136,21 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   /** The job ended: forget its snapshots and its snapshot key. */
   public record DropSnapshots(String jobId) implements Command {}
 
-  /** Stop the job's workers and close its devices. */
-  public record ReleaseJob(String jobId) implements Command {}
+  /**
+   * Stop the job's workers and close its devices. With {@code keepStateReplyTo}, first keep each
+   * worker's live layer states in this node's snapshot store, labelled with the steps they hold
+   * ({@link io.tandem.actors.worker.StageCompute#stepsApplied}), report them ({@link SnapshotHeld})
+   * and answer {@link StateKept}: after a failure a surviving data-parallel replica then holds
+   * the state of the step the job completed last, so nothing is recomputed (issue 14).
+   */
+  public record ReleaseJob(String jobId, ActorRef<Reply> keepStateReplyTo) implements Command {
+    public ReleaseJob(String jobId) {
+      this(jobId, null);
+    }
+  }
+
+  /** This node kept the live states of job {@code jobId}'s released workers (or had none to keep). */
+  public record StateKept(String jobId, String node) implements Reply {}
 
   private record Opened(SpawnWorkers request, Schedule schedule, List<DeviceCompute> devices, Throwable error)
       implements Command {}
@@ -186,7 +199,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
   private record Drain(ActorRef<org.apache.pekko.Done> replyTo) implements Command {}
 
   private record JobOnNode(List<ActorRef<StageWorker.Command>> workers, List<DeviceCompute> devices,
-      ActorRef<Reply> jobRun) {}
+      ActorRef<Reply> jobRun, String snapshotJob, long restoreStep) {}
 
   private final List<ActorRef<org.apache.pekko.Done>> drains = new ArrayList<>();
 
@@ -559,7 +572,7 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       spawned.put(d, w);
       workers.add(w);
     }
-    jobs.put(jobId, new JobOnNode(workers, o.devices(), msg.replyTo()));
+    jobs.put(jobId, new JobOnNode(workers, o.devices(), msg.replyTo(), msg.snapshots().job(), msg.restoreStep()));
     if (!drains.isEmpty()) {
       msg.replyTo().tell(new NodeLeaving(jobId, self.toString()));
     }
@@ -614,13 +627,64 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       drains.clear();
     }
     directory.unregister(msg.jobId());
+    ActorRef<Reply> keptTo = msg.keepStateReplyTo();
+    String node = self.toString();
     if (job != null) {
       job.workers().forEach(getContext()::stop);
-      setup.execute(() -> job.devices().forEach(DeviceCompute::close)); // waits for ops in flight: not here
+      setup.execute(() -> { // waits for ops in flight: not here
+        if (keptTo != null) {
+          keepState(job);
+        }
+        job.devices().forEach(DeviceCompute::close);
+        if (keptTo != null) {
+          keptTo.tell(new StateKept(msg.jobId(), node));
+        }
+      });
       getContext().getLog().info("job {} released on {}", msg.jobId(), self);
+    } else if (keptTo != null) {
+      keptTo.tell(new StateKept(msg.jobId(), node));
     }
     return this;
   }
+
+  /**
+   * Keeps the live layer states of {@code job}'s devices in this node's snapshot store, each
+   * labelled with the steps it holds, and reports them (on the setup thread: each copy runs on its
+   * device's executor, after the op in flight; a device that does not answer in time is skipped).
+   */
+  private void keepState(JobOnNode job) {
+    if (job.snapshotJob().isEmpty()) {
+      return;
+    }
+    io.tandem.actors.transport.SnapshotStore store = directory.snapshots();
+    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NodeAgent.class);
+    for (DeviceCompute device : job.devices()) {
+      try {
+        io.tandem.actors.worker.StageCompute compute = device.compute();
+        var state = CompletableFuture.supplyAsync(() -> {
+          long applied = compute.stepsApplied();
+          return java.util.Map.entry(applied >= 0 ? applied : Math.max(0, job.restoreStep()), compute.snapshot());
+        }, device.executor()).get(KEEP_STATE_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        List<Integer> kept = new ArrayList<>();
+        state.getValue().forEach((layer, bytes) -> {
+          if (store.put(job.snapshotJob(), state.getKey(), layer, bytes)) {
+            kept.add(layer);
+          }
+        });
+        if (!kept.isEmpty()) {
+          heldHere(job.snapshotJob(), state.getKey(), List.copyOf(kept));
+        }
+      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        log.warn("job {}: live layer states not kept: {}", job.snapshotJob(), e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /** How long a release waits for a device to copy its live layer states. */
+  private static final java.time.Duration KEEP_STATE_TIMEOUT = java.time.Duration.ofSeconds(10);
 
   private Behavior<Command> onStop() {
     List<DeviceCompute> open = new ArrayList<>();

@@ -62,6 +62,8 @@ public final class ModelStageCompute implements StageCompute {
   private long windowStep = -1;
   /** Microbatches per reduction group ({@link io.tandem.actors.JobSpecs#reductionGroups}). */
   private final int groupSize;
+  /** Steps whose update was applied here (-1: none since opened); written on the compute thread. */
+  private volatile long stepsApplied = -1;
   /** Per virtual stage: the reduction group its gradients accumulate now. */
   private final Map<Integer, Integer> groupOf = new HashMap<>();
   /** Per virtual stage: the sum, in group order, of its finished groups' gradients this step. */
@@ -354,11 +356,17 @@ public final class ModelStageCompute implements StageCompute {
       GradientClipping.apply(params, (float) gradScale);
       optimizer.step(params, step + 1, lr.at(step + 1));
       chunks.values().forEach(Model::zeroGrad);
+      stepsApplied = step + 1;
     } // 2bw: the updates happened inside the window, every interval backwards
 
     inFlight.values().forEach(b -> b.free(backend));
     inFlight.clear();
     losses.clear();
+  }
+
+  @Override
+  public long stepsApplied() {
+    return stepsApplied;
   }
 
   @Override

@@ -113,6 +113,14 @@ public interface StageCompute extends AutoCloseable {
   SortedMap<Integer, byte[]> layerDigests();
 
   /**
+   * Steps whose optimizer update this compute applied (the step its {@link #snapshot} holds);
+   * -1 when it applied none since it was opened or restored.
+   */
+  default long stepsApplied() {
+    return -1;
+  }
+
+  /**
    * Each held layer's full state (weights and optimizer state, {@code LayerState} bytes) copied
    * to host memory, by global layer index: what a checkpoint stores. Empty for computes without
    * layers (sim).

@@ -60,8 +60,18 @@ public final class AgentProtocolCodec {
                 .addAllLayers(m.layers()).build(),
             p -> new NodeAgent.SnapshotHeld(p.getJobId(), p.getNode(), p.getStep(), List.copyOf(p.getLayersList()))),
         WireBinding.of("N.ReleaseJob", NodeAgent.ReleaseJob.class, AgentProtocol.ReleaseJob.getDefaultInstance(),
-            m -> AgentProtocol.ReleaseJob.newBuilder().setJobId(m.jobId()).build(),
-            p -> new NodeAgent.ReleaseJob(p.getJobId())),
+            m -> {
+              AgentProtocol.ReleaseJob.Builder b = AgentProtocol.ReleaseJob.newBuilder().setJobId(m.jobId());
+              if (m.keepStateReplyTo() != null) {
+                b.setKeepStateReplyTo(refs.write(m.keepStateReplyTo()));
+              }
+              return b.build();
+            },
+            p -> new NodeAgent.ReleaseJob(p.getJobId(), p.getKeepStateReplyTo().isEmpty() ? null
+                : refs.read("keep_state_reply_to", p.getKeepStateReplyTo()))),
+        WireBinding.of("N.StateKept", NodeAgent.StateKept.class, AgentProtocol.StateKept.getDefaultInstance(),
+            m -> AgentProtocol.StateKept.newBuilder().setJobId(m.jobId()).setNode(m.node()).build(),
+            p -> new NodeAgent.StateKept(p.getJobId(), p.getNode())),
         WireBinding.of("N.Described", NodeAgent.Described.class, AgentProtocol.Described.getDefaultInstance(),
             m -> AgentProtocol.Described.newBuilder().setRegistration(m.registration()).build(),
             p -> {

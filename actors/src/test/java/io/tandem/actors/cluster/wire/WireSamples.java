@@ -108,6 +108,7 @@ final class WireSamples {
     m.put("N.SnapshotHeld", new NodeAgent.SnapshotHeld("job-7", "pekko://tandem@10.0.0.2:25520", 40, List.of(4, 5)));
     m.put("W.TakeSnapshot", new StageWorker.TakeSnapshot(40));
     m.put("N.ReleaseJob", new NodeAgent.ReleaseJob("job-7-r1"));
+    m.put("N.StateKept", new NodeAgent.StateKept("job-7-r1", "pekko://tandem@10.0.0.2:25520"));
     m.put("N.Described", new NodeAgent.Described(registration));
     m.put("N.WorkersSpawned", new NodeAgent.WorkersSpawned("job-7", "pekko://tandem@10.0.0.2:25520", workers));
     m.put("N.SpawnFailed", new NodeAgent.SpawnFailed("job-7", "pekko://tandem@10.0.0.2:25520", "no CUDA device"));
