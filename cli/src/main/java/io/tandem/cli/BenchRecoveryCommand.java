@@ -51,6 +51,11 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
   @Option(names = "--checkpoint-every", defaultValue = "5", description = "K (default: ${DEFAULT-VALUE})")
   int every;
 
+  @Option(names = "--data-parallel", defaultValue = "1", description = "data-parallel replicas of every job; with 2 or"
+      + " more the failure run keeps no periodic snapshots: a surviving replica's live state restores it"
+      + " (default: ${DEFAULT-VALUE})")
+  int dataParallel;
+
   @Option(names = "--rounds", defaultValue = "3", description = "interleaved runs of each variant for the step times"
       + " (default: ${DEFAULT-VALUE})")
   int rounds;
@@ -92,6 +97,10 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
     if (rounds < 1) {
       throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
     }
+    if (dataParallel < 1 || devices % dataParallel != 0 || microbatches % dataParallel != 0) {
+      throw new IllegalArgumentException("--data-parallel must be >= 1 and divide --devices " + devices
+          + " and --microbatches " + microbatches + ", got " + dataParallel);
+    }
     PrintWriter out = spec.commandLine().getOut();
     Path dir = Files.createTempDirectory("tandem-bench-recovery");
     try (ClusterNode node = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0);
@@ -118,7 +127,8 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
           }
         }
       }
-      Timeline fail = run(node, workers, job("fail", every, dir), true);
+      JobSpec failing = job("fail", every, dir);
+      Timeline fail = run(node, workers, dataParallel > 1 ? noSnapshots(failing) : failing, true);
       double base = median(none);
       double withSnapshots = median(snap);
       double withCkpt = median(ckpt);
@@ -138,8 +148,10 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
           devices, killAt, s(fail, "failure-detected", k), s(fail, "downed", "failure-detected"),
           1000 * s(fail, "re-planned", "downed"), s(fail, "restored", "re-planned"), s(fail, "resumed", "restored"),
           s(fail, "resumed", k));
-      out.printf(Locale.ROOT, "steps recomputed: %d (kill after step %d completed, restored step %d, checkpoint every %d)%n",
-          fail.lastStepBeforeKill + 1 - fail.restoredStep, fail.lastStepBeforeKill, fail.restoredStep, every);
+      out.printf(Locale.ROOT, "steps recomputed: %d (kill after step %d completed, restored step %d from %s,"
+              + " checkpoint every %d%s)%n", fail.lastStepBeforeKill + 1 - fail.restoredStep, fail.lastStepBeforeKill,
+          fail.restoredStep, fail.fromMemory ? "memory" : "disk", every, dataParallel > 1 ? "; " + dataParallel
+              + " replicas, no periodic snapshots in this run" : "");
       double before = median(fail, 0, killAt + 1);
       double after = medianAttempt(fail, 1);
       out.printf(Locale.ROOT, "throughput after losing 1 of %d: %.1f ms/step before, %.1f ms/step after:"
@@ -170,6 +182,8 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
     o.put("stepMsWithCheckpoints", round(withCkpt));
     o.put("checkpointOverheadPercent", round(100 * (withCkpt / base - 1)));
     o.put("snapshotEvery", 1);
+    o.put("dataParallel", dataParallel);
+    o.put("failureRunSnapshots", dataParallel == 1);
     o.put("snapshotBlockingMs", round(blocking));
     o.put("checkpointEvery", every);
     o.put("killedAfterStep", killAt);
@@ -190,7 +204,8 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
         .setBackend("cpu").setModel(model).setSchedule(schedule).setDevices(devices).setMicrobatches(microbatches)
         .setMicrobatchSize(microbatchSize).setSteps(steps).setSeed(7).setLearningRate(0.003).setClipNorm(1.0)
         .setDataset("corpus").setOptimizer("adamw").setStepTimeoutS(120)
-        .setCheckpointDir(k > 0 ? dir.resolve(name).toString() : "").setCheckpointEvery(k).build();
+        .setCheckpointDir(k > 0 ? dir.resolve(name).toString() : "").setCheckpointEvery(k).setDataParallel(dataParallel)
+        .build();
   }
 
   private static JobSpec noSnapshots(JobSpec job) {

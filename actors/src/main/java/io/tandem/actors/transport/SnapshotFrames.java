@@ -32,27 +32,34 @@ public final class SnapshotFrames {
     return (bytes + 3) / 4;
   }
 
-  /** {@code state} as a tensor of {@code ceil(length / 4)} floats holding its bytes. */
+  /** {@code state} as a tensor of {@code ceil(length / 4)} floats holding its bytes (one copy). */
   public static HostTensor pack(byte[] state) {
     int n = floats(state.length);
-    ByteBuffer padded = ByteBuffer.allocate(n * 4).order(ByteOrder.LITTLE_ENDIAN);
-    padded.put(state).rewind(); // the whole padded length, not just the bytes put
+    int whole = state.length / 4;
     float[] data = new float[n];
-    padded.asFloatBuffer().get(data);
+    ByteBuffer.wrap(state).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data, 0, whole);
+    if (whole < n) { // the last bytes, padded with zeros to a float
+      ByteBuffer tail = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
+      tail.put(state, whole * 4, state.length - whole * 4);
+      data[whole] = tail.getFloat(0);
+    }
     return new HostTensor(new int[] {n}, data);
   }
 
-  /** The state a shard carries; throws when its length does not fit the payload. */
+  /** The state a shard carries (one copy); throws when its length does not fit the payload. */
   public static byte[] unpack(TensorFrameHeader header, HostTensor tensor) {
     long bytes = header.getSnapshotBytes();
     if (bytes < 0 || floats((int) Math.min(bytes, Integer.MAX_VALUE)) != tensor.elements()) {
       throw new IllegalArgumentException("snapshot shard of layer " + header.getTargetStage() + " claims " + bytes
           + " bytes but carries " + tensor.elements() + " floats");
     }
-    ByteBuffer buf = ByteBuffer.allocate(tensor.elements() * 4).order(ByteOrder.LITTLE_ENDIAN);
-    buf.asFloatBuffer().put(tensor.data());
     byte[] state = new byte[(int) bytes];
-    buf.get(state);
+    int whole = state.length / 4;
+    ByteBuffer.wrap(state).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(tensor.data(), 0, whole);
+    if (whole < tensor.elements()) {
+      ByteBuffer tail = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putFloat(0, tensor.data()[whole]);
+      tail.get(0, state, whole * 4, state.length - whole * 4);
+    }
     return state;
   }
 
