@@ -420,8 +420,8 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       asks.computeIfAbsent(holder, h -> new ArrayList<>()).add(f);
       remote.add(f.getLayer());
     }
-    org.slf4j.LoggerFactory.getLogger(NodeAgent.class).info("job {}: restoring checkpoint step-{}: {} layer file(s) from other nodes' disks ({}),"
-        + " holders known {}", msg.spec().getJobId(), step, remote.size(), remote, msg.shards().holders().keySet());
+    org.slf4j.LoggerFactory.getLogger(NodeAgent.class).info("job {}: restoring checkpoint step-{}: layer files {}"
+        + " from the nodes that wrote them", msg.spec().getJobId(), step, remote);
     asks.forEach((holder, files) -> holder.tell(new SendShards(snapshots.job(), msg.spec().getCheckpointDir(), step,
         files, snapshots.key(), dataPlaneHost, dataPlanePort, me)));
     io.tandem.actors.transport.SnapshotStore store = directory.snapshots();

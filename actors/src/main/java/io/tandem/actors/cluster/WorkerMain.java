@@ -15,7 +15,8 @@ public final class WorkerMain {
 
   public static void main(String[] args) throws InterruptedException {
     if (args.length < 1) {
-      throw new IllegalArgumentException("usage: WorkerMain host:port[,host:port] [port [devices [watch-pid [disk-root]]]]");
+      throw new IllegalArgumentException(
+          "usage: WorkerMain host:port[,host:port] [port [devices [watch-pid [disk-root]]]]");
     }
     List<String> seeds = new ArrayList<>(Arrays.asList(args[0].split(",")));
     int port = args.length > 1 ? Integer.parseInt(args[1]) : 0;

@@ -311,8 +311,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (cp != null && (cp.due(step + 1, job.steps()) || forced)) {
       // before the next step's programs: each worker snapshots ahead of its next op
       commits.expect(step + 1);
-      workers.subList(0, schedule.devices()).forEach(w -> w.tell(new StageWorker.TakeCheckpoint(step + 1, cp.dir(), cp.jobId(), replyAdapter,
-          commits.keepFrom())));
+      long keepFrom = commits.keepFrom();
+      workers.subList(0, schedule.devices()).forEach(w -> w.tell(new StageWorker.TakeCheckpoint(step + 1, cp.dir(),
+          cp.jobId(), replyAdapter, keepFrom)));
       checkpointNow = false;
       if (forced && pauseAfterCheckpoint) {
         phase = Phase.PAUSED; // the one who asked takes over once the checkpoint is committed

@@ -25,8 +25,8 @@ final class WorkerCheckpoint {
    * naming {@code node}, where the file lives: DESIGN.md "Checkpoints without a shared disk"), and completes
    * with {@link StageWorker.CheckpointWritten} or {@link StageWorker.CheckpointFailed} (never exceptionally).
    */
-  static CompletableFuture<StageWorker.Reply> take(StageWorker.TakeCheckpoint msg, Path dir, int device, StageCompute compute,
-      Executor executor, Executor io, String node) {
+  static CompletableFuture<StageWorker.Reply> take(StageWorker.TakeCheckpoint msg, Path dir, int device,
+      StageCompute compute, Executor executor, Executor io, String node) {
     long step = msg.step();
     double[] blockingMs = {-1}; // set once the snapshot is taken
     return CompletableFuture.supplyAsync(() -> {

@@ -111,7 +111,8 @@ public final class AgentProtocolCodec {
     NodeAgent.Snapshots snapshots = p.getSnapshotJob().isEmpty() ? NodeAgent.Snapshots.NONE
         : new NodeAgent.Snapshots(p.getSnapshotJob(), p.getSnapshotKey().toByteArray(), p.getSnapshotPeer(), sources);
     Map<Integer, ActorRef<NodeAgent.Command>> holders = new TreeMap<>();
-    p.getShardSourcesMap().forEach((layer, agent) -> holders.put(layer, refs.read("shard_sources[" + layer + "]", agent)));
+    p.getShardSourcesMap().forEach((layer, agent) ->
+        holders.put(layer, refs.read("shard_sources[" + layer + "]", agent)));
     NodeAgent.DiskShards shards = p.hasRestoreManifest() || !holders.isEmpty()
         ? new NodeAgent.DiskShards(p.hasRestoreManifest() ? p.getRestoreManifest() : null, holders)
         : NodeAgent.DiskShards.NONE;
