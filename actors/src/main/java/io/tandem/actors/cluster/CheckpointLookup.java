@@ -47,8 +47,27 @@ class CheckpointLookup {
     }, io);
   }
 
+  /**
+   * A checkpoint's manifest, and the layers whose files this node sees at the checkpoint's path
+   * (all of them on a shared file system; none when the workers keep them on their own disks).
+   */
+  record Manifest(io.tandem.proto.CheckpointManifest manifest, java.util.Set<Integer> visibleHere) {
+    Manifest {
+      visibleHere = java.util.Set.copyOf(visibleHere);
+    }
+  }
+
   /** The manifest of the checkpoint of {@code step} in the store at {@code dir} (read on the io executor). */
-  CompletionStage<io.tandem.proto.CheckpointManifest> manifest(String dir, long step) {
-    return CompletableFuture.supplyAsync(() -> CheckpointStore.read(Path.of(dir), step).manifest(), io);
+  CompletionStage<Manifest> manifest(String dir, long step) {
+    return CompletableFuture.supplyAsync(() -> {
+      io.tandem.actors.checkpoint.Checkpoint c = CheckpointStore.read(Path.of(dir), step);
+      java.util.Set<Integer> here = new java.util.HashSet<>();
+      c.manifest().getFilesList().forEach(f -> {
+        if (java.nio.file.Files.exists(c.dir().resolve(f.getName()))) {
+          here.add(f.getLayer());
+        }
+      });
+      return new Manifest(c.manifest(), here);
+    }, io);
   }
 }

@@ -76,8 +76,10 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   private record CheckpointFound(int lookup, CheckpointLookup.Found found, Throwable error) implements Command {}
 
   /** The manifest of the disk checkpoint attempt {@code attempt} restores was read ({@code error}: it was not). */
-  private record ManifestRead(int attempt, io.tandem.proto.CheckpointManifest manifest, Throwable error)
-      implements Command {}
+  private record ManifestRead(int attempt, CheckpointLookup.Manifest read, Throwable error) implements Command {}
+
+  /** The wait of attempt {@code attempt} for the nodes holding its checkpoint's files ended. */
+  private record ShardHoldersWaitEnded(int attempt) implements Command {}
 
   /** Cancel the job: while a step runs, its coordinator drops it; in any other phase the job ends at once. */
   record Cancel(String reason) implements Command {}
@@ -147,6 +149,10 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   private final CheckpointLookup checkpointLookup;
   /** The user named the checkpoint the job starts from ({@code resumeStep}): no older one is tried instead. */
   private boolean resumeNamed;
+  /** A disk restore waiting for the nodes whose disks hold some of its files to join (null: none). */
+  private ManifestRead waitingForHolders;
+  /** Nodes holding checkpoint files that did not join in time: not waited for again. */
+  private final Set<String> holdersGivenUp = new java.util.HashSet<>();
 
   private JobRun(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobSpec spec, int minNodes,
       JobHistoryLog events, ClusterSettings settings, int firstAttempt, JobStore store,
@@ -227,12 +233,13 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         .onMessage(AgentsChanged.class, this::onAgents)
         .onMessage(FromAgent.class, this::onAgent)
         .onMessage(FromCoordinator.class, this::onEvent)
-        .onMessage(MemberChanged.class, m -> changes.member(m.event()))
+        .onMessage(MemberChanged.class, this::onMemberChanged)
         .onMessage(ReachabilityChanged.class, m -> changes.reachability(m.event()))
         .onMessage(ConfirmWindowEnded.class, this::onConfirmWindowEnded)
         .onMessage(CrashProbed.class, this::onCrashProbed)
         .onMessage(CheckpointFound.class, m -> recovery.found(m.lookup(), m.found(), m.error()))
         .onMessage(ManifestRead.class, this::onManifestRead)
+        .onMessage(ShardHoldersWaitEnded.class, this::onShardHoldersWaitEnded)
         .onMessage(Cancel.class, this::onCancel)
         .onMessage(Drain.class, m -> changes.drain(m.node()))
         .onMessage(NodesOfOtherJobs.class, this::onNodesOfOtherJobs)
@@ -635,6 +642,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     }
     memoryRestore = restoringFromMemory ? memoryRestore : null;
     lastReplan = replan;
+    waitingForHolders = null;
+    timers.cancel("holders");
     if (replan != null) {
       resumeNamed = false; // a checkpoint found after a node change, not the one the user named
     }
@@ -690,21 +699,86 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
       return resumeNamed ? fail("cannot restore checkpoint step-" + driver.restoreStep() + ": " + why)
           : restoreOlder(why);
     }
+    io.tandem.proto.CheckpointManifest manifest = m.read().manifest();
     Map<Integer, ActorRef<NodeAgent.Command>> holders = new TreeMap<>();
-    for (io.tandem.proto.CheckpointFile f : m.manifest().getFilesList()) {
-      holderOf(f.getNode()).ifPresent(h -> holders.put(f.getLayer(), h));
+    Map<String, java.util.SortedSet<Integer>> absent = new TreeMap<>(); // files on disks of nodes not here
+    for (io.tandem.proto.CheckpointFile f : manifest.getFilesList()) {
+      java.util.Optional<ActorRef<NodeAgent.Command>> holder = holderOf(f.getNode());
+      holder.ifPresent(h -> holders.put(f.getLayer(), h));
+      if (holder.isEmpty() && !f.getNode().isEmpty() && !m.read().visibleHere().contains(f.getLayer())) {
+        absent.computeIfAbsent(f.getNode(), n -> new java.util.TreeSet<>()).add(f.getLayer());
+      }
+    }
+    if (!absent.isEmpty()) {
+      return awaitHolders(m, absent);
+    }
+    if (waitingForHolders != null) {
+      waitingForHolders = null;
+      timers.cancel("holders");
+      reporter.emit("holders-joined", "the nodes holding checkpoint step-" + manifest.getStep()
+          + "'s files are in the cluster; restoring it" + reporter.since());
+      timers.startSingleTimer("phase", new TimedOut("while the nodes opened their devices", attempt),
+          settings.spawnTimeout());
     }
     getContext().getLog().info("job {}: restoring checkpoint step-{} from the nodes' disks; layer files on {}",
-        runSpec.getJobId(), m.manifest().getStep(), holders.isEmpty() ? "no node in the cluster (a shared path?)"
+        runSpec.getJobId(), manifest.getStep(), holders.isEmpty() ? "no node in the cluster (a shared path?)"
             : new java.util.TreeSet<>(holders.values().stream().map(this::nodeOf).toList()));
-    spawnWorkers(new NodeAgent.DiskShards(m.manifest(), holders));
+    spawnWorkers(new NodeAgent.DiskShards(manifest, holders));
     return this;
   }
 
   /**
+   * Some of the checkpoint's layer files are on the disks of nodes not in the cluster (a shared
+   * path would show them here): waits for those nodes to join (same address, same disk), at most
+   * {@code tandem.cluster.node-wait-timeout}; nodes already waited for in vain are not waited for
+   * again, and the checkpoint before it is tried at once.
+   */
+  private Behavior<Command> awaitHolders(ManifestRead m, Map<String, java.util.SortedSet<Integer>> absent) {
+    long step = m.read().manifest().getStep();
+    String where = absent.entrySet().stream().map(e -> "layers " + e.getValue() + " on node " + e.getKey())
+        .collect(java.util.stream.Collectors.joining(", "));
+    if (holdersGivenUp.containsAll(absent.keySet())) {
+      String why = "its files of " + where + ", which did not join";
+      return resumeNamed ? fail("cannot restore checkpoint step-" + step + ": " + why) : restoreOlder(why);
+    }
+    if (waitingForHolders == null) {
+      timers.cancel("phase");
+      reporter.emit("waiting-for-files", "checkpoint step-" + step + " keeps " + where + ", not in the cluster;"
+          + " waiting up to " + settings.nodeWaitTimeout().toSeconds() + " s for it to join with its disk ("
+          + "tandem.cluster.node-wait-timeout)" + (resumeNamed ? "" : ", then the checkpoint before it is used"));
+      timers.startSingleTimer("holders", new ShardHoldersWaitEnded(attempt), settings.nodeWaitTimeout());
+    }
+    waitingForHolders = m;
+    return this;
+  }
+
+  private Behavior<Command> onShardHoldersWaitEnded(ShardHoldersWaitEnded w) {
+    ManifestRead m = waitingForHolders;
+    if (w.attempt() != attempt || m == null || phase != Phase.SPAWN) {
+      return this;
+    }
+    for (io.tandem.proto.CheckpointFile f : m.read().manifest().getFilesList()) {
+      if (!f.getNode().isEmpty() && holderOf(f.getNode()).isEmpty()) {
+        holdersGivenUp.add(f.getNode());
+      }
+    }
+    waitingForHolders = null;
+    return onManifestRead(m); // gives up on the nodes still missing, or restores if they came meanwhile
+  }
+
+  /** Cluster membership changed: a node a disk restore waits for may have joined. */
+  private Behavior<Command> onMemberChanged(MemberChanged m) {
+    Behavior<Command> next = changes.member(m.event());
+    if (waitingForHolders != null && phase == Phase.SPAWN && m.event() instanceof ClusterEvent.MemberUp) {
+      return onManifestRead(waitingForHolders);
+    }
+    return next;
+  }
+
+  /**
    * The node agent of cluster member {@code node} (an address), which may hold checkpoint files on
-   * its disk: as the receptionist lists it, or, for an Up member not listed (yet, or not
-   * reachable this instant), by its well-known path. Empty when {@code node} is no Up member.
+   * its disk: as the receptionist lists it, or, for a healthy member not listed yet, by its
+   * well-known path. Empty when {@code node} is no healthy member.
    */
   private java.util.Optional<ActorRef<NodeAgent.Command>> holderOf(String node) {
     if (node.isEmpty()) {
@@ -716,7 +790,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
       }
     }
     for (org.apache.pekko.cluster.Member m : Cluster.get(getContext().getSystem()).state().getMembers()) {
-      if (m.address().toString().equals(node) && m.status() == org.apache.pekko.cluster.MemberStatus.up()) {
+      if (m.address().toString().equals(node) && m.status() == org.apache.pekko.cluster.MemberStatus.up()
+          && members.healthy(node)) {
         return java.util.Optional.of(ActorRefResolver.get(getContext().getSystem())
             .resolveActorRef(node + "/system/" + ClusterNode.NODE_AGENT));
       }
@@ -731,6 +806,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
    */
   private Behavior<Command> restoreOlder(String why) {
     long step = driver.restoreStep();
+    waitingForHolders = null;
+    timers.cancel("holders");
     reporter.emit("checkpoint-unusable", "restoring checkpoint step-" + step + " failed (" + why
         + "); restoring the newest checkpoint before it instead");
     timers.cancel("phase");

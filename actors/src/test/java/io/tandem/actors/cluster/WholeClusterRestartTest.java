@@ -29,8 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
  * new coordinator on the same job store and the two workers restarted on their disks (same
  * addresses) resume the job by themselves (nobody submits it again): the newest checkpoint cannot
  * be restored, so the one before it is, and the job ends with bitwise the weights of an
- * uninterrupted run. Then a job resumed from that checkpoint on one device fetches the other
- * node's layer files from it, and ends with the same weights.
+ * uninterrupted run. Then the second worker leaves and a worker with an empty disk joins: a job
+ * resumed from a checkpoint of the first waits for the second to come back with its disk, fetches
+ * its layer files from it, and ends with the same weights.
  */
 @Timeout(value = 300)
 class WholeClusterRestartTest {
@@ -51,7 +52,7 @@ class WholeClusterRestartTest {
 
     int port = CoordinatorFailoverTest.freePort();
     long newest;
-    List<WorkerProcesses> workers = new java.util.ArrayList<>();
+    List<WorkerProcesses> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
     try (WorkerProcesses coordinator = WorkerProcesses.start(1, CoordinatorMain.class.getName(),
         List.of(Integer.toString(port), store, self), logs.resolve("first-coordinator"))) {
       for (int i = 0; i < WORKERS; i++) {
@@ -121,15 +122,32 @@ class WholeClusterRestartTest {
         assertEquals(WORKERS, nodes.size(), "the manifest names both nodes: " + last.getFilesList());
         assertEquals(last.getFilesCount(), onDisks.size(), "every layer file is on one disk");
 
-        // a job on one device restores layers whose files are on the other node's disk
+        // the second node leaves and a node with an empty disk takes its place: a job resumed from
+        // step `from` on the first and the new node waits for the second to come back with its disk,
+        // then fetches that node's layer files from it
         long from = new CheckpointStore(manifests, 2).committedSteps().get(1);
+        workers.remove(1).close();
+        workers.add(worker(port2, CoordinatorFailoverTest.freePort(), dir.resolve("disk-3"),
+            logs.resolve("third-worker")));
         ClusterNode client = ClusterNode.start("127.0.0.1", 0, List.of("127.0.0.1:" + port2), List.of(), 0);
+        List<String> moved = new java.util.concurrent.CopyOnWriteArrayList<>();
         try {
-          JobEvent one = client.submit(spec.toBuilder().setJobId("restart-one").setDevices(1).setResumeStep(from)
-              .setCheckpointEvery(0).build(), 1, e -> { }).get(120, TimeUnit.SECONDS);
-          assertInstanceOf(JobEvent.JobSucceeded.class, one, one.toString());
-          assertEquals(reference, ((JobEvent.JobSucceeded) one).weightsSha256(),
-              "resumed from step-" + from + " on one device, half its layers fetched from the other node");
+          JobEvent end = client.submit(spec.toBuilder().setJobId("restart-moved").setResumeStep(from)
+              .setCheckpointEvery(0).build(), WORKERS, e -> {
+                if (e instanceof JobEvent.Progress p) {
+                  moved.add(p.kind() + ": " + p.message());
+                  if (p.kind().equals("waiting-for-files")) { // the second node comes back with its disk
+                    java.util.concurrent.CompletableFuture.runAsync(() -> workers.add(worker(port2, ports.get(1),
+                        disks.get(1), logs.resolve("second-worker-back"))));
+                  }
+                }
+              }).get(180, TimeUnit.SECONDS);
+          String movedLog = String.join("\n", moved);
+          assertInstanceOf(JobEvent.JobSucceeded.class, end, end + "\n" + movedLog);
+          assertEquals(reference, ((JobEvent.JobSucceeded) end).weightsSha256(),
+              "resumed from step-" + from + " on a node without its files\n" + movedLog);
+          assertTrue(movedLog.contains("waiting-for-files: checkpoint step-" + from + " keeps layers ")
+              && movedLog.contains("holders-joined: "), movedLog);
         } finally {
           client.close();
         }
