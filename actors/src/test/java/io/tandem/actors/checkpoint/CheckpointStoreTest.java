@@ -56,6 +56,27 @@ class CheckpointStoreTest {
   }
 
   @Test
+  void filesOnNodesDisks_countAsThereWhenTheManifestNamesTheirNode_andSkippedStepsArePassedOver()
+      throws IOException {
+    CheckpointStore store = new CheckpointStore(dir, 3);
+    checkpoint(store, 2, 2, true);
+    List<CheckpointFile> files = List.of(store.writeLayer("job", 4, 0, state(4, 0)),
+        store.writeLayer("job", 4, 1, state(4, 1)).toBuilder().setNode("pekko://tandem@10.0.0.3:25520").build());
+    store.commit(CheckpointManifest.newBuilder().setJobId("job").setStep(4).addAllFiles(files).setLayers(2).build());
+    Files.delete(dir.resolve("step-4").resolve(files.get(1).getName())); // on node 10.0.0.3's own disk
+    List<String> log = new ArrayList<>();
+    assertEquals(2, store.latestValid(log::add).orElseThrow().step(), "read here, a missing file is missing");
+    assertTrue(log.get(0).contains("is missing here (node pekko://tandem@10.0.0.3:25520 wrote it to its own disk)"),
+        log.toString());
+    assertEquals(4, store.latestValid(m -> { }, java.util.Set.of(), true).orElseThrow().step(),
+        "the node that wrote it checks it when it sends it");
+    assertEquals(2, store.latestValid(m -> { }, java.util.Set.of(4L), true).orElseThrow().step());
+    store.deleteBefore(4); // a worker pruning its own disk
+    assertFalse(Files.exists(store.stepDir(2)));
+    assertTrue(Files.exists(store.stepDir(4)));
+  }
+
+  @Test
   void withoutManifest_aCheckpointDoesNotExist() {
     CheckpointStore store = new CheckpointStore(dir, 3);
     checkpoint(store, 2, 3, true);

@@ -70,6 +70,26 @@ class JobRecoveryTest {
   }
 
   @Test
+  void aCheckpointNoNodeCouldRestore_isPassedOverByEveryLaterLookup() {
+    JobSpec spec = RecoveryPolicyTest.spec(3, "/ck", 2);
+    NodeMembership<ActorRef<NodeAgent.Command>> m = threeNodes();
+    m.lost("b");
+    JobRecovery recovery = recovery(spec, m);
+    recovery.recover("node b lost");
+    lookup.lookups.get(0).complete(new CheckpointLookup.Found(6, List.of()));
+    job.deliverLast(recovery);
+    assertEquals(6, job.started.get(0).restoreStep());
+    // a node found a layer file of step-6 missing: the next attempt restores the checkpoint before it
+    recovery.restoreOlder(6, job.started.get(0).replan(), "checkpoint step-6 could not be restored");
+    assertEquals(java.util.Set.of(6L), lookup.skipped.get(1));
+    lookup.lookups.get(1).complete(new CheckpointLookup.Found(4, List.of()));
+    job.deliverLast(recovery);
+    assertEquals(4, job.started.get(1).restoreStep());
+    recovery.recover("node c lost later"); // and so does every later lookup
+    assertEquals(java.util.Set.of(6L), lookup.skipped.get(2));
+  }
+
+  @Test
   void aLaterReplan_supersedesTheLookupInFlight() {
     JobSpec spec = RecoveryPolicyTest.spec(3, "/ck", 2);
     NodeMembership<ActorRef<NodeAgent.Command>> m = threeNodes();
