@@ -34,13 +34,15 @@ final class Resume {
 
   /**
    * The spec that continues the job checkpointed in {@code dir} ({@code resumeStep} set, its
-   * checkpoint directory that of the checkpoint), checked by the one validator.
+   * checkpoint directory that of the checkpoint), checked by the one validator. {@code onCluster}:
+   * the job runs on a cluster, whose nodes fetch layer files kept on the disks of the nodes that
+   * wrote them, so those need not be here.
    */
-  static JobSpec spec(Path dir, JobSpec given, ParseResult parsed) {
+  static JobSpec spec(Path dir, JobSpec given, ParseResult parsed, boolean onCluster) {
     Checkpoint c;
     JobSpec saved;
     try {
-      c = SavedModel.locate(dir, -1);
+      c = SavedModel.locate(dir, -1, onCluster);
       saved = SavedModel.specOf(c);
     } catch (CheckpointException e) {
       throw new UserException("--resume: " + e.getMessage());

@@ -63,7 +63,7 @@ public final class SubmitCommand implements Callable<Integer> {
         Duration.ofSeconds(30));
     String base = client.base();
     JobSpec given = job.resume == null ? job.jobSpec("submit")
-        : Resume.spec(job.resume, job.jobSpec("submit"), spec.commandLine().getParseResult());
+        : Resume.spec(job.resume, job.jobSpec("submit"), spec.commandLine().getParseResult(), true);
     JobSpec js = given.toBuilder().setMinNodes(Math.max(0, minNodes)).build();
     ObjectNode body = JobSpecJson.toJson(js);
     JsonNode created = client.call("POST", "/jobs", body.toString(), 201, "--admin");

@@ -43,7 +43,7 @@ public final class TrainCommand implements Callable<Integer> {
   public Integer call() {
     TrainingRun run;
     JobSpec jobSpec = job.resume == null ? job.jobSpec("train")
-        : Resume.spec(job.resume, job.jobSpec("train"), this.spec.commandLine().getParseResult());
+        : Resume.spec(job.resume, job.jobSpec("train"), this.spec.commandLine().getParseResult(), false);
     OutputPaths.checkFile(trace, "--trace");
     if (!cluster) {
       OutputPaths.checkDirectory(job.checkpointDir, "--checkpoint-dir");

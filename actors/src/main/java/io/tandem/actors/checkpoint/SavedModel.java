@@ -42,6 +42,14 @@ public final class SavedModel implements AutoCloseable {
    * what is wrong ({@link CheckpointException}).
    */
   public static Checkpoint locate(Path path, long step) {
+    return locate(path, step, false);
+  }
+
+  /**
+   * {@link #locate(Path, long)}; with {@code filesOnNodes}, files missing here whose manifest entry
+   * names a node count as kept on that node's own disk (for a cluster job, whose nodes fetch them).
+   */
+  public static Checkpoint locate(Path path, long step, boolean filesOnNodes) {
     if (!Files.isDirectory(path)) {
       throw new CheckpointException("checkpoint directory " + path + " does not exist");
     }
@@ -62,8 +70,9 @@ public final class SavedModel implements AutoCloseable {
       return store.open(step);
     }
     StringBuilder skipped = new StringBuilder();
-    return store.latestValid(m -> skipped.append("; ").append(m)).orElseThrow(() -> new CheckpointException(
-        "no valid checkpoint in " + path + " (no step-N directory with a manifest.pb" + skipped + ")"));
+    return store.latestValid(m -> skipped.append("; ").append(m), java.util.Set.of(), filesOnNodes)
+        .orElseThrow(() -> new CheckpointException("no valid checkpoint in " + path + (store.committedSteps().isEmpty()
+            ? " (no step-N directory with a manifest.pb)" : ": " + skipped.substring(2))));
   }
 
   private static long stepOf(Path stepDir) {
