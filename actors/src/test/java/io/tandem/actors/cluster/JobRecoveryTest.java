@@ -47,13 +47,18 @@ class JobRecoveryTest {
         .map(e -> ((JobEvent.Progress) e).kind() + ": " + ((JobEvent.Progress) e).message()).toList();
   }
 
-  @Test
-  void aLostNode_replans_looksUpTheCheckpoint_thenStartsTheNextAttemptFromIt() {
-    JobSpec spec = RecoveryPolicyTest.spec(3, "/ck", 2);
+  /** A recovery of a 3-node job, checkpointing every 2 steps in /ck, that lost node b and asked for the checkpoint. */
+  JobRecovery recoveringFromTheLossOfB() {
     NodeMembership<ActorRef<NodeAgent.Command>> m = threeNodes();
     m.lost("b");
-    JobRecovery recovery = recovery(spec, m);
+    JobRecovery recovery = recovery(RecoveryPolicyTest.spec(3, "/ck", 2), m);
     recovery.recover("node b lost");
+    return recovery;
+  }
+
+  @Test
+  void aLostNode_replans_looksUpTheCheckpoint_thenStartsTheNextAttemptFromIt() {
+    JobRecovery recovery = recoveringFromTheLossOfB();
     assertTrue(recovery.waiting());
     assertEquals(List.of("/ck"), lookup.dirs);
     assertTrue(job.started.isEmpty(), "nothing starts before the checkpoint is known");
@@ -71,11 +76,7 @@ class JobRecoveryTest {
 
   @Test
   void aCheckpointNoNodeCouldRestore_isPassedOverByEveryLaterLookup() {
-    JobSpec spec = RecoveryPolicyTest.spec(3, "/ck", 2);
-    NodeMembership<ActorRef<NodeAgent.Command>> m = threeNodes();
-    m.lost("b");
-    JobRecovery recovery = recovery(spec, m);
-    recovery.recover("node b lost");
+    JobRecovery recovery = recoveringFromTheLossOfB();
     lookup.lookups.get(0).complete(new CheckpointLookup.Found(6, List.of()));
     job.deliverLast(recovery);
     assertEquals(6, job.started.get(0).restoreStep());

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tandem.actors.cluster.NodeAgent;
 import io.tandem.actors.cluster.TandemSerializer;
 import java.io.IOException;
 import java.io.InputStream;
@@ -95,37 +96,35 @@ class GoldenWireTest {
 
   @Test
   void spawnWorkersCarriesTheSnapshotPlan() throws Exception {
-    ActorRefResolver resolver = ActorRefResolver.get(kit.system());
-    org.apache.pekko.actor.typed.ActorRef<io.tandem.actors.cluster.NodeAgent.Command> agent =
-        resolver.resolveActorRef("pekko://" + WireSamples.SYSTEM + "/user/agent-b");
-    io.tandem.actors.cluster.NodeAgent.SpawnWorkers sample =
-        (io.tandem.actors.cluster.NodeAgent.SpawnWorkers) samples.get("N.SpawnWorkers");
-    Object message = new io.tandem.actors.cluster.NodeAgent.SpawnWorkers(sample.spec(), List.of(1),
-        sample.dataPlanes(), 40, new byte[] {1, 2, 3}, sample.replyTo(), new io.tandem.actors.cluster.NodeAgent.Snapshots(
-            "job-7", new byte[] {4, 5, 6}, "10.0.0.3:7001", Map.of(0, agent, 5, agent)));
-    Object decoded = serializer.fromBinary(serializer.toBinary(message), "N.SpawnWorkers");
-    assertEquals(WireSamples.normalize(message), WireSamples.normalize(decoded));
+    roundTripsWith(new NodeAgent.Snapshots("job-7", new byte[] {4, 5, 6}, "10.0.0.3:7001",
+        Map.of(0, agentB(), 5, agentB())), NodeAgent.DiskShards.NONE);
   }
 
   @Test
   void spawnWorkersCarriesTheDiskCheckpointManifestAndItsHolders() throws Exception {
-    ActorRefResolver resolver = ActorRefResolver.get(kit.system());
-    org.apache.pekko.actor.typed.ActorRef<io.tandem.actors.cluster.NodeAgent.Command> agent =
-        resolver.resolveActorRef("pekko://" + WireSamples.SYSTEM + "/user/agent-b");
-    io.tandem.actors.cluster.NodeAgent.SpawnWorkers sample =
-        (io.tandem.actors.cluster.NodeAgent.SpawnWorkers) samples.get("N.SpawnWorkers");
     io.tandem.proto.CheckpointManifest manifest = io.tandem.proto.CheckpointManifest.newBuilder().setJobId("job-7")
         .setStep(40).setLayers(1).addFiles(io.tandem.proto.CheckpointFile.newBuilder().setLayer(0).setName("layer-0.bin")
             .setNode("pekko://tandem@10.0.0.3:25520")).build();
-    io.tandem.actors.cluster.NodeAgent.SpawnWorkers message = new io.tandem.actors.cluster.NodeAgent.SpawnWorkers(
-        sample.spec(), List.of(1), sample.dataPlanes(), 40, new byte[] {1, 2, 3}, sample.replyTo(),
-        new io.tandem.actors.cluster.NodeAgent.Snapshots("job-7", new byte[] {4, 5, 6}, "", Map.of()),
-        new io.tandem.actors.cluster.NodeAgent.DiskShards(manifest, Map.of(0, agent)));
-    io.tandem.actors.cluster.NodeAgent.SpawnWorkers decoded = (io.tandem.actors.cluster.NodeAgent.SpawnWorkers)
-        serializer.fromBinary(serializer.toBinary(message), "N.SpawnWorkers");
+    NodeAgent.SpawnWorkers decoded = roundTripsWith(new NodeAgent.Snapshots("job-7", new byte[] {4, 5, 6}, "",
+        Map.of()), new NodeAgent.DiskShards(manifest, Map.of(0, agentB())));
     assertEquals(manifest, decoded.shards().manifest());
-    assertEquals(Map.of(0, agent), decoded.shards().holders());
+    assertEquals(Map.of(0, agentB()), decoded.shards().holders());
+  }
+
+  /** The sample SpawnWorkers with {@code snapshots} and {@code shards} survives the wire; returns it decoded. */
+  private static NodeAgent.SpawnWorkers roundTripsWith(NodeAgent.Snapshots snapshots, NodeAgent.DiskShards shards)
+      throws Exception {
+    NodeAgent.SpawnWorkers sample = (NodeAgent.SpawnWorkers) samples.get("N.SpawnWorkers");
+    NodeAgent.SpawnWorkers message = new NodeAgent.SpawnWorkers(sample.spec(), List.of(1), sample.dataPlanes(), 40,
+        new byte[] {1, 2, 3}, sample.replyTo(), snapshots, shards);
+    NodeAgent.SpawnWorkers decoded = (NodeAgent.SpawnWorkers) serializer.fromBinary(serializer.toBinary(message),
+        "N.SpawnWorkers");
     assertEquals(WireSamples.normalize(message), WireSamples.normalize(decoded));
+    return decoded;
+  }
+
+  private static org.apache.pekko.actor.typed.ActorRef<NodeAgent.Command> agentB() {
+    return ActorRefResolver.get(kit.system()).resolveActorRef("pekko://" + WireSamples.SYSTEM + "/user/agent-b");
   }
 
   @Test
