@@ -52,6 +52,10 @@ public final class BenchChaosCommand implements Callable<Integer> {
   @Option(names = "--gap", defaultValue = "10:30", description = "seconds between faults, MIN:MAX (default: ${DEFAULT-VALUE})")
   String gap;
 
+  @Option(names = "--data-parallel", defaultValue = "1", description = "data-parallel replicas of the job (must divide"
+      + " --workers and 8 microbatches; default: ${DEFAULT-VALUE})")
+  int dataParallel;
+
   @Option(names = "--json", description = "print one JSON object instead of the lines")
   boolean json;
 
@@ -67,6 +71,10 @@ public final class BenchChaosCommand implements Callable<Integer> {
     if (minutes <= 0 || workers < 3) {
       throw new IllegalArgumentException("--minutes must be > 0 and --workers >= 3 (a fault must leave two), got "
           + minutes + " and " + workers);
+    }
+    if (dataParallel < 1 || workers % dataParallel != 0 || 8 % dataParallel != 0) {
+      throw new IllegalArgumentException("--data-parallel must be >= 1 and divide --workers " + workers
+          + " and the job's 8 microbatches, got " + dataParallel);
     }
     String[] g = gap.split(":");
     if (g.length != 2) {
@@ -145,6 +153,7 @@ public final class BenchChaosCommand implements Callable<Integer> {
       o.put("workers", workers);
       o.put("model", model);
       o.put("schedule", schedule);
+      o.put("dataParallel", dataParallel);
       o.put("steps", steps);
       o.put("faultsInjected", monkey.injected());
       com.fasterxml.jackson.databind.node.ObjectNode kinds = o.putObject("faults");
@@ -176,14 +185,16 @@ public final class BenchChaosCommand implements Callable<Integer> {
     return JobSpec.newBuilder().setJobId(id).setBackend("cpu").setModel(model).setSchedule(schedule)
         .setDevices(workers).setMicrobatches(8).setMicrobatchSize(2).setSteps(Math.toIntExact(steps)).setSeed(seed)
         .setLearningRate(0.003).setClipNorm(1.0).setDataset("corpus").setOptimizer("adamw").setStepTimeoutS(120)
-        .setCheckpointDir(dir.resolve(id).toString()).setCheckpointEvery(20).setKeepCheckpoints(2).build();
+        .setCheckpointDir(dir.resolve(id).toString()).setCheckpointEvery(20).setKeepCheckpoints(2)
+        .setDataParallel(dataParallel).build();
   }
 
   /** The final weights' hash of {@code job} run uninterrupted in this JVM (same math, no faults). */
   private static String reference(JobSpec job) {
     Schedule s = JobFactory.schedule(job);
     JobEvent end = LocalRuntime.run(new JobConfig(job.getJobId() + "-reference", s, job.getSteps(),
-        job.getClipNorm(), Duration.ofSeconds(120)), JobFactory.provider(job, s), e -> { });
+        job.getClipNorm(), Duration.ofSeconds(120)), io.tandem.actors.JobSpecs.dataParallel(job),
+        JobFactory.provider(job, s), e -> { });
     if (!(end instanceof JobEvent.JobSucceeded ok)) {
       throw new UserException("the uninterrupted reference run failed: " + end);
     }
