@@ -558,7 +558,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     timers.cancel("confirm");
     timers.cancel("phase");
     stopDriver();
-    if (io.tandem.actors.JobSpecs.dataParallel(runSpec) > 1 && phase != Phase.SPAWN) {
+    if (io.tandem.actors.JobSpecs.dataParallel(runSpec) > 1 && phase != Phase.SPAWN
+        && !runSpec.getSchedule().equalsIgnoreCase("2bw")) { // 2bw's two weight versions are never restored
       releaseKeepingState();
     } else {
       release();
