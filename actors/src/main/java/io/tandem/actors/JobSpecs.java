@@ -102,13 +102,18 @@ public final class JobSpecs {
     return spec.getReductionGroups() > 0 ? spec.getReductionGroups() : dataParallel(spec);
   }
 
+  /** Whether the job runs PipeDream-2BW (two weight versions: no snapshots, never restored from one). */
+  public static boolean twoBw(JobSpec spec) {
+    return spec.getSchedule().equalsIgnoreCase("2bw");
+  }
+
   /**
    * Steps between in-memory peer snapshots on a cluster (0 = none): the spec's
    * {@code snapshot_every}, every step when unset, none when negative or for PipeDream-2BW (whose
    * two weight versions a snapshot does not hold).
    */
   public static int snapshotEvery(JobSpec spec) {
-    if (spec.getSnapshotEvery() < 0 || spec.getSchedule().equalsIgnoreCase("2bw")) {
+    if (spec.getSnapshotEvery() < 0 || twoBw(spec)) {
       return 0;
     }
     return Math.max(1, spec.getSnapshotEvery());

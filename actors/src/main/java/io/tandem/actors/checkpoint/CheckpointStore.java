@@ -283,7 +283,7 @@ public final class CheckpointStore {
    * The layer state stored in {@code dir/f.getName()}, after checking the file's SHA-256 and
    * header against the manifest entry. Throws {@link CheckpointException} naming the file.
    */
-  static byte[] verifiedPayload(Path dir, CheckpointFile f) {
+  public static byte[] verifiedPayload(Path dir, CheckpointFile f) {
     DispatcherGuard.assertNotOnDispatcher("reading and hashing a checkpoint file (SHA-256)");
     Path file = dir.resolve(f.getName());
     byte[] bytes;

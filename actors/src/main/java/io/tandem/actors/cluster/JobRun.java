@@ -178,7 +178,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     this.selfAddress = Cluster.get(ctx.getSystem()).selfMember().address();
     this.agentAdapter = ctx.messageAdapter(NodeAgent.Reply.class, FromAgent::new);
     // peer snapshots, and the live states of released workers (data parallelism); PipeDream-2BW: none
-    this.snapshots = new SnapshotLedger(spec.getSchedule().equalsIgnoreCase("2bw") ? 0 : modelLayers(spec));
+    this.snapshots = new SnapshotLedger(JobSpecs.twoBw(spec) ? 0 : modelLayers(spec));
     this.checkpointLookup = new CheckpointLookup(io);
     new java.security.SecureRandom().nextBytes(snapshotKey);
     this.watch = ClusterWatch.start(ctx, AgentsChanged::new, MemberChanged::new, ReachabilityChanged::new);
@@ -559,7 +559,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     timers.cancel("phase");
     stopDriver();
     if (io.tandem.actors.JobSpecs.dataParallel(runSpec) > 1 && phase != Phase.SPAWN
-        && !runSpec.getSchedule().equalsIgnoreCase("2bw")) { // 2bw's two weight versions are never restored
+        && !JobSpecs.twoBw(runSpec)) { // 2bw's two weight versions are never restored
       releaseKeepingState();
     } else {
       release();
@@ -696,9 +696,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     }
     if (m.error() != null) {
       Throwable c = m.error().getCause() != null ? m.error().getCause() : m.error();
-      String why = "the coordinator: " + (c.getMessage() == null ? c.toString() : c.getMessage());
-      return resumeNamed ? fail("cannot restore checkpoint step-" + driver.restoreStep() + ": " + why)
-          : restoreOlder(why);
+      return cannotRestore(driver.restoreStep(), "the coordinator: "
+          + (c.getMessage() == null ? c.toString() : c.getMessage()));
     }
     io.tandem.proto.CheckpointManifest manifest = m.read().manifest();
     Map<Integer, ActorRef<NodeAgent.Command>> holders = new TreeMap<>();
@@ -739,8 +738,7 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     String where = absent.entrySet().stream().map(e -> "layers " + e.getValue() + " on node " + e.getKey())
         .collect(java.util.stream.Collectors.joining(", "));
     if (holdersGivenUp.containsAll(absent.keySet())) {
-      String why = "its files of " + where + ", which did not join";
-      return resumeNamed ? fail("cannot restore checkpoint step-" + step + ": " + why) : restoreOlder(why);
+      return cannotRestore(step, "its files of " + where + ", which did not join");
     }
     if (waitingForHolders == null) {
       timers.cancel("phase");
@@ -790,14 +788,13 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
         return java.util.Optional.of(a);
       }
     }
-    for (org.apache.pekko.cluster.Member m : Cluster.get(getContext().getSystem()).state().getMembers()) {
-      if (m.address().toString().equals(node) && m.status() == org.apache.pekko.cluster.MemberStatus.up()
-          && members.healthy(node)) {
-        return java.util.Optional.of(ActorRefResolver.get(getContext().getSystem())
-            .resolveActorRef(node + "/system/" + ClusterNode.NODE_AGENT));
-      }
-    }
-    return java.util.Optional.empty();
+    return members.healthy(node) ? java.util.Optional.of(ActorRefResolver.get(getContext().getSystem())
+        .resolveActorRef(node + "/system/" + ClusterNode.NODE_AGENT)) : java.util.Optional.empty();
+  }
+
+  /** The attempt's disk checkpoint of {@code step} cannot be restored: fails a named one, else tries the one before. */
+  private Behavior<Command> cannotRestore(long step, String why) {
+    return resumeNamed ? fail("cannot restore checkpoint step-" + step + ": " + why) : restoreOlder(why);
   }
 
   /**

@@ -429,16 +429,16 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       if (!remote.contains(layer)) {
         return checkpoint.layer(layer);
       }
-      String failed = shardFailures.remove(snapshots.job() + "/" + step + "/" + layer);
+      String key = shardKey(snapshots.job(), step, layer);
+      String failed = shardFailures.remove(key);
       try {
         byte[] state = failed != null ? null : store.await(snapshots.job(), step, layer, SNAPSHOT_FETCH_TIMEOUT,
-            () -> abandoned.contains(msg.spec().getJobId())
-                || shardFailures.containsKey(snapshots.job() + "/" + step + "/" + layer));
+            () -> abandoned.contains(msg.spec().getJobId()) || shardFailures.containsKey(key));
         if (state != null) {
           return state;
         }
       } catch (java.util.concurrent.TimeoutException e) {
-        failed = shardFailures.remove(snapshots.job() + "/" + step + "/" + layer);
+        failed = shardFailures.remove(key);
         if (failed == null) {
           failed = e.getMessage();
         }
@@ -459,20 +459,15 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
       for (io.tandem.proto.CheckpointFile f : msg.files()) {
         byte[] state;
         try {
-          state = new Checkpoint(dir, io.tandem.proto.CheckpointManifest.newBuilder().addFiles(f).build())
-              .layer(f.getLayer());
+          state = CheckpointStore.verifiedPayload(dir, f);
         } catch (RuntimeException e) {
           replyTo.tell(new ShardsUnavailable(msg.jobId(), msg.step(), List.of(f.getLayer()), "node " + node + ": "
               + e.getMessage()));
           continue;
         }
-        client.send(msg.toHost(), msg.toPort(), io.tandem.actors.transport.SnapshotFrames.header(msg.jobId(),
-                msg.step(), f.getLayer(), state.length, 0, 0), io.tandem.actors.transport.SnapshotFrames.pack(state),
-            msg.key()).exceptionally(e -> {
-              replyTo.tell(new ShardsUnavailable(msg.jobId(), msg.step(), List.of(f.getLayer()), "node " + node
-                  + " could not send it to " + msg.toHost() + ":" + msg.toPort() + ": " + e.getMessage()));
-              return null;
-            });
+        PeerSnapshotSink.sendForRestore(client, msg.jobId(), msg.key(), msg.step(), f.getLayer(), state,
+            msg.toHost(), msg.toPort(), why -> replyTo.tell(new ShardsUnavailable(msg.jobId(), msg.step(),
+                List.of(f.getLayer()), "node " + node + " could not send it: " + why)));
       }
     });
     return this;
@@ -480,8 +475,13 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
 
   private Behavior<Command> onShardsUnavailable(ShardsUnavailable msg) {
     // a restore waiting for one of these layers gives up within 200 ms
-    msg.layers().forEach(l -> shardFailures.put(msg.jobId() + "/" + msg.step() + "/" + l, msg.message()));
+    msg.layers().forEach(l -> shardFailures.put(shardKey(msg.jobId(), msg.step(), l), msg.message()));
     return this;
+  }
+
+  /** The key of {@link #shardFailures}. */
+  private static String shardKey(String job, long step, int layer) {
+    return job + "/" + step + "/" + layer;
   }
 
   /** How long a restore waits for a layer of an in-memory snapshot from its holder. */
@@ -656,24 +656,20 @@ public final class NodeAgent extends AbstractBehavior<NodeAgent.Command> {
     if (job.snapshotJob().isEmpty()) {
       return;
     }
-    io.tandem.actors.transport.SnapshotStore store = directory.snapshots();
+    String snapshotJob = job.snapshotJob();
+    // no peer: kept in this node's store and reported held, as a snapshot of its own
+    PeerSnapshotSink here = new PeerSnapshotSink(directory.snapshots(), client, snapshotJob, new byte[0], null, 0,
+        (step, layers) -> heldHere(snapshotJob, step, layers));
     org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(NodeAgent.class);
-    for (DeviceCompute device : job.devices()) {
+    for (int d = 0; d < job.devices().size(); d++) {
+      DeviceCompute device = job.devices().get(d);
       try {
         io.tandem.actors.worker.StageCompute compute = device.compute();
         var state = CompletableFuture.supplyAsync(() -> {
           long applied = compute.stepsApplied();
           return java.util.Map.entry(applied >= 0 ? applied : Math.max(0, job.restoreStep()), compute.snapshot());
         }, device.executor()).get(KEEP_STATE_TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        List<Integer> kept = new ArrayList<>();
-        state.getValue().forEach((layer, bytes) -> {
-          if (store.put(job.snapshotJob(), state.getKey(), layer, bytes)) {
-            kept.add(layer);
-          }
-        });
-        if (!kept.isEmpty()) {
-          heldHere(job.snapshotJob(), state.getKey(), List.copyOf(kept));
-        }
+        here.keep(state.getKey(), d, state.getValue());
       } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
         log.warn("job {}: live layer states not kept: {}", job.snapshotJob(), e.getMessage());
       } catch (InterruptedException e) {

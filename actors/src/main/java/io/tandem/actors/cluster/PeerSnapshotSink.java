@@ -65,11 +65,22 @@ record PeerSnapshotSink(SnapshotStore store, DataPlaneClient client, String job,
         onMissing.accept("layer " + layer + " of the snapshot after step " + step + " is no longer held here");
         continue;
       }
-      client.send(host, port, SnapshotFrames.header(job, step, layer, state.length, 0, 0), SnapshotFrames.pack(state),
-          key).exceptionally(e -> {
-            onMissing.accept("layer " + layer + " not sent to " + host + ":" + port + ": " + e.getMessage());
-            return null;
-          });
+      sendForRestore(client, job, key, step, layer, state, host, port,
+          why -> onMissing.accept("layer " + layer + " " + why));
     }
+  }
+
+  /**
+   * Sends {@code state}, layer {@code layer} after {@code step} steps, to the restoring node whose
+   * data plane is {@code host:port}, signed with {@code key}; {@code onFailure} hears why it was
+   * not sent ("not sent to host:port: ...").
+   */
+  static void sendForRestore(DataPlaneClient client, String job, byte[] key, long step, int layer, byte[] state,
+      String host, int port, Consumer<String> onFailure) {
+    client.send(host, port, SnapshotFrames.header(job, step, layer, state.length, 0, 0), SnapshotFrames.pack(state),
+        key).exceptionally(e -> {
+          onFailure.accept("not sent to " + host + ":" + port + ": " + e.getMessage());
+          return null;
+        });
   }
 }
