@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -113,15 +114,18 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
       List<Double> snap = new ArrayList<>();
       List<Double> ckpt = new ArrayList<>();
       double blocking = 0;
+      Map<String, List<Double>> runMedians = new LinkedHashMap<>(); // per variant, each run's median step ms
       // interleaved, and each round in another order, so drift in machine load and a variant's place hit all alike
       for (int round = 0; round < rounds; round++) {
         for (int i = 0; i < 3; i++) {
           switch ((round + i) % 3) {
-            case 0 -> none.addAll(stepTimes(run(node, workers, noSnapshots(job("none" + round, 0, dir)), false)));
-            case 1 -> snap.addAll(stepTimes(run(node, workers, job("snap" + round, 0, dir), false)));
+            case 0 -> none.addAll(runMedian(runMedians, "none",
+                stepTimes(run(node, workers, noSnapshots(job("none" + round, 0, dir)), false))));
+            case 1 -> snap.addAll(runMedian(runMedians, "snapshots",
+                stepTimes(run(node, workers, job("snap" + round, 0, dir), false))));
             default -> {
               Timeline c = run(node, workers, noSnapshots(job("ckpt" + round, every, dir)), false);
-              ckpt.addAll(stepTimes(c));
+              ckpt.addAll(runMedian(runMedians, "checkpoints", stepTimes(c)));
               blocking = Math.max(blocking, c.firstOf.getOrDefault("blocking", 0L) / 1e3);
             }
           }
@@ -133,7 +137,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
       double withSnapshots = median(snap);
       double withCkpt = median(ckpt);
       if (json) {
-        printJson(out, fail, base, withSnapshots, withCkpt, blocking);
+        printJson(out, fail, base, withSnapshots, withCkpt, blocking, runMedians);
         return 0;
       }
       out.printf(Locale.ROOT, "%s on %d worker JVMs, %s, %d microbatches x %d, %d steps (CPU backend, loopback)%n",
@@ -164,7 +168,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
 
   /** The {@code --json} object: issue 14's keys first, then the recovery's parts (seconds; -1 when not seen). */
   private void printJson(PrintWriter out, Timeline fail, double base, double withSnapshots, double withCkpt,
-      double blocking) {
+      double blocking, Map<String, List<Double>> runMedians) {
     long k = fail.killNanos;
     long detected = java.util.stream.Stream.of("failure-detected", "step-failed", "failure-confirmed")
         .map(fail.firstOf::get).filter(java.util.Objects::nonNull).min(Long::compare).orElse(0L);
@@ -191,6 +195,8 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
     o.put("workers", devices);
     o.put("model", model);
     o.put("schedule", schedule);
+    com.fasterxml.jackson.databind.node.ObjectNode perRun = o.putObject("runMedianMs");
+    runMedians.forEach((variant, ms) -> ms.forEach(v -> perRun.withArray(variant).add(round(v))));
     out.println(o);
     out.flush();
   }
@@ -256,6 +262,12 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
 
   private static double s(Timeline t, String to, long fromNanos) {
     return (t.firstOf.get(to) - fromNanos) / 1e9;
+  }
+
+  /** Notes the median of one run's {@code stepMs} under {@code variant}; returns them. */
+  private static List<Double> runMedian(Map<String, List<Double>> medians, String variant, List<Double> stepMs) {
+    medians.computeIfAbsent(variant, v -> new ArrayList<>()).add(median(stepMs));
+    return stepMs;
   }
 
   /** Step times of a run without failures, its first (warm-up) step left out. */

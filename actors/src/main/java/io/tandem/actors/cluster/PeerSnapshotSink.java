@@ -47,7 +47,7 @@ record PeerSnapshotSink(SnapshotStore store, DataPlaneClient client, String job,
     if (peerHost == null) {
       return;
     }
-    layers.forEach((layer, state) -> client.send(peerHost, peerPort,
+    layers.forEach((layer, state) -> client.sendBulk(peerHost, peerPort,
             SnapshotFrames.header(job, step, layer, state.length, device, layers.size()), SnapshotFrames.pack(state), key)
         .exceptionally(e -> {
           LOG.warn("snapshot of job '{}' after step {}: layer {} not sent to {}:{}: {}", job, step, layer, peerHost,
@@ -77,7 +77,7 @@ record PeerSnapshotSink(SnapshotStore store, DataPlaneClient client, String job,
    */
   static void sendForRestore(DataPlaneClient client, String job, byte[] key, long step, int layer, byte[] state,
       String host, int port, Consumer<String> onFailure) {
-    client.send(host, port, SnapshotFrames.header(job, step, layer, state.length, 0, 0), SnapshotFrames.pack(state),
+    client.sendBulk(host, port, SnapshotFrames.header(job, step, layer, state.length, 0, 0), SnapshotFrames.pack(state),
         key).exceptionally(e -> {
           onFailure.accept("not sent to " + host + ":" + port + ": " + e.getMessage());
           return null;

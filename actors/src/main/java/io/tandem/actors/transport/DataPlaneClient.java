@@ -15,7 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * full, frame over the limit, connection failed); a dead connection is re-opened on the next
  * frame. With {@code authenticate} on, frames sent with a key are signed and sealed with it.
  * A connection the peer closes or resets (its process died) is reported to the listeners of
- * {@link #onPeerLost} at once.
+ * {@link #onPeerLost} at once. Bulk frames (snapshots, restores) go on a second connection per
+ * peer ({@link #sendBulk}), so a step's tensors never wait behind megabytes of layer state, on
+ * the writer's queue or on the receiving reader thread.
  */
 public final class DataPlaneClient implements AutoCloseable {
   private final DataPlaneSettings settings;
@@ -36,22 +38,33 @@ public final class DataPlaneClient implements AutoCloseable {
   /** Sends one tensor signed with the job's data plane {@code key} (unsigned when null or authentication is off). */
   public CompletionStage<Void> send(String host, int port, TensorFrameHeader header, HostTensor tensor, byte[] key) {
     byte[] signWith = settings.authenticate() ? key : null;
-    return offer(host, port, new PeerWriter.Outgoing(header, tensor, signWith, null, new CompletableFuture<>()));
+    return offer(host, port, false, new PeerWriter.Outgoing(header, tensor, signWith, null, new CompletableFuture<>()));
+  }
+
+  /**
+   * {@link #send(String, int, TensorFrameHeader, HostTensor, byte[])} on the peer's bulk
+   * connection: for layer states, which must not hold up the tensors of a step.
+   */
+  public CompletionStage<Void> sendBulk(String host, int port, TensorFrameHeader header, HostTensor tensor,
+      byte[] key) {
+    byte[] signWith = settings.authenticate() ? key : null;
+    return offer(host, port, true, new PeerWriter.Outgoing(header, tensor, signWith, null, new CompletableFuture<>()));
   }
 
   /** Sends pre-built frame bytes as they are (tests use it to send bad frames). */
   public CompletionStage<Void> sendRaw(String host, int port, byte[] frame) {
-    return offer(host, port, new PeerWriter.Outgoing(null, null, null, ByteBuffer.wrap(frame).asReadOnlyBuffer(),
-        new CompletableFuture<>()));
+    return offer(host, port, false, new PeerWriter.Outgoing(null, null, null,
+        ByteBuffer.wrap(frame).asReadOnlyBuffer(), new CompletableFuture<>()));
   }
 
-  private CompletionStage<Void> offer(String host, int port, PeerWriter.Outgoing frame) {
-    String endpoint = host + ":" + port;
+  private CompletionStage<Void> offer(String host, int port, boolean bulk, PeerWriter.Outgoing frame) {
+    String endpoint = host + ":" + port + (bulk ? " bulk" : "");
     while (true) {
       if (closed) {
         return CompletableFuture.failedFuture(new IllegalStateException("the data plane client is closed"));
       }
-      PeerWriter writer = peers.computeIfAbsent(endpoint, k -> new PeerWriter(host, port, settings, this::peerLost));
+      PeerWriter writer = peers.computeIfAbsent(endpoint, k -> new PeerWriter(host, port, settings, this::peerLost,
+          bulk ? "bulk-write" : "write"));
       CompletableFuture<Void> written = writer.offer(frame);
       if (written != null) {
         return written;

@@ -65,6 +65,9 @@ public final class DataPlaneServer implements AutoCloseable {
     if (!settings.authenticate()) {
       LOG.warn("data plane authentication is off ({}.authenticate = off): frames are neither signed nor checked "
           + "against their job's key, only CRC32C guards them", DataPlaneSettings.PATH);
+    } else if (CipherJit.missing()) {
+      LOG.info("this JVM lacks the options {} (the tandem launcher passes them): the data plane's AES-GCM seal runs at"
+          + " tens of MB/s for its first ~100 MB", String.join(" ", CipherJit.OPTIONS));
     }
     DataPlaneServer s = new DataPlaneServer(channel, directory, settings, allowPeer);
     Thread acceptor = new Thread(s::accept, "tandem-dataplane-accept-" + s.port());

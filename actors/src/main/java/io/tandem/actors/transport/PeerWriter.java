@@ -42,18 +42,22 @@ final class PeerWriter {
   private final java.util.function.Consumer<String> lost;
 
   PeerWriter(String host, int port, DataPlaneSettings settings) {
-    this(host, port, settings, endpoint -> { });
+    this(host, port, settings, endpoint -> { }, "write");
   }
 
-  /** @param lost told {@code host:port} when the peer closes or resets the connection */
-  PeerWriter(String host, int port, DataPlaneSettings settings, java.util.function.Consumer<String> lost) {
+  /**
+   * @param lost told {@code host:port} when the peer closes or resets the connection
+   * @param lane names the writer's thread ({@code tandem-dataplane-LANE-host:port})
+   */
+  PeerWriter(String host, int port, DataPlaneSettings settings, java.util.function.Consumer<String> lost,
+      String lane) {
     this.host = host;
     this.port = port;
     this.settings = settings;
     this.lost = lost;
     this.queue = new ArrayBlockingQueue<>(settings.queueFrames());
     this.writer = new FrameWriter(settings.chunkBytes(), settings.maxFrameBytes());
-    Thread thread = new Thread(this::run, "tandem-dataplane-write-" + host + ":" + port);
+    Thread thread = new Thread(this::run, "tandem-dataplane-" + lane + "-" + host + ":" + port);
     thread.setDaemon(true);
     thread.start();
   }

@@ -138,6 +138,17 @@ class DeployFilesTest {
   }
 
   @Test
+  void everyLauncher_passesTheCipherJitOptions() throws IOException {
+    Map<String, String> launchers = Map.of(
+        "tandem", Files.readString(DEPLOY.resolveSibling("tandem")),
+        "deploy/docker/Dockerfile", Files.readString(DEPLOY.resolve("docker/Dockerfile")),
+        "deploy/gpu-bundle.sh", Files.readString(DEPLOY.resolve("gpu-bundle.sh")),
+        "pom.xml (tests)", Files.readString(DEPLOY.resolveSibling("pom.xml")));
+    launchers.forEach((file, text) -> io.tandem.actors.transport.CipherJit.OPTIONS.forEach(option ->
+        assertTrue(text.contains(option), file + " does not pass " + option)));
+  }
+
+  @Test
   void systemdUnits_startTheCoordinatorAndWorkers() throws IOException {
     String coordinator = Files.readString(DEPLOY.resolve("systemd/tandem-coordinator.service"));
     String worker = Files.readString(DEPLOY.resolve("systemd/tandem-worker@.service"));
