@@ -143,9 +143,12 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "%s on %d worker JVMs, %s, %d microbatches x %d, %d steps (CPU backend, loopback)%n",
           model, devices, schedule, microbatches, microbatchSize, steps);
       out.printf(Locale.ROOT, "step time median over %d interleaved runs each: nothing saved %.1f ms, in-memory peer"
-          + " snapshots every step %.1f ms (overhead %+.1f%%), disk checkpoint every %d steps %.1f ms (overhead %+.1f%%);"
+          + " snapshots every step %.1f ms (overhead %+.1f%%; paired by round %+.1f%%), disk checkpoint every %d steps"
+          + " %.1f ms (overhead %+.1f%%);"
           + " checkpoint snapshot blocking compute: max %.1f ms (first checkpoint of each run)%n", rounds,
-          base, withSnapshots, 100 * (withSnapshots / base - 1), every, withCkpt, 100 * (withCkpt / base - 1), blocking);
+          base, withSnapshots, 100 * (withSnapshots / base - 1),
+          100 * (pairedRatio(runMedians, "snapshots", "none") - 1), every, withCkpt, 100 * (withCkpt / base - 1),
+          blocking);
       long k = fail.killNanos;
       out.printf(Locale.ROOT, "recovery after SIGKILL of 1 of %d at step %d: detection %.1f s, downing %.1f s,"
               + " re-plan %.0f ms, restore (spawn + load) %.1f s, first resumed step %.1f s; total %.1f s%n",
@@ -181,6 +184,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
     o.put("confirmedByProbe", fail.firstOf.containsKey("failure-confirmed"));
     o.put("restoreSeconds", round(s(fail, "restored", "re-planned")));
     o.put("restoredFromMemory", fail.fromMemory);
+    o.put("overheadPercentPaired", round(100 * (pairedRatio(runMedians, "snapshots", "none") - 1)));
     o.put("stepMsWithoutSnapshots", round(base));
     o.put("stepMsWithSnapshots", round(withSnapshots));
     o.put("stepMsWithCheckpoints", round(withCkpt));
@@ -262,6 +266,21 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
 
   private static double s(Timeline t, String to, long fromNanos) {
     return (t.firstOf.get(to) - fromNanos) / 1e9;
+  }
+
+  /**
+   * The median over rounds of each round's {@code variant} run median over its {@code base} run
+   * median: the runs of one round are minutes apart at most, so a drift of the machine's speed
+   * over the whole bench (warming JITs) cancels out, which pooling every step does not.
+   */
+  private static double pairedRatio(Map<String, List<Double>> medians, String variant, String base) {
+    List<Double> v = medians.getOrDefault(variant, List.of());
+    List<Double> b = medians.getOrDefault(base, List.of());
+    List<Double> ratios = new ArrayList<>();
+    for (int r = 0; r < Math.min(v.size(), b.size()); r++) {
+      ratios.add(v.get(r) / b.get(r));
+    }
+    return median(ratios);
   }
 
   /** Notes the median of one run's {@code stepMs} under {@code variant}; returns them. */
