@@ -14,10 +14,14 @@ import java.time.Duration;
  * @param stepTimeout how long a step may take before the job fails
  * @param startStep the first step to run (after a restore: the checkpoint's step)
  * @param checkpoints when and where to checkpoint; null = never
- * @param snapshotEvery in-memory peer snapshots after every this many steps (0 = none)
+ * @param snapshotEvery in-memory peer snapshots after every this many steps (0 = none,
+ *     {@link #AUTO_SNAPSHOTS} = chosen from the first steps)
  */
 public record JobConfig(String jobId, Schedule schedule, long steps, double clipNorm, Duration stepTimeout,
     long startStep, CheckpointPolicy checkpoints, int snapshotEvery) {
+  /** {@code snapshotEvery}: every step until the first steps are timed, then as their cost allows. */
+  public static final int AUTO_SNAPSHOTS = -1;
+
   public JobConfig {
     if (steps < 1) {
       throw new IllegalArgumentException("--steps must be >= 1, got " + steps);

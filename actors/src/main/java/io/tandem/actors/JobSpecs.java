@@ -109,14 +109,14 @@ public final class JobSpecs {
 
   /**
    * Steps between in-memory peer snapshots on a cluster (0 = none): the spec's
-   * {@code snapshot_every}, every step when unset, none when negative or for PipeDream-2BW (whose
-   * two weight versions a snapshot does not hold).
+   * {@code snapshot_every}, {@link JobConfig#AUTO_SNAPSHOTS} when unset, none when negative or
+   * for PipeDream-2BW (whose two weight versions a snapshot does not hold).
    */
   public static int snapshotEvery(JobSpec spec) {
     if (spec.getSnapshotEvery() < 0 || twoBw(spec)) {
       return 0;
     }
-    return Math.max(1, spec.getSnapshotEvery());
+    return spec.getSnapshotEvery() == 0 ? JobConfig.AUTO_SNAPSHOTS : spec.getSnapshotEvery();
   }
 
   /** The pipeline depth p: the spec's devices over its replicas ({@code devices = D x p}). */

@@ -298,8 +298,10 @@ public final class JobSpec {
 
     /**
      * Cluster jobs: an in-memory peer snapshot of every worker's layers after every
-     * {@code everySteps} steps (default 1; 0 = off), restored from the survivors' memory after a
-     * node failure instead of the disk checkpoint.
+     * {@code everySteps} steps (0 = off), restored from the survivors' memory after a node
+     * failure instead of the disk checkpoint. Unset: automatic, every step unless a worker's
+     * state takes long to copy next to a step (then every few steps; the job's
+     * {@code snapshot-interval} event says which).
      */
     public Builder snapshotEvery(int everySteps) {
       if (everySteps < 0) {

@@ -70,10 +70,10 @@ final class JobOptions {
   @Option(names = "--checkpoint-every", defaultValue = "0", description = "checkpoint every K steps, 0 = never (default: ${DEFAULT-VALUE})")
   int checkpointEvery;
 
-  @Option(names = "--snapshot-every", defaultValue = "1", description = "cluster jobs: keep each worker's layer state in"
-      + " memory on its node and on a peer node every K steps, so that a lost node costs at most K steps; 0 = off"
-      + " (default: ${DEFAULT-VALUE})")
-  int snapshotEvery;
+  @Option(names = "--snapshot-every", defaultValue = "auto", description = "cluster jobs: keep each worker's layer state"
+      + " in memory on its node and on a peer node every K steps, so that a lost node costs at most K steps; 0 = off;"
+      + " auto = every step, or every few steps when the state takes long to copy next to a step (default: ${DEFAULT-VALUE})")
+  String snapshotEvery;
 
   @Option(names = "--keep-checkpoints", defaultValue = "3", description = "checkpoints kept (default: ${DEFAULT-VALUE})")
   int keepCheckpoints;
@@ -95,15 +95,30 @@ final class JobOptions {
       + " checkpoint, and new checkpoints go to DIR")
   Path resume;
 
+  /** {@code --snapshot-every} as the spec states it: 0 = auto, K, or -1 = off. */
+  private int snapshotEvery() {
+    if (snapshotEvery.equalsIgnoreCase("auto")) {
+      return 0;
+    }
+    try {
+      int k = Integer.parseInt(snapshotEvery.strip());
+      if (k >= 0) {
+        return k == 0 ? -1 : k;
+      }
+    } catch (NumberFormatException e) {
+      // refused below
+    }
+    throw new IllegalArgumentException("--snapshot-every must be auto, 0 (off) or a number of steps >= 1, got '"
+        + snapshotEvery + "'");
+  }
+
   /**
    * The job spec these options describe, checked by the one validator ({@link JobSpecs#prepare}:
    * the same rules and messages as the Java API, the admin API and the coordinator), with the
    * planner's choice made for {@code --schedule planner}.
    */
   JobSpec jobSpec(String idPrefix) {
-    if (snapshotEvery < 0) {
-      throw new IllegalArgumentException("--snapshot-every must be >= 0 (0 = off), got " + snapshotEvery);
-    }
+    int snapshots = snapshotEvery();
     JobSpec spec = JobSpec.newBuilder()
         .setJobId(jobId != null ? jobId : idPrefix + "-" + Long.toHexString(System.nanoTime()))
         .setBackend(backend.toLowerCase(Locale.ROOT))
@@ -123,7 +138,7 @@ final class JobOptions {
         .setOpMs(opMs)
         .setStepTimeoutS(stepTimeoutSeconds)
         .setCheckpointDir(checkpointDir == null ? "" : checkpointDir.toAbsolutePath().toString())
-        .setCheckpointEvery(checkpointEvery).setSnapshotEvery(snapshotEvery > 0 ? snapshotEvery : -1)
+        .setCheckpointEvery(checkpointEvery).setSnapshotEvery(snapshots)
         .setKeepCheckpoints(keepCheckpoints)
         .setDeviceMemoryBytes(deviceMemory == null ? 0 : io.tandem.planner.Bytes.parse(deviceMemory))
         .setRecompute(recompute.toLowerCase(Locale.ROOT))

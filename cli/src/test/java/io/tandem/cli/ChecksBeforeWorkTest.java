@@ -55,7 +55,7 @@ class ChecksBeforeWorkTest {
 
   @Test
   void submit_negativeSnapshotEvery_isRefused() {
-    assertRefused(run("train", "--steps", "1", "--snapshot-every", "-2"), "--snapshot-every must be >= 0 (0 = off)",
+    assertRefused(run("train", "--steps", "1", "--snapshot-every", "-2"), "--snapshot-every must be auto, 0 (off) or a number of steps >= 1, got '-2'",
         "-2");
   }
 

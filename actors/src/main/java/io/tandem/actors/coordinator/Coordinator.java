@@ -98,6 +98,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** The weights' hash once computed: the job succeeds when no commit is in flight any more. */
   private String weightsSha256;
   private boolean checkpointNow;
+  /** The snapshot interval when the job leaves it automatic ({@link JobConfig#AUTO_SNAPSHOTS}). */
+  private final SnapshotInterval autoSnapshots = new SnapshotInterval();
   private boolean pauseAfterCheckpoint;
 
   private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, JobConfig job,
@@ -322,8 +324,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         return this;
       }
     }
+    int snapshotEvery = snapshotEvery(millis);
     if (step + 1 < job.steps()) {
-      if (job.snapshotEvery() > 0 && (step + 1) % job.snapshotEvery() == 0) {
+      if (snapshotEvery > 0 && (step + 1) % snapshotEvery == 0) {
         // like a checkpoint: each worker copies its states before its next op; the nodes report what they hold
         workers.subList(0, schedule.devices()).forEach(w -> w.tell(new StageWorker.TakeSnapshot(step + 1)));
       }
@@ -396,6 +399,23 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     workers.subList(0, schedule.devices()).forEach(w -> p.addDeviceAddresses(w.path().toString()));
     return p.build();
+  }
+
+  /** Steps between snapshots now (0 = none); an automatic interval is chosen once the first steps are timed. */
+  private int snapshotEvery(double stepMillis) {
+    if (job.snapshotEvery() != JobConfig.AUTO_SNAPSHOTS) {
+      return job.snapshotEvery();
+    }
+    long largest = reports.values().stream().mapToLong(StepReport::getStateBytes).max().orElse(0);
+    int chosen = autoSnapshots.stepDone(step == job.startStep(), stepMillis, largest);
+    if (chosen > 1) { // 1: what it did meanwhile, nothing to say
+      emit("snapshot-interval", String.format(java.util.Locale.ROOT, "in-memory snapshots every %d step%s: the"
+          + " largest device state is %.1f MB and a step takes %.0f ms (snapshots may take %.0f %% of the steps at an"
+          + " assumed %.0f MB/s; --snapshot-every K sets it)", chosen, chosen == 1 ? "" : "s",
+          autoSnapshots.stateBytes() / 1e6, autoSnapshots.stepMillis(), 100 * SnapshotInterval.OVERHEAD,
+          SnapshotInterval.BYTES_PER_SECOND / 1e6));
+    }
+    return autoSnapshots.every();
   }
 
   private void emit(String kind, String message) {

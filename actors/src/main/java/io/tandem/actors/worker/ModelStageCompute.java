@@ -383,6 +383,15 @@ public final class ModelStageCompute implements StageCompute {
   }
 
   @Override
+  public long stateBytes() {
+    long floats = 0;
+    for (Parameter p : parameters()) {
+      floats += p.size() * (1L + p.optimizerSlots());
+    }
+    return floats * Float.BYTES;
+  }
+
+  @Override
   public SortedMap<Integer, byte[]> snapshot() {
     DispatcherGuard.assertNotOnDispatcher("snapshotting layer states (device synchronisation)");
     SortedMap<Integer, byte[]> out = new TreeMap<>();

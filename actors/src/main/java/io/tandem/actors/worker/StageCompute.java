@@ -121,6 +121,14 @@ public interface StageCompute extends AutoCloseable {
   }
 
   /**
+   * Bytes of the held layers' weights and optimizer state: about what {@link #snapshot} copies
+   * (0 for computes without layers).
+   */
+  default long stateBytes() {
+    return 0;
+  }
+
+  /**
    * Each held layer's full state (weights and optimizer state, {@code LayerState} bytes) copied
    * to host memory, by global layer index: what a checkpoint stores. Empty for computes without
    * layers (sim).

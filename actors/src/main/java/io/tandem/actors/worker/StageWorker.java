@@ -463,6 +463,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .addAllTimings(outcome.timings())
         .setPeakActivationBytes(outcome.peakHeldBytes())
         .setPeakActivationUnits((double) outcome.peakHeld() / chunksPerDevice)
+        .setStateBytes(compute.stateBytes())
         .setHops(hops.build());
     compute.losses(s).entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(e -> {
       report.addLossMicrobatches(e.getKey());
