@@ -4,14 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The automatic in-memory snapshot interval (a job's {@code snapshotEvery} left at its default):
- * every step while the first steps of an attempt are timed, then the smallest K whose estimated
- * snapshot cost, the largest device's layer state at {@value #BYTES_PER_SECOND} bytes a second,
- * stays within {@value #OVERHEAD} of K steps. A state copied in under {@value #MIN_MILLIS} ms is
- * kept every step whatever the step time (it is cheap, and one step is the most a failure should
- * cost): a small model keeps K = 1; a model whose state
- * takes long to copy next to its step (100M parameters on CPUs: 600 MB a worker, about 2 s a step)
- * snapshots every few steps instead of doubling its step time. Not thread-safe: the coordinator owns it.
+ * The automatic in-memory snapshot interval (a job's {@code snapshotEvery} left at its default).
+ * At the end of an attempt's first step the workers have reported their state sizes: when the
+ * largest copies in under {@value #MIN_MILLIS} ms at {@value #BYTES_PER_SECOND} bytes a second,
+ * snapshots are taken every step (cheap, and one step is the most a failure should cost: small
+ * models). Otherwise the next {@value #STEPS_TIMED} steps run without snapshots, so that their times
+ * are the job's own, and then K is the smallest interval whose estimated copy stays within
+ * {@value #OVERHEAD} of K steps (100M parameters on CPUs: 600 MB a worker, about 2 s a step:
+ * every 24 steps instead of doubling the step time). Not thread-safe: the coordinator owns it.
  */
 final class SnapshotInterval {
   /** What a snapshot is assumed to move a second per device: copy, seal, send, and the peer's receive and keep. */
@@ -20,50 +20,58 @@ final class SnapshotInterval {
   static final double OVERHEAD = 0.05;
   /** Snapshots estimated to take less than this are taken every step. */
   static final double MIN_MILLIS = 100;
-  /** Steps timed, after the attempt's first, before K is chosen. */
+  /** Steps timed without snapshots, after the attempt's first, before K is chosen for a big state. */
   static final int STEPS_TIMED = 3;
   /** The largest K chosen: a lost node costs at most this many steps. */
   static final int MAX_EVERY = 100;
 
   private final List<Double> stepMillis = new ArrayList<>();
   private long stateBytes;
+  /** 0 while timing. */
   private int every = 1;
   private boolean chosen;
 
   /** K for a device state of {@code stateBytes} and steps of {@code stepMillis}. */
   static int choose(long stateBytes, double stepMillis) {
-    if (stateBytes <= 0 || stepMillis <= 0) {
-      return 1;
-    }
-    double snapshotMillis = 1000.0 * stateBytes / BYTES_PER_SECOND;
-    if (snapshotMillis < MIN_MILLIS) {
+    double snapshotMillis = copyMillis(stateBytes);
+    if (snapshotMillis < MIN_MILLIS || stepMillis <= 0) {
       return 1;
     }
     double k = Math.ceil(snapshotMillis / (OVERHEAD * stepMillis));
     return (int) Math.max(1, Math.min(MAX_EVERY, k));
   }
 
-  /** Snapshots after every this many steps, for now. */
+  private static double copyMillis(long stateBytes) {
+    return 1000.0 * Math.max(0, stateBytes) / BYTES_PER_SECOND;
+  }
+
+  /** Snapshots after every this many steps, for now (0: none while the steps are timed). */
   int every() {
     return every;
   }
 
   /**
-   * Notes a completed step of the attempt ({@code first}: its first, not timed) with the largest
-   * state a device reported; returns the chosen K once, when it is chosen, else 0.
+   * Notes a completed step of the attempt ({@code first}: its first, whose time is not used) with
+   * the largest state a device reported; returns K when it is chosen for a big state (once), else 0.
    */
   int stepDone(boolean first, double millis, long largestStateBytes) {
-    if (chosen || first) {
+    if (chosen) {
+      return 0;
+    }
+    stateBytes = Math.max(stateBytes, largestStateBytes);
+    if (first) {
+      if (copyMillis(stateBytes) < MIN_MILLIS) {
+        chosen = true; // every step, as before the first step
+      } else {
+        every = 0;
+      }
       return 0;
     }
     stepMillis.add(millis);
-    stateBytes = Math.max(stateBytes, largestStateBytes);
     if (stepMillis.size() < STEPS_TIMED) {
       return 0;
     }
-    List<Double> sorted = new ArrayList<>(stepMillis);
-    sorted.sort(null);
-    every = choose(stateBytes, sorted.get(sorted.size() / 2));
+    every = choose(stateBytes, stepMillis());
     chosen = true;
     return every;
   }
@@ -73,7 +81,7 @@ final class SnapshotInterval {
     return stateBytes;
   }
 
-  /** The median step time the choice used (ms). */
+  /** The median of the timed steps (ms). */
   double stepMillis() {
     List<Double> sorted = new ArrayList<>(stepMillis);
     sorted.sort(null);

@@ -386,7 +386,7 @@ public final class ModelStageCompute implements StageCompute {
   public long stateBytes() {
     long floats = 0;
     for (Parameter p : parameters()) {
-      floats += p.size() * (1L + p.optimizerSlots());
+      floats += p.size() * (1L + Math.max(p.optimizerSlots(), optimizer.stateSlots())); // slots: after the 1st update
     }
     return floats * Float.BYTES;
   }

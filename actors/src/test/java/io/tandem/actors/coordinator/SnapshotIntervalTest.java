@@ -24,16 +24,28 @@ class SnapshotIntervalTest {
   }
 
   @Test
-  void choosesOnceAfterTimingTheFirstStepsLeavingOutTheAttemptsFirst() {
+  void aBigStateIsTimedWithoutSnapshotsThenGetsItsInterval() {
     SnapshotInterval auto = new SnapshotInterval();
+    assertEquals(1, auto.every(), "before the first step: as every step");
     assertEquals(0, auto.stepDone(true, 60_000, 600_000_000)); // the first step: warm-up, not timed
-    assertEquals(1, auto.every());
+    assertEquals(0, auto.every(), "no snapshots while timing");
     assertEquals(0, auto.stepDone(false, 2100, 600_000_000));
     assertEquals(0, auto.stepDone(false, 1900, 600_000_000));
-    assertEquals(1, auto.every(), "every step until chosen");
+    assertEquals(0, auto.every());
     assertEquals(24, auto.stepDone(false, 2000, 600_000_000)); // the median of 2100, 1900, 2000
     assertEquals(24, auto.every());
     assertEquals(0, auto.stepDone(false, 10, 600_000_000), "chosen once");
     assertEquals(24, auto.every());
+  }
+
+  @Test
+  void aSmallStateIsSnapshottedEveryStepFromTheFirst() {
+    SnapshotInterval auto = new SnapshotInterval();
+    assertEquals(0, auto.stepDone(true, 500, 1_500_000));
+    assertEquals(1, auto.every());
+    assertEquals(0, auto.stepDone(false, 1, 1_500_000));
+    assertEquals(0, auto.stepDone(false, 1, 1_500_000));
+    assertEquals(0, auto.stepDone(false, 1, 1_500_000));
+    assertEquals(1, auto.every(), "never timed, never changed");
   }
 }
