@@ -17,7 +17,6 @@ import io.tandem.schedule.Schedule;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SortedMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -143,47 +142,9 @@ class DataParallelEquivalenceTest {
   }
 
   /** Replica 1's device 0, loading each stage's reduced gradient with its largest element doubled. */
-  private record DoubledElement(io.tandem.actors.worker.StageCompute c) implements io.tandem.actors.worker.StageCompute {
-    @Override
-    public io.tandem.actors.transport.HostTensor forward(long step, int mb, int v, int version,
-        io.tandem.actors.transport.HostTensor input) {
-      return c.forward(step, mb, v, version, input);
-    }
-
-    @Override
-    public io.tandem.actors.transport.HostTensor backwardInput(long step, int mb, int v, int version,
-        io.tandem.actors.transport.HostTensor gradOutput) {
-      return c.backwardInput(step, mb, v, version, gradOutput);
-    }
-
-    @Override
-    public void backwardWeight(long step, int mb, int v, int version) {
-      c.backwardWeight(step, mb, v, version);
-    }
-
-    @Override
-    public int heldActivations() {
-      return c.heldActivations();
-    }
-
-    @Override
-    public long heldActivationBytes() {
-      return c.heldActivationBytes();
-    }
-
-    @Override
-    public java.util.Map<Integer, Double> losses(long step) {
-      return c.losses(step);
-    }
-
-    @Override
-    public SortedMap<Integer, Double> gradientSumSquares() {
-      return c.gradientSumSquares();
-    }
-
-    @Override
-    public float[] stageGradients(int v) {
-      return c.stageGradients(v);
+  private static final class DoubledElement extends io.tandem.actors.worker.ForwardingStageCompute {
+    DoubledElement(io.tandem.actors.worker.StageCompute c) {
+      super(c);
     }
 
     @Override
@@ -195,21 +156,6 @@ class DataParallelEquivalenceTest {
       }
       skewed[largest] *= 2;
       c.setStageGradients(v, skewed);
-    }
-
-    @Override
-    public void applyUpdate(long step, double gradScale) {
-      c.applyUpdate(step, gradScale);
-    }
-
-    @Override
-    public SortedMap<Integer, byte[]> layerDigests() {
-      return c.layerDigests();
-    }
-
-    @Override
-    public void close() {
-      c.close();
     }
   }
 

@@ -7,18 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tandem.actors.JobConfig;
 import io.tandem.actors.JobEvent;
 import io.tandem.actors.LocalRuntime;
-import io.tandem.actors.transport.HostTensor;
 import io.tandem.actors.worker.ComputeProvider;
 import io.tandem.actors.worker.DeviceCompute;
 import io.tandem.actors.worker.SimComputeProvider;
-import io.tandem.actors.worker.StageCompute;
+import io.tandem.actors.worker.ForwardingStageCompute;
 import io.tandem.schedule.Schedule;
 import io.tandem.schedule.ScheduleRegistry;
 import io.tandem.schedule.ScheduleSpec;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
-import java.util.SortedMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
@@ -36,61 +33,10 @@ class AutoSnapshotIntervalTest {
       @Override
       public DeviceCompute open(int device, Schedule schedule) {
         DeviceCompute d = sim.open(device, schedule);
-        StageCompute c = d.compute();
-        return new DeviceCompute(new StageCompute() {
-          @Override
-          public HostTensor forward(long step, int mb, int v, int version, HostTensor input) {
-            return c.forward(step, mb, v, version, input);
-          }
-
-          @Override
-          public HostTensor backwardInput(long step, int mb, int v, int version, HostTensor g) {
-            return c.backwardInput(step, mb, v, version, g);
-          }
-
-          @Override
-          public void backwardWeight(long step, int mb, int v, int version) {
-            c.backwardWeight(step, mb, v, version);
-          }
-
-          @Override
-          public int heldActivations() {
-            return c.heldActivations();
-          }
-
-          @Override
-          public long heldActivationBytes() {
-            return c.heldActivationBytes();
-          }
-
-          @Override
-          public Map<Integer, Double> losses(long step) {
-            return c.losses(step);
-          }
-
-          @Override
-          public SortedMap<Integer, Double> gradientSumSquares() {
-            return c.gradientSumSquares();
-          }
-
-          @Override
-          public void applyUpdate(long step, double gradScale) {
-            c.applyUpdate(step, gradScale);
-          }
-
-          @Override
-          public SortedMap<Integer, byte[]> layerDigests() {
-            return c.layerDigests();
-          }
-
+        return new DeviceCompute(new ForwardingStageCompute(d.compute()) {
           @Override
           public long stateBytes() {
             return stateBytes;
-          }
-
-          @Override
-          public void close() {
-            c.close();
           }
         }, d.executor());
       }
