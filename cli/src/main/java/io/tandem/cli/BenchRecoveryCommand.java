@@ -68,6 +68,9 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
   @Option(names = "--kill-at", defaultValue = "17", description = "kill a worker when this step completes (default: ${DEFAULT-VALUE})")
   int killAt;
 
+  /** The largest snapshot interval the snapshot runs announced (1: every step). */
+  private int snapshotEvery = 1;
+
   @Option(names = "--json", description = "print one JSON object: resumedSeconds, stepsRecomputed, overheadPercent and"
       + " the recovery's parts")
   boolean json;
@@ -77,6 +80,8 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
   /** Arrival times (nanoTime) of a job's events in this JVM, and its step times. */
   static final class Timeline {
     final Map<String, Long> firstOf = new ConcurrentHashMap<>();
+    /** The snapshot interval the job used: 1 unless it announced another ({@code snapshot-interval}). */
+    volatile int snapshotEvery = 1;
     final List<double[]> steps = new ArrayList<>(); // {step, ms, attempt}
     volatile long killNanos;
     volatile int attempt;
@@ -114,6 +119,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
       List<Double> snap = new ArrayList<>();
       List<Double> ckpt = new ArrayList<>();
       double blocking = 0;
+      snapshotEvery = 1;
       Map<String, List<Double>> runMedians = new LinkedHashMap<>(); // per variant, each run's median step ms
       // interleaved, and each round in another order, so drift in machine load and a variant's place hit all alike
       for (int round = 0; round < rounds; round++) {
@@ -121,8 +127,11 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
           switch ((round + i) % 3) {
             case 0 -> none.addAll(runMedian(runMedians, "none",
                 stepTimes(run(node, workers, noSnapshots(job("none" + round, 0, dir)), false))));
-            case 1 -> snap.addAll(runMedian(runMedians, "snapshots",
-                stepTimes(run(node, workers, job("snap" + round, 0, dir), false))));
+            case 1 -> {
+              Timeline t = run(node, workers, job("snap" + round, 0, dir), false);
+              snapshotEvery = Math.max(snapshotEvery, t.snapshotEvery);
+              snap.addAll(runMedian(runMedians, "snapshots", stepTimes(t)));
+            }
             default -> {
               Timeline c = run(node, workers, noSnapshots(job("ckpt" + round, every, dir)), false);
               ckpt.addAll(runMedian(runMedians, "checkpoints", stepTimes(c)));
@@ -189,7 +198,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
     o.put("stepMsWithSnapshots", round(withSnapshots));
     o.put("stepMsWithCheckpoints", round(withCkpt));
     o.put("checkpointOverheadPercent", round(100 * (withCkpt / base - 1)));
-    o.put("snapshotEvery", 1);
+    o.put("snapshotEvery", snapshotEvery); // the default (auto) interval the snapshot runs used
     o.put("dataParallel", dataParallel);
     o.put("failureRunSnapshots", dataParallel == 1);
     o.put("snapshotBlockingMs", round(blocking));
@@ -245,6 +254,10 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
           if (m.find()) {
             t.firstOf.put("blocking", (long) (Double.parseDouble(m.group(1)) * 1e3));
           }
+        }
+        if (p.kind().equals("snapshot-interval")) {
+          java.util.regex.Matcher m = java.util.regex.Pattern.compile("every (\\d+) step").matcher(p.message());
+          t.snapshotEvery = m.find() ? Integer.parseInt(m.group(1)) : t.snapshotEvery;
         }
         if (p.kind().equals("restored")) {
           t.attempt = 1;
