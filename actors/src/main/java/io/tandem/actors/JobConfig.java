@@ -19,7 +19,7 @@ import java.time.Duration;
  */
 public record JobConfig(String jobId, Schedule schedule, long steps, double clipNorm, Duration stepTimeout,
     long startStep, CheckpointPolicy checkpoints, int snapshotEvery) {
-  /** {@code snapshotEvery}: every step until the first steps are timed, then as their cost allows. */
+  /** {@code snapshotEvery}: chosen by the coordinator from the workers' state sizes and step times ({@code SnapshotInterval}). */
   public static final int AUTO_SNAPSHOTS = -1;
 
   public JobConfig {

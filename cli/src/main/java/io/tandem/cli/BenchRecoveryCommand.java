@@ -119,7 +119,6 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
       List<Double> snap = new ArrayList<>();
       List<Double> ckpt = new ArrayList<>();
       double blocking = 0;
-      snapshotEvery = 1;
       Map<String, List<Double>> runMedians = new LinkedHashMap<>(); // per variant, each run's median step ms
       // interleaved, and each round in another order, so drift in machine load and a variant's place hit all alike
       for (int round = 0; round < rounds; round++) {

@@ -409,9 +409,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     long largest = reports.values().stream().mapToLong(StepReport::getStateBytes).max().orElse(0);
     int chosen = autoSnapshots.stepDone(step == job.startStep(), stepMillis, largest);
     if (chosen > 1) { // 1: what it did meanwhile, nothing to say
-      emit("snapshot-interval", String.format(java.util.Locale.ROOT, "in-memory snapshots every %d step%s: the"
+      emit("snapshot-interval", String.format(java.util.Locale.ROOT, "in-memory snapshots every %d steps: the"
           + " largest device state is %.1f MB and a step takes %.0f ms (snapshots may take %.0f %% of the steps at an"
-          + " assumed %.0f MB/s; --snapshot-every K sets it)", chosen, chosen == 1 ? "" : "s",
+          + " assumed %.0f MB/s; --snapshot-every K sets it)", chosen,
           autoSnapshots.stateBytes() / 1e6, autoSnapshots.stepMillis(), 100 * SnapshotInterval.OVERHEAD,
           SnapshotInterval.BYTES_PER_SECOND / 1e6));
     }

@@ -37,8 +37,7 @@ public final class DataPlaneClient implements AutoCloseable {
 
   /** Sends one tensor signed with the job's data plane {@code key} (unsigned when null or authentication is off). */
   public CompletionStage<Void> send(String host, int port, TensorFrameHeader header, HostTensor tensor, byte[] key) {
-    byte[] signWith = settings.authenticate() ? key : null;
-    return offer(host, port, false, new PeerWriter.Outgoing(header, tensor, signWith, null, new CompletableFuture<>()));
+    return sendOn(host, port, false, header, tensor, key);
   }
 
   /**
@@ -47,8 +46,13 @@ public final class DataPlaneClient implements AutoCloseable {
    */
   public CompletionStage<Void> sendBulk(String host, int port, TensorFrameHeader header, HostTensor tensor,
       byte[] key) {
+    return sendOn(host, port, true, header, tensor, key);
+  }
+
+  private CompletionStage<Void> sendOn(String host, int port, boolean bulk, TensorFrameHeader header,
+      HostTensor tensor, byte[] key) {
     byte[] signWith = settings.authenticate() ? key : null;
-    return offer(host, port, true, new PeerWriter.Outgoing(header, tensor, signWith, null, new CompletableFuture<>()));
+    return offer(host, port, bulk, new PeerWriter.Outgoing(header, tensor, signWith, null, new CompletableFuture<>()));
   }
 
   /** Sends pre-built frame bytes as they are (tests use it to send bad frames). */
