@@ -153,6 +153,8 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   private ManifestRead waitingForHolders;
   /** Nodes holding checkpoint files that did not join in time: not waited for again. */
   private final Set<String> holdersGivenUp = new java.util.HashSet<>();
+  /** The lost node whose replica's microbatches an intact replica finishes now (null: none). */
+  private String reroutingFor;
 
   private JobRun(ActorContext<Command> ctx, TimerScheduler<Command> timers, JobSpec spec, int minNodes,
       JobHistoryLog events, ClusterSettings settings, int firstAttempt, JobStore store,
@@ -470,9 +472,22 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
       reporter.stepCompleted(s);
       return this;
     }
+    if (event instanceof JobEvent.Progress p && p.kind().equals("rerouted") && reroutingFor != null) {
+      reporter.forward(event);
+      return recoverAfterReroute("node " + reroutingFor + " lost");
+    }
+    if (event instanceof JobEvent.Progress p && p.kind().equals("peer-lost")) {
+      reporter.forward(event);
+      members.chosen().keySet().forEach(this::confirmCrash); // a gone process is downed at once
+      return this;
+    }
     if (event instanceof JobEvent.Progress p) {
       reporter.forward(event);
       return changes.progress(p, schedule.devices(), spec.getDevices());
+    }
+    if (event instanceof JobEvent.JobFailed f && reroutingFor != null) {
+      reporter.emit("step-failed", f.message());
+      return recoverAfterReroute("node " + reroutingFor + " lost");
     }
     if (event instanceof JobEvent.JobFailed f && phase == Phase.RUN) {
       // a worker's send to a dead peer often fails before the failure detector has noticed:
@@ -552,9 +567,34 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
     return this;
   }
 
+  /**
+   * Data parallelism: when every lost worker of {@code node} belongs to replicas other than one
+   * intact replica, that replica takes over their microbatches of the step in flight (the
+   * coordinator decides and may refuse, failing the attempt); the job re-plans when it is done.
+   */
+  @Override
+  public boolean reroute(String node) {
+    java.util.List<Integer> lost = members.assignment().get(node);
+    if (reroutingFor != null || lost == null || lost.isEmpty() || driver == null
+        || JobSpecs.dataParallel(runSpec) < 2 || JobSpecs.twoBw(runSpec)
+        || !driver.tell(new Coordinator.Reroute(Set.copyOf(lost), "node " + node + " is gone"))) {
+      return false;
+    }
+    reroutingFor = node;
+    return true;
+  }
+
+  /** The rerouted step is done (or failed): re-plan over the survivors from their live states. */
+  private Behavior<Command> recoverAfterReroute(String why) {
+    reroutingFor = null;
+    abortAndRecover();
+    return members.noSuspects() ? recovery.recover(why) : this;
+  }
+
   /** Stops the coordinator (dropping the step in flight) and the workers of the current attempt. */
   @Override
   public void abortAndRecover() {
+    reroutingFor = null;
     timers.cancel("confirm");
     timers.cancel("phase");
     stopDriver();

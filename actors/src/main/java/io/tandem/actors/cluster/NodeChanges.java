@@ -32,6 +32,12 @@ final class NodeChanges {
     /** Stops the attempt (dropping the step in flight); the job is recovering. */
     void abortAndRecover();
 
+    /**
+     * Data parallelism: asks an intact replica to finish the step in flight without lost node
+     * {@code node}'s workers; true when asked (the job re-plans once that step is done).
+     */
+    boolean reroute(String node);
+
     /** Re-plans over the nodes left and restores (see {@link RecoveryPolicy}). */
     Behavior<JobRun.Command> recover(String why);
 
@@ -132,6 +138,9 @@ final class NodeChanges {
         : "downed by the split brain resolver";
     reporter.emit("downed", "node " + node + " " + how
         + (wasSuspect || probed ? reporter.since() : ""));
+    if (downed && job.phase() == JobRun.Phase.RUN && job.reroute(node)) {
+      return job.same(); // the step in flight completes first; the job re-plans after it
+    }
     if (job.phase() != JobRun.Phase.RECOVERING) {
       job.abortAndRecover();
     }

@@ -60,9 +60,27 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Stop the job: the step in flight is dropped and the listener gets {@link JobEvent.JobCancelled}. */
   public record Cancel(String reason) implements Command {}
 
+  /**
+   * Data parallelism: the workers {@code lostWorkers} (indices) are gone ({@code why}). When one
+   * replica is left intact, it takes over the lost replicas' microbatches of the step in flight
+   * ({@link StageWorker.Reroute}), the step completes on it alone with the same weights, and the
+   * coordinator then pauses, announcing {@code rerouted}, for its owner to re-plan from the
+   * survivors' live states. Otherwise the job fails as for any lost worker.
+   */
+  public record Reroute(java.util.Set<Integer> lostWorkers, String why) implements Command {
+    public Reroute {
+      lostWorkers = java.util.Set.copyOf(lostWorkers);
+    }
+  }
+
+  /** How long a data-parallel step whose send to a peer failed waits for a {@link Reroute} before it fails. */
+  static final Duration PEER_LOST_HOLD = Duration.ofSeconds(10);
+
   private record FromWorker(StageWorker.Reply reply) implements Command {}
 
   private record StepTimedOut(long step) implements Command {}
+
+  private record PeerLostHoldEnded(long step) implements Command {}
 
   private record Committed(CheckpointCommits.Outcome outcome) implements Command {}
 
@@ -101,6 +119,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** The snapshot interval when the job leaves it automatic ({@link JobConfig#AUTO_SNAPSHOTS}). */
   private final SnapshotInterval autoSnapshots = new SnapshotInterval();
   private boolean pauseAfterCheckpoint;
+  /** The replica finishing the step in flight alone after a {@link Reroute} (null: all run). */
+  private Integer rerouteHelper;
+  /** Data parallelism: the first failed send to a peer of this step, held while the job learns why. */
+  private ErrorReport heldFailure;
 
   private Coordinator(ActorContext<Command> context, TimerScheduler<Command> timers, JobConfig job,
       List<DeviceCompute> owned, List<ActorRef<StageWorker.Command>> stageWorkers, ActorRef<JobEvent> listener) {
@@ -204,6 +226,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return newReceiveBuilder()
         .onMessage(FromWorker.class, this::onWorker)
         .onMessage(StepTimedOut.class, this::onTimeout)
+        .onMessage(Reroute.class, this::onReroute)
+        .onMessage(PeerLostHoldEnded.class, this::onPeerLostHoldEnded)
         .onMessage(CheckpointNow.class, this::onCheckpointNow)
         .onMessage(Cancel.class, this::onCancel)
         .onMessage(Committed.class, this::onCommitted)
@@ -219,6 +243,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     step = s;
     phase = Phase.COMPUTE;
     reports.clear();
+    heldFailure = null;
     stepStartNanos = System.nanoTime();
     for (ActorRef<StageWorker.Command> worker : workers) {
       worker.tell(new StageWorker.StartStep(job.jobId(), s, replyAdapter));
@@ -231,7 +256,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (reply instanceof StageWorker.StepReported r) {
       return onStepReported(r.report());
     } else if (reply instanceof StageWorker.StepFailed f) {
-      return failed(describe(f.error()));
+      return onStepFailed(f.error());
     } else if (reply instanceof StageWorker.UpdateApplied u) {
       return onUpdateApplied(u);
     } else if (reply instanceof StageWorker.UpdateFailed u) {
@@ -251,14 +276,106 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return this;
   }
 
+  /**
+   * A failed step: the job fails, except with data parallelism when the failure is a send to a
+   * peer that may be gone: held then for {@link #PEER_LOST_HOLD} (announced {@code peer-lost}),
+   * time for the job to learn that a node died and {@link Reroute}; while rerouting, the lost
+   * replicas' failed sends are expected.
+   */
+  private Behavior<Command> onStepFailed(ErrorReport e) {
+    if (rerouteHelper != null && phase == Phase.PAUSED) {
+      return this; // the rerouted step is done; a lost replica's late failure changes nothing
+    }
+    boolean peerLost = e.getPeerLost() && replicas > 1 && phase == Phase.COMPUTE && e.getStep() == step;
+    if (peerLost && rerouteHelper != null) {
+      return this;
+    }
+    if (!peerLost) {
+      return failed(describe(e));
+    }
+    if (heldFailure == null) {
+      heldFailure = e;
+      emit("peer-lost", describe(e) + "; waiting up to " + PEER_LOST_HOLD.toSeconds()
+          + " s to learn whether a node is gone (a data-parallel replica may take over its microbatches)");
+      timers.startSingleTimer("peer-lost", new PeerLostHoldEnded(step), PEER_LOST_HOLD);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPeerLostHoldEnded(PeerLostHoldEnded h) {
+    if (h.step() != step || phase != Phase.COMPUTE || rerouteHelper != null || heldFailure == null) {
+      return this;
+    }
+    return failed(describe(heldFailure));
+  }
+
+  /** The intact replica finishes the step in flight alone, else the job fails (see {@link Reroute}). */
+  private Behavior<Command> onReroute(Reroute r) {
+    int p = schedule.devices();
+    java.util.SortedSet<Integer> broken = new java.util.TreeSet<>();
+    r.lostWorkers().forEach(w -> broken.add(w / p));
+    List<Integer> intact = new ArrayList<>();
+    for (int q = 0; q < replicas; q++) {
+      if (!broken.contains(q)) {
+        intact.add(q);
+      }
+    }
+    String cannot = null;
+    if (phase != Phase.COMPUTE) {
+      cannot = "the step is in phase " + phase.name().toLowerCase(java.util.Locale.ROOT);
+    } else if (rerouteHelper != null) {
+      cannot = "replica " + rerouteHelper + " already reroutes it";
+    } else if (intact.size() != 1) {
+      cannot = intact.isEmpty() ? "no replica is left intact" : intact.size()
+          + " replicas are left intact (one replica alone can take over; more re-plan)";
+    } else if (reports.keySet().stream().anyMatch(d -> d / p == intact.get(0))) {
+      cannot = "replica " + intact.get(0) + " already finished its all-reduce";
+    }
+    if (cannot != null) {
+      return failed("step " + step + ": " + r.why() + "; its microbatches cannot be rerouted (" + cannot + ")");
+    }
+    rerouteHelper = intact.get(0);
+    timers.cancel("peer-lost");
+    heldFailure = null;
+    List<Integer> offsets = new ArrayList<>();
+    java.util.StringJoiner ranges = new java.util.StringJoiner(", ");
+    int m = schedule.microbatches();
+    for (int b : broken) {
+      offsets.add((b - rerouteHelper) * m);
+      ranges.add("[" + b * m + ", " + (b + 1) * m + ")");
+    }
+    for (int w = 0; w < workers.size(); w++) {
+      if (w / p == rerouteHelper) {
+        workers.get(w).tell(new StageWorker.Reroute(step, offsets));
+      } else {
+        workers.get(w).tell(new StageWorker.AbortStep(step));
+        reports.remove(w);
+      }
+    }
+    emit("rerouting", "step " + step + ": " + r.why() + "; replica " + rerouteHelper + " also runs microbatches "
+        + ranges + " of replica(s) " + broken + " after its own and sums the reduction groups in order");
+    return this;
+  }
+
+  /** The workers the step in flight waits for: every one, or the rerouting replica's. */
+  private List<ActorRef<StageWorker.Command>> activeWorkers() {
+    if (rerouteHelper == null) {
+      return workers;
+    }
+    int p = schedule.devices();
+    return workers.subList(rerouteHelper * p, (rerouteHelper + 1) * p);
+  }
+
   private Behavior<Command> onStepReported(StepReport report) {
-    if (phase != Phase.COMPUTE || report.getStep() != step) {
+    if (phase != Phase.COMPUTE || report.getStep() != step
+        || rerouteHelper != null && report.getDevice() / schedule.devices() != rerouteHelper) {
       return this;
     }
     reports.put(report.getDevice(), report);
-    if (reports.size() < workers.size()) {
+    if (reports.size() < activeWorkers().size()) {
       return this;
     }
+    int normReplica = rerouteHelper == null ? 0 : rerouteHelper;
     // flush: every device finished its ops of this step
     SortedMap<Integer, Double> losses = new TreeMap<>();
     SortedMap<Integer, Double> gradSumSquares = new TreeMap<>();
@@ -266,8 +383,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       for (int i = 0; i < r.getLossMicrobatchesCount(); i++) {
         losses.put(r.getLossMicrobatches(i), r.getMicrobatchLoss(i));
       }
-      for (int i = 0; r.getDevice() < schedule.devices() && i < r.getLayerIndexCount(); i++) {
-        // replica 0's: after the all-reduce every replica holds the same gradients
+      for (int i = 0; r.getDevice() / schedule.devices() == normReplica && i < r.getLayerIndexCount(); i++) {
+        // one replica's: after the all-reduce every replica holds the same gradients
         gradSumSquares.merge(r.getLayerIndex(i), r.getLayerGradSumSquares(i), Double::sum);
       }
     }
@@ -286,12 +403,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     phase = Phase.UPDATE;
     acks = 0;
     answered.clear();
-    workers.forEach(w -> w.tell(new StageWorker.ApplyUpdate(step, scale, replyAdapter)));
+    activeWorkers().forEach(w -> w.tell(new StageWorker.ApplyUpdate(step, scale, replyAdapter)));
     return this;
   }
 
   private Behavior<Command> onUpdateApplied(StageWorker.UpdateApplied u) {
-    if (phase != Phase.UPDATE || u.step() != step || !answered.add(u.device()) || ++acks < workers.size()) {
+    if (phase != Phase.UPDATE || u.step() != step || !answered.add(u.device()) || ++acks < activeWorkers().size()) {
       return this;
     }
     timers.cancel("step-timeout");
@@ -304,6 +421,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     });
     listener.tell(new JobEvent.StepCompleted(step, lastLoss, millis, units, bytes, lastNorm,
         List.copyOf(reports.values())));
+    if (rerouteHelper != null) {
+      // the owner re-plans over the survivors from their live states (the lost replicas' workers are gone)
+      phase = Phase.PAUSED;
+      step = step + 1;
+      emit("rerouted", "step " + (step - 1) + " completed on replica " + rerouteHelper + " alone; re-planning over"
+          + " the survivors from step " + step);
+      return this;
+    }
     CheckpointPolicy cp = job.checkpoints();
     if (checkpointNow && step + 1 >= job.steps()) {
       checkpointNow = false;

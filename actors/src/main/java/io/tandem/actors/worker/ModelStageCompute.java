@@ -343,6 +343,19 @@ public final class ModelStageCompute implements StageCompute {
   }
 
   @Override
+  public void holdGradientsAsGroup() {
+    DispatcherGuard.assertNotOnDispatcher("downloading gradients (device synchronisation)");
+    if (twoBw != null) {
+      throw new UnsupportedOperationException("2bw updates inside the step: its microbatches cannot be rerouted");
+    }
+    foldGroups();
+    for (Map.Entry<Integer, Model> e : new TreeMap<>(chunks).entrySet()) {
+      finishedGroups.put(e.getKey(), GradientReduction.gradients(e.getValue().parameters()));
+      e.getValue().zeroGrad();
+    }
+  }
+
+  @Override
   public void setStageGradients(int v, float[] reduced) {
     DispatcherGuard.assertNotOnDispatcher("uploading gradients (device synchronisation)");
     GradientReduction.setGradients(chunk(v).parameters(), reduced);

@@ -95,6 +95,14 @@ public interface StageCompute extends AutoCloseable {
     throw new UnsupportedOperationException("this compute does not update inside a step");
   }
 
+  /**
+   * Data parallelism, rerouting a lost replica's microbatches here: every held stage's gradients
+   * so far become one finished reduction group, and the W's that follow accumulate the next
+   * group from zero; the step's gradients are then the groups' sum as usual. A compute without
+   * gradients (sim) has nothing to do.
+   */
+  default void holdGradientsAsGroup() {}
+
   /** Data parallelism: replaces stage {@code v}'s accumulated gradients with the all-reduced ones (as {@link #stageGradients} lays them out). */
   default void setStageGradients(int v, float[] reduced) {
     if (reduced.length != 0) {

@@ -87,6 +87,19 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   public record AbortStep(long step) implements Command {}
 
   /**
+   * Data parallelism, another replica lost a worker during {@code step}: once this worker's own
+   * microbatches of the step are done, run its program again shifted by each of
+   * {@code microbatchOffsets} (the lost replicas' reduction groups), keep each group's gradients
+   * apart and sum them in group order ({@link StageCompute#holdGradientsAsGroup}), and report the
+   * step without the all-reduce (this worker's replica is the one left to finish it).
+   */
+  public record Reroute(long step, List<Integer> microbatchOffsets) implements Command {
+    public Reroute {
+      microbatchOffsets = List.copyOf(microbatchOffsets);
+    }
+  }
+
+  /**
    * At the step boundary after {@code step} steps: copy this device's layer states to host
    * memory (before any op of the next step), then write them to the checkpoint store at
    * {@code dir} in the background and reply {@link CheckpointWritten} or {@link CheckpointFailed}.
@@ -153,6 +166,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   public record CheckpointFailed(int device, long step, String message) implements Reply {}
 
   private static final String OVERLAP_KEY = "tandem.runtime.all-reduce-overlap";
+  /** How a failed all-reduce send's description starts (a peer may be gone). */
+  private static final String SENDING = "sending ";
 
   private final String jobId;
   private final int device;
@@ -199,6 +214,13 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private boolean failed;
   /** The running step's loop on the compute thread (null before the first step). */
   private StepLoop running;
+  /** The step whose lost replicas' microbatches this worker reroutes (-1: none); its all-reduce is dropped. */
+  private volatile long reroutedStep = -1;
+  private List<Integer> rerouteOffsets = List.of();
+  /** The last step whose reduced gradients were loaded into the device (written on the compute thread). */
+  private volatile long reducedLoadedStep = -1;
+  /** The last step a failed all-reduce send was reported for (once a step). */
+  private long peerLostStep = -1;
 
   private StageWorker(ActorContext<Command> context, String jobId, int device, int stages,
       int chunksPerDevice, Set<Integer> myStages, StageCompute compute, Executor executor,
@@ -255,6 +277,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(CollectWeights.class, this::onCollectWeights)
         .onMessage(WeightsDone.class, this::onWeightsDone)
         .onMessage(AbortStep.class, this::onAbort)
+        .onMessage(Reroute.class, this::onReroute)
         .onMessage(TakeCheckpoint.class, this::onTakeCheckpoint)
         .onMessage(TakeSnapshot.class, this::onTakeSnapshot)
         .onMessage(StepMeasured.class, this::onStepMeasured)
@@ -365,6 +388,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       }
       return this;
     }
+    if (h.getAllReduce() && h.getStep() == reroutedStep) {
+      return this; // the all-reduce of a rerouted step is dropped: this replica sums the groups itself
+    }
     if (h.getAllReduce()) {
       if (allReduce == null) {
         fail(h.getStep(), null, "gradients of replica " + h.getFromReplica() + " arrived at device " + device
@@ -422,7 +448,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private Behavior<Command> onSendFailed(SendFailed msg) {
     if (msg.error() != null && msg.step() == step && !failed) {
       fail(step, msg.op(), "sending the output of " + ProtoOps.describe(msg.op()) + " to virtual stage "
-          + msg.target() + " failed: " + rootMessage(msg.error()));
+          + msg.target() + " failed: " + rootMessage(msg.error()), true);
     }
     return this;
   }
@@ -502,7 +528,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private void scatter(GradientAllReduce reduce, long s, int v) {
     reduce.scatter(s, v, compute.stageGradients(v)).whenComplete((ok, err) -> {
       if (err != null) {
-        self.tell(new ReduceWorkDone(s, null, "sending virtual stage " + v + "'s gradient slices", err));
+        self.tell(new ReduceWorkDone(s, null, SENDING + "virtual stage " + v + "'s gradient slices", err));
       }
     });
   }
@@ -529,10 +555,11 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       long s = load.step();
       int v = load.bucket();
       CompletableFuture<Integer> loaded = gaps.submit(() -> {
-        if (s != step) {
-          return null; // the step was dropped meanwhile
+        if (s != step || s == reroutedStep) {
+          return null; // the step was dropped or rerouted meanwhile
         }
         compute.setStageGradients(v, load.reduced());
+        reducedLoadedStep = s;
         return v;
       });
       getContext().pipeToSelf(loaded, (bucket, err) -> new ReduceWorkDone(s, bucket,
@@ -541,7 +568,13 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   }
 
   private Behavior<Command> onReduceWorkDone(ReduceWorkDone done) {
-    if (done.step() != step || failed) {
+    if (done.step() != step || failed || step == reroutedStep) {
+      return this;
+    }
+    if (done.error() != null && done.what().startsWith(SENDING)) {
+      // the peer may be gone: this replica's own microbatches go on, so that it can take over a
+      // lost replica's (Reroute); the coordinator aborts the step if no node turns out lost
+      peerLost(step, "gradient all-reduce failed: " + done.what() + ": " + rootMessage(done.error()));
       return this;
     }
     if (done.error() != null) {
@@ -567,6 +600,10 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     reducing = done.outcome();
     reducingReplyTo = done.replyTo();
+    if (step == reroutedStep) {
+      runRerouted();
+      return this;
+    }
     if (!overlapAllReduce) {
       GradientAllReduce reduce = allReduce;
       long s = step;
@@ -662,6 +699,64 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     return this;
   }
 
+  private Behavior<Command> onReroute(Reroute msg) {
+    if (msg.step() != step || failed || allReduce == null || msg.microbatchOffsets().isEmpty()) {
+      fail(msg.step(), null, "cannot take over a lost replica's microbatches of step " + msg.step() + ": "
+          + (allReduce == null ? "this worker runs without data parallelism" : msg.step() != step
+          ? "this worker is at step " + step : failed ? "its own step failed" : "no microbatches named"));
+      return this;
+    }
+    if (reroutedStep == step) {
+      return this;
+    }
+    reroutedStep = step;
+    rerouteOffsets = msg.microbatchOffsets();
+    getContext().getLog().info("device {}: step {}: taking over the microbatches at offsets {} of a lost replica",
+        device, step, rerouteOffsets);
+    if (reducing != null) {
+      runRerouted(); // its own program is done; the rest comes after the program otherwise (onProgramDone)
+    }
+    return this;
+  }
+
+  /**
+   * The rerouted part of the step, after this worker's own microbatches: the program again for
+   * each lost group (its microbatches shifted), then the step's report; never the all-reduce.
+   */
+  private void runRerouted() {
+    long s = step;
+    StepLoop.Outcome own = reducing;
+    ActorRef<Reply> to = reducingReplyTo;
+    reducing = null;
+    List<OpRef> program = new java.util.ArrayList<>();
+    for (int offset : rerouteOffsets) {
+      for (OpRef op : loaded) {
+        program.add(op.toBuilder().setMicrobatch(op.getMicrobatch() + offset).build());
+      }
+    }
+    int r = replica;
+    StepLoop loop = new StepLoop(s, program, myStages, stages, device, compute, inbox, hops, this::nowMs,
+        (ref, op, out, computedUs) -> sendOutput(s, r, ref, op, out, computedUs), gaps, null);
+    running = loop;
+    CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
+      if (reducedLoadedStep == s) {
+        loop.run(); // ends the loop it started; nothing runs
+        throw new IllegalStateException("cannot take over a lost replica's microbatches of step " + s
+            + ": some of this device's gradients were already all-reduced");
+      }
+      compute.holdGradientsAsGroup();
+      StepLoop.Outcome extra = loop.run();
+      if (extra == null) {
+        return null;
+      }
+      List<io.tandem.proto.OpTiming> timings = new java.util.ArrayList<>(own.timings());
+      timings.addAll(extra.timings());
+      return report(s, new StepLoop.Outcome(timings, Math.max(own.peakHeld(), extra.peakHeld()),
+          Math.max(own.peakHeldBytes(), extra.peakHeldBytes())));
+    }, executor);
+    getContext().pipeToSelf(measured, (report, err) -> new StepMeasured(s, to, report, err));
+  }
+
   private void stopRunning() {
     if (running != null) {
       running.stop();
@@ -672,11 +767,32 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   }
 
   private void fail(long failedStep, OpRef op, String message) {
+    fail(failedStep, op, message, false);
+  }
+
+  /**
+   * Data parallelism: a send of the all-reduce failed, so a peer may be gone. Reported (marked
+   * {@code peer_lost}) without stopping the step: if a replica was lost, this one may still
+   * take over its microbatches ({@link Reroute}); otherwise the coordinator aborts the step.
+   */
+  private void peerLost(long failedStep, String message) {
+    if (peerLostStep != failedStep) { // once a step: every slice to a gone peer fails
+      peerLostStep = failedStep;
+      reportFailure(failedStep, null, message, true);
+    }
+  }
+
+  /** Fails the step; {@code peerLost}: the failure is a send to a peer (which may be gone). */
+  private void fail(long failedStep, OpRef op, String message, boolean peerLost) {
     failed = true;
     stopRunning();
+    reportFailure(failedStep, op, message, peerLost);
+  }
+
+  private void reportFailure(long failedStep, OpRef op, String message, boolean peerLost) {
     ErrorReport.Builder e = ErrorReport.newBuilder().setJobId(jobId).setStep(failedStep)
         .setWorker("device " + device + " (" + getContext().getSelf().path().name() + ")")
-        .setMessage(message);
+        .setMessage(message).setPeerLost(peerLost);
     if (op != null) {
       e.setOp(op);
     }

@@ -60,6 +60,11 @@ public class ForwardingStageCompute implements StageCompute {
   }
 
   @Override
+  public void holdGradientsAsGroup() {
+    c.holdGradientsAsGroup();
+  }
+
+  @Override
   public boolean updatesInsideStep() {
     return c.updatesInsideStep();
   }

@@ -56,6 +56,10 @@ public final class WorkerProtocolCodec {
         WireBinding.of("W.AbortStep", StageWorker.AbortStep.class, WorkerProtocol.AbortStep.getDefaultInstance(),
             m -> WorkerProtocol.AbortStep.newBuilder().setStep(m.step()).build(),
             p -> new StageWorker.AbortStep(p.getStep())),
+        WireBinding.of("W.Reroute", StageWorker.Reroute.class, WorkerProtocol.Reroute.getDefaultInstance(),
+            m -> WorkerProtocol.Reroute.newBuilder().setStep(m.step()).addAllMicrobatchOffsets(m.microbatchOffsets())
+                .build(),
+            p -> new StageWorker.Reroute(p.getStep(), p.getMicrobatchOffsetsList())),
         WireBinding.of("W.TakeSnapshot", StageWorker.TakeSnapshot.class,
             WorkerProtocol.TakeSnapshot.getDefaultInstance(),
             m -> WorkerProtocol.TakeSnapshot.newBuilder().setStep(m.step()).build(),

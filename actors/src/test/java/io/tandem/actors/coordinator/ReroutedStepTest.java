@@ -1,0 +1,163 @@
+package io.tandem.actors.coordinator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import io.tandem.actors.JobConfig;
+import io.tandem.actors.JobEvent;
+import io.tandem.actors.JobFactory;
+import io.tandem.actors.LocalRuntime;
+import io.tandem.actors.worker.ComputeProvider;
+import io.tandem.actors.worker.DeviceCompute;
+import io.tandem.actors.worker.ForwardingStageCompute;
+import io.tandem.proto.JobSpec;
+import io.tandem.schedule.Schedule;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Issue 14 item 7: a data-parallel replica stops answering mid-step (one of its devices hangs,
+ * as a killed worker would); told that replica is lost, the coordinator has the other replica
+ * run the lost replica's microbatches of that step after its own, and the step completes on it
+ * alone with bitwise the weights and loss of the uninterrupted run, whichever replica was lost.
+ */
+class ReroutedStepTest {
+  private static final int STEPS = 4;
+  private static final long LOST_AT = 2;
+
+  static JobSpec spec() {
+    return JobSpec.newBuilder().setJobId("reroute").setBackend("cpu").setModel("gpt-tiny").setSchedule("1f1b")
+        .setDevices(4).setDataParallel(2).setMicrobatches(4).setMicrobatchSize(1).setSteps(STEPS).setSeed(29)
+        .setLearningRate(0.003).setClipNorm(1.0).setDataset("corpus").setOptimizer("adamw").build();
+  }
+
+  /** Each device's layer digests after each step's update; {@code hangDevice} hangs in step {@link #LOST_AT}. */
+  static final class Recording implements ComputeProvider {
+    final ComputeProvider real;
+    final int hangDevice;
+    final Map<String, SortedMap<Integer, byte[]>> digests = new ConcurrentHashMap<>();
+    final CountDownLatch stuck = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+
+    Recording(ComputeProvider real, int hangDevice) {
+      this.real = real;
+      this.hangDevice = hangDevice;
+    }
+
+    @Override
+    public DeviceCompute open(int device, Schedule schedule) {
+      DeviceCompute d = real.open(device, schedule);
+      return new DeviceCompute(new ForwardingStageCompute(d.compute()) {
+        @Override
+        public io.tandem.actors.transport.HostTensor forward(long step, int mb, int v, int version,
+            io.tandem.actors.transport.HostTensor input) {
+          if (device == hangDevice && step == LOST_AT) {
+            stuck.countDown();
+            try {
+              release.await(60, TimeUnit.SECONDS); // a device that stopped answering
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+            throw new IllegalStateException("device " + device + " was lost");
+          }
+          return c.forward(step, mb, v, version, input);
+        }
+
+        @Override
+        public void applyUpdate(long step, double gradScale) {
+          c.applyUpdate(step, gradScale);
+          digests.put(device + "@" + step, c.layerDigests());
+        }
+      }, d.executor());
+    }
+
+    @Override
+    public long tokensPerStep() {
+      return real.tokensPerStep();
+    }
+  }
+
+  @ParameterizedTest(name = "replica {0} lost")
+  @ValueSource(ints = {1, 0})
+  void theIntactReplicaFinishesTheStep_withTheUninterruptedWeights(int lostReplica) throws Exception {
+    JobSpec spec = spec();
+    Schedule schedule = JobFactory.schedule(spec);
+    int p = schedule.devices();
+    JobConfig job = new JobConfig("reroute", schedule, STEPS, spec.getClipNorm(), Duration.ofSeconds(60));
+    Recording uninterrupted = new Recording(JobFactory.provider(spec, schedule), -1);
+    List<JobEvent> refEvents = new CopyOnWriteArrayList<>();
+    JobEvent refEnd = LocalRuntime.run(job, 2, uninterrupted, refEvents::add);
+    assertInstanceOf(JobEvent.JobSucceeded.class, refEnd, refEnd.toString());
+
+    int helper = 1 - lostReplica;
+    Recording lossy = new Recording(JobFactory.provider(spec, schedule), lostReplica * p + p - 1);
+    List<JobEvent> seen = new CopyOnWriteArrayList<>();
+    List<JobEvent> events = seen;
+    CompletableFuture<ActorRef<Coordinator.Command>> coordinator = new CompletableFuture<>();
+    CompletableFuture<Void> rerouted = new CompletableFuture<>();
+    List<DeviceCompute> devices = new ArrayList<>();
+    for (int d = 0; d < 2 * p; d++) {
+      devices.add(lossy.open(d, schedule));
+    }
+    ActorSystem<JobEvent> system = ActorSystem.create(Behaviors.setup(ctx -> {
+      coordinator.complete(ctx.spawn(Coordinator.create(job, devices, ctx.getSelf()), "coordinator"));
+      return Behaviors.receiveMessage(e -> {
+        seen.add(e);
+        if (e instanceof JobEvent.Progress pr && pr.kind().equals("rerouted") || e.terminal()) {
+          rerouted.complete(null);
+        }
+        return Behaviors.same();
+      });
+    }), "reroute-" + lostReplica, ConfigFactory.parseString("pekko.actor.provider = local")
+        .withFallback(ConfigFactory.load()));
+    try {
+      assertTrue(lossy.stuck.await(60, TimeUnit.SECONDS), "the lost replica's device hangs in step " + LOST_AT);
+      coordinator.get().tell(new Coordinator.Reroute(Set.of(lostReplica * p, lostReplica * p + 1),
+          "replica " + lostReplica + " is gone"));
+      rerouted.get(60, TimeUnit.SECONDS);
+      events = List.copyOf(events); // before the hung device is let go
+    } finally {
+      lossy.release.countDown();
+      system.terminate();
+      system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    String log = events.stream().filter(e -> e instanceof JobEvent.Progress).map(Object::toString).toList().toString();
+    assertTrue(events.stream().noneMatch(JobEvent::terminal), "no failure: " + events);
+    assertTrue(log.contains("rerouting, message=step " + LOST_AT + ": replica " + lostReplica + " is gone; replica "
+        + helper + " also runs microbatches [" + lostReplica * 2 + ", " + (lostReplica * 2 + 2) + ")"), log);
+    assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replica " + helper + " alone"), log);
+    for (int d = 0; d < p; d++) {
+      SortedMap<Integer, byte[]> got = lossy.digests.get((helper * p + d) + "@" + LOST_AT);
+      SortedMap<Integer, byte[]> want = uninterrupted.digests.get((helper * p + d) + "@" + LOST_AT);
+      assertNotNull(got, "device " + (helper * p + d) + " applied step " + LOST_AT);
+      assertEquals(want.keySet(), got.keySet());
+      for (int layer : want.keySet()) {
+        assertTrue(Arrays.equals(want.get(layer), got.get(layer)), "layer " + layer + " after the rerouted step");
+      }
+    }
+    assertEquals(loss(refEvents, LOST_AT), loss(events, LOST_AT), "the step's loss, every microbatch counted");
+  }
+
+  private static double loss(List<JobEvent> events, long step) {
+    return events.stream().filter(e -> e instanceof JobEvent.StepCompleted s && s.step() == step)
+        .mapToDouble(e -> ((JobEvent.StepCompleted) e).loss()).findFirst().orElseThrow();
+  }
+}
