@@ -88,8 +88,18 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
     volatile long restoredStep = -1;
     volatile boolean fromMemory;
     volatile long lastStepBeforeKill = -1;
-    /** When the first step of the attempt after the kill completed. */
+    /** When the first step after the kill completed (a rerouted step counts: training went on). */
     volatile long firstResumedNanos;
+    /** When the first step after the restore completed. */
+    volatile long firstAfterRestoreNanos;
+    /** Steps completed before the restore (the rerouted step in flight included). */
+    volatile long doneBeforeRestore;
+    /** Whether an intact replica finished the step in flight ({@code rerouted}). */
+    volatile boolean rerouted;
+
+    long stepsRecomputed() {
+      return Math.max(0, doneBeforeRestore - restoredStep);
+    }
   }
 
   @Override
@@ -163,8 +173,9 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
           devices, killAt, s(fail, "failure-detected", k), s(fail, "downed", "failure-detected"),
           1000 * s(fail, "re-planned", "downed"), s(fail, "restored", "re-planned"), s(fail, "resumed", "restored"),
           s(fail, "resumed", k));
-      out.printf(Locale.ROOT, "steps recomputed: %d (kill after step %d completed, restored step %d from %s,"
-              + " checkpoint every %d%s)%n", fail.lastStepBeforeKill + 1 - fail.restoredStep, fail.lastStepBeforeKill,
+      out.printf(Locale.ROOT, "steps recomputed: %d (kill after step %d completed,%s restored step %d from %s,"
+              + " checkpoint every %d%s)%n", fail.stepsRecomputed(), fail.lastStepBeforeKill,
+          fail.rerouted ? " the step in flight rerouted to the intact replica," : "",
           fail.restoredStep, fail.fromMemory ? "memory" : "disk", every, dataParallel > 1 ? "; " + dataParallel
               + " replicas, no periodic snapshots in this run" : "");
       double before = median(fail, 0, killAt + 1);
@@ -185,13 +196,16 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
         .map(fail.firstOf::get).filter(java.util.Objects::nonNull).min(Long::compare).orElse(0L);
     com.fasterxml.jackson.databind.node.ObjectNode o = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
     o.put("resumedSeconds", round((fail.firstResumedNanos - k) / 1e9));
-    o.put("stepsRecomputed", fail.lastStepBeforeKill + 1 - fail.restoredStep);
+    o.put("stepsRecomputed", fail.stepsRecomputed());
     o.put("overheadPercent", round(100 * (withSnapshots / base - 1)));
     o.put("detectionSeconds", detected == 0 ? -1 : round((detected - k) / 1e9));
     o.put("downedSeconds", fail.firstOf.containsKey("downed") ? round(s(fail, "downed", k)) : -1);
     o.put("confirmedByProbe", fail.firstOf.containsKey("failure-confirmed"));
     o.put("restoreSeconds", round(s(fail, "restored", "re-planned")));
     o.put("restoredFromMemory", fail.fromMemory);
+    o.put("rerouted", fail.rerouted);
+    o.put("firstStepAfterRestoreSeconds", fail.firstAfterRestoreNanos == 0 ? -1
+        : round((fail.firstAfterRestoreNanos - k) / 1e9));
     o.put("overheadPercentPaired", round(100 * (pairedRatio(runMedians, "snapshots", "none") - 1)));
     o.put("stepMsWithoutSnapshots", round(base));
     o.put("stepMsWithSnapshots", round(withSnapshots));
@@ -238,8 +252,14 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
         synchronized (t.steps) {
           t.steps.add(new double[] {s.step(), s.stepMillis(), t.attempt});
         }
-        if (t.attempt > 0 && t.firstResumedNanos == 0) {
+        if (t.killNanos != 0 && t.firstResumedNanos == 0 && s.step() > t.lastStepBeforeKill) {
           t.firstResumedNanos = now;
+        }
+        if (t.attempt > 0 && t.firstAfterRestoreNanos == 0) {
+          t.firstAfterRestoreNanos = now;
+        }
+        if (t.attempt == 0) {
+          t.doneBeforeRestore = Math.max(t.doneBeforeRestore, s.step() + 1);
         }
         if (kill && t.killNanos == 0 && s.step() == killAt) {
           t.lastStepBeforeKill = s.step();
@@ -257,6 +277,9 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
         if (p.kind().equals("snapshot-interval")) {
           java.util.regex.Matcher m = java.util.regex.Pattern.compile("every (\\d+) step").matcher(p.message());
           t.snapshotEvery = m.find() ? Integer.parseInt(m.group(1)) : t.snapshotEvery;
+        }
+        if (p.kind().equals("rerouted")) {
+          t.rerouted = true;
         }
         if (p.kind().equals("restored")) {
           t.attempt = 1;

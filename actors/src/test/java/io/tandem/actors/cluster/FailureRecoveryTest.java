@@ -89,8 +89,9 @@ class FailureRecoveryTest {
 
   /**
    * A job of 2 data-parallel replicas x 2 stages, without periodic snapshots, loses a worker
-   * mid-run: the surviving replica's workers keep their live states as they are released, so the
-   * job goes on from the last completed step (no step recomputed, no snapshot or checkpoint read)
+   * mid-run: the intact replica runs the lost replica's microbatches of the step in flight and
+   * completes it alone, then the surviving replica's workers keep their live states as they are
+   * released, so the job goes on from that step (no step recomputed, no snapshot or checkpoint read)
    * as one pipeline over the 3 survivors, summing its gradients in the job's 2 reduction groups,
    * and its weights are bitwise those of an uninterrupted 2-replica run (issue 14).
    */
@@ -140,6 +141,9 @@ class FailureRecoveryTest {
     assertTrue(restored.find(), "restored from the surviving replica's memory, not from disk:\n" + log);
     assertTrue(Long.parseLong(restored.group(1)) >= doneBeforeRestore.get(), "no step recomputed ("
         + doneBeforeRestore.get() + " steps done before the restore, killed after " + killedAfter.get() + "):\n" + log);
+    // the step in flight was not dropped: the intact replica ran the lost one's microbatches of it
+    assertTrue(log.contains("rerouted: step " + killedAfter.get() + " completed on replica "), log);
+    assertEquals(killedAfter.get() + 1, Long.parseLong(restored.group(1)), log);
     assertEquals(WORKERS - 1, workers.alive());
   }
 
