@@ -340,13 +340,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     List<Integer> offsets = new ArrayList<>();
     java.util.StringJoiner ranges = new java.util.StringJoiner(", ");
     int m = schedule.microbatches();
-    for (int b : broken) {
+    for (int b : broken) { // replica b's reduction group is b (with replicas, groups = replicas)
       offsets.add((b - rerouteHelper) * m);
       ranges.add("[" + b * m + ", " + (b + 1) * m + ")");
     }
+    List<Integer> groups = List.copyOf(broken);
     for (int w = 0; w < workers.size(); w++) {
       if (w / p == rerouteHelper) {
-        workers.get(w).tell(new StageWorker.Reroute(step, offsets));
+        workers.get(w).tell(new StageWorker.Reroute(step, offsets, groups));
       } else {
         workers.get(w).tell(new StageWorker.AbortStep(step));
         reports.remove(w);

@@ -68,6 +68,8 @@ public final class ModelStageCompute implements StageCompute {
   private final Map<Integer, Integer> groupOf = new HashMap<>();
   /** Per virtual stage: the sum, in group order, of its finished groups' gradients this step. */
   private final Map<Integer, float[]> finishedGroups = new HashMap<>();
+  /** Per virtual stage, a rerouted step's groups set aside ({@link #holdGradients}), by group. */
+  private final Map<Integer, SortedMap<Integer, float[]>> heldGroups = new TreeMap<>();
 
   /**
    * @param stages the virtual stages this device holds
@@ -343,16 +345,35 @@ public final class ModelStageCompute implements StageCompute {
   }
 
   @Override
-  public void holdGradientsAsGroup() {
+  public void holdGradients(int group) {
     DispatcherGuard.assertNotOnDispatcher("downloading gradients (device synchronisation)");
     if (twoBw != null) {
       throw new UnsupportedOperationException("2bw updates inside the step: its microbatches cannot be rerouted");
     }
     foldGroups();
     for (Map.Entry<Integer, Model> e : new TreeMap<>(chunks).entrySet()) {
-      finishedGroups.put(e.getKey(), GradientReduction.gradients(e.getValue().parameters()));
+      heldGroups.computeIfAbsent(e.getKey(), v -> new TreeMap<>())
+          .put(group, GradientReduction.gradients(e.getValue().parameters()));
       e.getValue().zeroGrad();
     }
+  }
+
+  @Override
+  public void foldHeldGroups() {
+    DispatcherGuard.assertNotOnDispatcher("uploading gradients (device synchronisation)");
+    foldGroups();
+    for (Map.Entry<Integer, SortedMap<Integer, float[]>> e : heldGroups.entrySet()) {
+      float[] sum = null;
+      for (float[] g : e.getValue().values()) {
+        if (sum == null) {
+          sum = g;
+        } else {
+          GradientReduction.add(sum, g);
+        }
+      }
+      GradientReduction.setGradients(chunk(e.getKey()).parameters(), sum);
+    }
+    heldGroups.clear();
   }
 
   @Override

@@ -97,11 +97,17 @@ public interface StageCompute extends AutoCloseable {
 
   /**
    * Data parallelism, rerouting a lost replica's microbatches here: every held stage's gradients
-   * so far become one finished reduction group, and the W's that follow accumulate the next
-   * group from zero; the step's gradients are then the groups' sum as usual. A compute without
-   * gradients (sim) has nothing to do.
+   * so far are reduction group {@code group}'s; they are set aside and the W's that follow
+   * accumulate from zero. A compute without gradients (sim) has nothing to do.
    */
-  default void holdGradientsAsGroup() {}
+  default void holdGradients(int group) {}
+
+  /**
+   * After {@link #holdGradients}: each held stage's gradients become the sum of its set-aside
+   * groups in group order (the first, plus the second, plus the third...), as the all-reduce sums
+   * the replicas' parts.
+   */
+  default void foldHeldGroups() {}
 
   /** Data parallelism: replaces stage {@code v}'s accumulated gradients with the all-reduced ones (as {@link #stageGradients} lays them out). */
   default void setStageGradients(int v, float[] reduced) {

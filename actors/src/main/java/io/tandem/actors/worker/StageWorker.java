@@ -87,15 +87,21 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   public record AbortStep(long step) implements Command {}
 
   /**
-   * Data parallelism, another replica lost a worker during {@code step}: once this worker's own
-   * microbatches of the step are done, run its program again shifted by each of
-   * {@code microbatchOffsets} (the lost replicas' reduction groups), keep each group's gradients
-   * apart and sum them in group order ({@link StageCompute#holdGradientsAsGroup}), and report the
-   * step without the all-reduce (this worker's replica is the one left to finish it).
+   * Data parallelism, the other replicas lost a worker during {@code step}: once this worker's
+   * own microbatches of the step (reduction group = its replica) are done, run its program again
+   * shifted by each of {@code microbatchOffsets}, which makes the microbatches of the lost
+   * reduction group {@code groups} at the same index; keep each group's gradients apart, sum them
+   * in group order ({@link StageCompute#holdGradients}, {@link StageCompute#foldHeldGroups}) and
+   * report the step without the all-reduce (this worker's replica is the one left to finish it).
    */
-  public record Reroute(long step, List<Integer> microbatchOffsets) implements Command {
+  public record Reroute(long step, List<Integer> microbatchOffsets, List<Integer> groups) implements Command {
     public Reroute {
       microbatchOffsets = List.copyOf(microbatchOffsets);
+      groups = List.copyOf(groups);
+      if (microbatchOffsets.size() != groups.size()) {
+        throw new IllegalArgumentException(microbatchOffsets.size() + " microbatch offsets for " + groups.size()
+            + " reduction groups");
+      }
     }
   }
 
@@ -216,7 +222,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private StepLoop running;
   /** The step whose lost replicas' microbatches this worker reroutes (-1: none); its all-reduce is dropped. */
   private volatile long reroutedStep = -1;
-  private List<Integer> rerouteOffsets = List.of();
+  private Reroute reroute;
+  /** The loops of a rerouted step's lost groups (stopped with the step). */
+  private List<StepLoop> rerouteLoops = List.of();
   /** The last step whose reduced gradients were loaded into the device (written on the compute thread). */
   private volatile long reducedLoadedStep = -1;
   /** The last step a failed all-reduce send was reported for (once a step). */
@@ -710,9 +718,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       return this;
     }
     reroutedStep = step;
-    rerouteOffsets = msg.microbatchOffsets();
-    getContext().getLog().info("device {}: step {}: taking over the microbatches at offsets {} of a lost replica",
-        device, step, rerouteOffsets);
+    reroute = msg;
+    getContext().getLog().info("device {}: step {}: taking over reduction group(s) {} of lost replicas",
+        device, step, msg.groups());
     if (reducing != null) {
       runRerouted(); // its own program is done; the rest comes after the program otherwise (onProgramDone)
     }
@@ -721,38 +729,47 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   /**
    * The rerouted part of the step, after this worker's own microbatches: the program again for
-   * each lost group (its microbatches shifted), then the step's report; never the all-reduce.
+   * each lost group (its microbatches shifted), the groups summed in group order, then the step's
+   * report; never the all-reduce.
    */
   private void runRerouted() {
     long s = step;
     StepLoop.Outcome own = reducing;
     ActorRef<Reply> to = reducingReplyTo;
     reducing = null;
-    List<OpRef> program = new java.util.ArrayList<>();
-    for (int offset : rerouteOffsets) {
+    int r = replica;
+    List<StepLoop> loops = new java.util.ArrayList<>();
+    for (int offset : reroute.microbatchOffsets()) {
+      List<OpRef> program = new java.util.ArrayList<>();
       for (OpRef op : loaded) {
         program.add(op.toBuilder().setMicrobatch(op.getMicrobatch() + offset).build());
       }
+      loops.add(new StepLoop(s, program, myStages, stages, device, compute, inbox, hops, this::nowMs,
+          (ref, op, out, computedUs) -> sendOutput(s, r, ref, op, out, computedUs)));
     }
-    int r = replica;
-    StepLoop loop = new StepLoop(s, program, myStages, stages, device, compute, inbox, hops, this::nowMs,
-        (ref, op, out, computedUs) -> sendOutput(s, r, ref, op, out, computedUs), gaps, null);
-    running = loop;
+    rerouteLoops = List.copyOf(loops);
+    List<Integer> groups = reroute.groups();
     CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
       if (reducedLoadedStep == s) {
-        loop.run(); // ends the loop it started; nothing runs
         throw new IllegalStateException("cannot take over a lost replica's microbatches of step " + s
             + ": some of this device's gradients were already all-reduced");
       }
-      compute.holdGradientsAsGroup();
-      StepLoop.Outcome extra = loop.run();
-      if (extra == null) {
-        return null;
-      }
+      compute.holdGradients(r); // replica r's own reduction group
       List<io.tandem.proto.OpTiming> timings = new java.util.ArrayList<>(own.timings());
-      timings.addAll(extra.timings());
-      return report(s, new StepLoop.Outcome(timings, Math.max(own.peakHeld(), extra.peakHeld()),
-          Math.max(own.peakHeldBytes(), extra.peakHeldBytes())));
+      int peakHeld = own.peakHeld();
+      long peakBytes = own.peakHeldBytes();
+      for (int i = 0; i < loops.size(); i++) {
+        StepLoop.Outcome extra = loops.get(i).run();
+        if (extra == null) {
+          return null; // stopped
+        }
+        compute.holdGradients(groups.get(i));
+        timings.addAll(extra.timings());
+        peakHeld = Math.max(peakHeld, extra.peakHeld());
+        peakBytes = Math.max(peakBytes, extra.peakHeldBytes());
+      }
+      compute.foldHeldGroups();
+      return report(s, new StepLoop.Outcome(timings, peakHeld, peakBytes));
     }, executor);
     getContext().pipeToSelf(measured, (report, err) -> new StepMeasured(s, to, report, err));
   }
@@ -761,6 +778,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     if (running != null) {
       running.stop();
     }
+    rerouteLoops.forEach(StepLoop::stop);
     if (exchange != null) {
       exchange.cancel("step " + step + " stopped on device " + device);
     }

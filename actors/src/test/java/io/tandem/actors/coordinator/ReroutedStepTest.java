@@ -31,7 +31,7 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * Issue 14 item 7: a data-parallel replica stops answering mid-step (one of its devices hangs,
@@ -43,9 +43,10 @@ class ReroutedStepTest {
   private static final int STEPS = 4;
   private static final long LOST_AT = 2;
 
-  static JobSpec spec() {
+  static JobSpec spec(int replicas) {
     return JobSpec.newBuilder().setJobId("reroute").setBackend("cpu").setModel("gpt-tiny").setSchedule("1f1b")
-        .setDevices(4).setDataParallel(2).setMicrobatches(4).setMicrobatchSize(1).setSteps(STEPS).setSeed(29)
+        .setDevices(2 * replicas).setDataParallel(replicas).setMicrobatches(2 * replicas).setMicrobatchSize(1)
+        .setSteps(STEPS).setSeed(29)
         .setLearningRate(0.003).setClipNorm(1.0).setDataset("corpus").setOptimizer("adamw").build();
   }
 
@@ -95,26 +96,72 @@ class ReroutedStepTest {
     }
   }
 
-  @ParameterizedTest(name = "replica {0} lost")
-  @ValueSource(ints = {1, 0})
-  void theIntactReplicaFinishesTheStep_withTheUninterruptedWeights(int lostReplica) throws Exception {
-    JobSpec spec = spec();
+  /** {@code replicas} replicas of 2 stages, the replicas named by {@code lost} gone (the helper: the one left). */
+  @ParameterizedTest(name = "{0} replicas, replicas {1} lost")
+  @CsvSource({"2, 1", "2, 0", "3, 0 1"})
+  void theIntactReplicaFinishesTheStep_withTheUninterruptedWeights(int replicas, String lost) throws Exception {
+    List<Integer> lostReplicas = Arrays.stream(lost.split(" ")).map(Integer::parseInt).toList();
+    int helper = java.util.stream.IntStream.range(0, replicas).filter(r -> !lostReplicas.contains(r)).findFirst()
+        .orElseThrow();
+    JobSpec spec = spec(replicas);
     Schedule schedule = JobFactory.schedule(spec);
     int p = schedule.devices();
     JobConfig job = new JobConfig("reroute", schedule, STEPS, spec.getClipNorm(), Duration.ofSeconds(60));
     Recording uninterrupted = new Recording(JobFactory.provider(spec, schedule), -1);
     List<JobEvent> refEvents = new CopyOnWriteArrayList<>();
-    JobEvent refEnd = LocalRuntime.run(job, 2, uninterrupted, refEvents::add);
+    JobEvent refEnd = LocalRuntime.run(job, replicas, uninterrupted, refEvents::add);
     assertInstanceOf(JobEvent.JobSucceeded.class, refEnd, refEnd.toString());
 
-    int helper = 1 - lostReplica;
-    Recording lossy = new Recording(JobFactory.provider(spec, schedule), lostReplica * p + p - 1);
+    int lostReplica = lostReplicas.get(0);
+    Lossy run = runLosing(spec, replicas, lostReplicas, lostReplica * p + p - 1);
+    List<JobEvent> events = run.events();
+    String log = events.stream().filter(e -> e instanceof JobEvent.Progress).map(Object::toString).toList().toString();
+    assertTrue(events.stream().noneMatch(JobEvent::terminal), "no failure: " + events);
+    java.util.StringJoiner ranges = new java.util.StringJoiner(", ");
+    lostReplicas.forEach(b -> ranges.add("[" + b * 2 + ", " + (b * 2 + 2) + ")"));
+    assertTrue(log.contains("rerouting, message=step " + LOST_AT + ": replicas " + lostReplicas + " are gone; replica "
+        + helper + " also runs microbatches " + ranges + " of replica(s) " + lostReplicas), log);
+    assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replica " + helper + " alone"), log);
+    for (int d = 0; d < p; d++) {
+      SortedMap<Integer, byte[]> got = run.recording().digests.get((helper * p + d) + "@" + LOST_AT);
+      SortedMap<Integer, byte[]> want = uninterrupted.digests.get((helper * p + d) + "@" + LOST_AT);
+      assertNotNull(got, "device " + (helper * p + d) + " applied step " + LOST_AT);
+      assertEquals(want.keySet(), got.keySet());
+      for (int layer : want.keySet()) {
+        assertTrue(Arrays.equals(want.get(layer), got.get(layer)), "layer " + layer + " after the rerouted step");
+      }
+    }
+    assertEquals(loss(refEvents, LOST_AT), loss(events, LOST_AT), "the step's loss, every microbatch counted");
+  }
+
+  /** With several replicas left intact the step is not rerouted: the attempt fails (the job re-plans). */
+  @org.junit.jupiter.api.Test
+  void severalIntactReplicas_failTheAttemptSayingWhy() throws Exception {
+    JobSpec spec = spec(3);
+    int p = JobFactory.schedule(spec).devices();
+    List<JobEvent> events = runLosing(spec, 3, List.of(1), p + p - 1).events();
+    JobEvent.JobFailed failed = assertInstanceOf(JobEvent.JobFailed.class, events.get(events.size() - 1),
+        events.toString());
+    assertTrue(failed.message().contains("its microbatches cannot be rerouted (2 replicas are left intact"),
+        failed.message());
+  }
+
+  /** What a run with a lost replica saw: its events up to {@code rerouted} (or the end), its devices' digests. */
+  record Lossy(List<JobEvent> events, Recording recording) {}
+
+  /** Runs {@code spec} until device {@code hang} hangs in step {@link #LOST_AT}, then reroutes {@code lostReplicas}. */
+  private static Lossy runLosing(JobSpec spec, int replicas, List<Integer> lostReplicas, int hang)
+      throws Exception {
+    Schedule schedule = JobFactory.schedule(spec);
+    int p = schedule.devices();
+    JobConfig job = new JobConfig("reroute", schedule, STEPS, spec.getClipNorm(), Duration.ofSeconds(60));
+    Recording lossy = new Recording(JobFactory.provider(spec, schedule), hang);
     List<JobEvent> seen = new CopyOnWriteArrayList<>();
     List<JobEvent> events = seen;
     CompletableFuture<ActorRef<Coordinator.Command>> coordinator = new CompletableFuture<>();
     CompletableFuture<Void> rerouted = new CompletableFuture<>();
     List<DeviceCompute> devices = new ArrayList<>();
-    for (int d = 0; d < 2 * p; d++) {
+    for (int d = 0; d < replicas * p; d++) {
       devices.add(lossy.open(d, schedule));
     }
     ActorSystem<JobEvent> system = ActorSystem.create(Behaviors.setup(ctx -> {
@@ -126,12 +173,14 @@ class ReroutedStepTest {
         }
         return Behaviors.same();
       });
-    }), "reroute-" + lostReplica, ConfigFactory.parseString("pekko.actor.provider = local")
+    }), "reroute-" + replicas + "-" + String.join("-", lostReplicas.stream().map(String::valueOf).toList()),
+        ConfigFactory.parseString("pekko.actor.provider = local")
         .withFallback(ConfigFactory.load()));
     try {
       assertTrue(lossy.stuck.await(60, TimeUnit.SECONDS), "the lost replica's device hangs in step " + LOST_AT);
-      coordinator.get().tell(new Coordinator.Reroute(Set.of(lostReplica * p, lostReplica * p + 1),
-          "replica " + lostReplica + " is gone"));
+      Set<Integer> lostWorkers = new java.util.HashSet<>();
+      lostReplicas.forEach(b -> java.util.stream.IntStream.range(b * p, (b + 1) * p).forEach(lostWorkers::add));
+      coordinator.get().tell(new Coordinator.Reroute(lostWorkers, "replicas " + lostReplicas + " are gone"));
       rerouted.get(60, TimeUnit.SECONDS);
       events = List.copyOf(events); // before the hung device is let go
     } finally {
@@ -139,21 +188,7 @@ class ReroutedStepTest {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
-    String log = events.stream().filter(e -> e instanceof JobEvent.Progress).map(Object::toString).toList().toString();
-    assertTrue(events.stream().noneMatch(JobEvent::terminal), "no failure: " + events);
-    assertTrue(log.contains("rerouting, message=step " + LOST_AT + ": replica " + lostReplica + " is gone; replica "
-        + helper + " also runs microbatches [" + lostReplica * 2 + ", " + (lostReplica * 2 + 2) + ")"), log);
-    assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replica " + helper + " alone"), log);
-    for (int d = 0; d < p; d++) {
-      SortedMap<Integer, byte[]> got = lossy.digests.get((helper * p + d) + "@" + LOST_AT);
-      SortedMap<Integer, byte[]> want = uninterrupted.digests.get((helper * p + d) + "@" + LOST_AT);
-      assertNotNull(got, "device " + (helper * p + d) + " applied step " + LOST_AT);
-      assertEquals(want.keySet(), got.keySet());
-      for (int layer : want.keySet()) {
-        assertTrue(Arrays.equals(want.get(layer), got.get(layer)), "layer " + layer + " after the rerouted step");
-      }
-    }
-    assertEquals(loss(refEvents, LOST_AT), loss(events, LOST_AT), "the step's loss, every microbatch counted");
+    return new Lossy(events, lossy);
   }
 
   private static double loss(List<JobEvent> events, long step) {

@@ -60,8 +60,13 @@ public class ForwardingStageCompute implements StageCompute {
   }
 
   @Override
-  public void holdGradientsAsGroup() {
-    c.holdGradientsAsGroup();
+  public void holdGradients(int group) {
+    c.holdGradients(group);
+  }
+
+  @Override
+  public void foldHeldGroups() {
+    c.foldHeldGroups();
   }
 
   @Override

@@ -58,8 +58,11 @@ public final class WorkerProtocolCodec {
             p -> new StageWorker.AbortStep(p.getStep())),
         WireBinding.of("W.Reroute", StageWorker.Reroute.class, WorkerProtocol.Reroute.getDefaultInstance(),
             m -> WorkerProtocol.Reroute.newBuilder().setStep(m.step()).addAllMicrobatchOffsets(m.microbatchOffsets())
-                .build(),
-            p -> new StageWorker.Reroute(p.getStep(), p.getMicrobatchOffsetsList())),
+                .addAllGroups(m.groups()).build(),
+            p -> {
+              require(p.getMicrobatchOffsetsCount() == p.getGroupsCount(), "groups (one per microbatch offset)");
+              return new StageWorker.Reroute(p.getStep(), p.getMicrobatchOffsetsList(), p.getGroupsList());
+            }),
         WireBinding.of("W.TakeSnapshot", StageWorker.TakeSnapshot.class,
             WorkerProtocol.TakeSnapshot.getDefaultInstance(),
             m -> WorkerProtocol.TakeSnapshot.newBuilder().setStep(m.step()).build(),
