@@ -119,8 +119,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** The snapshot interval when the job leaves it automatic ({@link JobConfig#AUTO_SNAPSHOTS}). */
   private final SnapshotInterval autoSnapshots = new SnapshotInterval();
   private boolean pauseAfterCheckpoint;
-  /** The replica finishing the step in flight alone after a {@link Reroute} (null: all run). */
-  private Integer rerouteHelper;
+  /** The intact replicas finishing the step in flight after a {@link Reroute} (null: all run). */
+  private List<Integer> rerouteIntact;
   /** Data parallelism: the first failed send to a peer of this step, held while the job learns why. */
   private ErrorReport heldFailure;
 
@@ -283,11 +283,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    * replicas' failed sends are expected.
    */
   private Behavior<Command> onStepFailed(ErrorReport e) {
-    if (rerouteHelper != null && phase == Phase.PAUSED) {
+    if (rerouteIntact != null && phase == Phase.PAUSED) {
       return this; // the rerouted step is done; a lost replica's late failure changes nothing
     }
     boolean peerLost = e.getPeerLost() && replicas > 1 && phase == Phase.COMPUTE && e.getStep() == step;
-    if (peerLost && rerouteHelper != null) {
+    if (peerLost && rerouteIntact != null) {
       return this;
     }
     if (!peerLost) {
@@ -303,13 +303,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onPeerLostHoldEnded(PeerLostHoldEnded h) {
-    if (h.step() != step || phase != Phase.COMPUTE || rerouteHelper != null || heldFailure == null) {
+    if (h.step() != step || phase != Phase.COMPUTE || rerouteIntact != null || heldFailure == null) {
       return this;
     }
     return failed(describe(heldFailure));
   }
 
-  /** The intact replica finishes the step in flight alone, else the job fails (see {@link Reroute}). */
+  /** The intact replicas finish the step in flight, else the job fails (see {@link Reroute}). */
   private Behavior<Command> onReroute(Reroute r) {
     int p = schedule.devices();
     java.util.SortedSet<Integer> broken = new java.util.TreeSet<>();
@@ -323,60 +323,83 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     String cannot = null;
     if (phase != Phase.COMPUTE) {
       cannot = "the step is in phase " + phase.name().toLowerCase(java.util.Locale.ROOT);
-    } else if (rerouteHelper != null) {
-      cannot = "replica " + rerouteHelper + " already reroutes it";
-    } else if (intact.size() != 1) {
-      cannot = intact.isEmpty() ? "no replica is left intact" : intact.size()
-          + " replicas are left intact (one replica alone can take over; more re-plan)";
-    } else if (reports.keySet().stream().anyMatch(d -> d / p == intact.get(0))) {
-      cannot = "replica " + intact.get(0) + " already finished its all-reduce";
+    } else if (rerouteIntact != null) {
+      cannot = "replicas " + rerouteIntact + " already reroute it";
+    } else if (intact.isEmpty()) {
+      cannot = "no replica is left intact";
+    } else if (reports.keySet().stream().anyMatch(d -> intact.contains(d / p))) {
+      cannot = "an intact replica already finished its all-reduce";
     }
     if (cannot != null) {
       return failed("step " + step + ": " + r.why() + "; its microbatches cannot be rerouted (" + cannot + ")");
     }
-    rerouteHelper = intact.get(0);
+    rerouteIntact = List.copyOf(intact);
     timers.cancel("peer-lost");
     heldFailure = null;
-    List<Integer> offsets = new ArrayList<>();
-    java.util.StringJoiner ranges = new java.util.StringJoiner(", ");
-    int m = schedule.microbatches();
-    for (int b : broken) { // replica b's reduction group is b (with replicas, groups = replicas)
-      offsets.add((b - rerouteHelper) * m);
-      ranges.add("[" + b * m + ", " + (b + 1) * m + ")");
+    // lost group b (replica b's; with replicas, groups = replicas) goes to the intact replicas in turn
+    List<Integer> hostOf = new ArrayList<>();
+    for (int g = 0; g < replicas; g++) {
+      hostOf.add(g);
     }
-    List<Integer> groups = List.copyOf(broken);
+    int turn = 0;
+    for (int b : broken) {
+      hostOf.set(b, intact.get(turn++ % intact.size()));
+    }
+    int m = schedule.microbatches();
+    java.util.StringJoiner who = new java.util.StringJoiner("; ");
+    for (int q : intact) {
+      List<Integer> offsets = new ArrayList<>();
+      List<Integer> groups = new ArrayList<>();
+      java.util.StringJoiner ranges = new java.util.StringJoiner(", ");
+      for (int b : broken) {
+        if (hostOf.get(b) == q) {
+          offsets.add((b - q) * m);
+          groups.add(b);
+          ranges.add("[" + b * m + ", " + (b + 1) * m + ")");
+        }
+      }
+      if (!groups.isEmpty()) {
+        who.add("replica " + q + " also runs microbatches " + ranges + " of replica(s) " + groups);
+      }
+      StageWorker.Reroute reroute = new StageWorker.Reroute(step, offsets, groups,
+          intact.size() == 1 ? List.of() : hostOf);
+      for (int d = 0; d < p; d++) {
+        workers.get(q * p + d).tell(reroute);
+      }
+    }
     for (int w = 0; w < workers.size(); w++) {
-      if (w / p == rerouteHelper) {
-        workers.get(w).tell(new StageWorker.Reroute(step, offsets, groups));
-      } else {
+      if (broken.contains(w / p)) {
         workers.get(w).tell(new StageWorker.AbortStep(step));
         reports.remove(w);
       }
     }
-    emit("rerouting", "step " + step + ": " + r.why() + "; replica " + rerouteHelper + " also runs microbatches "
-        + ranges + " of replica(s) " + broken + " after its own and sums the reduction groups in order");
+    emit("rerouting", "step " + step + ": " + r.why() + "; " + who + " after its own and "
+        + (intact.size() == 1 ? "sums the reduction groups in order"
+        : "the all-reduce among replicas " + intact + " sums them in group order"));
     return this;
   }
 
-  /** The workers the step in flight waits for: every one, or the rerouting replica's. */
+  /** The workers the step in flight waits for: every one, or the intact replicas'. */
   private List<ActorRef<StageWorker.Command>> activeWorkers() {
-    if (rerouteHelper == null) {
+    if (rerouteIntact == null) {
       return workers;
     }
     int p = schedule.devices();
-    return workers.subList(rerouteHelper * p, (rerouteHelper + 1) * p);
+    List<ActorRef<StageWorker.Command>> active = new ArrayList<>();
+    rerouteIntact.forEach(q -> active.addAll(workers.subList(q * p, (q + 1) * p)));
+    return active;
   }
 
   private Behavior<Command> onStepReported(StepReport report) {
     if (phase != Phase.COMPUTE || report.getStep() != step
-        || rerouteHelper != null && report.getDevice() / schedule.devices() != rerouteHelper) {
+        || rerouteIntact != null && !rerouteIntact.contains(report.getDevice() / schedule.devices())) {
       return this;
     }
     reports.put(report.getDevice(), report);
     if (reports.size() < activeWorkers().size()) {
       return this;
     }
-    int normReplica = rerouteHelper == null ? 0 : rerouteHelper;
+    int normReplica = rerouteIntact == null ? 0 : rerouteIntact.get(0);
     // flush: every device finished its ops of this step
     SortedMap<Integer, Double> losses = new TreeMap<>();
     SortedMap<Integer, Double> gradSumSquares = new TreeMap<>();
@@ -422,12 +445,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     });
     listener.tell(new JobEvent.StepCompleted(step, lastLoss, millis, units, bytes, lastNorm,
         List.copyOf(reports.values())));
-    if (rerouteHelper != null) {
+    if (rerouteIntact != null) {
       // the owner re-plans over the survivors from their live states (the lost replicas' workers are gone)
       phase = Phase.PAUSED;
       step = step + 1;
-      emit("rerouted", "step " + (step - 1) + " completed on replica " + rerouteHelper + " alone; re-planning over"
-          + " the survivors from step " + step);
+      emit("rerouted", "step " + (step - 1) + " completed on " + (rerouteIntact.size() == 1 ? "replica "
+          + rerouteIntact.get(0) + " alone" : "replicas " + rerouteIntact) + "; re-planning over the survivors from"
+          + " step " + step);
       return this;
     }
     CheckpointPolicy cp = job.checkpoints();

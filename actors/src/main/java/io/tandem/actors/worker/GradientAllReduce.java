@@ -72,12 +72,21 @@ public final class GradientAllReduce {
   private final String jobId;
   private final int replica;
   private final List<ActorRef<StageWorker.Command>> sameDevice;
+  /**
+   * Where each replica's (reduction group's) slice and reduced pieces go: {@code sameDevice}, or
+   * after {@link #rerouted} a lost group's host. Replaced whole (read on the compute thread).
+   */
+  private volatile List<ActorRef<StageWorker.Command>> targets;
+  /** The replicas reduced slices go to: every one, or after {@link #rerouted} the intact ones. */
+  private volatile List<Integer> gatherTo;
   private final SortedSet<Integer> buckets;
   private final TensorTransport transport;
   private final int pieceFloats;
   private final Map<Long, StepState> steps = new HashMap<>();
   /** Elements of each bucket this replica scattered (written on the compute thread, read on the worker's). */
   private final Map<BucketOfStep, Integer> sizes = new java.util.concurrent.ConcurrentHashMap<>();
+  /** Buckets scattered with the original targets (before {@link #rerouted}; written on the compute thread). */
+  private final Set<BucketOfStep> toOriginal = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   /**
    * @param sameDevice the worker of this device in every replica (index = replica; this one's own
@@ -101,6 +110,12 @@ public final class GradientAllReduce {
     this.jobId = jobId;
     this.replica = replica;
     this.sameDevice = List.copyOf(sameDevice);
+    this.targets = this.sameDevice;
+    List<Integer> all = new ArrayList<>();
+    for (int r = 0; r < sameDevice.size(); r++) {
+      all.add(r);
+    }
+    this.gatherTo = List.copyOf(all);
     this.buckets = new TreeSet<>(buckets);
     this.transport = transport;
     this.pieceFloats = pieceFloats;
@@ -108,6 +123,45 @@ public final class GradientAllReduce {
 
   public int replicas() {
     return sameDevice.size();
+  }
+
+  /**
+   * A rerouted step: reduction group {@code g}'s part and slice are with replica
+   * {@code hostOf.get(g)} from now on (a lost group's with the intact replica that runs its
+   * microbatches), and reduced slices go to the intact replicas only ({@code hostOf.get(r) == r}).
+   * The sums stay in group order: a part is indexed by the group it belongs to, not its sender.
+   */
+  public void rerouted(List<Integer> hostOf) {
+    if (hostOf.size() != replicas()) {
+      throw new IllegalArgumentException("hosts for " + hostOf.size() + " reduction groups, the job has " + replicas());
+    }
+    List<ActorRef<StageWorker.Command>> to = new ArrayList<>();
+    List<Integer> intact = new ArrayList<>();
+    for (int g = 0; g < hostOf.size(); g++) {
+      to.add(sameDevice.get(hostOf.get(g)));
+      if (hostOf.get(g) == g) {
+        intact.add(g);
+      }
+    }
+    targets = intact.size() == replicas() ? sameDevice : List.copyOf(to);
+    gatherTo = List.copyOf(intact);
+  }
+
+  /**
+   * A rerouted step: sends only the slices {@code slices} of this replica's part of {@code bucket}
+   * (those whose owner was lost, to their new hosts). Thread-safe.
+   */
+  public CompletionStage<Void> scatterSlices(long step, int bucket, float[] gradients, java.util.Collection<Integer> slices) {
+    List<CompletableFuture<Void>> sent = new ArrayList<>();
+    int n = gradients.length;
+    for (int r : slices) {
+      int length = GradientSlices.start(n, replicas(), r + 1) - GradientSlices.start(n, replicas(), r);
+      for (int k = 0; k < GradientSlices.pieces(length, pieceFloats); k++) {
+        sent.add(send(targets, step, bucket, r, false, k, GradientSlices.piece(gradients, replicas(), r, k,
+            pieceFloats)));
+      }
+    }
+    return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
   }
 
   /** The buckets, in order. */
@@ -119,6 +173,7 @@ public final class GradientAllReduce {
   public void begin(long step) {
     steps.keySet().removeIf(k -> k < step);
     sizes.keySet().removeIf(k -> k.step() < step);
+    toOriginal.removeIf(k -> k.step() < step);
   }
 
   /**
@@ -127,6 +182,10 @@ public final class GradientAllReduce {
    */
   public CompletionStage<Void> scatter(long step, int bucket, float[] gradients) {
     sizes.put(new BucketOfStep(step, bucket), gradients.length);
+    List<ActorRef<StageWorker.Command>> to = targets; // one set of targets for the whole bucket
+    if (to == sameDevice) {
+      toOriginal.add(new BucketOfStep(step, bucket));
+    }
     int n = gradients.length;
     List<CompletableFuture<Void>> sent = new ArrayList<>();
     int pieces = 0;
@@ -139,18 +198,27 @@ public final class GradientAllReduce {
         int r = (replica + i) % replicas(); // others first, own part last
         int length = GradientSlices.start(n, replicas(), r + 1) - GradientSlices.start(n, replicas(), r);
         if (k < GradientSlices.pieces(length, pieceFloats)) {
-          sent.add(send(step, bucket, r, false, k, GradientSlices.piece(gradients, replicas(), r, k, pieceFloats)));
+          sent.add(send(to, step, bucket, r, false, k, GradientSlices.piece(gradients, replicas(), r, k, pieceFloats)));
         }
       }
     }
     return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
   }
 
+  /** Whether this replica scattered {@code bucket} of {@code step} before {@link #rerouted} (lost owners included). */
+  public boolean scatteredToOriginalOwners(long step, int bucket) {
+    return toOriginal.contains(new BucketOfStep(step, bucket));
+  }
+
   /** All-gather: sends piece {@code piece} of this replica's reduced slice of {@code bucket} to every replica (itself included). Thread-safe. */
   public CompletionStage<Void> gather(long step, int bucket, int piece, float[] reduced) {
     List<CompletableFuture<Void>> sent = new ArrayList<>();
+    List<Integer> to = gatherTo;
     for (int i = 1; i <= replicas(); i++) {
-      sent.add(send(step, bucket, (replica + i) % replicas(), true, piece, reduced));
+      int r = (replica + i) % replicas();
+      if (to.contains(r)) {
+        sent.add(send(targets, step, bucket, r, true, piece, reduced));
+      }
     }
     return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
   }
@@ -168,15 +236,17 @@ public final class GradientAllReduce {
     return new StageWorker.TensorArrived(more.apply(h).build(), t);
   }
 
-  private CompletableFuture<Void> send(long step, int bucket, int to, boolean reduced, int piece, float[] slice) {
+  private CompletableFuture<Void> send(List<ActorRef<StageWorker.Command>> targets, long step, int bucket, int to,
+      boolean reduced, int piece, float[] slice) {
     StageWorker.TensorArrived frame = frame(jobId, step, bucket, to, replica, slice,
         h -> h.setReducedSlice(reduced).setPiece(piece));
-    if (to == replica) {
-      sameDevice.get(to).tell(frame);
+    ActorRef<StageWorker.Command> target = targets.get(to);
+    if (target.equals(sameDevice.get(replica))) { // this worker (a group it hosts included)
+      target.tell(frame);
       return CompletableFuture.completedFuture(null);
     }
     try {
-      return transport.send(sameDevice.get(to), frame).toCompletableFuture();
+      return transport.send(target, frame).toCompletableFuture();
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -359,6 +359,12 @@ public final class ModelStageCompute implements StageCompute {
   }
 
   @Override
+  public void dropGradients() {
+    foldGroups();
+    chunks.values().forEach(Model::zeroGrad);
+  }
+
+  @Override
   public void foldHeldGroups() {
     DispatcherGuard.assertNotOnDispatcher("uploading gradients (device synchronisation)");
     foldGroups();

@@ -109,6 +109,9 @@ public interface StageCompute extends AutoCloseable {
    */
   default void foldHeldGroups() {}
 
+  /** Data parallelism, rerouting: zeroes every held stage's gradients (their part was sent already). */
+  default void dropGradients() {}
+
   /** Data parallelism: replaces stage {@code v}'s accumulated gradients with the all-reduced ones (as {@link #stageGradients} lays them out). */
   default void setStageGradients(int v, float[] reduced) {
     if (reduced.length != 0) {

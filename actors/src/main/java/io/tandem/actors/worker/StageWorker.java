@@ -87,21 +87,32 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   public record AbortStep(long step) implements Command {}
 
   /**
-   * Data parallelism, the other replicas lost a worker during {@code step}: once this worker's
-   * own microbatches of the step (reduction group = its replica) are done, run its program again
+   * Data parallelism, replicas lost a worker during {@code step}: once this worker's own
+   * microbatches of the step (reduction group = its replica) are done, run its program again
    * shifted by each of {@code microbatchOffsets}, which makes the microbatches of the lost
-   * reduction group {@code groups} at the same index; keep each group's gradients apart, sum them
-   * in group order ({@link StageCompute#holdGradients}, {@link StageCompute#foldHeldGroups}) and
-   * report the step without the all-reduce (this worker's replica is the one left to finish it).
+   * reduction group {@code groups} at the same index. With {@code hostOf} empty this replica is
+   * the only one left: it keeps each group's gradients apart, sums them in group order ({@link
+   * StageCompute#holdGradients}, {@link StageCompute#foldHeldGroups}) and reports without the
+   * all-reduce. Otherwise {@code hostOf} names, per reduction group, the intact replica that
+   * holds its part now (itself for an intact one): the all-reduce goes on among the intact
+   * replicas, each lost group's part sent by its host and its slice summed there, every sum in
+   * group order ({@link GradientAllReduce#rerouted}).
    */
-  public record Reroute(long step, List<Integer> microbatchOffsets, List<Integer> groups) implements Command {
+  public record Reroute(long step, List<Integer> microbatchOffsets, List<Integer> groups, List<Integer> hostOf)
+      implements Command {
     public Reroute {
       microbatchOffsets = List.copyOf(microbatchOffsets);
       groups = List.copyOf(groups);
+      hostOf = List.copyOf(hostOf);
       if (microbatchOffsets.size() != groups.size()) {
         throw new IllegalArgumentException(microbatchOffsets.size() + " microbatch offsets for " + groups.size()
             + " reduction groups");
       }
+    }
+
+    /** Only this replica is left: no all-reduce. */
+    public boolean alone() {
+      return hostOf.isEmpty();
     }
   }
 
@@ -225,6 +236,16 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private Reroute reroute;
   /** The loops of a rerouted step's lost groups (stopped with the step). */
   private List<StepLoop> rerouteLoops = List.of();
+  /** A rerouted step with other intact replicas: the all-reduce of each lost group hosted here, by group. */
+  private Map<Integer, GradientAllReduce> hostedGroups = Map.of();
+  /** All-reduce frames for a lost group, come before this worker's own {@link Reroute}. */
+  private final List<TensorArrived> earlyReduceFrames = new java.util.ArrayList<>();
+  /** The worker of this device in every replica (from {@link Peers}). */
+  private List<ActorRef<Command>> sameDevice = List.of();
+
+  /** Data parallelism, a rerouted step with other intact replicas: this worker's extra groups are done. */
+  private record ReroutedDone(long step, ActorRef<Reply> replyTo, StepLoop.Outcome outcome, Throwable error)
+      implements Command {}
   /** The last step whose reduced gradients were loaded into the device (written on the compute thread). */
   private volatile long reducedLoadedStep = -1;
   /** The last step a failed all-reduce send was reported for (once a step). */
@@ -286,6 +307,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(WeightsDone.class, this::onWeightsDone)
         .onMessage(AbortStep.class, this::onAbort)
         .onMessage(Reroute.class, this::onReroute)
+        .onMessage(ReroutedDone.class, this::onReroutedDone)
         .onMessage(TakeCheckpoint.class, this::onTakeCheckpoint)
         .onMessage(TakeSnapshot.class, this::onTakeSnapshot)
         .onMessage(StepMeasured.class, this::onStepMeasured)
@@ -305,6 +327,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     ownerOfStage = List.copyOf(peers.ownerOfStage());
     replica = peers.replica();
+    sameDevice = List.copyOf(peers.sameDevice());
     int anyStage = myStages.stream().min(Integer::compare).orElseThrow();
     boolean replicas = peers.sameDevice().size() > 1;
     allReduce = replicas && !compute.updatesInsideStep()
@@ -344,6 +367,12 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     step = start.step();
     failed = false;
+    if (reroute != null && !reroute.alone()) {
+      allReduce.rerouted(java.util.stream.IntStream.range(0, allReduce.replicas()).boxed().toList());
+    }
+    reroute = null;
+    hostedGroups = Map.of();
+    earlyReduceFrames.clear();
     if (exchange != null) {
       exchange.begin(step);
     }
@@ -396,15 +425,21 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       }
       return this;
     }
-    if (h.getAllReduce() && h.getStep() == reroutedStep) {
+    if (h.getAllReduce() && h.getStep() == reroutedStep && reroute.alone()) {
       return this; // the all-reduce of a rerouted step is dropped: this replica sums the groups itself
     }
     if (h.getAllReduce()) {
       if (allReduce == null) {
         fail(h.getStep(), null, "gradients of replica " + h.getFromReplica() + " arrived at device " + device
             + ", which runs without data parallelism");
+      } else if (h.getReplica() == replica) {
+        reduceArrived(allReduce, h, msg.tensor());
+      } else if (h.getStep() == reroutedStep && hostedGroups.containsKey(h.getReplica())) {
+        reduceArrived(hostedGroups.get(h.getReplica()), h, msg.tensor());
+      } else if (h.getStep() == step && reroutedStep != step) {
+        earlyReduceFrames.add(msg); // a lost group's part, sent by a replica that was told to reroute first
       } else {
-        reduceArrived(h, msg.tensor());
+        reduceArrived(allReduce, h, msg.tensor()); // names the mismatch
       }
       return this;
     }
@@ -541,16 +576,18 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     });
   }
 
-  /** An all-reduce frame (this worker's own included): sums a complete slice, loads a complete bucket. */
-  private void reduceArrived(TensorFrameHeader h, HostTensor tensor) {
+  /**
+   * An all-reduce frame (this worker's own included) for {@code reduce} (this replica's, or a lost
+   * group's hosted here): sums a complete slice, loads a complete bucket.
+   */
+  private void reduceArrived(GradientAllReduce reduce, TensorFrameHeader h, HostTensor tensor) {
     GradientAllReduce.Ready ready;
     try {
-      ready = allReduce.arrived(h, tensor);
+      ready = reduce.arrived(h, tensor);
     } catch (IllegalArgumentException e) {
       fail(h.getStep(), null, e.getMessage());
       return;
     }
-    GradientAllReduce reduce = allReduce;
     if (ready instanceof GradientAllReduce.SumSlice sum) {
       long s = sum.step();
       int v = sum.bucket();
@@ -563,8 +600,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       long s = load.step();
       int v = load.bucket();
       CompletableFuture<Integer> loaded = gaps.submit(() -> {
-        if (s != step || s == reroutedStep) {
-          return null; // the step was dropped or rerouted meanwhile
+        if (s != step || s == reroutedStep && reroute.alone()) {
+          return null; // the step was dropped, or rerouted to this replica alone, meanwhile
         }
         compute.setStageGradients(v, load.reduced());
         reducedLoadedStep = s;
@@ -576,10 +613,10 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   }
 
   private Behavior<Command> onReduceWorkDone(ReduceWorkDone done) {
-    if (done.step() != step || failed || step == reroutedStep) {
+    if (done.step() != step || failed || step == reroutedStep && reroute.alone()) {
       return this;
     }
-    if (done.error() != null && done.what().startsWith(SENDING)) {
+    if (done.error() != null && done.what().startsWith(SENDING) && step != reroutedStep) {
       // the peer may be gone: this replica's own microbatches go on, so that it can take over a
       // lost replica's (Reroute); the coordinator aborts the step if no node turns out lost
       peerLost(step, "gradient all-reduce failed: " + done.what() + ": " + rootMessage(done.error()));
@@ -609,7 +646,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     reducing = done.outcome();
     reducingReplyTo = done.replyTo();
     if (step == reroutedStep) {
-      runRerouted();
+      startRerouted();
       return this;
     }
     if (!overlapAllReduce) {
@@ -708,7 +745,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   }
 
   private Behavior<Command> onReroute(Reroute msg) {
-    if (msg.step() != step || failed || allReduce == null || msg.microbatchOffsets().isEmpty()) {
+    if (msg.step() != step || failed || allReduce == null || msg.microbatchOffsets().isEmpty() && msg.alone()) {
       fail(msg.step(), null, "cannot take over a lost replica's microbatches of step " + msg.step() + ": "
           + (allReduce == null ? "this worker runs without data parallelism" : msg.step() != step
           ? "this worker is at step " + step : failed ? "its own step failed" : "no microbatches named"));
@@ -717,14 +754,139 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     if (reroutedStep == step) {
       return this;
     }
+    if (!msg.alone() && msg.hostOf().size() != sameDevice.size()) {
+      fail(msg.step(), null, "cannot take over a lost replica's microbatches of step " + msg.step() + ": hosts for "
+          + msg.hostOf().size() + " reduction groups, the job has " + sameDevice.size() + " replicas");
+      return this;
+    }
     reroutedStep = step;
     reroute = msg;
-    getContext().getLog().info("device {}: step {}: taking over reduction group(s) {} of lost replicas",
-        device, step, msg.groups());
+    getContext().getLog().info("device {}: step {}: taking over reduction group(s) {} of lost replicas{}",
+        device, step, msg.groups(), msg.alone() ? "" : " (hosts " + msg.hostOf() + ")");
+    if (!msg.alone()) {
+      allReduce.rerouted(msg.hostOf());
+      List<ActorRef<Command>> hosts = msg.hostOf().stream().map(sameDevice::get).toList();
+      Map<Integer, GradientAllReduce> hosted = new java.util.TreeMap<>();
+      for (int g : msg.groups()) {
+        GradientAllReduce group = new GradientAllReduce(jobId, g, hosts, myStages, transport);
+        group.rerouted(msg.hostOf());
+        hosted.put(g, group);
+      }
+      hostedGroups = hosted;
+      List<TensorArrived> early = List.copyOf(earlyReduceFrames);
+      earlyReduceFrames.clear();
+      early.forEach(this::onTensor);
+    }
     if (reducing != null) {
-      runRerouted(); // its own program is done; the rest comes after the program otherwise (onProgramDone)
+      startRerouted(); // its own program is done; the rest comes after the program otherwise (onProgramDone)
     }
     return this;
+  }
+
+  private void startRerouted() {
+    if (reroute.alone()) {
+      runRerouted();
+    } else {
+      runReroutedWithOthers();
+    }
+  }
+
+  /**
+   * The rerouted part of the step with other intact replicas, after this worker's own
+   * microbatches: its own part's slices whose owners were lost go to their hosts (or, without the
+   * overlapped all-reduce, its whole part goes out now); then the program again for each lost
+   * group hosted here, whose part is scattered as that group's. The step reports once every
+   * bucket's reduced gradients are loaded, as usual.
+   */
+  private void runReroutedWithOthers() {
+    long s = step;
+    StepLoop.Outcome own = reducing;
+    ActorRef<Reply> to = reducingReplyTo;
+    reducing = null;
+    int r = replica;
+    GradientAllReduce mine = allReduce;
+    Map<Integer, GradientAllReduce> hosted = hostedGroups;
+    List<Integer> lost = new java.util.ArrayList<>();
+    for (int g = 0; g < reroute.hostOf().size(); g++) {
+      if (reroute.hostOf().get(g) != g) {
+        lost.add(g);
+      }
+    }
+    List<StepLoop> loops = reroutedLoops(s);
+    List<Integer> groups = reroute.groups();
+    boolean overlapped = overlapAllReduce;
+    CompletableFuture<StepLoop.Outcome> done = CompletableFuture.supplyAsync(() -> {
+      if (reducedLoadedStep == s) {
+        throw new IllegalStateException("cannot take over a lost replica's microbatches of step " + s
+            + ": some of this device's gradients were already all-reduced");
+      }
+      for (int v : mine.buckets()) {
+        if (!overlapped) {
+          sendOrReport(s, v, mine.scatter(s, v, compute.stageGradients(v)));
+        } else if (mine.scatteredToOriginalOwners(s, v)) {
+          sendOrReport(s, v, mine.scatterSlices(s, v, compute.stageGradients(v), lost));
+        } // else scattered after the reroute, to the hosts already
+      }
+      List<io.tandem.proto.OpTiming> timings = new java.util.ArrayList<>(own.timings());
+      int peakHeld = own.peakHeld();
+      long peakBytes = own.peakHeldBytes();
+      for (int i = 0; i < loops.size(); i++) {
+        compute.dropGradients(); // this device's previous part is on its way
+        StepLoop.Outcome extra = loops.get(i).run();
+        if (extra == null) {
+          return null; // stopped
+        }
+        GradientAllReduce group = hosted.get(groups.get(i));
+        for (int v : group.buckets()) {
+          sendOrReport(s, v, group.scatter(s, v, compute.stageGradients(v)));
+        }
+        timings.addAll(extra.timings());
+        peakHeld = Math.max(peakHeld, extra.peakHeld());
+        peakBytes = Math.max(peakBytes, extra.peakHeldBytes());
+      }
+      return new StepLoop.Outcome(timings, peakHeld, peakBytes);
+    }, executor);
+    getContext().pipeToSelf(done, (outcome, err) -> new ReroutedDone(s, to, outcome, err));
+  }
+
+  private void sendOrReport(long s, int v, CompletionStage<Void> sent) {
+    sent.whenComplete((ok, err) -> {
+      if (err != null) {
+        self.tell(new ReduceWorkDone(s, null, SENDING + "virtual stage " + v + "'s gradient slices (rerouted)", err));
+      }
+    });
+  }
+
+  private Behavior<Command> onReroutedDone(ReroutedDone done) {
+    if (done.step() != step || failed) {
+      return this;
+    }
+    if (done.error() != null) {
+      return onStepMeasured(new StepMeasured(done.step(), done.replyTo(), null, done.error()));
+    }
+    if (done.outcome() == null) {
+      return this; // stopped
+    }
+    reducing = done.outcome();
+    reducingReplyTo = done.replyTo();
+    reportReduced();
+    return this;
+  }
+
+  /** A loop per lost group hosted here: the program again, its microbatches shifted by the group's offset. */
+  private List<StepLoop> reroutedLoops(long s) {
+    int r = replica;
+    List<StepLoop> loops = new java.util.ArrayList<>();
+    for (int offset : reroute.microbatchOffsets()) {
+      List<OpRef> program = new java.util.ArrayList<>();
+      for (OpRef op : loaded) {
+        program.add(op.toBuilder().setMicrobatch(op.getMicrobatch() + offset).build());
+      }
+      loops.add(new StepLoop(s, program, myStages, stages, device, compute, inbox, hops, this::nowMs,
+          (ref, op, out, computedUs) -> sendOutput(s, r, ref, op, out, computedUs)));
+    }
+    rerouteLoops = List.copyOf(loops);
+    return loops;
   }
 
   /**
@@ -738,16 +900,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     ActorRef<Reply> to = reducingReplyTo;
     reducing = null;
     int r = replica;
-    List<StepLoop> loops = new java.util.ArrayList<>();
-    for (int offset : reroute.microbatchOffsets()) {
-      List<OpRef> program = new java.util.ArrayList<>();
-      for (OpRef op : loaded) {
-        program.add(op.toBuilder().setMicrobatch(op.getMicrobatch() + offset).build());
-      }
-      loops.add(new StepLoop(s, program, myStages, stages, device, compute, inbox, hops, this::nowMs,
-          (ref, op, out, computedUs) -> sendOutput(s, r, ref, op, out, computedUs)));
-    }
-    rerouteLoops = List.copyOf(loops);
+    List<StepLoop> loops = reroutedLoops(s);
     List<Integer> groups = reroute.groups();
     CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
       if (reducedLoadedStep == s) {

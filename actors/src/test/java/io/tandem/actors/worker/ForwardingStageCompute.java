@@ -70,6 +70,11 @@ public class ForwardingStageCompute implements StageCompute {
   }
 
   @Override
+  public void dropGradients() {
+    c.dropGradients();
+  }
+
+  @Override
   public boolean updatesInsideStep() {
     return c.updatesInsideStep();
   }

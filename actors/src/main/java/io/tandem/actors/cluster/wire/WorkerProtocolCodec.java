@@ -58,10 +58,11 @@ public final class WorkerProtocolCodec {
             p -> new StageWorker.AbortStep(p.getStep())),
         WireBinding.of("W.Reroute", StageWorker.Reroute.class, WorkerProtocol.Reroute.getDefaultInstance(),
             m -> WorkerProtocol.Reroute.newBuilder().setStep(m.step()).addAllMicrobatchOffsets(m.microbatchOffsets())
-                .addAllGroups(m.groups()).build(),
+                .addAllGroups(m.groups()).addAllHostOf(m.hostOf()).build(),
             p -> {
               require(p.getMicrobatchOffsetsCount() == p.getGroupsCount(), "groups (one per microbatch offset)");
-              return new StageWorker.Reroute(p.getStep(), p.getMicrobatchOffsetsList(), p.getGroupsList());
+              return new StageWorker.Reroute(p.getStep(), p.getMicrobatchOffsetsList(), p.getGroupsList(),
+                  p.getHostOfList());
             }),
         WireBinding.of("W.TakeSnapshot", StageWorker.TakeSnapshot.class,
             WorkerProtocol.TakeSnapshot.getDefaultInstance(),

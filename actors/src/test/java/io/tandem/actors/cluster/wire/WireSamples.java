@@ -84,7 +84,7 @@ final class WireSamples {
     m.put("W.ApplyUpdate", new StageWorker.ApplyUpdate(41, 0.125, coordinator));
     m.put("W.CollectWeights", new StageWorker.CollectWeights(coordinator));
     m.put("W.AbortStep", new StageWorker.AbortStep(Long.MAX_VALUE));
-    m.put("W.Reroute", new StageWorker.Reroute(7, List.of(4, 12), List.of(2, 4)));
+    m.put("W.Reroute", new StageWorker.Reroute(7, List.of(4, 12), List.of(2, 4), List.of(0, 1, 0, 3, 1)));
     m.put("W.TakeCheckpoint", new StageWorker.TakeCheckpoint(40, "/ckpt/job-7", "job-7", coordinator));
     m.put("W.StepReported", new StageWorker.StepReported(report));
     m.put("W.StepFailed", new StageWorker.StepFailed(error));
