@@ -79,6 +79,8 @@ public final class GradientAllReduce {
   private volatile List<ActorRef<StageWorker.Command>> targets;
   /** The replicas reduced slices go to: every one, or after {@link #rerouted} the intact ones. */
   private volatile List<Integer> gatherTo;
+  /** Per reduction group, the replica whose worker holds its slice (itself unless {@link #rerouted}). */
+  private volatile List<Integer> hostOf;
   private final SortedSet<Integer> buckets;
   private final TensorTransport transport;
   private final int pieceFloats;
@@ -116,6 +118,7 @@ public final class GradientAllReduce {
       all.add(r);
     }
     this.gatherTo = List.copyOf(all);
+    this.hostOf = this.gatherTo;
     this.buckets = new TreeSet<>(buckets);
     this.transport = transport;
     this.pieceFloats = pieceFloats;
@@ -145,6 +148,7 @@ public final class GradientAllReduce {
     }
     targets = intact.size() == replicas() ? sameDevice : List.copyOf(to);
     gatherTo = List.copyOf(intact);
+    this.hostOf = List.copyOf(hostOf);
   }
 
   /**
@@ -238,8 +242,9 @@ public final class GradientAllReduce {
 
   private CompletableFuture<Void> send(List<ActorRef<StageWorker.Command>> targets, long step, int bucket, int to,
       boolean reduced, int piece, float[] slice) {
-    StageWorker.TensorArrived frame = frame(jobId, step, bucket, to, replica, slice,
-        h -> h.setReducedSlice(reduced).setPiece(piece));
+    int host = hostOf.get(to); // the data plane delivers by replica: a lost group's slice goes to its host
+    StageWorker.TensorArrived frame = frame(jobId, step, bucket, host, replica, slice,
+        h -> h.setReducedSlice(reduced).setPiece(piece).setHostedGroup(host == to ? 0 : to + 1));
     ActorRef<StageWorker.Command> target = targets.get(to);
     if (target.equals(sameDevice.get(replica))) { // this worker (a group it hosts included)
       target.tell(frame);
@@ -267,8 +272,8 @@ public final class GradientAllReduce {
       throw new IllegalArgumentException("all-reduce frame for virtual stage " + bucket + " arrived at replica "
           + replica + ", whose device holds " + buckets);
     }
-    if (h.getReplica() != replica) {
-      throw new IllegalArgumentException("all-reduce frame for replica " + h.getReplica() + " arrived at replica "
+    if (sliceOf(h) != replica) {
+      throw new IllegalArgumentException("all-reduce frame for replica " + sliceOf(h) + " arrived at replica "
           + replica);
     }
     StepState state = steps.computeIfAbsent(h.getStep(), k -> new StepState());
@@ -322,6 +327,11 @@ public final class GradientAllReduce {
     }
     state.gathering.remove(bucket);
     return new LoadBucket(h.getStep(), bucket, g.reduced);
+  }
+
+  /** The reduction group whose slice an all-reduce frame is for (a lost group's hosted elsewhere included). */
+  public static int sliceOf(TensorFrameHeader h) {
+    return h.getHostedGroup() > 0 ? h.getHostedGroup() - 1 : h.getReplica();
   }
 
   /** {@code bucket}'s reduced gradients of {@code step} are loaded; returns whether every bucket's are. */

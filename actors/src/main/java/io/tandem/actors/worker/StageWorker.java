@@ -432,10 +432,10 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       if (allReduce == null) {
         fail(h.getStep(), null, "gradients of replica " + h.getFromReplica() + " arrived at device " + device
             + ", which runs without data parallelism");
-      } else if (h.getReplica() == replica) {
+      } else if (GradientAllReduce.sliceOf(h) == replica) {
         reduceArrived(allReduce, h, msg.tensor());
-      } else if (h.getStep() == reroutedStep && hostedGroups.containsKey(h.getReplica())) {
-        reduceArrived(hostedGroups.get(h.getReplica()), h, msg.tensor());
+      } else if (h.getStep() == reroutedStep && hostedGroups.containsKey(GradientAllReduce.sliceOf(h))) {
+        reduceArrived(hostedGroups.get(GradientAllReduce.sliceOf(h)), h, msg.tensor());
       } else if (h.getStep() == step && reroutedStep != step) {
         earlyReduceFrames.add(msg); // a lost group's part, sent by a replica that was told to reroute first
       } else {
