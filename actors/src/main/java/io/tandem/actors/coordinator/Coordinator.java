@@ -320,6 +320,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         intact.add(q);
       }
     }
+    if (phase == Phase.UPDATE && rerouteIntact == null && !intact.isEmpty()) {
+      // every gradient is in and reduced: the intact replicas' updates complete the step
+      rerouteIntact = List.copyOf(intact);
+      acks = (int) answered.stream().filter(d -> intact.contains(d / p)).count();
+      emit("rerouting", "step " + step + ": " + r.why() + "; its gradients were all reduced, so the updates of"
+          + " replicas " + intact + " complete it");
+      return acks >= activeWorkers().size() ? stepDone() : this;
+    }
     String cannot = null;
     if (phase != Phase.COMPUTE) {
       cannot = "the step is in phase " + phase.name().toLowerCase(java.util.Locale.ROOT);
@@ -435,6 +443,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (phase != Phase.UPDATE || u.step() != step || !answered.add(u.device()) || ++acks < activeWorkers().size()) {
       return this;
     }
+    return stepDone();
+  }
+
+  /** Every worker of the step applied its update: the step is done; the next one, a checkpoint or the end follows. */
+  private Behavior<Command> stepDone() {
     timers.cancel("step-timeout");
     double millis = (System.nanoTime() - stepStartNanos) / 1e6;
     double[] units = new double[workers.size()];

@@ -54,13 +54,30 @@ class ReroutedStepTest {
   static final class Recording implements ComputeProvider {
     final ComputeProvider real;
     final int hangDevice;
+    /** Whether the device hangs in the step's update (else in its first forward). */
+    final boolean inUpdate;
     final Map<String, SortedMap<Integer, byte[]>> digests = new ConcurrentHashMap<>();
     final CountDownLatch stuck = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
 
     Recording(ComputeProvider real, int hangDevice) {
+      this(real, hangDevice, false);
+    }
+
+    Recording(ComputeProvider real, int hangDevice, boolean inUpdate) {
       this.real = real;
       this.hangDevice = hangDevice;
+      this.inUpdate = inUpdate;
+    }
+
+    void hang(int device) {
+      stuck.countDown();
+      try {
+        release.await(60, TimeUnit.SECONDS); // a device that stopped answering
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      throw new IllegalStateException("device " + device + " was lost");
     }
 
     @Override
@@ -70,20 +87,17 @@ class ReroutedStepTest {
         @Override
         public io.tandem.actors.transport.HostTensor forward(long step, int mb, int v, int version,
             io.tandem.actors.transport.HostTensor input) {
-          if (device == hangDevice && step == LOST_AT) {
-            stuck.countDown();
-            try {
-              release.await(60, TimeUnit.SECONDS); // a device that stopped answering
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-            }
-            throw new IllegalStateException("device " + device + " was lost");
+          if (device == hangDevice && step == LOST_AT && !inUpdate) {
+            hang(device);
           }
           return c.forward(step, mb, v, version, input);
         }
 
         @Override
         public void applyUpdate(long step, double gradScale) {
+          if (device == hangDevice && step == LOST_AT && inUpdate) {
+            hang(device);
+          }
           c.applyUpdate(step, gradScale);
           digests.put(device + "@" + step, c.layerDigests());
         }
@@ -132,19 +146,40 @@ class ReroutedStepTest {
       assertTrue(log.contains("the all-reduce among replicas " + intact + " sums them in group order"), log);
       assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replicas " + intact), log);
     }
+    assertSameWeights(uninterrupted, run.recording(), intact, p);
+    assertEquals(loss(refEvents, LOST_AT), loss(events, LOST_AT), "the step's loss, every microbatch counted");
+  }
+
+  /** A replica lost during the optimizer update: the intact replicas' updates complete the step. */
+  @org.junit.jupiter.api.Test
+  void aReplicaLostDuringTheUpdate_theIntactUpdatesCompleteTheStep() throws Exception {
+    JobSpec spec = spec(2);
+    Schedule schedule = JobFactory.schedule(spec);
+    int p = schedule.devices();
+    Recording uninterrupted = new Recording(JobFactory.provider(spec, schedule), -1);
+    LocalRuntime.run(new JobConfig("reroute", schedule, STEPS, spec.getClipNorm(), Duration.ofSeconds(60)), 2,
+        uninterrupted, e -> { });
+    Lossy run = runLosing(spec, 2, List.of(1), new Recording(JobFactory.provider(spec, schedule), p, true));
+    String log = run.events().toString();
+    assertTrue(log.contains("its gradients were all reduced, so the updates of replicas [0] complete it"), log);
+    assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replica 0 alone"), log);
+    assertSameWeights(uninterrupted, run.recording(), List.of(0), p);
+  }
+
+  /** The intact replicas' devices hold, after the rerouted step, the weights of the uninterrupted run. */
+  private static void assertSameWeights(Recording want, Recording got, List<Integer> intact, int p) {
     for (int q : intact) {
-      for (int d = 0; d < p; d++) {
-        SortedMap<Integer, byte[]> got = run.recording().digests.get((q * p + d) + "@" + LOST_AT);
-        SortedMap<Integer, byte[]> want = uninterrupted.digests.get((q * p + d) + "@" + LOST_AT);
-        assertNotNull(got, "device " + (q * p + d) + " applied step " + LOST_AT);
-        assertEquals(want.keySet(), got.keySet());
-        for (int layer : want.keySet()) {
-          assertTrue(Arrays.equals(want.get(layer), got.get(layer)), "device " + (q * p + d) + " layer " + layer
+      for (int d = q * p; d < (q + 1) * p; d++) {
+        SortedMap<Integer, byte[]> g = got.digests.get(d + "@" + LOST_AT);
+        SortedMap<Integer, byte[]> w = want.digests.get(d + "@" + LOST_AT);
+        assertNotNull(g, "device " + d + " applied step " + LOST_AT);
+        assertEquals(w.keySet(), g.keySet());
+        for (int layer : w.keySet()) {
+          assertTrue(Arrays.equals(w.get(layer), g.get(layer)), "device " + d + " layer " + layer
               + " after the rerouted step");
         }
       }
     }
-    assertEquals(loss(refEvents, LOST_AT), loss(events, LOST_AT), "the step's loss, every microbatch counted");
   }
 
   /** With no replica left intact the step cannot be rerouted: the attempt fails saying why (the job re-plans). */
@@ -165,10 +200,15 @@ class ReroutedStepTest {
   /** Runs {@code spec} until device {@code hang} hangs in step {@link #LOST_AT}, then reroutes {@code lostReplicas}. */
   private static Lossy runLosing(JobSpec spec, int replicas, List<Integer> lostReplicas, int hang)
       throws Exception {
+    return runLosing(spec, replicas, lostReplicas, new Recording(JobFactory.provider(spec, JobFactory.schedule(spec)),
+        hang));
+  }
+
+  private static Lossy runLosing(JobSpec spec, int replicas, List<Integer> lostReplicas, Recording lossy)
+      throws Exception {
     Schedule schedule = JobFactory.schedule(spec);
     int p = schedule.devices();
     JobConfig job = new JobConfig("reroute", schedule, STEPS, spec.getClipNorm(), Duration.ofSeconds(60));
-    Recording lossy = new Recording(JobFactory.provider(spec, schedule), hang);
     List<JobEvent> seen = new CopyOnWriteArrayList<>();
     List<JobEvent> events = seen;
     CompletableFuture<ActorRef<Coordinator.Command>> coordinator = new CompletableFuture<>();
