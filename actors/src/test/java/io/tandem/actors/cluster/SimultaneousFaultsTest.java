@@ -34,8 +34,14 @@ class SimultaneousFaultsTest {
    * committed); asserts the job succeeded with the weights of an uninterrupted run.
    */
   private Run killedAtOnce(String id, int count, boolean afterCheckpoint, int atStep, Path logs, int... slots) {
-    JobSpec spec = FailureRecoveryTest.spec(id, count, 2, checkpoints);
-    String reference = FailureRecoveryTest.referenceOf(spec.toBuilder().setCheckpointEvery(0).build());
+    return killedAtOnce(FailureRecoveryTest.spec(id, count, 2, checkpoints), afterCheckpoint, atStep, logs, slots);
+  }
+
+  /** As above, for {@code spec} (its job id, devices and data-parallel replicas). */
+  private Run killedAtOnce(JobSpec spec, boolean afterCheckpoint, int atStep, Path logs, int... slots) {
+    String id = spec.getJobId();
+    int count = spec.getDevices();
+    String reference = referenceOf(spec.toBuilder().setCheckpointEvery(0).build());
     try (ClusterNode coordinator = ClusterNode.start("127.0.0.1", 0, List.of(), List.of("coordinator"), 0);
          WorkerProcesses workers = WorkerProcesses.start(count, WorkerMain.class.getName(),
              List.of("127.0.0.1:" + coordinator.port(), "0", "1", Long.toString(WorkerProcesses.selfPid())), logs)) {
@@ -118,6 +124,33 @@ class SimultaneousFaultsTest {
    * A {@code --devices 6} job on six worker JVMs loses half of them in the same instant: the three
    * survivors hold the model, so the job re-plans over them and finishes bitwise equal.
    */
+  /**
+   * Four data-parallel replicas of one stage lose a worker as a step starts: the three left run
+   * its microbatches of that step after their own, the all-reduce among them (across the data
+   * plane) sums the four reduction groups in order, and the job goes on from the next step
+   * (issue 14 item 7).
+   */
+  @Test
+  void fourReplicasLoseOne_theThreeLeftFinishTheStepInFlight_bitwiseEqual() {
+    JobSpec spec = FailureRecoveryTest.spec("four-replicas", WORKERS, 0, checkpoints).toBuilder()
+        .setDataParallel(WORKERS).setSnapshotEvery(-1).build();
+    Run run = killedAtOnce(spec, false, 3, Path.of("target", "simultaneous-faults-test-logs", "replicas"), 2);
+    String log = run.log();
+    java.util.regex.Matcher rerouted = java.util.regex.Pattern.compile(
+        "rerouted: step (\\d+) completed on replicas \\[\\d, \\d, \\d\\]").matcher(log);
+    assertTrue(rerouted.find(), log);
+    assertTrue(log.contains("restored: restored step " + (Long.parseLong(rerouted.group(1)) + 1)
+        + " from peer memory"), "the job goes on after the rerouted step, none recomputed\n" + log);
+    assertEquals(WORKERS - 1, run.alive());
+  }
+
+  /** The uninterrupted run's weights: its replicas' reduction groups summed in order on one device. */
+  private static String referenceOf(JobSpec spec) {
+    int groups = io.tandem.actors.JobSpecs.reductionGroups(spec);
+    return FailureRecoveryTest.referenceOf(groups == 1 ? spec : spec.toBuilder().setDataParallel(1)
+        .setReductionGroups(groups).setDevices(spec.getDevices() / spec.getDataParallel()).build());
+  }
+
   @Test
   void sixWorkersLoseThreeAtOnce_jobFinishesOnTheThreeSurvivors_bitwiseEqual() {
     int six = 6;
