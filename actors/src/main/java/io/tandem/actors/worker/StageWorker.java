@@ -142,9 +142,12 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   private record SendFailed(long step, OpRef op, int target, Throwable error) implements Command {}
 
-  /** Data parallelism: the step's program is done (null outcome: stopped); the step reports once its all-reduce is. */
-  private record ProgramDone(long step, ActorRef<Reply> replyTo, StepLoop.Outcome outcome, Throwable error)
-      implements Command {}
+  /**
+   * Data parallelism: the step's program is done (null outcome: stopped), or with {@code rerouted}
+   * the lost groups this worker took over as well; the step reports once its all-reduce is.
+   */
+  private record ProgramDone(long step, ActorRef<Reply> replyTo, StepLoop.Outcome outcome, Throwable error,
+      boolean rerouted) implements Command {}
 
   /**
    * Data parallelism: a piece of the all-reduce finished on the compute thread or the transport:
@@ -242,10 +245,6 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private final List<TensorArrived> earlyReduceFrames = new java.util.ArrayList<>();
   /** The worker of this device in every replica (from {@link Peers}). */
   private List<ActorRef<Command>> sameDevice = List.of();
-
-  /** Data parallelism, a rerouted step with other intact replicas: this worker's extra groups are done. */
-  private record ReroutedDone(long step, ActorRef<Reply> replyTo, StepLoop.Outcome outcome, Throwable error)
-      implements Command {}
   /** The last step whose reduced gradients were loaded into the device (written on the compute thread). */
   private volatile long reducedLoadedStep = -1;
   /** The last step a failed all-reduce send was reported for (once a step). */
@@ -307,7 +306,6 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         .onMessage(WeightsDone.class, this::onWeightsDone)
         .onMessage(AbortStep.class, this::onAbort)
         .onMessage(Reroute.class, this::onReroute)
-        .onMessage(ReroutedDone.class, this::onReroutedDone)
         .onMessage(TakeCheckpoint.class, this::onTakeCheckpoint)
         .onMessage(TakeSnapshot.class, this::onTakeSnapshot)
         .onMessage(StepMeasured.class, this::onStepMeasured)
@@ -396,7 +394,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     } else {
       allReduce.begin(step);
       getContext().pipeToSelf(CompletableFuture.supplyAsync(loop::run, executor),
-          (outcome, err) -> new ProgramDone(s, to, outcome, err));
+          (outcome, err) -> new ProgramDone(s, to, outcome, err, false));
     }
     return this;
   }
@@ -645,6 +643,10 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     }
     reducing = done.outcome();
     reducingReplyTo = done.replyTo();
+    if (done.rerouted()) {
+      reportReduced(); // the all-reduce among the intact replicas may be done already
+      return this;
+    }
     if (step == reroutedStep) {
       startRerouted();
       return this;
@@ -846,7 +848,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       }
       return new StepLoop.Outcome(timings, peakHeld, peakBytes);
     }, executor);
-    getContext().pipeToSelf(done, (outcome, err) -> new ReroutedDone(s, to, outcome, err));
+    getContext().pipeToSelf(done, (outcome, err) -> new ProgramDone(s, to, outcome, err, true));
   }
 
   private void sendOrReport(long s, int v, CompletionStage<Void> sent) {
@@ -855,22 +857,6 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         self.tell(new ReduceWorkDone(s, null, SENDING + "virtual stage " + v + "'s gradient slices (rerouted)", err));
       }
     });
-  }
-
-  private Behavior<Command> onReroutedDone(ReroutedDone done) {
-    if (done.step() != step || failed) {
-      return this;
-    }
-    if (done.error() != null) {
-      return onStepMeasured(new StepMeasured(done.step(), done.replyTo(), null, done.error()));
-    }
-    if (done.outcome() == null) {
-      return this; // stopped
-    }
-    reducing = done.outcome();
-    reducingReplyTo = done.replyTo();
-    reportReduced();
-    return this;
   }
 
   /** A loop per lost group hosted here: the program again, its microbatches shifted by the group's offset. */
