@@ -434,7 +434,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         reduceArrived(allReduce, h, msg.tensor());
       } else if (h.getStep() == reroutedStep && hostedGroups.containsKey(GradientAllReduce.sliceOf(h))) {
         reduceArrived(hostedGroups.get(GradientAllReduce.sliceOf(h)), h, msg.tensor());
-      } else if (h.getStep() == step && reroutedStep != step) {
+      } else if (h.getHostedGroup() > 0 && h.getStep() == step && reroutedStep != step) {
         earlyReduceFrames.add(msg); // a lost group's part, sent by a replica that was told to reroute first
       } else {
         reduceArrived(allReduce, h, msg.tensor()); // names the mismatch
@@ -805,7 +805,6 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     StepLoop.Outcome own = reducing;
     ActorRef<Reply> to = reducingReplyTo;
     reducing = null;
-    int r = replica;
     GradientAllReduce mine = allReduce;
     Map<Integer, GradientAllReduce> hosted = hostedGroups;
     List<Integer> lost = new java.util.ArrayList<>();
@@ -829,9 +828,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
           sendOrReport(s, v, mine.scatterSlices(s, v, compute.stageGradients(v), lost));
         } // else scattered after the reroute, to the hosts already
       }
-      List<io.tandem.proto.OpTiming> timings = new java.util.ArrayList<>(own.timings());
-      int peakHeld = own.peakHeld();
-      long peakBytes = own.peakHeldBytes();
+      StepLoop.Outcome outcome = own;
       for (int i = 0; i < loops.size(); i++) {
         compute.dropGradients(); // this device's previous part is on its way
         StepLoop.Outcome extra = loops.get(i).run();
@@ -842,11 +839,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         for (int v : group.buckets()) {
           sendOrReport(s, v, group.scatter(s, v, compute.stageGradients(v)));
         }
-        timings.addAll(extra.timings());
-        peakHeld = Math.max(peakHeld, extra.peakHeld());
-        peakBytes = Math.max(peakBytes, extra.peakHeldBytes());
+        outcome = outcome.then(extra);
       }
-      return new StepLoop.Outcome(timings, peakHeld, peakBytes);
+      return outcome;
     }, executor);
     getContext().pipeToSelf(done, (outcome, err) -> new ProgramDone(s, to, outcome, err, true));
   }
@@ -894,21 +889,17 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
             + ": some of this device's gradients were already all-reduced");
       }
       compute.holdGradients(r); // replica r's own reduction group
-      List<io.tandem.proto.OpTiming> timings = new java.util.ArrayList<>(own.timings());
-      int peakHeld = own.peakHeld();
-      long peakBytes = own.peakHeldBytes();
+      StepLoop.Outcome outcome = own;
       for (int i = 0; i < loops.size(); i++) {
         StepLoop.Outcome extra = loops.get(i).run();
         if (extra == null) {
           return null; // stopped
         }
         compute.holdGradients(groups.get(i));
-        timings.addAll(extra.timings());
-        peakHeld = Math.max(peakHeld, extra.peakHeld());
-        peakBytes = Math.max(peakBytes, extra.peakHeldBytes());
+        outcome = outcome.then(extra);
       }
       compute.foldHeldGroups();
-      return report(s, new StepLoop.Outcome(timings, peakHeld, peakBytes));
+      return report(s, outcome);
     }, executor);
     getContext().pipeToSelf(measured, (report, err) -> new StepMeasured(s, to, report, err));
   }

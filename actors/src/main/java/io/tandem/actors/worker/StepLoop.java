@@ -35,7 +35,14 @@ final class StepLoop {
   }
 
   /** What the step measured: op timings and the peak of held activations. */
-  record Outcome(List<OpTiming> timings, int peakHeld, long peakHeldBytes) {}
+  record Outcome(List<OpTiming> timings, int peakHeld, long peakHeldBytes) {
+    /** This loop's outcome followed by {@code next}'s (a rerouted step's further loop): timings of both, the larger peaks. */
+    Outcome then(Outcome next) {
+      List<OpTiming> all = new ArrayList<>(timings);
+      all.addAll(next.timings());
+      return new Outcome(all, Math.max(peakHeld, next.peakHeld()), Math.max(peakHeldBytes, next.peakHeldBytes()));
+    }
+  }
 
   /** An op of the program failed; names it. */
   static final class OpFailed extends RuntimeException {
