@@ -335,8 +335,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       cannot = "replicas " + rerouteIntact + " already reroute it";
     } else if (intact.isEmpty()) {
       cannot = "no replica is left intact";
-    } else if (reports.keySet().stream().anyMatch(d -> intact.contains(d / p))) {
-      cannot = "an intact replica already finished its all-reduce";
     }
     if (cannot != null) {
       return failed("step " + step + ": " + r.why() + "; its microbatches cannot be rerouted (" + cannot + ")");
@@ -378,9 +376,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     for (int w = 0; w < workers.size(); w++) {
       if (broken.contains(w / p)) {
         workers.get(w).tell(new StageWorker.AbortStep(step));
-        reports.remove(w);
       }
     }
+    reports.clear(); // every intact worker reports the step again, rerouted (a device already done, too)
     emit("rerouting", "step " + step + ": " + r.why() + "; " + who + " after its own and "
         + (intact.size() == 1 ? "sums the reduction groups in order"
         : "the all-reduce among replicas " + intact + " sums them in group order"));
@@ -400,7 +398,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onStepReported(StepReport report) {
     if (phase != Phase.COMPUTE || report.getStep() != step
-        || rerouteIntact != null && !rerouteIntact.contains(report.getDevice() / schedule.devices())) {
+        || rerouteIntact != null && (!report.getRerouted()
+        || !rerouteIntact.contains(report.getDevice() / schedule.devices()))) {
       return this;
     }
     reports.put(report.getDevice(), report);

@@ -359,6 +359,14 @@ public final class ModelStageCompute implements StageCompute {
   }
 
   @Override
+  public HostTensor backwardInputOnly(long step, int mb, int v, int version, HostTensor gradOutput) {
+    HostTensor dx = backwardInput(step, mb, v, version, gradOutput);
+    chunk(v).discard(mb);
+    stashed.remove(key(mb, v));
+    return dx;
+  }
+
+  @Override
   public void dropGradients() {
     foldGroups();
     chunks.values().forEach(Model::zeroGrad);

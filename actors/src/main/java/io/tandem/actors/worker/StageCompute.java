@@ -112,6 +112,15 @@ public interface StageCompute extends AutoCloseable {
   /** Data parallelism, rerouting: zeroes every held stage's gradients (their part was sent already). */
   default void dropGradients() {}
 
+  /**
+   * Data parallelism, rerouting through a stage whose gradients of the step are already reduced:
+   * B of {@code mb} on stage {@code v} (its input gradient, for the stage before), then its stash
+   * dropped, as no W follows.
+   */
+  default HostTensor backwardInputOnly(long step, int mb, int v, int version, HostTensor gradOutput) {
+    return backwardInput(step, mb, v, version, gradOutput);
+  }
+
   /** Data parallelism: replaces stage {@code v}'s accumulated gradients with the all-reduced ones (as {@link #stageGradients} lays them out). */
   default void setStageGradients(int v, float[] reduced) {
     if (reduced.length != 0) {

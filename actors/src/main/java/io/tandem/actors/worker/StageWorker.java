@@ -249,6 +249,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private volatile long reducedLoadedStep = -1;
   /** The last step a failed all-reduce send was reported for (once a step). */
   private long peerLostStep = -1;
+  /** The rerouted step this device only passes the lost groups' tensors through ({@link #runFeeding}). */
+  private long feedingStep = -1;
 
   private StageWorker(ActorContext<Command> context, String jobId, int device, int stages,
       int chunksPerDevice, Set<Integer> myStages, StageCompute compute, Executor executor,
@@ -388,7 +390,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     if (allReduce == null) {
       CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
         StepLoop.Outcome outcome = loop.run();
-        return outcome == null ? null : report(s, outcome);
+        return outcome == null ? null : report(s, outcome, false);
       }, executor);
       getContext().pipeToSelf(measured, (report, err) -> new StepMeasured(s, to, report, err));
     } else {
@@ -525,8 +527,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
    * The program is done (on the compute thread): the step's losses and per-layer gradient sums
    * of squares (a device synchronisation on a GPU) are read and reported.
    */
-  private StepReport report(long s, StepLoop.Outcome outcome) {
+  private StepReport report(long s, StepLoop.Outcome outcome, boolean rerouted) {
     StepReport.Builder report = StepReport.newBuilder().setJobId(jobId).setStep(s).setDevice(device)
+        .setRerouted(rerouted)
         .addAllTimings(outcome.timings())
         .setPeakActivationBytes(outcome.peakHeldBytes())
         .setPeakActivationUnits((double) outcome.peakHeld() / chunksPerDevice)
@@ -648,7 +651,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       return this;
     }
     if (step == reroutedStep) {
-      startRerouted();
+      if (feedingStep != step) { // else the device's step was done and reported, and the lost groups pass through
+        startRerouted();
+      }
       return this;
     }
     if (!overlapAllReduce) {
@@ -680,7 +685,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     StepLoop.Outcome outcome = reducing;
     ActorRef<Reply> to = reducingReplyTo;
     reducing = null;
-    getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> report(s, outcome), executor),
+    boolean rerouted = s == reroutedStep; // decided here: a report already under way counts its own groups only
+    getContext().pipeToSelf(CompletableFuture.supplyAsync(() -> report(s, outcome, rerouted), executor),
         (report, err) -> new StepMeasured(s, to, report, err));
   }
 
@@ -779,10 +785,39 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       earlyReduceFrames.clear();
       early.forEach(this::onTensor);
     }
-    if (reducing != null) {
+    if (reducing == null && allReduce.complete(step)) {
+      runFeeding(); // this device's step is done and reported: it only passes the lost groups' tensors on
+    } else if (reducing != null) {
       startRerouted(); // its own program is done; the rest comes after the program otherwise (onProgramDone)
     }
     return this;
+  }
+
+  /**
+   * A rerouted step on a device whose gradients of the step are all reduced already (the lost
+   * replica's worker of this device finished its part before it was lost): the lost groups'
+   * microbatches only pass through (F, and B for the stages before; no W), then the step is
+   * reported again, with the losses of every microbatch it computed.
+   */
+  private void runFeeding() {
+    long s = step;
+    feedingStep = s;
+    getContext().getLog().info("device {}: step {}: its gradients are reduced already; the lost groups' microbatches"
+        + " only pass through", device, s);
+    ActorRef<Reply> to = replyTo;
+    List<StepLoop> loops = reroutedLoops(s, true);
+    CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
+      StepLoop.Outcome outcome = new StepLoop.Outcome(List.of(), 0, 0);
+      for (StepLoop loop : loops) {
+        StepLoop.Outcome extra = loop.run();
+        if (extra == null) {
+          return null; // stopped
+        }
+        outcome = outcome.then(extra);
+      }
+      return report(s, outcome, true);
+    }, executor);
+    getContext().pipeToSelf(measured, (report, err) -> new StepMeasured(s, to, report, err));
   }
 
   private void startRerouted() {
@@ -856,6 +891,11 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   /** A loop per lost group hosted here: the program again, its microbatches shifted by the group's offset. */
   private List<StepLoop> reroutedLoops(long s) {
+    return reroutedLoops(s, false);
+  }
+
+  /** As {@link #reroutedLoops(long)}; {@code feedOnly}: the loops only pass tensors on ({@link StepLoop}). */
+  private List<StepLoop> reroutedLoops(long s, boolean feedOnly) {
     int r = replica;
     List<StepLoop> loops = new java.util.ArrayList<>();
     for (int offset : reroute.microbatchOffsets()) {
@@ -864,7 +904,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         program.add(op.toBuilder().setMicrobatch(op.getMicrobatch() + offset).build());
       }
       loops.add(new StepLoop(s, program, myStages, stages, device, compute, inbox, hops, this::nowMs,
-          (ref, op, out, computedUs) -> sendOutput(s, r, ref, op, out, computedUs)));
+          (ref, op, out, computedUs) -> sendOutput(s, r, ref, op, out, computedUs), feedOnly));
     }
     rerouteLoops = List.copyOf(loops);
     return loops;
@@ -899,7 +939,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         outcome = outcome.then(extra);
       }
       compute.foldHeldGroups();
-      return report(s, outcome);
+      return report(s, outcome, true);
     }, executor);
     getContext().pipeToSelf(measured, (report, err) -> new StepMeasured(s, to, report, err));
   }

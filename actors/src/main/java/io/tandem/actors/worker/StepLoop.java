@@ -72,11 +72,19 @@ final class StepLoop {
   private final StageGradientsDone gradientsDone;
   /** Program index of each held virtual stage's last W (or BW). */
   private final java.util.Map<Integer, Integer> lastW = new java.util.HashMap<>();
+  /** Only passes tensors on (a rerouted step through stages already reduced): no W, B drops its stash. */
+  private final boolean feedOnly;
   private volatile boolean stopped;
 
   StepLoop(long step, List<OpRef> program, Set<Integer> myStages, int stages, int device, StageCompute compute,
       TensorInbox inbox, HopStatsCollector hops, DoubleSupplier clockMs, Output output) {
-    this(step, program, myStages, stages, device, compute, inbox, hops, clockMs, output, null, null);
+    this(step, program, myStages, stages, device, compute, inbox, hops, clockMs, output, null, null, false);
+  }
+
+  /** A rerouted step's loop; {@code feedOnly}: this device's gradients of the step are reduced already. */
+  StepLoop(long step, List<OpRef> program, Set<Integer> myStages, int stages, int device, StageCompute compute,
+      TensorInbox inbox, HopStatsCollector hops, DoubleSupplier clockMs, Output output, boolean feedOnly) {
+    this(step, program, myStages, stages, device, compute, inbox, hops, clockMs, output, null, null, feedOnly);
   }
 
   /**
@@ -86,7 +94,14 @@ final class StepLoop {
   StepLoop(long step, List<OpRef> program, Set<Integer> myStages, int stages, int device, StageCompute compute,
       TensorInbox inbox, HopStatsCollector hops, DoubleSupplier clockMs, Output output, ComputeGaps gaps,
       StageGradientsDone gradientsDone) {
+    this(step, program, myStages, stages, device, compute, inbox, hops, clockMs, output, gaps, gradientsDone, false);
+  }
+
+  private StepLoop(long step, List<OpRef> program, Set<Integer> myStages, int stages, int device,
+      StageCompute compute, TensorInbox inbox, HopStatsCollector hops, DoubleSupplier clockMs, Output output,
+      ComputeGaps gaps, StageGradientsDone gradientsDone, boolean feedOnly) {
     this.step = step;
+    this.feedOnly = feedOnly;
     this.program = program;
     this.myStages = myStages;
     this.stages = stages;
@@ -140,6 +155,9 @@ final class StepLoop {
         return null;
       }
       Op op = resolve(ref);
+      if (feedOnly && op.kind() == OpKind.W) {
+        continue; // the stage's gradients of the step are reduced already
+      }
       HostTensor input = null;
       int v = op.virtualStage();
       boolean needsActivation = op.kind() == OpKind.F && v > 0;
@@ -158,7 +176,9 @@ final class StepLoop {
       double startMs = clockMs.getAsDouble();
       HostTensor out;
       try {
-        out = compute.run(step, op, ref.getWeightVersion(), input);
+        out = feedOnly && (op.kind() == OpKind.B || op.kind() == OpKind.BW)
+            ? compute.backwardInputOnly(step, op.microbatch(), v, ref.getWeightVersion(), input)
+            : compute.run(step, op, ref.getWeightVersion(), input);
       } catch (RuntimeException | Error e) {
         throw new OpFailed(ref, e.getMessage() == null ? e.toString() : e.getMessage(), e);
       }

@@ -54,20 +54,22 @@ class ReroutedStepTest {
   static final class Recording implements ComputeProvider {
     final ComputeProvider real;
     final int hangDevice;
-    /** Whether the device hangs in the step's update (else in its first forward). */
-    final boolean inUpdate;
+    /** Where the device hangs: in its first forward, its gradients' download (all its outputs sent) or its update. */
+    final Hang where;
+    /** Counted down when device 0 reports step {@link #LOST_AT} (reads its gradient norms). */
+    final CountDownLatch deviceZeroReported = new CountDownLatch(1);
     final Map<String, SortedMap<Integer, byte[]>> digests = new ConcurrentHashMap<>();
     final CountDownLatch stuck = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
 
     Recording(ComputeProvider real, int hangDevice) {
-      this(real, hangDevice, false);
+      this(real, hangDevice, Hang.FORWARD);
     }
 
-    Recording(ComputeProvider real, int hangDevice, boolean inUpdate) {
+    Recording(ComputeProvider real, int hangDevice, Hang where) {
       this.real = real;
       this.hangDevice = hangDevice;
-      this.inUpdate = inUpdate;
+      this.where = where;
     }
 
     void hang(int device) {
@@ -84,18 +86,38 @@ class ReroutedStepTest {
     public DeviceCompute open(int device, Schedule schedule) {
       DeviceCompute d = real.open(device, schedule);
       return new DeviceCompute(new ForwardingStageCompute(d.compute()) {
+        private volatile long step;
+
         @Override
         public io.tandem.actors.transport.HostTensor forward(long step, int mb, int v, int version,
             io.tandem.actors.transport.HostTensor input) {
-          if (device == hangDevice && step == LOST_AT && !inUpdate) {
+          this.step = step;
+          if (device == hangDevice && step == LOST_AT && where == Hang.FORWARD) {
             hang(device);
           }
           return c.forward(step, mb, v, version, input);
         }
 
         @Override
+        public float[] stageGradients(int v) {
+          if (device == hangDevice && step == LOST_AT && where == Hang.GRADIENTS) {
+            hang(device);
+          }
+          return c.stageGradients(v);
+        }
+
+        @Override
+        public SortedMap<Integer, Double> gradientSumSquares() {
+          SortedMap<Integer, Double> out = c.gradientSumSquares();
+          if (device == 0 && step == LOST_AT) {
+            deviceZeroReported.countDown();
+          }
+          return out;
+        }
+
+        @Override
         public void applyUpdate(long step, double gradScale) {
-          if (device == hangDevice && step == LOST_AT && inUpdate) {
+          if (device == hangDevice && step == LOST_AT && where == Hang.UPDATE) {
             hang(device);
           }
           c.applyUpdate(step, gradScale);
@@ -150,6 +172,32 @@ class ReroutedStepTest {
     assertEquals(loss(refEvents, LOST_AT), loss(events, LOST_AT), "the step's loss, every microbatch counted");
   }
 
+  /** Where a lost device stops answering. */
+  enum Hang { FORWARD, GRADIENTS, UPDATE }
+
+  /**
+   * The lost replica's last device stops after sending all its outputs: its first device finishes
+   * the step, so the intact replica's first device has all its gradients reduced and reported
+   * before the loss is known; it then only passes the lost microbatches through (no W), and the
+   * step still ends with the uninterrupted weights and loss.
+   */
+  @org.junit.jupiter.api.Test
+  void aDeviceAlreadyReduced_passesTheLostMicrobatchesThrough() throws Exception {
+    JobSpec spec = spec(2);
+    Schedule schedule = JobFactory.schedule(spec);
+    int p = schedule.devices();
+    Recording uninterrupted = new Recording(JobFactory.provider(spec, schedule), -1);
+    List<JobEvent> refEvents = new CopyOnWriteArrayList<>();
+    LocalRuntime.run(new JobConfig("reroute", schedule, STEPS, spec.getClipNorm(), Duration.ofSeconds(60)), 2,
+        uninterrupted, refEvents::add);
+    Recording lossy = new Recording(JobFactory.provider(spec, schedule), 2 * p - 1, Hang.GRADIENTS);
+    Lossy run = runLosing(spec, 2, List.of(1), lossy, lossy.deviceZeroReported);
+    String log = run.events().toString();
+    assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replica 0 alone"), log);
+    assertSameWeights(uninterrupted, run.recording(), List.of(0), p);
+    assertEquals(loss(refEvents, LOST_AT), loss(run.events(), LOST_AT), "the step's loss, every microbatch counted");
+  }
+
   /** A replica lost during the optimizer update: the intact replicas' updates complete the step. */
   @org.junit.jupiter.api.Test
   void aReplicaLostDuringTheUpdate_theIntactUpdatesCompleteTheStep() throws Exception {
@@ -159,7 +207,7 @@ class ReroutedStepTest {
     Recording uninterrupted = new Recording(JobFactory.provider(spec, schedule), -1);
     LocalRuntime.run(new JobConfig("reroute", schedule, STEPS, spec.getClipNorm(), Duration.ofSeconds(60)), 2,
         uninterrupted, e -> { });
-    Lossy run = runLosing(spec, 2, List.of(1), new Recording(JobFactory.provider(spec, schedule), p, true));
+    Lossy run = runLosing(spec, 2, List.of(1), new Recording(JobFactory.provider(spec, schedule), p, Hang.UPDATE));
     String log = run.events().toString();
     assertTrue(log.contains("its gradients were all reduced, so the updates of replicas [0] complete it"), log);
     assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replica 0 alone"), log);
@@ -206,6 +254,12 @@ class ReroutedStepTest {
 
   private static Lossy runLosing(JobSpec spec, int replicas, List<Integer> lostReplicas, Recording lossy)
       throws Exception {
+    return runLosing(spec, replicas, lostReplicas, lossy, new CountDownLatch(0));
+  }
+
+  /** ... once {@code also} is counted down too. */
+  private static Lossy runLosing(JobSpec spec, int replicas, List<Integer> lostReplicas, Recording lossy,
+      CountDownLatch also) throws Exception {
     Schedule schedule = JobFactory.schedule(spec);
     int p = schedule.devices();
     JobConfig job = new JobConfig("reroute", schedule, STEPS, spec.getClipNorm(), Duration.ofSeconds(60));
@@ -231,6 +285,7 @@ class ReroutedStepTest {
         .withFallback(ConfigFactory.load()));
     try {
       assertTrue(lossy.stuck.await(60, TimeUnit.SECONDS), "the lost replica's device hangs in step " + LOST_AT);
+      assertTrue(also.await(60, TimeUnit.SECONDS), "the intact replica's first device reported step " + LOST_AT);
       Set<Integer> lostWorkers = new java.util.HashSet<>();
       lostReplicas.forEach(b -> java.util.stream.IntStream.range(b * p, (b + 1) * p).forEach(lostWorkers::add));
       coordinator.get().tell(new Coordinator.Reroute(lostWorkers, "replicas " + lostReplicas + " are gone"));

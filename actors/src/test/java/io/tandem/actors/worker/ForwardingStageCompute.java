@@ -75,6 +75,11 @@ public class ForwardingStageCompute implements StageCompute {
   }
 
   @Override
+  public HostTensor backwardInputOnly(long step, int mb, int v, int version, HostTensor gradOutput) {
+    return c.backwardInputOnly(step, mb, v, version, gradOutput);
+  }
+
+  @Override
   public boolean updatesInsideStep() {
     return c.updatesInsideStep();
   }
