@@ -144,13 +144,9 @@ class ReroutedStepTest {
         .boxed().toList();
     int helper = intact.get(0);
     JobSpec spec = spec(replicas);
-    Schedule schedule = JobFactory.schedule(spec);
-    int p = schedule.devices();
-    JobConfig job = new JobConfig("reroute", schedule, STEPS, spec.getClipNorm(), Duration.ofSeconds(60));
-    Recording uninterrupted = new Recording(JobFactory.provider(spec, schedule), -1);
+    int p = JobFactory.schedule(spec).devices();
     List<JobEvent> refEvents = new CopyOnWriteArrayList<>();
-    JobEvent refEnd = LocalRuntime.run(job, replicas, uninterrupted, refEvents::add);
-    assertInstanceOf(JobEvent.JobSucceeded.class, refEnd, refEnd.toString());
+    Recording uninterrupted = uninterrupted(spec, replicas, refEvents);
 
     int lostReplica = lostReplicas.get(0);
     Lossy run = runLosing(spec, replicas, lostReplicas, lostReplica * p + p - 1);
@@ -186,10 +182,8 @@ class ReroutedStepTest {
     JobSpec spec = spec(2);
     Schedule schedule = JobFactory.schedule(spec);
     int p = schedule.devices();
-    Recording uninterrupted = new Recording(JobFactory.provider(spec, schedule), -1);
     List<JobEvent> refEvents = new CopyOnWriteArrayList<>();
-    LocalRuntime.run(new JobConfig("reroute", schedule, STEPS, spec.getClipNorm(), Duration.ofSeconds(60)), 2,
-        uninterrupted, refEvents::add);
+    Recording uninterrupted = uninterrupted(spec, 2, refEvents);
     Recording lossy = new Recording(JobFactory.provider(spec, schedule), 2 * p - 1, Hang.GRADIENTS);
     Lossy run = runLosing(spec, 2, List.of(1), lossy, lossy.deviceZeroReported);
     String log = run.events().toString();
@@ -204,14 +198,22 @@ class ReroutedStepTest {
     JobSpec spec = spec(2);
     Schedule schedule = JobFactory.schedule(spec);
     int p = schedule.devices();
-    Recording uninterrupted = new Recording(JobFactory.provider(spec, schedule), -1);
-    LocalRuntime.run(new JobConfig("reroute", schedule, STEPS, spec.getClipNorm(), Duration.ofSeconds(60)), 2,
-        uninterrupted, e -> { });
+    Recording uninterrupted = uninterrupted(spec, 2, new ArrayList<>());
     Lossy run = runLosing(spec, 2, List.of(1), new Recording(JobFactory.provider(spec, schedule), p, Hang.UPDATE));
     String log = run.events().toString();
     assertTrue(log.contains("its gradients were all reduced, so the updates of replicas [0] complete it"), log);
     assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replica 0 alone"), log);
     assertSameWeights(uninterrupted, run.recording(), List.of(0), p);
+  }
+
+  /** The uninterrupted run of {@code spec} on {@code replicas} replicas (its events into {@code events}). */
+  private static Recording uninterrupted(JobSpec spec, int replicas, List<JobEvent> events) {
+    Schedule schedule = JobFactory.schedule(spec);
+    Recording run = new Recording(JobFactory.provider(spec, schedule), -1);
+    JobEvent end = LocalRuntime.run(new JobConfig("reroute", schedule, STEPS, spec.getClipNorm(),
+        Duration.ofSeconds(60)), replicas, run, events::add);
+    assertInstanceOf(JobEvent.JobSucceeded.class, end, end.toString());
+    return run;
   }
 
   /** The intact replicas' devices hold, after the rerouted step, the weights of the uninterrupted run. */
