@@ -192,7 +192,7 @@ public final class BenchRecoveryCommand implements Callable<Integer> {
   private void printJson(PrintWriter out, Timeline fail, double base, double withSnapshots, double withCkpt,
       double blocking, Map<String, List<Double>> runMedians) {
     long k = fail.killNanos;
-    long detected = java.util.stream.Stream.of("failure-detected", "step-failed", "failure-confirmed")
+    long detected = java.util.stream.Stream.of("failure-detected", "step-failed", "peer-lost", "failure-confirmed")
         .map(fail.firstOf::get).filter(java.util.Objects::nonNull).min(Long::compare).orElse(0L);
     com.fasterxml.jackson.databind.node.ObjectNode o = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
     o.put("resumedSeconds", round((fail.firstResumedNanos - k) / 1e9));
