@@ -439,8 +439,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onUpdateApplied(StageWorker.UpdateApplied u) {
-    if (phase != Phase.UPDATE || u.step() != step || !answered.add(u.device()) || ++acks < activeWorkers().size()) {
-      return this;
+    boolean lost = rerouteIntact != null && !rerouteIntact.contains(u.device() / schedule.devices());
+    if (phase != Phase.UPDATE || u.step() != step || lost || !answered.add(u.device())
+        || ++acks < activeWorkers().size()) {
+      return this; // a lost replica's worker that still answers is not counted
     }
     return stepDone();
   }
