@@ -73,14 +73,20 @@ public final class GradientAllReduce {
   private final int replica;
   private final List<ActorRef<StageWorker.Command>> sameDevice;
   /**
-   * Where each replica's (reduction group's) slice and reduced pieces go: {@code sameDevice}, or
-   * after {@link #rerouted} a lost group's host. Replaced whole (read on the compute thread).
+   * Per reduction group, the replica whose worker holds its part and slice ({@code hostOf}) and
+   * that worker ({@code targets}): each group's own, or after {@link #rerouted} a lost group's
+   * host. A group is intact when it is its own host; reduced slices go to the intact ones only.
    */
-  private volatile List<ActorRef<StageWorker.Command>> targets;
-  /** The replicas reduced slices go to: every one, or after {@link #rerouted} the intact ones. */
-  private volatile List<Integer> gatherTo;
-  /** Per reduction group, the replica whose worker holds its slice (itself unless {@link #rerouted}). */
-  private volatile List<Integer> hostOf;
+  private record Routing(List<Integer> hostOf, List<ActorRef<StageWorker.Command>> targets) {
+    boolean intact(int group) {
+      return hostOf.get(group) == group;
+    }
+  }
+
+  /** Every group its own host. */
+  private final Routing original;
+  /** Replaced whole ({@link #rerouted}, on the worker's thread); read once per bucket on the compute thread. */
+  private volatile Routing routing;
   private final SortedSet<Integer> buckets;
   private final TensorTransport transport;
   private final int pieceFloats;
@@ -112,13 +118,12 @@ public final class GradientAllReduce {
     this.jobId = jobId;
     this.replica = replica;
     this.sameDevice = List.copyOf(sameDevice);
-    this.targets = this.sameDevice;
-    List<Integer> all = new ArrayList<>();
+    List<Integer> own = new ArrayList<>();
     for (int r = 0; r < sameDevice.size(); r++) {
-      all.add(r);
+      own.add(r);
     }
-    this.gatherTo = List.copyOf(all);
-    this.hostOf = this.gatherTo;
+    this.original = new Routing(List.copyOf(own), this.sameDevice);
+    this.routing = original;
     this.buckets = new TreeSet<>(buckets);
     this.transport = transport;
     this.pieceFloats = pieceFloats;
@@ -138,17 +143,8 @@ public final class GradientAllReduce {
     if (hostOf.size() != replicas()) {
       throw new IllegalArgumentException("hosts for " + hostOf.size() + " reduction groups, the job has " + replicas());
     }
-    List<ActorRef<StageWorker.Command>> to = new ArrayList<>();
-    List<Integer> intact = new ArrayList<>();
-    for (int g = 0; g < hostOf.size(); g++) {
-      to.add(sameDevice.get(hostOf.get(g)));
-      if (hostOf.get(g) == g) {
-        intact.add(g);
-      }
-    }
-    targets = intact.size() == replicas() ? sameDevice : List.copyOf(to);
-    gatherTo = List.copyOf(intact);
-    this.hostOf = List.copyOf(hostOf);
+    routing = hostOf.equals(original.hostOf()) ? original
+        : new Routing(List.copyOf(hostOf), hostOf.stream().map(sameDevice::get).toList());
   }
 
   /**
@@ -157,11 +153,12 @@ public final class GradientAllReduce {
    */
   public CompletionStage<Void> scatterSlices(long step, int bucket, float[] gradients, java.util.Collection<Integer> slices) {
     List<CompletableFuture<Void>> sent = new ArrayList<>();
+    Routing to = routing;
     int n = gradients.length;
     for (int r : slices) {
       int length = GradientSlices.start(n, replicas(), r + 1) - GradientSlices.start(n, replicas(), r);
       for (int k = 0; k < GradientSlices.pieces(length, pieceFloats); k++) {
-        sent.add(send(targets, step, bucket, r, false, k, GradientSlices.piece(gradients, replicas(), r, k,
+        sent.add(send(to, step, bucket, r, false, k, GradientSlices.piece(gradients, replicas(), r, k,
             pieceFloats)));
       }
     }
@@ -186,8 +183,8 @@ public final class GradientAllReduce {
    */
   public CompletionStage<Void> scatter(long step, int bucket, float[] gradients) {
     sizes.put(new BucketOfStep(step, bucket), gradients.length);
-    List<ActorRef<StageWorker.Command>> to = targets; // one set of targets for the whole bucket
-    if (to == sameDevice) {
+    Routing to = routing; // one routing for the whole bucket
+    if (to == original) {
       toOriginal.add(new BucketOfStep(step, bucket));
     }
     int n = gradients.length;
@@ -217,11 +214,11 @@ public final class GradientAllReduce {
   /** All-gather: sends piece {@code piece} of this replica's reduced slice of {@code bucket} to every replica (itself included). Thread-safe. */
   public CompletionStage<Void> gather(long step, int bucket, int piece, float[] reduced) {
     List<CompletableFuture<Void>> sent = new ArrayList<>();
-    List<Integer> to = gatherTo;
+    Routing to = routing;
     for (int i = 1; i <= replicas(); i++) {
       int r = (replica + i) % replicas();
-      if (to.contains(r)) {
-        sent.add(send(targets, step, bucket, r, true, piece, reduced));
+      if (to.intact(r)) {
+        sent.add(send(to, step, bucket, r, true, piece, reduced));
       }
     }
     return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
@@ -240,12 +237,12 @@ public final class GradientAllReduce {
     return new StageWorker.TensorArrived(more.apply(h).build(), t);
   }
 
-  private CompletableFuture<Void> send(List<ActorRef<StageWorker.Command>> targets, long step, int bucket, int to,
-      boolean reduced, int piece, float[] slice) {
-    int host = hostOf.get(to); // the data plane delivers by replica: a lost group's slice goes to its host
+  private CompletableFuture<Void> send(Routing routing, long step, int bucket, int to, boolean reduced, int piece,
+      float[] slice) {
+    int host = routing.hostOf().get(to); // the data plane delivers by replica: a lost group's slice goes to its host
     StageWorker.TensorArrived frame = frame(jobId, step, bucket, host, replica, slice,
         h -> h.setReducedSlice(reduced).setPiece(piece).setHostedGroup(host == to ? 0 : to + 1));
-    ActorRef<StageWorker.Command> target = targets.get(to);
+    ActorRef<StageWorker.Command> target = routing.targets().get(to);
     if (target.equals(sameDevice.get(replica))) { // this worker (a group it hosts included)
       target.tell(frame);
       return CompletableFuture.completedFuture(null);
