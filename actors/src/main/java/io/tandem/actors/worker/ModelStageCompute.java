@@ -377,14 +377,8 @@ public final class ModelStageCompute implements StageCompute {
     DispatcherGuard.assertNotOnDispatcher("uploading gradients (device synchronisation)");
     foldGroups();
     for (Map.Entry<Integer, SortedMap<Integer, float[]>> e : heldGroups.entrySet()) {
-      float[] sum = null;
-      for (float[] g : e.getValue().values()) {
-        if (sum == null) {
-          sum = g;
-        } else {
-          GradientReduction.add(sum, g);
-        }
-      }
+      // the all-reduce's own sum, the groups in the order of the replicas that would have sent them
+      float[] sum = GradientSlices.sum(e.getValue().values().toArray(float[][]::new));
       GradientReduction.setGradients(chunk(e.getKey()).parameters(), sum);
     }
     heldGroups.clear();
