@@ -807,15 +807,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     ActorRef<Reply> to = replyTo;
     List<StepLoop> loops = reroutedLoops(s, true);
     CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
-      StepLoop.Outcome outcome = new StepLoop.Outcome(List.of(), 0, 0);
-      for (StepLoop loop : loops) {
-        StepLoop.Outcome extra = loop.run();
-        if (extra == null) {
-          return null; // stopped
-        }
-        outcome = outcome.then(extra);
-      }
-      return report(s, outcome, true);
+      StepLoop.Outcome outcome = runAll(loops, new StepLoop.Outcome(List.of(), 0, 0), i -> { }, i -> { });
+      return outcome == null ? null : report(s, outcome, true);
     }, executor);
     getContext().pipeToSelf(measured, (report, err) -> new StepMeasured(s, to, report, err));
   }
@@ -848,14 +841,11 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         lost.add(g);
       }
     }
-    List<StepLoop> loops = reroutedLoops(s);
+    List<StepLoop> loops = reroutedLoops(s, false);
     List<Integer> groups = reroute.groups();
     boolean overlapped = overlapAllReduce;
     CompletableFuture<StepLoop.Outcome> done = CompletableFuture.supplyAsync(() -> {
-      if (reducedLoadedStep == s) {
-        throw new IllegalStateException("cannot take over a lost replica's microbatches of step " + s
-            + ": some of this device's gradients were already all-reduced");
-      }
+      requireNotReduced(s);
       for (int v : mine.buckets()) {
         if (!overlapped) {
           sendOrReport(s, v, mine.scatter(s, v, compute.stageGradients(v)));
@@ -863,20 +853,13 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
           sendOrReport(s, v, mine.scatterSlices(s, v, compute.stageGradients(v), lost));
         } // else scattered after the reroute, to the hosts already
       }
-      StepLoop.Outcome outcome = own;
-      for (int i = 0; i < loops.size(); i++) {
-        compute.dropGradients(); // this device's previous part is on its way
-        StepLoop.Outcome extra = loops.get(i).run();
-        if (extra == null) {
-          return null; // stopped
-        }
+      // before each hosted group: this device's previous part is on its way; after it: its part goes out
+      return runAll(loops, own, i -> compute.dropGradients(), i -> {
         GradientAllReduce group = hosted.get(groups.get(i));
         for (int v : group.buckets()) {
           sendOrReport(s, v, group.scatter(s, v, compute.stageGradients(v)));
         }
-        outcome = outcome.then(extra);
-      }
-      return outcome;
+      });
     }, executor);
     getContext().pipeToSelf(done, (outcome, err) -> new ProgramDone(s, to, outcome, err, true));
   }
@@ -889,12 +872,10 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     });
   }
 
-  /** A loop per lost group hosted here: the program again, its microbatches shifted by the group's offset. */
-  private List<StepLoop> reroutedLoops(long s) {
-    return reroutedLoops(s, false);
-  }
-
-  /** As {@link #reroutedLoops(long)}; {@code feedOnly}: the loops only pass tensors on ({@link StepLoop}). */
+  /**
+   * A loop per lost group hosted here: the program again, its microbatches shifted by the group's
+   * offset; {@code feedOnly}: the loops only pass tensors on ({@link StepLoop}).
+   */
   private List<StepLoop> reroutedLoops(long s, boolean feedOnly) {
     int r = replica;
     List<StepLoop> loops = new java.util.ArrayList<>();
@@ -921,27 +902,46 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     ActorRef<Reply> to = reducingReplyTo;
     reducing = null;
     int r = replica;
-    List<StepLoop> loops = reroutedLoops(s);
+    List<StepLoop> loops = reroutedLoops(s, false);
     List<Integer> groups = reroute.groups();
     CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
-      if (reducedLoadedStep == s) {
-        throw new IllegalStateException("cannot take over a lost replica's microbatches of step " + s
-            + ": some of this device's gradients were already all-reduced");
-      }
+      requireNotReduced(s);
       compute.holdGradients(r); // replica r's own reduction group
-      StepLoop.Outcome outcome = own;
-      for (int i = 0; i < loops.size(); i++) {
-        StepLoop.Outcome extra = loops.get(i).run();
-        if (extra == null) {
-          return null; // stopped
-        }
-        compute.holdGradients(groups.get(i));
-        outcome = outcome.then(extra);
+      StepLoop.Outcome outcome = runAll(loops, own, i -> { }, i -> compute.holdGradients(groups.get(i)));
+      if (outcome == null) {
+        return null;
       }
       compute.foldHeldGroups();
       return report(s, outcome, true);
     }, executor);
     getContext().pipeToSelf(measured, (report, err) -> new StepMeasured(s, to, report, err));
+  }
+
+  /**
+   * On the compute thread: runs a rerouted step's {@code loops} in order after {@code own}, with
+   * {@code before} and {@code after} each loop (by index); their joined outcome, null when stopped.
+   */
+  private static StepLoop.Outcome runAll(List<StepLoop> loops, StepLoop.Outcome own,
+      java.util.function.IntConsumer before, java.util.function.IntConsumer after) {
+    StepLoop.Outcome outcome = own;
+    for (int i = 0; i < loops.size(); i++) {
+      before.accept(i);
+      StepLoop.Outcome extra = loops.get(i).run();
+      if (extra == null) {
+        return null; // stopped
+      }
+      after.accept(i);
+      outcome = outcome.then(extra);
+    }
+    return outcome;
+  }
+
+  /** On the compute thread: a device whose gradients of step {@code s} were partly all-reduced cannot take over. */
+  private void requireNotReduced(long s) {
+    if (reducedLoadedStep == s) {
+      throw new IllegalStateException("cannot take over a lost replica's microbatches of step " + s
+          + ": some of this device's gradients were already all-reduced");
+    }
   }
 
   private void stopRunning() {
