@@ -186,7 +186,7 @@ class AdminClusterTest {
   @Order(Integer.MAX_VALUE) // last: it removes a worker from the cluster
   void drain_movesTheJobOffANode_withoutChangingItsFinalWeights() throws Exception {
     JobSpec spec = JobSpec.newBuilder().setJobId("drained").setBackend("cpu").setModel("gpt-tiny").setDataset("corpus")
-        .setOptimizer("adamw").setSchedule("1f1b").setDevices(2).setMicrobatches(4).setMicrobatchSize(1).setSteps(6)
+        .setOptimizer("adamw").setSchedule("1f1b").setDevices(2).setMicrobatches(4).setMicrobatchSize(1).setSteps(30)
         .setSeed(3).setLearningRate(0.003).setClipNorm(1.0).setStepTimeoutS(60).build();
     HttpResponse<String> r = send("POST", "/jobs", TOKEN, JobSpecJson.toJson(spec.toBuilder().setMinNodes(2)
         .setCheckpointDir(checkpoints.resolve("drained").toString()).build()).toString());
