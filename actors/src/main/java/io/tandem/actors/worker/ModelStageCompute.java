@@ -345,13 +345,16 @@ public final class ModelStageCompute implements StageCompute {
   }
 
   @Override
-  public void holdGradients(int group) {
+  public void holdGradients(int group, java.util.Set<Integer> stages) {
     DispatcherGuard.assertNotOnDispatcher("downloading gradients (device synchronisation)");
     if (twoBw != null) {
       throw new UnsupportedOperationException("2bw updates inside the step: its microbatches cannot be rerouted");
     }
     foldGroups();
     for (Map.Entry<Integer, Model> e : new TreeMap<>(chunks).entrySet()) {
+      if (!stages.contains(e.getKey())) {
+        continue; // all-reduced already: its gradients stay as they are
+      }
       heldGroups.computeIfAbsent(e.getKey(), v -> new TreeMap<>())
           .put(group, GradientReduction.gradients(e.getValue().parameters()));
       e.getValue().zeroGrad();

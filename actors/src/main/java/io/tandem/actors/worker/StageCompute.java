@@ -96,14 +96,15 @@ public interface StageCompute extends AutoCloseable {
   }
 
   /**
-   * Data parallelism, rerouting a lost replica's microbatches here: every held stage's gradients
-   * so far are reduction group {@code group}'s; they are set aside and the W's that follow
-   * accumulate from zero. A compute without gradients (sim) has nothing to do.
+   * Data parallelism, rerouting a lost replica's microbatches here: the gradients so far of the
+   * virtual stages {@code stages} (those not all-reduced already) are reduction group {@code
+   * group}'s; they are set aside and the W's that follow accumulate from zero. A compute without
+   * gradients (sim) has nothing to do.
    */
-  default void holdGradients(int group) {}
+  default void holdGradients(int group, java.util.Set<Integer> stages) {}
 
   /**
-   * After {@link #holdGradients}: each held stage's gradients become the sum of its set-aside
+   * After {@link #holdGradients}: each stage held's gradients become the sum of its set-aside
    * groups in group order (the first, plus the second, plus the third...), as the all-reduce sums
    * the replicas' parts.
    */

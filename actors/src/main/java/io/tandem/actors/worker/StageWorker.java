@@ -188,6 +188,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private static final String OVERLAP_KEY = "tandem.runtime.all-reduce-overlap";
   /** How a failed all-reduce send's description starts (a peer may be gone). */
   private static final String SENDING = "sending ";
+  /** For work logged off the actor's thread (the actor's own log is not thread-safe). */
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StageWorker.class);
 
   private final String jobId;
   private final int device;
@@ -245,8 +247,10 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   private final List<TensorArrived> earlyReduceFrames = new java.util.ArrayList<>();
   /** The worker of this device in every replica (from {@link Peers}). */
   private List<ActorRef<Command>> sameDevice = List.of();
-  /** The last step whose reduced gradients were loaded into the device (written on the compute thread). */
-  private volatile long reducedLoadedStep = -1;
+  /** The step of {@link #reducedStages} (compute thread only). */
+  private long reducedStagesStep = -1;
+  /** The virtual stages whose reduced gradients of {@link #reducedStagesStep} are loaded (compute thread only). */
+  private final Set<Integer> reducedStages = new java.util.HashSet<>();
   /** The last step a failed all-reduce send was reported for (once a step). */
   private long peerLostStep = -1;
   /** The rerouted step this device only passes the lost groups' tensors through ({@link #runFeeding}). */
@@ -605,7 +609,11 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
           return null; // the step was dropped, or rerouted to this replica alone, meanwhile
         }
         compute.setStageGradients(v, load.reduced());
-        reducedLoadedStep = s;
+        if (reducedStagesStep != s) {
+          reducedStagesStep = s;
+          reducedStages.clear();
+        }
+        reducedStages.add(v);
         return v;
       });
       getContext().pipeToSelf(loaded, (bucket, err) -> new ReduceWorkDone(s, bucket,
@@ -734,11 +742,10 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     if (snapshots == null) {
       return this;
     }
-    org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(StageWorker.class); // not the actor's: another thread logs
     java.util.concurrent.CompletableFuture.supplyAsync(compute::snapshot, executor)
         .thenAcceptAsync(state -> snapshots.keep(msg.step(), device, state), io)
         .exceptionally(e -> {
-          log.warn("device {}: in-memory snapshot after step {} not kept: {}", device, msg.step(), rootMessage(e));
+          LOG.warn("device {}: in-memory snapshot after step {} not kept: {}", device, msg.step(), rootMessage(e));
           return null;
         });
     return this;
@@ -767,8 +774,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
           + msg.hostOf().size() + " reduction groups, the job has " + sameDevice.size() + " replicas");
       return this;
     }
+    reroute = msg; // before reroutedStep, which the compute thread reads first
     reroutedStep = step;
-    reroute = msg;
     getContext().getLog().info("device {}: step {}: taking over reduction group(s) {} of lost replicas{}",
         device, step, msg.groups(), msg.alone() ? "" : " (hosts " + msg.hostOf() + ")");
     if (!msg.alone()) {
@@ -805,7 +812,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     getContext().getLog().info("device {}: step {}: its gradients are reduced already; the lost groups' microbatches"
         + " only pass through", device, s);
     ActorRef<Reply> to = replyTo;
-    List<StepLoop> loops = reroutedLoops(s, true);
+    List<StepLoop> loops = reroutedLoops(s, myStages);
     CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
       StepLoop.Outcome outcome = runAll(loops, new StepLoop.Outcome(List.of(), 0, 0), i -> { }, i -> { });
       return outcome == null ? null : report(s, outcome, true);
@@ -841,11 +848,11 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         lost.add(g);
       }
     }
-    List<StepLoop> loops = reroutedLoops(s, false);
+    List<StepLoop> loops = reroutedLoops(s, Set.of());
     List<Integer> groups = reroute.groups();
     boolean overlapped = overlapAllReduce;
     CompletableFuture<StepLoop.Outcome> done = CompletableFuture.supplyAsync(() -> {
-      requireNotReduced(s);
+      requireNoneReduced(s);
       for (int v : mine.buckets()) {
         if (!overlapped) {
           sendOrReport(s, v, mine.scatter(s, v, compute.stageGradients(v)));
@@ -874,9 +881,10 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   /**
    * A loop per lost group hosted here: the program again, its microbatches shifted by the group's
-   * offset; {@code feedOnly}: the loops only pass tensors on ({@link StepLoop}).
+   * offset; through the virtual stages {@code passThrough} the loops only pass tensors on ({@link
+   * StepLoop}).
    */
-  private List<StepLoop> reroutedLoops(long s, boolean feedOnly) {
+  private List<StepLoop> reroutedLoops(long s, Set<Integer> passThrough) {
     int r = replica;
     List<StepLoop> loops = new java.util.ArrayList<>();
     for (int offset : reroute.microbatchOffsets()) {
@@ -885,7 +893,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         program.add(op.toBuilder().setMicrobatch(op.getMicrobatch() + offset).build());
       }
       loops.add(new StepLoop(s, program, myStages, stages, device, compute, inbox, hops, this::nowMs,
-          (ref, op, out, computedUs) -> sendOutput(s, r, ref, op, out, computedUs), feedOnly));
+          (ref, op, out, computedUs) -> sendOutput(s, r, ref, op, out, computedUs), passThrough));
     }
     rerouteLoops = List.copyOf(loops);
     return loops;
@@ -894,7 +902,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
   /**
    * The rerouted part of the step, after this worker's own microbatches: the program again for
    * each lost group (its microbatches shifted), the groups summed in group order, then the step's
-   * report; never the all-reduce.
+   * report; never the all-reduce. A virtual stage whose gradients were all-reduced before the
+   * loss (the lost replica's worker finished it; V-shape devices hold two) keeps them: the lost
+   * groups' microbatches only pass through it.
    */
   private void runRerouted() {
     long s = step;
@@ -902,12 +912,22 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     ActorRef<Reply> to = reducingReplyTo;
     reducing = null;
     int r = replica;
-    List<StepLoop> loops = reroutedLoops(s, false);
+    Set<Integer> passThrough = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    List<StepLoop> loops = reroutedLoops(s, passThrough);
     List<Integer> groups = reroute.groups();
+    int d = device;
     CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
-      requireNotReduced(s);
-      compute.holdGradients(r); // replica r's own reduction group
-      StepLoop.Outcome outcome = runAll(loops, own, i -> { }, i -> compute.holdGradients(groups.get(i)));
+      // on the compute thread, which loads reduced gradients: none loads for this step from now on
+      Set<Integer> reduced = reducedStagesStep == s ? Set.copyOf(reducedStages) : Set.of();
+      passThrough.addAll(reduced);
+      Set<Integer> held = new java.util.TreeSet<>(myStages);
+      held.removeAll(reduced);
+      if (!reduced.isEmpty()) {
+        LOG.info("device {}: step {}: virtual stage(s) {} all-reduced before the loss; the lost groups'"
+            + " microbatches only pass through them", d, s, new java.util.TreeSet<>(reduced));
+      }
+      compute.holdGradients(r, held); // replica r's own reduction group
+      StepLoop.Outcome outcome = runAll(loops, own, i -> { }, i -> compute.holdGradients(groups.get(i), held));
       if (outcome == null) {
         return null;
       }
@@ -936,11 +956,16 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     return outcome;
   }
 
-  /** On the compute thread: a device whose gradients of step {@code s} were partly all-reduced cannot take over. */
-  private void requireNotReduced(long s) {
-    if (reducedLoadedStep == s) {
+  /**
+   * On the compute thread, with other intact replicas: a device with some of its gradients of
+   * step {@code s} all-reduced cannot take over (the replicas could disagree on which stages still
+   * need a lost group's part).
+   */
+  private void requireNoneReduced(long s) {
+    if (reducedStagesStep == s && !reducedStages.isEmpty()) {
       throw new IllegalStateException("cannot take over a lost replica's microbatches of step " + s
-          + ": some of this device's gradients were already all-reduced");
+          + " with other replicas: virtual stage(s) " + new java.util.TreeSet<>(reducedStages)
+          + " of this device were already all-reduced");
     }
   }
 

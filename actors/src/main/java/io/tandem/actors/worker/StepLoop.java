@@ -72,19 +72,26 @@ final class StepLoop {
   private final StageGradientsDone gradientsDone;
   /** Program index of each held virtual stage's last W (or BW). */
   private final java.util.Map<Integer, Integer> lastW = new java.util.HashMap<>();
-  /** Only passes tensors on (a rerouted step through stages already reduced): no W, B drops its stash. */
-  private final boolean feedOnly;
+  /**
+   * The virtual stages it only passes tensors through (a rerouted step through stages whose
+   * gradients are all-reduced already): no W, B drops its stash. Read as the loop runs, so the
+   * caller may fill it on the compute thread just before {@link #run}.
+   */
+  private final Set<Integer> passThrough;
   private volatile boolean stopped;
 
   StepLoop(long step, List<OpRef> program, Set<Integer> myStages, int stages, int device, StageCompute compute,
       TensorInbox inbox, HopStatsCollector hops, DoubleSupplier clockMs, Output output) {
-    this(step, program, myStages, stages, device, compute, inbox, hops, clockMs, output, null, null, false);
+    this(step, program, myStages, stages, device, compute, inbox, hops, clockMs, output, null, null, Set.of());
   }
 
-  /** A rerouted step's loop; {@code feedOnly}: this device's gradients of the step are reduced already. */
+  /**
+   * A rerouted step's loop; {@code passThrough}: the virtual stages whose gradients of the step
+   * are all-reduced already (see {@link #passThrough}).
+   */
   StepLoop(long step, List<OpRef> program, Set<Integer> myStages, int stages, int device, StageCompute compute,
-      TensorInbox inbox, HopStatsCollector hops, DoubleSupplier clockMs, Output output, boolean feedOnly) {
-    this(step, program, myStages, stages, device, compute, inbox, hops, clockMs, output, null, null, feedOnly);
+      TensorInbox inbox, HopStatsCollector hops, DoubleSupplier clockMs, Output output, Set<Integer> passThrough) {
+    this(step, program, myStages, stages, device, compute, inbox, hops, clockMs, output, null, null, passThrough);
   }
 
   /**
@@ -94,14 +101,14 @@ final class StepLoop {
   StepLoop(long step, List<OpRef> program, Set<Integer> myStages, int stages, int device, StageCompute compute,
       TensorInbox inbox, HopStatsCollector hops, DoubleSupplier clockMs, Output output, ComputeGaps gaps,
       StageGradientsDone gradientsDone) {
-    this(step, program, myStages, stages, device, compute, inbox, hops, clockMs, output, gaps, gradientsDone, false);
+    this(step, program, myStages, stages, device, compute, inbox, hops, clockMs, output, gaps, gradientsDone, Set.of());
   }
 
   private StepLoop(long step, List<OpRef> program, Set<Integer> myStages, int stages, int device,
       StageCompute compute, TensorInbox inbox, HopStatsCollector hops, DoubleSupplier clockMs, Output output,
-      ComputeGaps gaps, StageGradientsDone gradientsDone, boolean feedOnly) {
+      ComputeGaps gaps, StageGradientsDone gradientsDone, Set<Integer> passThrough) {
     this.step = step;
-    this.feedOnly = feedOnly;
+    this.passThrough = passThrough;
     this.program = program;
     this.myStages = myStages;
     this.stages = stages;
@@ -155,7 +162,8 @@ final class StepLoop {
         return null;
       }
       Op op = resolve(ref);
-      if (feedOnly && op.kind() == OpKind.W) {
+      boolean passing = passThrough.contains(op.virtualStage());
+      if (passing && op.kind() == OpKind.W) {
         continue; // the stage's gradients of the step are reduced already
       }
       HostTensor input = null;
@@ -176,7 +184,7 @@ final class StepLoop {
       double startMs = clockMs.getAsDouble();
       HostTensor out;
       try {
-        out = feedOnly && (op.kind() == OpKind.B || op.kind() == OpKind.BW)
+        out = passing && (op.kind() == OpKind.B || op.kind() == OpKind.BW)
             ? compute.backwardInputOnly(step, op.microbatch(), v, ref.getWeightVersion(), input)
             : compute.run(step, op, ref.getWeightVersion(), input);
       } catch (RuntimeException | Error e) {

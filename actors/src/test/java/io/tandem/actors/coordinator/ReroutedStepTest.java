@@ -58,6 +58,10 @@ class ReroutedStepTest {
     final Hang where;
     /** Counted down when device 0 reports step {@link #LOST_AT} (reads its gradient norms). */
     final CountDownLatch deviceZeroReported = new CountDownLatch(1);
+    /** Counted down when device 0 loads the all-reduced gradients of virtual stage 3 in step {@link #LOST_AT}. */
+    final CountDownLatch deviceZeroLoadedStageThree = new CountDownLatch(1);
+    /** {@link Hang#LAST_BACKWARD}: the device's B's of virtual stage 1 in a step. */
+    final int backwardsPerStep;
     final Map<String, SortedMap<Integer, byte[]>> digests = new ConcurrentHashMap<>();
     final CountDownLatch stuck = new CountDownLatch(1);
     final CountDownLatch release = new CountDownLatch(1);
@@ -67,6 +71,11 @@ class ReroutedStepTest {
     }
 
     Recording(ComputeProvider real, int hangDevice, Hang where) {
+      this(real, hangDevice, where, 0);
+    }
+
+    Recording(ComputeProvider real, int hangDevice, Hang where, int backwardsPerStep) {
+      this.backwardsPerStep = backwardsPerStep;
       this.real = real;
       this.hangDevice = hangDevice;
       this.where = where;
@@ -87,6 +96,8 @@ class ReroutedStepTest {
       DeviceCompute d = real.open(device, schedule);
       return new DeviceCompute(new ForwardingStageCompute(d.compute()) {
         private volatile long step;
+        private final java.util.concurrent.atomic.AtomicInteger stageOneBackwards =
+            new java.util.concurrent.atomic.AtomicInteger();
 
         @Override
         public io.tandem.actors.transport.HostTensor forward(long step, int mb, int v, int version,
@@ -96,6 +107,24 @@ class ReroutedStepTest {
             hang(device);
           }
           return c.forward(step, mb, v, version, input);
+        }
+
+        @Override
+        public io.tandem.actors.transport.HostTensor backwardInput(long step, int mb, int v, int version,
+            io.tandem.actors.transport.HostTensor gradOutput) {
+          if (device == hangDevice && step == LOST_AT && where == Hang.LAST_BACKWARD && v == 1
+              && stageOneBackwards.incrementAndGet() == backwardsPerStep) {
+            hang(device);
+          }
+          return c.backwardInput(step, mb, v, version, gradOutput);
+        }
+
+        @Override
+        public void setStageGradients(int v, float[] reduced) {
+          c.setStageGradients(v, reduced);
+          if (device == 0 && step == LOST_AT && v == 3) {
+            deviceZeroLoadedStageThree.countDown();
+          }
         }
 
         @Override
@@ -168,8 +197,35 @@ class ReroutedStepTest {
     assertEquals(loss(refEvents, LOST_AT), loss(events, LOST_AT), "the step's loss, every microbatch counted");
   }
 
-  /** Where a lost device stops answering. */
-  enum Hang { FORWARD, GRADIENTS, UPDATE }
+  /**
+   * Where a lost device stops answering: in its first forward, its gradients' download (all its
+   * outputs sent), its update, or its last B of virtual stage 1.
+   */
+  enum Hang { FORWARD, GRADIENTS, UPDATE, LAST_BACKWARD }
+
+  /**
+   * V-shape (v-half, 2 replicas of 2 devices, 4 virtual stages): the lost replica's second device
+   * stops at its last B of virtual stage 1, after its first device finished virtual stage 3, whose
+   * all-reduce completes; the intact first device then holds stage 3's reduced gradients and not
+   * stage 0's. It keeps stage 3's, passes the lost microbatches through it (no W), runs them fully
+   * through stage 0, sums stage 0's groups in order, and the step ends with the uninterrupted
+   * weights and loss.
+   */
+  @org.junit.jupiter.api.Test
+  void aDevicePartlyReduced_keepsTheReducedStage_andRunsTheOther() throws Exception {
+    JobSpec spec = spec(2).toBuilder().setSchedule("v-half").setMicrobatches(8).build();
+    Schedule schedule = JobFactory.schedule(spec);
+    int p = schedule.devices();
+    assertEquals(2, p);
+    List<JobEvent> refEvents = new CopyOnWriteArrayList<>();
+    Recording uninterrupted = uninterrupted(spec, 2, refEvents);
+    Recording lossy = new Recording(JobFactory.provider(spec, schedule), 2 * p - 1, Hang.LAST_BACKWARD, 4);
+    Lossy run = runLosing(spec, 2, List.of(1), lossy, lossy.deviceZeroLoadedStageThree);
+    String log = run.events().toString();
+    assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replica 0 alone"), log);
+    assertSameWeights(uninterrupted, run.recording(), List.of(0), p);
+    assertEquals(loss(refEvents, LOST_AT), loss(run.events(), LOST_AT), "the step's loss, every microbatch counted");
+  }
 
   /**
    * The lost replica's last device stops after sending all its outputs: its first device finishes

@@ -60,8 +60,8 @@ public class ForwardingStageCompute implements StageCompute {
   }
 
   @Override
-  public void holdGradients(int group) {
-    c.holdGradients(group);
+  public void holdGradients(int group, java.util.Set<Integer> stages) {
+    c.holdGradients(group, stages);
   }
 
   @Override
