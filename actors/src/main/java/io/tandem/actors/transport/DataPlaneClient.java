@@ -49,16 +49,31 @@ public final class DataPlaneClient implements AutoCloseable {
     return sendOn(host, port, true, header, tensor, key);
   }
 
+  /**
+   * {@link #send(String, int, TensorFrameHeader, HostTensor, byte[])} for one piece of a large
+   * transfer (a gradient all-reduce): it waits for room in the peer's queue instead of failing
+   * when the queue is full, and only a few such pieces are queued at a time, so the step's other
+   * tensors do not wait behind all of them.
+   */
+  public CompletionStage<Void> sendPaced(String host, int port, TensorFrameHeader header, HostTensor tensor,
+      byte[] key) {
+    return offer(host, port, false, outgoing(header, tensor, key, true));
+  }
+
   private CompletionStage<Void> sendOn(String host, int port, boolean bulk, TensorFrameHeader header,
       HostTensor tensor, byte[] key) {
+    return offer(host, port, bulk, outgoing(header, tensor, key, false));
+  }
+
+  private PeerWriter.Outgoing outgoing(TensorFrameHeader header, HostTensor tensor, byte[] key, boolean paced) {
     byte[] signWith = settings.authenticate() ? key : null;
-    return offer(host, port, bulk, new PeerWriter.Outgoing(header, tensor, signWith, null, new CompletableFuture<>()));
+    return new PeerWriter.Outgoing(header, tensor, signWith, null, paced, new CompletableFuture<>());
   }
 
   /** Sends pre-built frame bytes as they are (tests use it to send bad frames). */
   public CompletionStage<Void> sendRaw(String host, int port, byte[] frame) {
     return offer(host, port, false, new PeerWriter.Outgoing(null, null, null,
-        ByteBuffer.wrap(frame).asReadOnlyBuffer(), new CompletableFuture<>()));
+        ByteBuffer.wrap(frame).asReadOnlyBuffer(), false, new CompletableFuture<>()));
   }
 
   private CompletionStage<Void> offer(String host, int port, boolean bulk, PeerWriter.Outgoing frame) {

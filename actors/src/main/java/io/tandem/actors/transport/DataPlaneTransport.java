@@ -42,6 +42,16 @@ public record DataPlaneTransport(Address self, Map<String, String> endpoints, Da
 
   @Override
   public CompletionStage<Void> send(ActorRef<StageWorker.Command> owner, StageWorker.TensorArrived tensor) {
+    return send(owner, tensor, false);
+  }
+
+  @Override
+  public CompletionStage<Void> sendPaced(ActorRef<StageWorker.Command> owner, StageWorker.TensorArrived tensor) {
+    return send(owner, tensor, true);
+  }
+
+  private CompletionStage<Void> send(ActorRef<StageWorker.Command> owner, StageWorker.TensorArrived tensor,
+      boolean paced) {
     Address address = owner.path().address();
     if (address.hasLocalScope() || address.equals(self)) {
       lanes.deliver(owner, tensor);
@@ -53,7 +63,9 @@ public record DataPlaneTransport(Address self, Map<String, String> endpoints, Da
           "no data plane endpoint known for node " + address + " (known: " + endpoints.keySet() + ")"));
     }
     int colon = endpoint.lastIndexOf(':');
-    return client.send(endpoint.substring(0, colon), Integer.parseInt(endpoint.substring(colon + 1)),
-        tensor.header(), tensor.tensor(), key);
+    String host = endpoint.substring(0, colon);
+    int port = Integer.parseInt(endpoint.substring(colon + 1));
+    return paced ? client.sendPaced(host, port, tensor.header(), tensor.tensor(), key)
+        : client.send(host, port, tensor.header(), tensor.tensor(), key);
   }
 }

@@ -22,19 +22,28 @@ import org.slf4j.LoggerFactory;
  * the connection and retires; a retired writer takes no frames ({@link #offer} returns null).
  * A watcher thread reads the connection (the server never writes): a peer that closes or resets
  * it, as the OS does when the peer's process dies, is reported to {@code lost} at once.
+ *
+ * <p>Paced frames (the pieces of one large transfer, such as a gradient all-reduce) never fail
+ * for a full queue: at most {@link #pacedLimit} of them are queued at a time, so the step's
+ * pipeline tensors keep room and wait behind a few pieces only; the rest wait their turn.
  */
 final class PeerWriter {
   private static final Logger LOG = LoggerFactory.getLogger(PeerWriter.class);
   private static final long IDLE_MS = 60_000;
 
-  /** One frame to write: a tensor (signed when {@code key} is set) or raw bytes. */
-  record Outgoing(TensorFrameHeader header, HostTensor tensor, byte[] key, ByteBuffer raw,
+  /** One frame to write: a tensor (signed when {@code key} is set) or raw bytes; {@code paced}: see the class. */
+  record Outgoing(TensorFrameHeader header, HostTensor tensor, byte[] key, ByteBuffer raw, boolean paced,
       CompletableFuture<Void> written) {}
 
   private final String host;
   private final int port;
   private final DataPlaneSettings settings;
   private final BlockingQueue<Outgoing> queue;
+  /** Paced frames queued at most: an eighth of the queue (at least one). */
+  private final int pacedLimit;
+  private int pacedQueued; // guarded by this
+  /** Paced frames not yet queued, in order (guarded by this). */
+  private final java.util.ArrayDeque<Outgoing> waiting = new java.util.ArrayDeque<>();
   private final FrameWriter writer;
   private boolean retired; // guarded by this
   private volatile boolean closing;
@@ -56,6 +65,7 @@ final class PeerWriter {
     this.settings = settings;
     this.lost = lost;
     this.queue = new ArrayBlockingQueue<>(settings.queueFrames());
+    this.pacedLimit = Math.max(1, settings.queueFrames() / 8);
     this.writer = new FrameWriter(settings.chunkBytes(), settings.maxFrameBytes());
     Thread thread = new Thread(this::run, "tandem-dataplane-" + lane + "-" + host + ":" + port);
     thread.setDaemon(true);
@@ -69,6 +79,9 @@ final class PeerWriter {
     }
     if (closing) {
       frame.written().completeExceptionally(new IllegalStateException("the data plane client is closed"));
+    } else if (frame.paced()) {
+      waiting.add(frame);
+      refill();
     } else if (!queue.offer(frame)) {
       frame.written().completeExceptionally(new IllegalStateException("data plane queue to " + host + ":" + port
           + " is full (" + settings.queueFrames() + " frames, " + DataPlaneSettings.PATH
@@ -82,8 +95,24 @@ final class PeerWriter {
     closing = true;
   }
 
+  /** Moves waiting paced frames into the queue while their share and the queue have room. */
+  private synchronized void refill() {
+    while (!waiting.isEmpty() && pacedQueued < pacedLimit && queue.offer(waiting.peek())) {
+      waiting.poll();
+      pacedQueued++;
+    }
+  }
+
+  /** The writer took {@code frame} off the queue: a paced one leaves room for the next. */
+  private synchronized void taken(Outgoing frame) {
+    if (frame.paced()) {
+      pacedQueued--;
+    }
+    refill();
+  }
+
   private synchronized boolean retireIfIdle() {
-    if (queue.isEmpty()) {
+    if (queue.isEmpty() && waiting.isEmpty()) {
       retired = true;
     }
     return retired;
@@ -95,6 +124,7 @@ final class PeerWriter {
       while (true) {
         Outgoing frame = queue.poll(200, TimeUnit.MILLISECONDS);
         if (frame != null) {
+          taken(frame);
           write(frame);
           idleSince = System.nanoTime();
         } else if ((closing || System.nanoTime() - idleSince > IDLE_MS * 1_000_000) && retireIfIdle()) {

@@ -17,6 +17,15 @@ public interface TensorTransport {
   CompletionStage<Void> send(ActorRef<StageWorker.Command> owner, StageWorker.TensorArrived tensor);
 
   /**
+   * {@link #send} for one piece of a large transfer split into many (the gradient all-reduce):
+   * across JVMs it waits for room rather than failing when the peer's queue is full, and leaves
+   * room for the step's pipeline tensors. By default the same as {@link #send}.
+   */
+  default CompletionStage<Void> sendPaced(ActorRef<StageWorker.Command> owner, StageWorker.TensorArrived tensor) {
+    return send(owner, tensor);
+  }
+
+  /**
    * Lets tensors from workers of this JVM that send through this transport reach {@code worker}
    * by {@code lane} (on the sender's thread) rather than its mailbox. Transports without lanes
    * ignore it.

@@ -248,7 +248,7 @@ public final class GradientAllReduce {
       return CompletableFuture.completedFuture(null);
     }
     try {
-      return transport.send(target, frame).toCompletableFuture();
+      return transport.sendPaced(target, frame).toCompletableFuture(); // many pieces: they wait for room
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
