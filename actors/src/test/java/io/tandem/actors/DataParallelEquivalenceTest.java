@@ -148,8 +148,8 @@ class DataParallelEquivalenceTest {
     }
 
     @Override
-    public void setStageGradients(int v, float[] reduced) {
-      float[] skewed = reduced.clone();
+    public void setStageGradients(int v, float[][] pieces) {
+      float[] skewed = io.tandem.actors.worker.GradientSlices.concat(pieces);
       int largest = 0;
       for (int i = 1; i < skewed.length; i++) {
         largest = Math.abs(skewed[i]) > Math.abs(skewed[largest]) ? i : largest;

@@ -39,23 +39,34 @@ public final class GradientAllReduce {
   /** All D parts of a piece of this replica's slice of {@code bucket}, index = replica: add them in that order. */
   public record SumSlice(long step, int bucket, int piece, float[][] parts) implements Ready {}
 
-  /** All D reduced slices of {@code bucket}, put together: load them into the device. */
-  public record LoadBucket(long step, int bucket, float[] reduced) implements Ready {}
+  /**
+   * All D reduced slices of {@code bucket}: load them into the device. {@code pieces} are the
+   * reduced pieces in order (slice by slice, piece by piece): concatenated they are the bucket,
+   * which is never copied whole here (at 100M parameters a bucket is hundreds of MB).
+   */
+  public record LoadBucket(long step, int bucket, float[][] pieces) implements Ready {
+    /** The bucket as one array (a copy). */
+    public float[] reduced() {
+      return GradientSlices.concat(pieces);
+    }
+  }
 
-  /** A bucket being gathered: the reduced pieces in place, and which have come. */
+  /** A bucket being gathered: the reduced pieces by their index in the bucket, and how many have come. */
   private static final class Gathering {
-    final float[] reduced;
-    final Set<Long> got = new HashSet<>();
-    final int expected;
+    final float[][] pieces;
+    /** Index of each slice's first piece (index = owner). */
+    final int[] firstPiece;
+    int got;
 
     Gathering(int n, int replicas, int pieceFloats) {
-      reduced = new float[n];
+      firstPiece = new int[replicas];
       int pieces = 0;
       for (int r = 0; r < replicas; r++) {
+        firstPiece[r] = pieces;
         pieces += GradientSlices.pieces(GradientSlices.start(n, replicas, r + 1) - GradientSlices.start(n, replicas, r),
             pieceFloats);
       }
-      expected = pieces;
+      this.pieces = new float[pieces][];
     }
   }
 
@@ -285,6 +296,9 @@ public final class GradientAllReduce {
     }
     long key = ((long) bucket << 32) | piece;
     float[][] parts = state.parts.computeIfAbsent(key, k -> new float[replicas()][]);
+    if (parts[from] != null && sameAgainWhenRerouted(parts[from], data)) {
+      return null;
+    }
     if (parts[from] != null) {
       throw new IllegalArgumentException("replica " + from + " sent piece " + piece + " of its part of virtual stage "
           + bucket + " (step " + h.getStep() + ") twice");
@@ -314,16 +328,30 @@ public final class GradientAllReduce {
           + " has " + data.length + " elements; its slice of " + n + " has " + GradientSlices.pieces(length, pieceFloats)
           + " pieces, that one of " + Math.max(0, expectedLength));
     }
-    if (!g.got.add(((long) owner << 32) | piece)) {
+    int index = g.firstPiece[owner] + piece;
+    if (g.pieces[index] != null) {
+      if (sameAgainWhenRerouted(g.pieces[index], data)) {
+        return null;
+      }
       throw new IllegalArgumentException("replica " + owner + " sent reduced piece " + piece + " of virtual stage "
           + bucket + " (step " + h.getStep() + ") twice");
     }
-    System.arraycopy(data, 0, g.reduced, at, data.length);
-    if (g.got.size() < g.expected) {
+    g.pieces[index] = data;
+    if (++g.got < g.pieces.length) {
       return null;
     }
     state.gathering.remove(bucket);
-    return new LoadBucket(h.getStep(), bucket, g.reduced);
+    return new LoadBucket(h.getStep(), bucket, g.pieces);
+  }
+
+  /**
+   * A frame that came before, again: in a rerouted step a lost group's part (or reduced slice)
+   * may come both from the lost worker, sent before it was lost, and from the group's host, which
+   * ran the same microbatches again; bit for bit the same, the second is ignored. Anything else
+   * sent twice is an error.
+   */
+  private boolean sameAgainWhenRerouted(float[] before, float[] again) {
+    return routing != original && java.util.Arrays.equals(before, again);
   }
 
   /** The reduction group whose slice an all-reduce frame is for (a lost group's hosted elsewhere included). */

@@ -46,6 +46,21 @@ public final class GradientSlices {
     return (int) Math.min(start(n, replicas, r + 1), from + (long) k * pieceFloats);
   }
 
+  /** {@code pieces} one after another, in a new array. */
+  public static float[] concat(float[][] pieces) {
+    long n = 0;
+    for (float[] p : pieces) {
+      n += p.length;
+    }
+    float[] out = new float[Math.toIntExact(n)];
+    int at = 0;
+    for (float[] p : pieces) {
+      System.arraycopy(p, 0, out, at, p.length);
+      at += p.length;
+    }
+    return out;
+  }
+
   /** The replicas' slices (index = replica) added in replica order into a new array. */
   public static float[] sum(float[][] inReplicaOrder) {
     float[] sum = inReplicaOrder[0].clone();

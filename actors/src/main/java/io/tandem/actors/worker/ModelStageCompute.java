@@ -389,8 +389,13 @@ public final class ModelStageCompute implements StageCompute {
 
   @Override
   public void setStageGradients(int v, float[] reduced) {
+    setStageGradients(v, new float[][] {reduced});
+  }
+
+  @Override
+  public void setStageGradients(int v, float[][] pieces) {
     DispatcherGuard.assertNotOnDispatcher("uploading gradients (device synchronisation)");
-    GradientReduction.setGradients(chunk(v).parameters(), reduced);
+    GradientReduction.setGradients(chunk(v).parameters(), pieces);
   }
 
   @Override

@@ -122,6 +122,15 @@ public interface StageCompute extends AutoCloseable {
     return backwardInput(step, mb, v, version, gradOutput);
   }
 
+  /**
+   * {@link #setStageGradients(int, float[])} from the reduced gradient in {@code pieces}, which
+   * concatenated in order are its layout; a compute that can copies them straight in, without
+   * a whole copy first.
+   */
+  default void setStageGradients(int v, float[][] pieces) {
+    setStageGradients(v, GradientSlices.concat(pieces));
+  }
+
   /** Data parallelism: replaces stage {@code v}'s accumulated gradients with the all-reduced ones (as {@link #stageGradients} lays them out). */
   default void setStageGradients(int v, float[] reduced) {
     if (reduced.length != 0) {

@@ -608,7 +608,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         if (s != step || s == reroutedStep && reroute.alone()) {
           return null; // the step was dropped, or rerouted to this replica alone, meanwhile
         }
-        compute.setStageGradients(v, load.reduced());
+        compute.setStageGradients(v, load.pieces());
         if (reducedStagesStep != s) {
           reducedStagesStep = s;
           reducedStages.clear();

@@ -120,7 +120,7 @@ class ReroutedStepTest {
         }
 
         @Override
-        public void setStageGradients(int v, float[] reduced) {
+        public void setStageGradients(int v, float[][] reduced) {
           c.setStageGradients(v, reduced);
           if (device == 0 && step == LOST_AT && v == 3) {
             deviceZeroLoadedStageThree.countDown();

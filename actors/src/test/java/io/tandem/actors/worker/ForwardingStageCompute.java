@@ -95,6 +95,11 @@ public class ForwardingStageCompute implements StageCompute {
   }
 
   @Override
+  public void setStageGradients(int v, float[][] pieces) {
+    c.setStageGradients(v, pieces);
+  }
+
+  @Override
   public void applyUpdate(long step, double gradScale) {
     c.applyUpdate(step, gradScale);
   }

@@ -173,6 +173,40 @@ class GradientAllReduceTest {
     assertEquals(2, own.tensor().data().length, "replica 1 owns elements [1, 3)");
   }
 
+  /**
+   * In a rerouted step a lost group's part can come twice: from the lost worker before it was
+   * lost and from the group's host, which ran the same microbatches again. The same bits again
+   * are ignored; other bits are still refused, and so is a repeat outside a rerouted step.
+   */
+  @Test
+  void aRerouted_stepIgnoresALostGroupsPartSentAgainBitForBit_andRefusesOtherBits() {
+    TestProbe<StageWorker.Command> p0 = kit.createTestProbe();
+    TestProbe<StageWorker.Command> p1 = kit.createTestProbe();
+    TestProbe<StageWorker.Command> p2 = kit.createTestProbe();
+    List<StageWorker.TensorArrived> sent = new ArrayList<>();
+    TensorTransport transport = (owner, frame) -> {
+      sent.add(frame);
+      return CompletableFuture.completedFuture(null);
+    };
+    List<org.apache.pekko.actor.typed.ActorRef<StageWorker.Command>> refs = List.of(p0.getRef(), p1.getRef(),
+        p2.getRef());
+    GradientAllReduce r0 = new GradientAllReduce("job", 0, refs, Set.of(0), transport);
+    GradientAllReduce lost = new GradientAllReduce("job", 1, refs, Set.of(0), transport);
+    lost.scatter(0, 0, new float[] {1, 2, 3, 4, 5, 6});
+    StageWorker.TensorArrived fromLost = sent.stream().filter(f -> f.header().getReplica() == 0).findFirst()
+        .orElseThrow();
+    assertNull(r0.arrived(fromLost.header(), fromLost.tensor()));
+    assertThrows(IllegalArgumentException.class, () -> r0.arrived(fromLost.header(), fromLost.tensor()),
+        "outside a rerouted step a repeat is refused");
+    r0.rerouted(List.of(0, 0, 2)); // group 1 lost, hosted by replica 0
+    assertNull(r0.arrived(fromLost.header(), fromLost.tensor()), "the same bits again: ignored");
+    StageWorker.TensorArrived other = new StageWorker.TensorArrived(fromLost.header(),
+        new io.tandem.actors.transport.HostTensor(new int[] {1, 2}, new float[] {1, 2.5f}));
+    IllegalArgumentException twice = assertThrows(IllegalArgumentException.class,
+        () -> r0.arrived(other.header(), other.tensor()));
+    assertTrue(twice.getMessage().contains("twice"), twice.getMessage());
+  }
+
   private static int[] bits(float[] v) {
     int[] out = new int[v.length];
     for (int i = 0; i < v.length; i++) {

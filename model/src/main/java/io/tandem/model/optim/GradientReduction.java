@@ -30,18 +30,42 @@ public final class GradientReduction {
 
   /** Replaces the parameters' gradients with {@code flat} (as {@link #gradients} lays them out). */
   public static void setGradients(List<Parameter> params, float[] flat) {
-    int at = 0;
+    setGradients(params, new float[][] {flat});
+  }
+
+  /**
+   * Replaces the parameters' gradients with {@code pieces} concatenated in order (as {@link
+   * #gradients} lays them out), copied piece by piece: the whole is never built.
+   */
+  public static void setGradients(List<Parameter> params, float[][] pieces) {
+    int piece = 0;
+    int inPiece = 0;
+    long total = 0;
+    for (float[] p : pieces) {
+      total += p.length;
+    }
+    long at = 0;
     for (Parameter p : params) {
       float[] g = new float[Math.toIntExact(p.size())];
-      if (at + g.length > flat.length) {
-        throw new IllegalArgumentException("reduced gradient has " + flat.length + " elements, the parameters more");
+      if (at + g.length > total) {
+        throw new IllegalArgumentException("reduced gradient has " + total + " elements, the parameters more");
       }
-      System.arraycopy(flat, at, g, 0, g.length);
+      int filled = 0;
+      while (filled < g.length) {
+        int n = Math.min(g.length - filled, pieces[piece].length - inPiece);
+        System.arraycopy(pieces[piece], inPiece, g, filled, n);
+        filled += n;
+        inPiece += n;
+        if (inPiece == pieces[piece].length) {
+          piece++;
+          inPiece = 0;
+        }
+      }
       p.setGradient(g);
       at += g.length;
     }
-    if (at != flat.length) {
-      throw new IllegalArgumentException("reduced gradient has " + flat.length + " elements, the parameters " + at);
+    if (at != total) {
+      throw new IllegalArgumentException("reduced gradient has " + total + " elements, the parameters " + at);
     }
   }
 
