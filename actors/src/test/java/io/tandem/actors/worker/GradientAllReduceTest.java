@@ -151,6 +151,33 @@ class GradientAllReduceTest {
     assertFalse(Arrays.equals(bits(reference(5)), bits(reversed)));
   }
 
+  /** The all-reduce's pieces go by the transport's paced send, which waits for room, never by the plain one. */
+  @Test
+  void piecesGoByThePacedSend() {
+    TestProbe<StageWorker.Command> p0 = kit.createTestProbe();
+    TestProbe<StageWorker.Command> p1 = kit.createTestProbe();
+    List<StageWorker.TensorArrived> paced = new ArrayList<>();
+    TensorTransport transport = new TensorTransport() {
+      @Override
+      public java.util.concurrent.CompletionStage<Void> send(
+          org.apache.pekko.actor.typed.ActorRef<StageWorker.Command> owner, StageWorker.TensorArrived frame) {
+        return CompletableFuture.failedFuture(new IllegalStateException("queue is full"));
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<Void> sendPaced(
+          org.apache.pekko.actor.typed.ActorRef<StageWorker.Command> owner, StageWorker.TensorArrived frame) {
+        paced.add(frame);
+        return CompletableFuture.completedFuture(null);
+      }
+    };
+    GradientAllReduce r0 = new GradientAllReduce("job", 0, List.of(p0.getRef(), p1.getRef()), Set.of(0), transport, 2);
+    assertTrue(r0.scatter(0, 0, new float[] {1, 2, 3, 4, 5, 6, 7, 8}).toCompletableFuture().isDone());
+    assertFalse(r0.scatter(1, 0, new float[] {1, 2, 3, 4, 5, 6, 7, 8}).toCompletableFuture()
+        .isCompletedExceptionally());
+    assertEquals(4, paced.size(), "two pieces of 2 floats of replica 1's slice, each step; its own go by tell");
+  }
+
   @Test
   void aSecondPartFromOneReplica_orAFrameForAnotherReplica_isRefused() {
     TestProbe<StageWorker.Command> p0 = kit.createTestProbe();
