@@ -274,7 +274,7 @@ public final class RecoveryPlanner {
     Schedule s = JobFactory.schedule(next);
     long peak = plan.peakBytesPerDevice().stream().mapToLong(Long::longValue).max().orElse(0);
     return new Replan(next, s, String.format(Locale.ROOT, "%s; layers %s, recompute %s, expected peak %.2f MiB per"
-        + " device, simulated step %.1f ms", reason, plan.boundaries(), Recompute.describe(next, s.stages()),
+        + " device, simulated step %.1f ms with the analytic GPU costs", reason, plan.boundaries(), Recompute.describe(next, s.stages()),
         peak / (double) (1 << 20), plan.stepTimeMs()));
   }
 
