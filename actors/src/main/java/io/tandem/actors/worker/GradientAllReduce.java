@@ -296,7 +296,7 @@ public final class GradientAllReduce {
     }
     long key = ((long) bucket << 32) | piece;
     float[][] parts = state.parts.computeIfAbsent(key, k -> new float[replicas()][]);
-    if (parts[from] != null && sameAgainWhenRerouted(parts[from], data)) {
+    if (parts[from] != null && sameAgain(parts[from], data)) {
       return null;
     }
     if (parts[from] != null) {
@@ -330,7 +330,7 @@ public final class GradientAllReduce {
     }
     int index = g.firstPiece[owner] + piece;
     if (g.pieces[index] != null) {
-      if (sameAgainWhenRerouted(g.pieces[index], data)) {
+      if (sameAgain(g.pieces[index], data)) {
         return null;
       }
       throw new IllegalArgumentException("replica " + owner + " sent reduced piece " + piece + " of virtual stage "
@@ -345,13 +345,14 @@ public final class GradientAllReduce {
   }
 
   /**
-   * A frame that came before, again: in a rerouted step a lost group's part (or reduced slice)
-   * may come both from the lost worker, sent before it was lost, and from the group's host, which
-   * ran the same microbatches again; bit for bit the same, the second is ignored. Anything else
-   * sent twice is an error.
+   * A frame that came before, again, bit for bit: ignored. In a rerouted step a lost group's part
+   * (or reduced slice) may come from the lost worker, sent before it was lost, and again from the
+   * group's host, which ran the same microbatches again, or from an intact replica that had it
+   * loaded; such a copy may even arrive before this worker hears of the reroute. Other bits sent
+   * twice are an error.
    */
-  private boolean sameAgainWhenRerouted(float[] before, float[] again) {
-    return routing != original && java.util.Arrays.equals(before, again);
+  private static boolean sameAgain(float[] before, float[] again) {
+    return java.util.Arrays.equals(before, again);
   }
 
   /** The reduction group whose slice an all-reduce frame is for (a lost group's hosted elsewhere included). */

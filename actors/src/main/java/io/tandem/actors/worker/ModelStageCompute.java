@@ -370,9 +370,13 @@ public final class ModelStageCompute implements StageCompute {
   }
 
   @Override
-  public void dropGradients() {
+  public void dropGradients(java.util.Set<Integer> stages) {
     foldGroups();
-    chunks.values().forEach(Model::zeroGrad);
+    chunks.forEach((v, chunk) -> {
+      if (stages.contains(v)) {
+        chunk.zeroGrad();
+      }
+    });
   }
 
   @Override

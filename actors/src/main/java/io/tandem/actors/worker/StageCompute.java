@@ -110,8 +110,8 @@ public interface StageCompute extends AutoCloseable {
    */
   default void foldHeldGroups() {}
 
-  /** Data parallelism, rerouting: zeroes every held stage's gradients (their part was sent already). */
-  default void dropGradients() {}
+  /** Data parallelism, rerouting: zeroes the gradients of the virtual stages {@code stages} (their part was sent already). */
+  default void dropGradients(java.util.Set<Integer> stages) {}
 
   /**
    * Data parallelism, rerouting through a stage whose gradients of the step are already reduced:

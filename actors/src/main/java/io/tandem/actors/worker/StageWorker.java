@@ -813,7 +813,11 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         + " only pass through", device, s);
     ActorRef<Reply> to = replyTo;
     List<StepLoop> loops = reroutedLoops(s, myStages);
+    Reroute r = reroute;
     CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
+      if (!r.alone()) {
+        regatherLostSlices(s, myStages, r.hostOf());
+      }
       StepLoop.Outcome outcome = runAll(loops, new StepLoop.Outcome(List.of(), 0, 0), i -> { }, i -> { });
       return outcome == null ? null : report(s, outcome, true);
     }, executor);
@@ -842,18 +846,29 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     reducing = null;
     GradientAllReduce mine = allReduce;
     Map<Integer, GradientAllReduce> hosted = hostedGroups;
-    List<Integer> lost = new java.util.ArrayList<>();
-    for (int g = 0; g < reroute.hostOf().size(); g++) {
-      if (reroute.hostOf().get(g) != g) {
-        lost.add(g);
-      }
-    }
-    List<StepLoop> loops = reroutedLoops(s, Set.of());
+    List<Integer> hostOf = reroute.hostOf();
+    List<Integer> lost = lostGroups(hostOf);
+    Set<Integer> passThrough = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    List<StepLoop> loops = reroutedLoops(s, passThrough);
     List<Integer> groups = reroute.groups();
     boolean overlapped = overlapAllReduce;
+    int d = device;
     CompletableFuture<StepLoop.Outcome> done = CompletableFuture.supplyAsync(() -> {
-      requireNoneReduced(s);
+      // on the compute thread, which loads reduced gradients: what is loaded now stays as it is
+      Set<Integer> reduced = reducedStages(s);
+      passThrough.addAll(reduced);
+      Set<Integer> open = new java.util.TreeSet<>(myStages);
+      open.removeAll(reduced);
+      if (!reduced.isEmpty()) {
+        LOG.info("device {}: step {}: virtual stage(s) {} all-reduced before the loss; the lost groups' microbatches"
+            + " only pass through them, and their lost slices go out again from the loaded gradients", d, s,
+            new java.util.TreeSet<>(reduced));
+      }
+      regatherLostSlices(s, reduced, hostOf);
       for (int v : mine.buckets()) {
+        if (reduced.contains(v)) {
+          continue; // every part of it was summed: nobody needs this replica's part again
+        }
         if (!overlapped) {
           sendOrReport(s, v, mine.scatter(s, v, compute.stageGradients(v)));
         } else if (mine.scatteredToOriginalOwners(s, v)) {
@@ -861,9 +876,9 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
         } // else scattered after the reroute, to the hosts already
       }
       // before each hosted group: this device's previous part is on its way; after it: its part goes out
-      return runAll(loops, own, i -> compute.dropGradients(), i -> {
+      return runAll(loops, own, i -> compute.dropGradients(open), i -> {
         GradientAllReduce group = hosted.get(groups.get(i));
-        for (int v : group.buckets()) {
+        for (int v : open) {
           sendOrReport(s, v, group.scatter(s, v, compute.stageGradients(v)));
         }
       });
@@ -918,7 +933,7 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     int d = device;
     CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
       // on the compute thread, which loads reduced gradients: none loads for this step from now on
-      Set<Integer> reduced = reducedStagesStep == s ? Set.copyOf(reducedStages) : Set.of();
+      Set<Integer> reduced = reducedStages(s);
       passThrough.addAll(reduced);
       Set<Integer> held = new java.util.TreeSet<>(myStages);
       held.removeAll(reduced);
@@ -956,16 +971,49 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     return outcome;
   }
 
+  /** On the compute thread: the virtual stages whose reduced gradients of step {@code s} are loaded. */
+  private Set<Integer> reducedStages(long s) {
+    return reducedStagesStep == s ? Set.copyOf(reducedStages) : Set.of();
+  }
+
+  /** The reduction groups lost in a rerouted step: those hosted by another replica. */
+  private static List<Integer> lostGroups(List<Integer> hostOf) {
+    List<Integer> lost = new java.util.ArrayList<>();
+    for (int g = 0; g < hostOf.size(); g++) {
+      if (hostOf.get(g) != g) {
+        lost.add(g);
+      }
+    }
+    return lost;
+  }
+
   /**
-   * On the compute thread, with other intact replicas: a device with some of its gradients of
-   * step {@code s} all-reduced cannot take over (the replicas could disagree on which stages still
-   * need a lost group's part).
+   * On the compute thread, with other intact replicas: each virtual stage in {@code reduced} had
+   * every part summed before the loss, so the intact owners' reduced slices reach every intact
+   * replica as usual, but a lost owner's may not have. This device sends each lost group's
+   * reduced slice of those stages, read back from its loaded gradients, to every intact replica,
+   * as that group would have; a replica that has it already ignores the same bits again, and one
+   * that lacks it completes its bucket with it. Without this a replica could wait for a slice
+   * nobody sums any more (this device sends no part of a reduced stage again).
    */
-  private void requireNoneReduced(long s) {
-    if (reducedStagesStep == s && !reducedStages.isEmpty()) {
-      throw new IllegalStateException("cannot take over a lost replica's microbatches of step " + s
-          + " with other replicas: virtual stage(s) " + new java.util.TreeSet<>(reducedStages)
-          + " of this device were already all-reduced");
+  private void regatherLostSlices(long s, Set<Integer> reduced, List<Integer> hostOf) {
+    if (reduced.isEmpty()) {
+      return;
+    }
+    List<ActorRef<Command>> hosts = hostOf.stream().map(sameDevice::get).toList();
+    int replicas = hostOf.size();
+    for (int g : lostGroups(hostOf)) {
+      GradientAllReduce asGroup = new GradientAllReduce(jobId, g, hosts, myStages, transport);
+      asGroup.rerouted(hostOf);
+      for (int v : new java.util.TreeSet<>(reduced)) {
+        float[] loaded = compute.stageGradients(v);
+        int n = loaded.length;
+        int length = GradientSlices.start(n, replicas, g + 1) - GradientSlices.start(n, replicas, g);
+        for (int k = 0; k < GradientSlices.pieces(length, GradientSlices.PIECE_FLOATS); k++) {
+          sendOrReport(s, v, asGroup.gather(s, v, k,
+              GradientSlices.piece(loaded, replicas, g, k, GradientSlices.PIECE_FLOATS)));
+        }
+      }
     }
   }
 

@@ -248,6 +248,28 @@ class ReroutedStepTest {
     assertEquals(loss(refEvents, LOST_AT), loss(run.events(), LOST_AT), "the step's loss, every microbatch counted");
   }
 
+  /**
+   * The same loss with three replicas (v-half, 3 x 2), so two are left and the all-reduce goes on
+   * among them: device 0 has virtual stage 3 reduced (and replica 1's device 0 may too, or not
+   * yet). The stage is neither run again nor re-sent; the lost owner's slice of it comes from the
+   * loaded gradients of whichever intact device has it; stage 0 goes through the rerouted
+   * all-reduce. The step ends with the uninterrupted weights and loss.
+   */
+  @org.junit.jupiter.api.Test
+  void aDevicePartlyReduced_withTwoReplicasLeft_finishesTheStepWithTheOthers() throws Exception {
+    JobSpec spec = spec(3).toBuilder().setSchedule("v-half").setMicrobatches(12).build();
+    Schedule schedule = JobFactory.schedule(spec);
+    int p = schedule.devices();
+    List<JobEvent> refEvents = new CopyOnWriteArrayList<>();
+    Recording uninterrupted = uninterrupted(spec, 3, refEvents);
+    Recording lossy = new Recording(JobFactory.provider(spec, schedule), 3 * p - 1, Hang.LAST_BACKWARD, 4);
+    Lossy run = runLosing(spec, 3, List.of(2), lossy, lossy.deviceZeroLoadedStageThree);
+    String log = run.events().toString();
+    assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replicas [0, 1]"), log);
+    assertSameWeights(uninterrupted, run.recording(), List.of(0, 1), p);
+    assertEquals(loss(refEvents, LOST_AT), loss(run.events(), LOST_AT), "the step's loss, every microbatch counted");
+  }
+
   /** A replica lost during the optimizer update: the intact replicas' updates complete the step. */
   @org.junit.jupiter.api.Test
   void aReplicaLostDuringTheUpdate_theIntactUpdatesCompleteTheStep() throws Exception {

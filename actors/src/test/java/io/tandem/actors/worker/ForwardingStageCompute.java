@@ -70,8 +70,8 @@ public class ForwardingStageCompute implements StageCompute {
   }
 
   @Override
-  public void dropGradients() {
-    c.dropGradients();
+  public void dropGradients(java.util.Set<Integer> stages) {
+    c.dropGradients(stages);
   }
 
   @Override
