@@ -852,18 +852,12 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     List<StepLoop> loops = reroutedLoops(s, passThrough);
     List<Integer> groups = reroute.groups();
     boolean overlapped = overlapAllReduce;
-    int d = device;
     CompletableFuture<StepLoop.Outcome> done = CompletableFuture.supplyAsync(() -> {
-      // on the compute thread, which loads reduced gradients: what is loaded now stays as it is
-      Set<Integer> reduced = reducedStages(s);
-      passThrough.addAll(reduced);
-      Set<Integer> open = new java.util.TreeSet<>(myStages);
-      open.removeAll(reduced);
-      if (!reduced.isEmpty()) {
-        LOG.info("device {}: step {}: virtual stage(s) {} all-reduced before the loss; the lost groups' microbatches"
-            + " only pass through them, and their lost slices go out again from the loaded gradients", d, s,
-            new java.util.TreeSet<>(reduced));
-      }
+      // what is loaded now stays as it is; later loads complete the other stages
+      Set<Integer> open = passReducedStages(s, passThrough, ", and their lost slices go out again from the loaded"
+          + " gradients");
+      Set<Integer> reduced = new java.util.TreeSet<>(myStages);
+      reduced.removeAll(open);
       regatherLostSlices(s, reduced, hostOf);
       for (int v : mine.buckets()) {
         if (reduced.contains(v)) {
@@ -930,17 +924,8 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     Set<Integer> passThrough = java.util.concurrent.ConcurrentHashMap.newKeySet();
     List<StepLoop> loops = reroutedLoops(s, passThrough);
     List<Integer> groups = reroute.groups();
-    int d = device;
     CompletableFuture<StepReport> measured = CompletableFuture.supplyAsync(() -> {
-      // on the compute thread, which loads reduced gradients: none loads for this step from now on
-      Set<Integer> reduced = reducedStages(s);
-      passThrough.addAll(reduced);
-      Set<Integer> held = new java.util.TreeSet<>(myStages);
-      held.removeAll(reduced);
-      if (!reduced.isEmpty()) {
-        LOG.info("device {}: step {}: virtual stage(s) {} all-reduced before the loss; the lost groups'"
-            + " microbatches only pass through them", d, s, new java.util.TreeSet<>(reduced));
-      }
+      Set<Integer> held = passReducedStages(s, passThrough, ""); // none loads for this step from now on
       compute.holdGradients(r, held); // replica r's own reduction group
       StepLoop.Outcome outcome = runAll(loops, own, i -> { }, i -> compute.holdGradients(groups.get(i), held));
       if (outcome == null) {
@@ -969,6 +954,23 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       outcome = outcome.then(extra);
     }
     return outcome;
+  }
+
+  /**
+   * On the compute thread, which loads reduced gradients: adds the virtual stages whose reduced
+   * gradients of step {@code s} are loaded to {@code passThrough} (logged, with {@code more}) and
+   * returns the others.
+   */
+  private Set<Integer> passReducedStages(long s, Set<Integer> passThrough, String more) {
+    Set<Integer> reduced = reducedStages(s);
+    passThrough.addAll(reduced);
+    Set<Integer> open = new java.util.TreeSet<>(myStages);
+    open.removeAll(reduced);
+    if (!reduced.isEmpty()) {
+      LOG.info("device {}: step {}: virtual stage(s) {} all-reduced before the loss; the lost groups' microbatches"
+          + " only pass through them{}", device, s, new java.util.TreeSet<>(reduced), more);
+    }
+    return open;
   }
 
   /** On the compute thread: the virtual stages whose reduced gradients of step {@code s} are loaded. */

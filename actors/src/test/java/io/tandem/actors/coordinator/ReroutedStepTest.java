@@ -204,69 +204,32 @@ class ReroutedStepTest {
   enum Hang { FORWARD, GRADIENTS, UPDATE, LAST_BACKWARD }
 
   /**
-   * V-shape (v-half, 2 replicas of 2 devices, 4 virtual stages): the lost replica's second device
-   * stops at its last B of virtual stage 1, after its first device finished virtual stage 3, whose
-   * all-reduce completes; the intact first device then holds stage 3's reduced gradients and not
-   * stage 0's. It keeps stage 3's, passes the lost microbatches through it (no W), runs them fully
-   * through stage 0, sums stage 0's groups in order, and the step ends with the uninterrupted
-   * weights and loss.
+   * V-shape (v-half, {@code replicas} replicas of 2 devices, 4 virtual stages, the last replica
+   * lost): its second device stops at its last B of virtual stage 1, after its first device
+   * finished virtual stage 3, whose all-reduce completes; the intact first device 0 then holds
+   * stage 3's reduced gradients and not stage 0's. It keeps stage 3's and only passes the lost
+   * microbatches through it (no W, no part sent again). With one replica left it runs them fully
+   * through stage 0 and sums stage 0's groups in order; with two left (replica 1's device 0 may
+   * have stage 3 reduced too, or not yet) stage 0 goes through the rerouted all-reduce and the
+   * lost owner's slice of stage 3 comes from the loaded gradients of an intact device that has
+   * it. Either way the step ends with the uninterrupted weights and loss.
    */
-  @org.junit.jupiter.api.Test
-  void aDevicePartlyReduced_keepsTheReducedStage_andRunsTheOther() throws Exception {
-    JobSpec spec = spec(2).toBuilder().setSchedule("v-half").setMicrobatches(8).build();
+  @ParameterizedTest(name = "{0} replicas")
+  @CsvSource({"2, replica 0 alone", "3, replicas [0, 1]"})
+  void aDevicePartlyReduced_keepsTheReducedStage_andFinishesTheStep(int replicas, String completedOn)
+      throws Exception {
+    JobSpec spec = spec(replicas).toBuilder().setSchedule("v-half").setMicrobatches(4 * replicas).build();
     Schedule schedule = JobFactory.schedule(spec);
     int p = schedule.devices();
     assertEquals(2, p);
     List<JobEvent> refEvents = new CopyOnWriteArrayList<>();
-    Recording uninterrupted = uninterrupted(spec, 2, refEvents);
-    Recording lossy = new Recording(JobFactory.provider(spec, schedule), 2 * p - 1, Hang.LAST_BACKWARD, 4);
-    Lossy run = runLosing(spec, 2, List.of(1), lossy, lossy.deviceZeroLoadedStageThree);
+    Recording uninterrupted = uninterrupted(spec, replicas, refEvents);
+    Recording lossy = new Recording(JobFactory.provider(spec, schedule), replicas * p - 1, Hang.LAST_BACKWARD, 4);
+    Lossy run = runLosing(spec, replicas, List.of(replicas - 1), lossy, lossy.deviceZeroLoadedStageThree);
     String log = run.events().toString();
-    assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replica 0 alone"), log);
-    assertSameWeights(uninterrupted, run.recording(), List.of(0), p);
-    assertEquals(loss(refEvents, LOST_AT), loss(run.events(), LOST_AT), "the step's loss, every microbatch counted");
-  }
-
-  /**
-   * The lost replica's last device stops after sending all its outputs: its first device finishes
-   * the step, so the intact replica's first device has all its gradients reduced and reported
-   * before the loss is known; it then only passes the lost microbatches through (no W), and the
-   * step still ends with the uninterrupted weights and loss.
-   */
-  @org.junit.jupiter.api.Test
-  void aDeviceAlreadyReduced_passesTheLostMicrobatchesThrough() throws Exception {
-    JobSpec spec = spec(2);
-    Schedule schedule = JobFactory.schedule(spec);
-    int p = schedule.devices();
-    List<JobEvent> refEvents = new CopyOnWriteArrayList<>();
-    Recording uninterrupted = uninterrupted(spec, 2, refEvents);
-    Recording lossy = new Recording(JobFactory.provider(spec, schedule), 2 * p - 1, Hang.GRADIENTS);
-    Lossy run = runLosing(spec, 2, List.of(1), lossy, lossy.deviceZeroReported);
-    String log = run.events().toString();
-    assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replica 0 alone"), log);
-    assertSameWeights(uninterrupted, run.recording(), List.of(0), p);
-    assertEquals(loss(refEvents, LOST_AT), loss(run.events(), LOST_AT), "the step's loss, every microbatch counted");
-  }
-
-  /**
-   * The same loss with three replicas (v-half, 3 x 2), so two are left and the all-reduce goes on
-   * among them: device 0 has virtual stage 3 reduced (and replica 1's device 0 may too, or not
-   * yet). The stage is neither run again nor re-sent; the lost owner's slice of it comes from the
-   * loaded gradients of whichever intact device has it; stage 0 goes through the rerouted
-   * all-reduce. The step ends with the uninterrupted weights and loss.
-   */
-  @org.junit.jupiter.api.Test
-  void aDevicePartlyReduced_withTwoReplicasLeft_finishesTheStepWithTheOthers() throws Exception {
-    JobSpec spec = spec(3).toBuilder().setSchedule("v-half").setMicrobatches(12).build();
-    Schedule schedule = JobFactory.schedule(spec);
-    int p = schedule.devices();
-    List<JobEvent> refEvents = new CopyOnWriteArrayList<>();
-    Recording uninterrupted = uninterrupted(spec, 3, refEvents);
-    Recording lossy = new Recording(JobFactory.provider(spec, schedule), 3 * p - 1, Hang.LAST_BACKWARD, 4);
-    Lossy run = runLosing(spec, 3, List.of(2), lossy, lossy.deviceZeroLoadedStageThree);
-    String log = run.events().toString();
-    assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replicas [0, 1]"), log);
-    assertSameWeights(uninterrupted, run.recording(), List.of(0, 1), p);
+    assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on " + completedOn), log);
+    List<Integer> intact = java.util.stream.IntStream.range(0, replicas - 1).boxed().toList();
+    assertSameWeights(uninterrupted, run.recording(), intact, p);
     assertEquals(loss(refEvents, LOST_AT), loss(run.events(), LOST_AT), "the step's loss, every microbatch counted");
   }
 
