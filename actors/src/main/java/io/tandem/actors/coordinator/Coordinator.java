@@ -185,11 +185,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    * device, and reports to {@code listener}. It closes the devices when it stops.
    */
   public static Behavior<Command> create(JobConfig job, List<DeviceCompute> devices, ActorRef<JobEvent> listener) {
+    return create(job, devices, listener, TensorTransport.local());
+  }
+
+  /** {@link #create(JobConfig, List, ActorRef)} with the workers' tensors through {@code transport}. */
+  public static Behavior<Command> create(JobConfig job, List<DeviceCompute> devices, ActorRef<JobEvent> listener,
+      TensorTransport transport) {
     return Behaviors.setup(ctx -> {
       Schedule schedule = job.schedule();
       replicas(schedule, devices.size());
       List<ActorRef<StageWorker.Command>> spawned = new ArrayList<>();
-      TensorTransport transport = TensorTransport.local();
       for (int d = 0; d < devices.size(); d++) {
         DeviceCompute device = devices.get(d);
         spawned.add(ctx.spawn(StageWorker.create(job.jobId(), d, schedule.stages(), schedule.chunksPerDevice(),

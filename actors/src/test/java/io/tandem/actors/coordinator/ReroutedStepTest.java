@@ -13,6 +13,7 @@ import io.tandem.actors.LocalRuntime;
 import io.tandem.actors.worker.ComputeProvider;
 import io.tandem.actors.worker.DeviceCompute;
 import io.tandem.actors.worker.ForwardingStageCompute;
+import io.tandem.actors.transport.TensorTransport;
 import io.tandem.proto.JobSpec;
 import io.tandem.schedule.Schedule;
 import java.time.Duration;
@@ -233,6 +234,64 @@ class ReroutedStepTest {
     assertEquals(loss(refEvents, LOST_AT), loss(run.events(), LOST_AT), "the step's loss, every microbatch counted");
   }
 
+  /**
+   * The case in between, with two replicas left: the lost owner's reduced slice of virtual stage 3
+   * reached replica 0's device 0 but not replica 1's (its frames to replica 1 are dropped here, as
+   * a dead node's last frames can be), so device 0 has the stage reduced and replica 1's device 0
+   * does not. Device 0 sends the lost slice again from its loaded gradients; without that, replica
+   * 1 would wait for it for ever. The step ends with the uninterrupted weights and loss.
+   */
+  @org.junit.jupiter.api.Test
+  void oneIntactDeviceReducedAndTheOtherNot_theReducedOneSendsTheLostSlice() throws Exception {
+    JobSpec spec = spec(3).toBuilder().setSchedule("v-half").setMicrobatches(12).build();
+    Schedule schedule = JobFactory.schedule(spec);
+    int p = schedule.devices();
+    List<JobEvent> refEvents = new CopyOnWriteArrayList<>();
+    Recording uninterrupted = uninterrupted(spec, 3, refEvents);
+    Recording lossy = new Recording(JobFactory.provider(spec, schedule), 3 * p - 1, Hang.LAST_BACKWARD, 4);
+    java.util.concurrent.atomic.AtomicBoolean dropping = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
+    TensorTransport local = TensorTransport.local();
+    TensorTransport lossyLinks = new TensorTransport() {
+      @Override
+      public java.util.concurrent.CompletionStage<Void> send(ActorRef<io.tandem.actors.worker.StageWorker.Command> owner,
+          io.tandem.actors.worker.StageWorker.TensorArrived tensor) {
+        return local.send(owner, tensor);
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<Void> sendPaced(
+          ActorRef<io.tandem.actors.worker.StageWorker.Command> owner,
+          io.tandem.actors.worker.StageWorker.TensorArrived tensor) {
+        io.tandem.proto.TensorFrameHeader h = tensor.header();
+        if (dropping.get() && h.getReducedSlice() && h.getFromReplica() == 2 && h.getReplica() == 1
+            && h.getStep() == LOST_AT && h.getTargetStage() == 3) {
+          dropped.incrementAndGet();
+          return CompletableFuture.completedFuture(null); // lost with its node
+        }
+        return local.sendPaced(owner, tensor);
+      }
+
+      @Override
+      public void openLane(ActorRef<io.tandem.actors.worker.StageWorker.Command> worker,
+          java.util.function.Consumer<io.tandem.actors.worker.StageWorker.TensorArrived> lane) {
+        local.openLane(worker, lane);
+      }
+
+      @Override
+      public void closeLane(ActorRef<io.tandem.actors.worker.StageWorker.Command> worker) {
+        local.closeLane(worker);
+      }
+    };
+    Lossy run = runLosing(spec, 3, List.of(2), lossy, lossy.deviceZeroLoadedStageThree, lossyLinks,
+        () -> dropping.set(false));
+    assertTrue(dropped.get() > 0, "the lost owner's slice of stage 3 to replica 1 was dropped");
+    String log = run.events().toString();
+    assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replicas [0, 1]"), log);
+    assertSameWeights(uninterrupted, run.recording(), List.of(0, 1), p);
+    assertEquals(loss(refEvents, LOST_AT), loss(run.events(), LOST_AT), "the step's loss, every microbatch counted");
+  }
+
   /** A replica lost during the optimizer update: the intact replicas' updates complete the step. */
   @org.junit.jupiter.api.Test
   void aReplicaLostDuringTheUpdate_theIntactUpdatesCompleteTheStep() throws Exception {
@@ -303,6 +362,12 @@ class ReroutedStepTest {
   /** ... once {@code also} is counted down too. */
   private static Lossy runLosing(JobSpec spec, int replicas, List<Integer> lostReplicas, Recording lossy,
       CountDownLatch also) throws Exception {
+    return runLosing(spec, replicas, lostReplicas, lossy, also, TensorTransport.local(), () -> { });
+  }
+
+  /** ... the workers' tensors through {@code transport}; {@code beforeReroute} runs just before the reroute. */
+  private static Lossy runLosing(JobSpec spec, int replicas, List<Integer> lostReplicas, Recording lossy,
+      CountDownLatch also, TensorTransport transport, Runnable beforeReroute) throws Exception {
     Schedule schedule = JobFactory.schedule(spec);
     int p = schedule.devices();
     JobConfig job = new JobConfig("reroute", schedule, STEPS, spec.getClipNorm(), Duration.ofSeconds(60));
@@ -315,7 +380,7 @@ class ReroutedStepTest {
       devices.add(lossy.open(d, schedule));
     }
     ActorSystem<JobEvent> system = ActorSystem.create(Behaviors.setup(ctx -> {
-      coordinator.complete(ctx.spawn(Coordinator.create(job, devices, ctx.getSelf()), "coordinator"));
+      coordinator.complete(ctx.spawn(Coordinator.create(job, devices, ctx.getSelf(), transport), "coordinator"));
       return Behaviors.receiveMessage(e -> {
         seen.add(e);
         if (e instanceof JobEvent.Progress pr && pr.kind().equals("rerouted") || e.terminal()) {
@@ -331,6 +396,7 @@ class ReroutedStepTest {
       assertTrue(also.await(60, TimeUnit.SECONDS), "the intact replica's first device reported step " + LOST_AT);
       Set<Integer> lostWorkers = new java.util.HashSet<>();
       lostReplicas.forEach(b -> java.util.stream.IntStream.range(b * p, (b + 1) * p).forEach(lostWorkers::add));
+      beforeReroute.run();
       coordinator.get().tell(new Coordinator.Reroute(lostWorkers, "replicas " + lostReplicas + " are gone"));
       rerouted.get(60, TimeUnit.SECONDS);
       events = List.copyOf(events); // before the hung device is let go
