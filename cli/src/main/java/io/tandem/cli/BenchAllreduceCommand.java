@@ -249,12 +249,20 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
                   }
                 });
           } else if (ready instanceof GradientAllReduce.LoadBucket load) {
-            CompletableFuture.runAsync(() -> {
-              if (loadedInto[0] == null || loadedInto[0].length != load.reduced().length) {
-                loadedInto[0] = new float[load.reduced().length];
+            CompletableFuture.runAsync(() -> { // as a device loads it: the pieces copied in, in order
+              int n = 0;
+              for (float[] piece : load.pieces()) {
+                n += piece.length;
               }
-              System.arraycopy(load.reduced(), 0, loadedInto[0], 0, loadedInto[0].length);
-              result.complete(load.reduced());
+              if (loadedInto[0] == null || loadedInto[0].length != n) {
+                loadedInto[0] = new float[n];
+              }
+              int at = 0;
+              for (float[] piece : load.pieces()) {
+                System.arraycopy(piece, 0, loadedInto[0], at, piece.length);
+                at += piece.length;
+              }
+              result.complete(loadedInto[0]);
             }, e.compute);
           }
           return Behaviors.same();
