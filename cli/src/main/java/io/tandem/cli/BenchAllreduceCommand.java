@@ -250,19 +250,11 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
                 });
           } else if (ready instanceof GradientAllReduce.LoadBucket load) {
             CompletableFuture.runAsync(() -> { // as a device loads it: the pieces copied in, in order
-              int n = 0;
-              for (float[] piece : load.pieces()) {
-                n += piece.length;
-              }
+              int n = GradientSlices.length(load.pieces());
               if (loadedInto[0] == null || loadedInto[0].length != n) {
                 loadedInto[0] = new float[n];
               }
-              int at = 0;
-              for (float[] piece : load.pieces()) {
-                System.arraycopy(piece, 0, loadedInto[0], at, piece.length);
-                at += piece.length;
-              }
-              result.complete(loadedInto[0]);
+              result.complete(GradientSlices.concatInto(load.pieces(), loadedInto[0]));
             }, e.compute);
           }
           return Behaviors.same();

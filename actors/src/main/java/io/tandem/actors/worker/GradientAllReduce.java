@@ -236,6 +236,22 @@ public final class GradientAllReduce {
   }
 
   /**
+   * All-gather of a reduced bucket known whole here ({@code reducedBucket}, e.g. read back from a
+   * device that loaded it): sends every piece of this replica's slice of it, as {@link #gather}
+   * does once the slice is summed. Thread-safe.
+   */
+  public CompletionStage<Void> gatherSlice(long step, int bucket, float[] reducedBucket) {
+    int n = reducedBucket.length;
+    int length = GradientSlices.start(n, replicas(), replica + 1) - GradientSlices.start(n, replicas(), replica);
+    List<CompletableFuture<Void>> sent = new ArrayList<>();
+    for (int k = 0; k < GradientSlices.pieces(length, pieceFloats); k++) {
+      sent.add(gather(step, bucket, k, GradientSlices.piece(reducedBucket, replicas(), replica, k, pieceFloats))
+          .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+  }
+
+  /**
    * An all-reduce frame: {@code floats} from replica {@code from} to replica {@code to}'s worker of
    * this device, which holds virtual stage {@code targetStage}; {@code more} sets the kind's fields.
    */
@@ -296,10 +312,10 @@ public final class GradientAllReduce {
     }
     long key = ((long) bucket << 32) | piece;
     float[][] parts = state.parts.computeIfAbsent(key, k -> new float[replicas()][]);
-    if (parts[from] != null && sameAgain(parts[from], data)) {
-      return null;
-    }
     if (parts[from] != null) {
+      if (sameAgain(parts[from], data)) {
+        return null;
+      }
       throw new IllegalArgumentException("replica " + from + " sent piece " + piece + " of its part of virtual stage "
           + bucket + " (step " + h.getStep() + ") twice");
     }

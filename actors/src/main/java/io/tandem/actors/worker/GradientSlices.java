@@ -48,11 +48,23 @@ public final class GradientSlices {
 
   /** {@code pieces} one after another, in a new array. */
   public static float[] concat(float[][] pieces) {
+    return concatInto(pieces, new float[length(pieces)]);
+  }
+
+  /** The elements of {@code pieces} together. */
+  public static int length(float[][] pieces) {
     long n = 0;
     for (float[] p : pieces) {
       n += p.length;
     }
-    float[] out = new float[Math.toIntExact(n)];
+    return Math.toIntExact(n);
+  }
+
+  /** {@code pieces} one after another into {@code out}, which holds exactly {@link #length} elements; returns it. */
+  public static float[] concatInto(float[][] pieces, float[] out) {
+    if (out.length != length(pieces)) {
+      throw new IllegalArgumentException("pieces of " + length(pieces) + " elements into " + out.length);
+    }
     int at = 0;
     for (float[] p : pieces) {
       System.arraycopy(p, 0, out, at, p.length);

@@ -1003,18 +1003,16 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
       return;
     }
     List<ActorRef<Command>> hosts = hostOf.stream().map(sameDevice::get).toList();
-    int replicas = hostOf.size();
+    List<GradientAllReduce> asLostGroups = new java.util.ArrayList<>();
     for (int g : lostGroups(hostOf)) {
       GradientAllReduce asGroup = new GradientAllReduce(jobId, g, hosts, myStages, transport);
       asGroup.rerouted(hostOf);
-      for (int v : new java.util.TreeSet<>(reduced)) {
-        float[] loaded = compute.stageGradients(v);
-        int n = loaded.length;
-        int length = GradientSlices.start(n, replicas, g + 1) - GradientSlices.start(n, replicas, g);
-        for (int k = 0; k < GradientSlices.pieces(length, GradientSlices.PIECE_FLOATS); k++) {
-          sendOrReport(s, v, asGroup.gather(s, v, k,
-              GradientSlices.piece(loaded, replicas, g, k, GradientSlices.PIECE_FLOATS)));
-        }
+      asLostGroups.add(asGroup);
+    }
+    for (int v : new java.util.TreeSet<>(reduced)) {
+      float[] loaded = compute.stageGradients(v); // read back once a stage, whatever the lost groups
+      for (GradientAllReduce asGroup : asLostGroups) {
+        sendOrReport(s, v, asGroup.gatherSlice(s, v, loaded));
       }
     }
   }
