@@ -29,6 +29,16 @@ public record AnalyticProfiler(double flopsPerSecond, double bytesPerSecond, dou
     return new AnalyticProfiler(50e12, 2e12, 0.01);
   }
 
+  /**
+   * A CPU worker of Tandem's CPU backend: 50 GFLOP/s (its Vector API GEMM on a few cores), 4 GB/s
+   * for the elementwise kernels, 50 us per pass. Checked against {@code tandem profile} on a 2-core
+   * x86 VM: a transformer block's F, B and W within 1.5x, the whole model's within 1.4x for gpt-tiny
+   * and a 1024-wide GPT (BENCHMARKS.md, "The planner's CPU costs").
+   */
+  public static AnalyticProfiler cpuDefault() {
+    return new AnalyticProfiler(50e9, 4e9, 0.05);
+  }
+
   /** The profile of {@code shape} for microbatches of {@code microbatchSize} sequences. */
   public ModelProfile profile(GptShape shape, int microbatchSize) {
     if (microbatchSize < 1) {

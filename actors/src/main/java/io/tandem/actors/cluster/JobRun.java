@@ -218,6 +218,13 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
   }
 
   /** The layers of the spec's model whose state a snapshot holds (0: none, e.g. the sim backend). */
+  /** "3 device(s)", or "4 device(s) (2 data-parallel replicas x 2)": every device the attempt runs on. */
+  static String devicesOf(JobSpec runSpec, Schedule schedule) {
+    int replicas = Math.max(1, runSpec.getDataParallel());
+    return replicas * schedule.devices() + " device(s)"
+        + (replicas > 1 ? " (" + replicas + " data-parallel replicas x " + schedule.devices() + ")" : "");
+  }
+
   private static int modelLayers(JobSpec spec) {
     if (spec.getBackend().equalsIgnoreCase("sim")) {
       return 0;
@@ -397,8 +404,9 @@ final class JobRun extends AbstractBehavior<JobRun.Command> implements NodeChang
       String from = restoringFromMemory ? "peer memory (nodes " + new java.util.TreeSet<>(
           memoryRestore.holderOfLayer().values()) + ")"
           : String.valueOf(Path.of(spec.getCheckpointDir()).resolve("step-" + restoreStep));
-      reporter.restored(restoreStep < 0 ? "workers ready on " + schedule.devices() + " device(s); restarting from step 0"
-          : "restored step " + restoreStep + " from " + from + " on " + schedule.devices() + " device(s)", restoreStep);
+      String on = " on " + devicesOf(runSpec, schedule);
+      reporter.restored(restoreStep < 0 ? "workers ready" + on + "; restarting from step 0"
+          : "restored step " + restoreStep + " from " + from + on, restoreStep);
     }
     reporter.forward(driver.start(spec, settings.stepTimeout(), selfAddress, FromCoordinator::new));
   }

@@ -8,7 +8,7 @@ import io.tandem.model.GptSpec;
 import io.tandem.model.ModelSpec;
 import io.tandem.model.ModelShapes;
 import io.tandem.planner.Alternative;
-import io.tandem.planner.AnalyticProfiler;
+import io.tandem.planner.BackendCosts;
 import io.tandem.planner.ClusterSpec;
 import io.tandem.planner.DeviceSpec;
 import io.tandem.planner.Family;
@@ -28,7 +28,8 @@ import java.util.Optional;
  * Chooses the plan a job continues with after its device set changed (a node lost, or one
  * joined): the seam between the runtime and the planner ({@link Planner#replan}).
  *
- * <p>For GPT models on real backends the planner searches the job's schedule family group (the
+ * <p>For GPT models on real backends (costed with the backend's analytic rates, {@link BackendCosts})
+ * the planner searches the job's schedule family group (the
  * V-shape family for V-shape schedules: v-zb, zb-v, v-half, v-min; otherwise the job's schedule
  * and the other flush schedules), with the job's microbatch size and count fixed (so the math,
  * and the final weights, do not change), data-parallel replicas only as many as the job's
@@ -139,8 +140,9 @@ public final class RecoveryPlanner {
     GptShape shape = new GptShape(g.blocks(), g.width(), g.heads(), g.seqLen(), g.vocab());
     int mbs = Math.max(1, spec.getMicrobatchSize());
     long budget = spec.getDeviceMemoryBytes() > 0 ? (long) spec.getDeviceMemoryBytes() : Long.MAX_VALUE / 4;
-    return Optional.of(PlanRequest.of(AnalyticProfiler.gpuDefault().profile(shape, mbs),
-            ClusterSpec.uniform(devices, budget), spec.getMicrobatches() * mbs)
+    BackendCosts costs = BackendCosts.of(spec.getBackend());
+    return Optional.of(PlanRequest.of(costs.profiler().profile(shape, mbs),
+            costs.cluster(devices, budget), spec.getMicrobatches() * mbs)
         .withSchedules(family(spec.getSchedule())).withMicrobatchSizes(List.of(mbs))
         .withRecompute(Recompute.allowed(spec)).withDataParallel(false));
   }
@@ -274,8 +276,8 @@ public final class RecoveryPlanner {
     Schedule s = JobFactory.schedule(next);
     long peak = plan.peakBytesPerDevice().stream().mapToLong(Long::longValue).max().orElse(0);
     return new Replan(next, s, String.format(Locale.ROOT, "%s; layers %s, recompute %s, expected peak %.2f MiB per"
-        + " device, simulated step %.1f ms with the analytic GPU costs", reason, plan.boundaries(), Recompute.describe(next, s.stages()),
-        peak / (double) (1 << 20), plan.stepTimeMs()));
+        + " device, simulated step %.1f ms with the analytic %s costs", reason, plan.boundaries(), Recompute.describe(next, s.stages()),
+        peak / (double) (1 << 20), plan.stepTimeMs(), BackendCosts.of(spec.getBackend()).name()));
   }
 
   /** The reduction groups a re-planned spec states: the job's G when it has more than one, else none. */

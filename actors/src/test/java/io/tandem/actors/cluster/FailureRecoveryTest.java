@@ -92,12 +92,13 @@ class FailureRecoveryTest {
    * mid-run: the intact replica runs the lost replica's microbatches of the step in flight and
    * completes it alone, then the surviving replica's workers keep their live states as they are
    * released, so the job goes on from that step (no step recomputed, no snapshot or checkpoint read)
-   * as one pipeline over the 3 survivors, summing its gradients in the job's 2 reduction groups,
-   * and its weights are bitwise those of an uninterrupted 2-replica run (issue 14).
+   * on the plan the planner picks over the 3 survivors (one pipeline of 3 summing its gradients in
+   * the job's 2 reduction groups, or 2 replicas of 1 device: with the CPU backend's costs it picks
+   * the replicas), and its weights are bitwise those of an uninterrupted 2-replica run (issue 14).
    */
   @Test
   @Order(1)
-  void sigkillOfOneOfFourWorkers_finishesOnThree_bitwiseEqual() {
+  void sigkillOfOneOfFourWorkers_finishesOnTheSurvivors_bitwiseEqual() {
     List<JobEvent> events = new CopyOnWriteArrayList<>();
     AtomicBoolean killed = new AtomicBoolean();
     AtomicBoolean checkpointed = new AtomicBoolean();
@@ -134,7 +135,8 @@ class FailureRecoveryTest {
     assertTrue(log.contains("failure-detected: node ") || log.contains("downed: node "), log);
     assertTrue(log.contains("failure-confirmed: node ") && log.contains("its process is gone; downing it now"),
         "a SIGKILLed process is confirmed gone by a probe and downed at once:\n" + log);
-    assertTrue(log.contains("re-planned: re-planned to schedule 1f1b on 3 device(s)"), log);
+    assertTrue(log.contains("re-planned: re-planned to schedule 1f1b on 3 device(s) because")
+        || log.contains("re-planned: re-planned to schedule 1f1b on 2 device(s) of the 3 available because"), log);
     // no periodic snapshots: the surviving replica's live states hold the last completed step
     java.util.regex.Matcher restored = java.util.regex.Pattern.compile("restored: restored step (\\d+) from peer memory")
         .matcher(log);

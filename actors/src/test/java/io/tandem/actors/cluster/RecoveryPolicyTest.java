@@ -44,6 +44,21 @@ class RecoveryPolicyTest {
     assertTrue(new RecoveryPolicy(spec, replanner).stillValid(r, m));
   }
 
+  /**
+   * A plan that leaves survivors idle says so, and the restore line counts every device of the
+   * replicas (not one pipeline's): 3 replicas x 1 device on 5 survivors.
+   */
+  @Test
+  void aPlanOnFewerDevicesThanTheSurvivors_namesBothCounts() {
+    JobSpec three = spec(3, "", 0).toBuilder().setDataParallel(3).setMicrobatches(6).build();
+    io.tandem.schedule.Schedule oneDevice = io.tandem.actors.JobFactory.schedule(three);
+    RecoveryPolicy.Replan r = new RecoveryPolicy.Replan(List.of("a", "b", "c", "d", "e"), List.of(), 5,
+        new io.tandem.actors.coordinator.RecoveryPlanner.Replan(three, oneDevice, "why"), 2);
+    assertEquals("re-planned to schedule 1f1b on 3 device(s) of the 5 available because why (2 ms)", r.message());
+    assertEquals("3 device(s) (3 data-parallel replicas x 1)", JobRun.devicesOf(three, oneDevice));
+    assertEquals("4 device(s)", JobRun.devicesOf(spec(4, "", 0), io.tandem.actors.JobFactory.schedule(spec(4, "", 0))));
+  }
+
   @Test
   void readyJoiners_areTakenIn_upToTheJobsDevices() {
     JobSpec spec = spec(4, "", 0);

@@ -145,6 +145,24 @@ public class RecoveryPlannerTest {
     io.tandem.actors.JobSpecs.check(r.spec());
   }
 
+  /**
+   * A CPU job plans with a CPU worker's costs, not a GPU's: gpt-tiny as 3 replicas x 2 devices
+   * that loses one of its 6 workers keeps its survivors busy (under the GPU's costs the planner
+   * put it on 1 device, its ops being microseconds against the link's latency).
+   */
+  @Test
+  void cpuJob_losingOneOfSixWorkers_keepsTheSurvivorsBusy() {
+    JobSpec job = spec("v-half", 0).toBuilder().setDevices(6).setDataParallel(3).setMicrobatches(6)
+        .setDataset("corpus").setOptimizer("sgd").build();
+    RecoveryPlanner.Replan cpu = new RecoveryPlanner(job).replan(5, "node x lost");
+    assertTrue(cpu.spec().getDevices() >= 3, cpu.reason());
+    assertTrue(cpu.reason().endsWith("with the analytic CPU costs"), cpu.reason());
+    assertEquals(3, cpu.spec().getReductionGroups());
+    io.tandem.actors.JobSpecs.check(cpu.spec());
+    RecoveryPlanner.Replan gpu = new RecoveryPlanner(job.toBuilder().setBackend("cuda").build()).replan(5, "node x lost");
+    assertTrue(gpu.reason().endsWith("with the analytic GPU costs"), gpu.reason());
+  }
+
   private static JobSpec dpSpec() {
     return spec("1f1b", 0).toBuilder().setDataParallel(2).setDataset("corpus").setOptimizer("sgd").build();
   }
