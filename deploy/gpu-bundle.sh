@@ -54,12 +54,18 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # directory per run avoids stale or half-written copies when several JVMs start at once.
 TMP="$(mktemp -d "${TMPDIR:-/tmp}/tandem.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
-# the CompileCommand options: the data plane's AES-GCM seal fast from the first MB (CipherJit.OPTIONS)
+# the CompileCommand options: the data plane's AES-GCM seal fast from the first MB (CipherJit.OPTIONS);
+# native access and, on a JDK 23+ runtime, Unsafe memory access allowed: no warnings (JdkOptions)
+QUIET=(--enable-native-access=ALL-UNNAMED)
+FEATURE="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$HERE/runtime/release" 2>/dev/null || true)"
+if [ "${FEATURE:-0}" -ge 23 ]; then
+  QUIET+=(--sun-misc-unsafe-memory-access=allow)
+fi
 # shellcheck disable=SC2086  # TANDEM_JAVA_OPTS is a list of options
 "$HERE/runtime/bin/java" --add-modules jdk.incubator.vector -Djava.io.tmpdir="$TMP" -XX:CompileCommand=quiet \
   '-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01' \
   '-XX:CompileCommand=CompileThresholdScaling,sun.security.provider.*::*,0.01' \
-  ${TANDEM_JAVA_OPTS:-} -jar "$HERE/lib/tandem-all.jar" "$@"
+  "${QUIET[@]}" ${TANDEM_JAVA_OPTS:-} -jar "$HERE/lib/tandem-all.jar" "$@"
 LAUNCHER
 chmod +x "$OUT/bin/tandem"
 

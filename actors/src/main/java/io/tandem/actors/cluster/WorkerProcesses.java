@@ -50,6 +50,7 @@ public final class WorkerProcesses implements AutoCloseable {
         cmd.add(java);
         cmd.addAll(jvm);
         cmd.addAll(io.tandem.actors.transport.CipherJit.OPTIONS);
+        cmd.addAll(JdkOptions.forThisJdk());
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-Xmx512m", "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), mainClass));
         for (String a : args) {
