@@ -14,7 +14,9 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${1:-$ROOT/gpu-bundle}"
-MODULES=java.base,java.logging,java.management,java.naming,jdk.unsupported,java.xml,jdk.incubator.vector
+# What tandem needs of the JDK (GpuBundleModulesTest trains and runs an admin command on exactly these):
+# Artery's flight recorder events (jdk.jfr), the admin client (java.net.http), Jackson's optional SQL types.
+MODULES=java.base,java.logging,java.management,java.naming,java.net.http,java.sql,java.xml,jdk.jfr,jdk.management,jdk.unsupported,jdk.incubator.vector
 JLINK="${JAVA_HOME:+$JAVA_HOME/bin/}jlink"
 JAR="$ROOT/cli/target/tandem-all.jar"
 
@@ -32,7 +34,10 @@ echo "gpu-bundle: building the fat jar" >&2
 rm -rf "$OUT"
 mkdir -p "$OUT/bin" "$OUT/lib"
 echo "gpu-bundle: jlinking a runtime ($MODULES)" >&2
-"$JLINK" --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages --compress=2 \
+# jlink 21+ names the zip level (and warns that --compress=2 is deprecated)
+COMPRESS=2
+[ "$("$JLINK" --version | cut -d. -f1)" -lt 21 ] || COMPRESS=zip-6
+"$JLINK" --add-modules "$MODULES" --strip-debug --no-header-files --no-man-pages --compress="$COMPRESS" \
   --output "$OUT/runtime"
 cp "$JAR" "$OUT/lib/tandem-all.jar"
 # OR-Tools' natives (about 50 MB unpacked, 22 MB packed) serve only auto's exact schedule search,

@@ -101,6 +101,12 @@ public final class ScheduleCommand implements Runnable {
           "makespanLowerBound", outcome.makespanLowerBound(),
           "provenOptimal", outcome.provenOptimal() ? 1.0 : 0.0);
       spec.commandLine().getOut().print(ScheduleJson.write(schedule, r, extra));
+      if (outcome != null && outcome.exactStoppedByClock()) {
+        spec.commandLine().getErr().printf(Locale.ROOT, "tandem: the exact search stopped at its wall-clock guard"
+            + " (%.0f s) before its --exact-time %s deterministic seconds: the same seed may give another schedule on"
+            + " another run; a smaller --exact-time keeps it reproducible%n", specOptions.searchOptions().exactWallSeconds(),
+            specOptions.searchOptions().exactTime());
+      }
     }
   }
 

@@ -35,6 +35,9 @@ public final class TandemCli implements Runnable {
   /** Exit code for user errors: bad arguments, bad input files, unsupported requests. */
   public static final int USER_ERROR = 2;
 
+  /** Exit code for a failure inside tandem (a bug): the process ends instead of hanging on live threads. */
+  public static final int INTERNAL_ERROR = 70;
+
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
@@ -44,7 +47,17 @@ public final class TandemCli implements Runnable {
 
   public static void main(String[] args) {
     org.slf4j.LoggerFactory.getILoggerFactory(); // initialize logging before any thread logs
-    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    PrintWriter err = new PrintWriter(System.err, true);
+    int code;
+    try {
+      code = run(args, new PrintWriter(System.out, true), err);
+    } catch (Throwable t) { // a bug, not a user mistake: the trace, then exit (Pekko's threads would keep the JVM up)
+      err.println("tandem: internal error: " + t);
+      t.printStackTrace(err);
+      err.flush();
+      code = INTERNAL_ERROR;
+    }
+    System.exit(code);
   }
 
   /** Runs the command line with the given streams and returns the exit code (for tests). */

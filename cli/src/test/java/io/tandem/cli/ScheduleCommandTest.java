@@ -79,10 +79,11 @@ class ScheduleCommandTest {
   @Test
   void exportAuto_searchesDeterministically_andReportsSearchSeconds() {
     String[] args = {"schedule", "export", "auto", "-p", "4", "-m", "8", "--costs", "F=1,B=2,W=1,comm=0.1",
-        "--memory-limit", "2", "--seed", "3", "--search-budget", "500000", "--exact-time", "1"};
-    Run a = run(args);
+        "--memory-limit", "2", "--seed", "3", "--search-budget", "500000", "--exact-time", "0.2"};
+    Run a = run(args); // 0.2 deterministic s: 1-3 s here, far from the wall-clock guard (22 s) that could cut it
     Run b = run(args);
     assertEquals(0, a.code(), a.err());
+    assertEquals("", a.err() + b.err(), "the deterministic budget ended both searches");
     assertTrue(a.out().matches("(?s).*\"metrics\":\\{.*\"searchSeconds\":[0-9.E-]+}.*"), a.out());
     assertTrue(a.out().matches("(?s).*\"exactSearchSeconds\":[0-9.E-]+,\"makespanLowerBound\":[0-9.E-]+,"
         + "\"provenOptimal\":[01](\\.0)?,.*"), a.out());

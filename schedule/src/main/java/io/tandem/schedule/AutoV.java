@@ -68,8 +68,18 @@ public final class AutoV implements ScheduleGenerator {
    *     the costs are whole ticks
    * @param provenOptimal whether the schedule's makespan reaches that bound
    * @param exactSeconds wall time of the exact (CP-SAT) search, 0 when it did not run
+   * @param exactStoppedByClock whether the exact search's wall-clock guard ({@link
+   *     SearchOptions#exactWallSeconds}) ended it before its deterministic budget: the one case
+   *     where the same seed may give another schedule
    */
-  public record Outcome(Schedule schedule, double makespanLowerBound, boolean provenOptimal, double exactSeconds) {}
+  public record Outcome(Schedule schedule, double makespanLowerBound, boolean provenOptimal, double exactSeconds,
+      boolean exactStoppedByClock) {}
+
+  /** Whether {@code exact} ended at the wall-clock guard rather than at its deterministic budget or a proof. */
+  static boolean stoppedByClock(VCpSatSearch.Result exact, SearchOptions search) {
+    return !exact.optimal() && exact.deterministicSeconds() < 0.99 * search.exactTime()
+        && exact.seconds() >= 0.95 * search.exactWallSeconds();
+  }
 
   /** As {@link #generate}, with the lower bound and the exact search's time. */
   public Outcome search(ScheduleSpec spec) {
@@ -90,6 +100,7 @@ public final class AutoV implements ScheduleGenerator {
       }
     }
     double exactSeconds = 0;
+    boolean stoppedByClock = false;
     if (pick.found() && !pick.reaches(bound)) {
       int cap = (int) Math.floor(2 * limit + 1e-9);
       VOrderSearch.Result searched = VOrderSearch.improve(p, m, costs, pick.best().ops(), cap, search);
@@ -101,6 +112,7 @@ public final class AutoV implements ScheduleGenerator {
             search.exactTime(), search.exactWallSeconds());
         if (exact != null) {
           exactSeconds = exact.seconds();
+          stoppedByClock = stoppedByClock(exact, search);
           if (exact.improved()) {
             pick.offer(exact.ops()); // the same rule: re-timed, kept only when faster within the limit
           }
@@ -111,7 +123,7 @@ public final class AutoV implements ScheduleGenerator {
       }
     }
     Schedule best = pick.best();
-    return new Outcome(best, bound, pick.reaches(bound), exactSeconds);
+    return new Outcome(best, bound, pick.reaches(bound), exactSeconds, stoppedByClock);
   }
 
   /** One candidate construction, built only when offered. */

@@ -1,6 +1,7 @@
 package io.tandem.schedule;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -96,5 +97,19 @@ class AutoSearchTest {
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
         () -> new SearchOptions(1, -1));
     assertTrue(e.getMessage().contains("budget"));
+  }
+
+  @Test
+  void anExactSearchCutByTheWallClock_isReported_oneEndedByItsBudgetOrAProofIsNot() {
+    SearchOptions search = new SearchOptions(3, 1000, 1.0); // guard: 30 s
+    assertTrue(AutoV.stoppedByClock(exact(false, 0.4, 30.2), search), "guard reached, budget not spent");
+    assertFalse(AutoV.stoppedByClock(exact(false, 1.0, 30.2), search), "budget spent as the guard came");
+    assertFalse(AutoV.stoppedByClock(exact(false, 1.0, 3.0), search), "budget spent");
+    assertFalse(AutoV.stoppedByClock(exact(true, 0.1, 30.2), search), "proven optimal");
+    assertFalse(AutoV.stoppedByClock(exact(false, 0.1, 2.0), search), "ended early without the guard (no solution)");
+  }
+
+  private static VCpSatSearch.Result exact(boolean optimal, double deterministicSeconds, double seconds) {
+    return new VCpSatSearch.Result(java.util.List.of(), 10, 9, optimal, false, seconds, deterministicSeconds, true);
   }
 }
