@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.actors.cluster.JdkOptions;
-import io.tandem.actors.transport.CipherJit;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -30,45 +27,25 @@ class GpuBundleModulesTest {
   private static final List<String> TRAIN = List.of("train", "--model", "gpt:layers=2,hidden=32,heads=2,seq=16,vocab=256",
       "--backend", "cpu", "--devices", "1", "--microbatches", "2", "--microbatch-size", "1", "--steps", "1");
 
-  /** A finished tandem process: exit code, stdout, stderr. */
-  private record Run(int code, String out, String err) {}
-
   static List<String> bundleModules() throws IOException {
     Matcher m = MODULES.matcher(Files.readString(BUNDLE_SCRIPT));
     assertTrue(m.find(), "no MODULES= line in " + BUNDLE_SCRIPT);
     return Arrays.asList(m.group(1).split(","));
   }
 
-  private static Run tandem(List<String> modules, List<String> args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-        "--limit-modules", String.join(",", modules), "--add-modules", "jdk.incubator.vector", "-Xss4m"));
-    cmd.addAll(CipherJit.OPTIONS);
-    cmd.addAll(JdkOptions.forThisJdk());
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TandemCli.class.getName()));
-    cmd.addAll(args);
-    Path err = Files.createTempFile("tandem-bundle-modules", ".err");
-    try {
-      Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      boolean ended = p.waitFor(90, TimeUnit.SECONDS);
-      if (!ended) {
-        p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-      }
-      String stderr = Files.readString(err);
-      assertTrue(ended, "tandem " + args + " on the bundle's modules did not end: " + stderr);
-      return new Run(p.exitValue(), out, stderr);
-    } finally {
-      Files.deleteIfExists(err);
-    }
+  private static TandemJvm.Run tandem(List<String> modules, List<String> args) throws Exception {
+    List<String> options = new ArrayList<>(List.of("--limit-modules", String.join(",", modules)));
+    options.addAll(JdkOptions.forThisJdk());
+    return TandemJvm.run(TandemJvm.thisJava(), options, args, 90);
   }
 
   @Test
   void onTheBundlesModules_trainingAndAdminCommandsWork() throws Exception {
     List<String> modules = bundleModules();
-    Run train = tandem(modules, TRAIN);
+    TandemJvm.Run train = tandem(modules, TRAIN);
     assertEquals(0, train.code(), train.err());
     assertTrue(train.out().lines().anyMatch(l -> l.startsWith("final ") && l.contains("weights-sha256=")), train.out());
-    Run admin = tandem(modules, List.of("admin", "--url", "http://127.0.0.1:1", "--token", "t", "jobs"));
+    TandemJvm.Run admin = tandem(modules, List.of("admin", "--url", "http://127.0.0.1:1", "--token", "t", "jobs"));
     assertEquals(TandemCli.USER_ERROR, admin.code(), admin.err());
     List<String> lines = admin.err().strip().lines().filter(l -> !l.startsWith("WARNING: Using incubator")).toList();
     assertEquals(1, lines.size(), admin.err());
@@ -78,7 +55,7 @@ class GpuBundleModulesTest {
   @Test
   void anInternalError_endsTheProcess_withItsTrace() throws Exception {
     List<String> withoutJfr = bundleModules().stream().filter(m -> !m.equals("jdk.jfr")).collect(Collectors.toList());
-    Run train = tandem(withoutJfr, TRAIN); // Pekko's Artery needs jdk.jfr: a NoClassDefFoundError after it started threads
+    TandemJvm.Run train = tandem(withoutJfr, TRAIN); // Pekko's Artery needs jdk.jfr: a NoClassDefFoundError after it started threads
     assertEquals(TandemCli.INTERNAL_ERROR, train.code(), train.err());
     assertTrue(train.err().contains("tandem: internal error: java.lang.NoClassDefFoundError: jdk/jfr/Event"), train.err());
   }

@@ -4,18 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tandem.actors.cluster.JdkOptions;
-import io.tandem.actors.transport.CipherJit;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -30,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class NewerJdkTest {
   private static final Pattern FEATURE = Pattern.compile("^JAVA_VERSION=\"(\\d+)", Pattern.MULTILINE);
   private static final List<String> TRAIN = List.of("train", "--model", "gpt:layers=2,hidden=32,heads=2,seq=16,vocab=256",
-      "--devices", "2", "--microbatches", "4", "--microbatch-size", "2", "--steps", "2", "--seed", "5");
+      "--devices", "2", "--microbatches", "2", "--microbatch-size", "1", "--steps", "1", "--seed", "5");
 
   /** A java launcher of JDK 23+ and its feature release. */
   private record NewerJava(Path java, int feature) {}
@@ -39,27 +35,14 @@ class NewerJdkTest {
   void trainingUnderJdk23OrLater_printsNoJvmWarning_andTrainsTheSameWeights() throws Exception {
     Optional<NewerJava> newer = findNewerJava();
     Assumptions.assumeTrue(newer.isPresent(), "no JDK 23+ (set TANDEM_TEST_NEWER_JAVA to its bin/java)");
-    List<String> cmd = new ArrayList<>(List.of(newer.get().java().toString(), "--add-modules", "jdk.incubator.vector",
-        "-Xss4m"));
-    cmd.addAll(CipherJit.OPTIONS);
-    cmd.addAll(JdkOptions.forFeature(newer.get().feature()));
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), TandemCli.class.getName()));
-    cmd.addAll(TRAIN);
-    Path err = Files.createTempFile("tandem-newer-jdk", ".err");
-    try {
-      Process p = new ProcessBuilder(cmd).redirectError(err.toFile()).start();
-      String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      assertTrue(p.waitFor(120, TimeUnit.SECONDS), "training under " + newer.get() + " did not end");
-      String stderr = Files.readString(err);
-      assertEquals(0, p.exitValue(), stderr);
-      // the JVM's incubator notice cannot be turned off; the tandem launcher drops that line
-      List<String> warnings = stderr.lines().filter(l -> l.startsWith("WARNING"))
-          .filter(l -> !l.startsWith("WARNING: Using incubator modules")).toList();
-      assertEquals(List.of(), warnings, "JDK " + newer.get().feature() + " warned");
-      assertEquals(finalLine(out), finalLine(trainHere()), "weights under JDK " + newer.get().feature());
-    } finally {
-      Files.deleteIfExists(err);
-    }
+    TandemJvm.Run run = TandemJvm.run(newer.get().java().toString(), JdkOptions.forFeature(newer.get().feature()),
+        TRAIN, 120);
+    assertEquals(0, run.code(), run.err());
+    // the JVM's incubator notice cannot be turned off; the tandem launcher drops that line
+    List<String> warnings = run.err().lines().filter(l -> l.startsWith("WARNING"))
+        .filter(l -> !l.startsWith("WARNING: Using incubator modules")).toList();
+    assertEquals(List.of(), warnings, "JDK " + newer.get().feature() + " warned");
+    assertEquals(finalLine(run.out()), finalLine(trainHere()), "weights under JDK " + newer.get().feature());
   }
 
   private static String trainHere() {
