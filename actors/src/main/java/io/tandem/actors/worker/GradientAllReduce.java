@@ -173,7 +173,7 @@ public final class GradientAllReduce {
             pieceFloats)));
       }
     }
-    return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+    return allSent(sent);
   }
 
   /** The buckets, in order. */
@@ -214,7 +214,7 @@ public final class GradientAllReduce {
         }
       }
     }
-    return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+    return allSent(sent);
   }
 
   /** Whether this replica scattered {@code bucket} of {@code step} before {@link #rerouted} (lost owners included). */
@@ -232,7 +232,7 @@ public final class GradientAllReduce {
         sent.add(send(to, step, bucket, r, true, piece, reduced));
       }
     }
-    return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+    return allSent(sent);
   }
 
   /**
@@ -248,7 +248,7 @@ public final class GradientAllReduce {
       sent.add(gather(step, bucket, k, GradientSlices.piece(reducedBucket, replicas(), replica, k, pieceFloats))
           .toCompletableFuture());
     }
-    return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new));
+    return allSent(sent);
   }
 
   /**
@@ -274,10 +274,75 @@ public final class GradientAllReduce {
       target.tell(frame);
       return CompletableFuture.completedFuture(null);
     }
+    CompletableFuture<Void> sent;
     try {
-      return transport.sendPaced(target, frame).toCompletableFuture(); // many pieces: they wait for room
+      sent = transport.sendPaced(target, frame).toCompletableFuture(); // many pieces: they wait for room
     } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+      sent = CompletableFuture.failedFuture(e);
+    }
+    return sent.handle((ok, err) -> {
+      if (err != null) {
+        throw new SliceSendFailed(Set.of(to), err instanceof java.util.concurrent.CompletionException c
+            && c.getCause() != null ? c.getCause() : err);
+      }
+      return null;
+    });
+  }
+
+  /**
+   * Completes when every send in {@code sent} has; if some failed, with one {@link SliceSendFailed}
+   * naming every group whose frames did not go (or with a failure that names none, as it came).
+   */
+  private static CompletableFuture<Void> allSent(List<CompletableFuture<Void>> sent) {
+    return CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).handle((ok, err) -> {
+      if (err == null) {
+        return null;
+      }
+      Set<Integer> groups = new TreeSet<>();
+      Throwable first = null;
+      for (CompletableFuture<Void> f : sent) {
+        Throwable e = f.handle((v, x) -> x).join();
+        if (e == null) {
+          continue;
+        }
+        SliceSendFailed unsent = SliceSendFailed.in(e);
+        if (unsent == null) {
+          throw e instanceof java.util.concurrent.CompletionException c ? c : new java.util.concurrent.CompletionException(e);
+        }
+        groups.addAll(unsent.groups());
+        first = first == null ? unsent.getCause() : first;
+      }
+      throw new SliceSendFailed(groups, first);
+    });
+  }
+
+  /**
+   * All-reduce frames for the workers of reduction groups {@link #groups} could not be sent; the
+   * message is the first failure's. A rerouted step drops such a failure when every one of those
+   * groups was lost (their slices go to the hosts instead), and fails on any other.
+   */
+  public static final class SliceSendFailed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    private final transient Set<Integer> groups;
+
+    SliceSendFailed(Set<Integer> groups, Throwable cause) {
+      super(cause.getMessage() == null ? cause.toString() : cause.getMessage(), cause);
+      this.groups = Set.copyOf(groups);
+    }
+
+    /** The reduction groups whose frames did not go. */
+    public Set<Integer> groups() {
+      return groups;
+    }
+
+    /** The {@code SliceSendFailed} among {@code error} and its causes, or null. */
+    public static SliceSendFailed in(Throwable error) {
+      for (Throwable t = error; t != null; t = t.getCause()) {
+        if (t instanceof SliceSendFailed unsent) {
+          return unsent;
+        }
+      }
+      return null;
     }
   }
 

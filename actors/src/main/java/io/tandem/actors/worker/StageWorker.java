@@ -114,6 +114,11 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
     public boolean alone() {
       return hostOf.isEmpty();
     }
+
+    /** Whether every one of {@code reductionGroups} was lost (is hosted by another replica now). */
+    public boolean lostAll(java.util.Collection<Integer> reductionGroups) {
+      return !alone() && reductionGroups.stream().allMatch(g -> g >= 0 && g < hostOf.size() && !hostOf.get(g).equals(g));
+    }
   }
 
   /**
@@ -623,6 +628,12 @@ public final class StageWorker extends AbstractBehavior<StageWorker.Command> {
 
   private Behavior<Command> onReduceWorkDone(ReduceWorkDone done) {
     if (done.step() != step || failed || step == reroutedStep && reroute.alone()) {
+      return this;
+    }
+    GradientAllReduce.SliceSendFailed unsent = GradientAllReduce.SliceSendFailed.in(done.error());
+    if (unsent != null && step == reroutedStep && reroute.lostAll(unsent.groups())) {
+      // frames for lost groups' workers, under way when the reroute came: the rerouted all-reduce
+      // sends those slices to their hosts, and a lost group needs no reduced slice any more
       return this;
     }
     if (done.error() != null && done.what().startsWith(SENDING) && step != reroutedStep) {

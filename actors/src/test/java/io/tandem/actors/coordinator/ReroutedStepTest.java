@@ -251,38 +251,15 @@ class ReroutedStepTest {
     Recording lossy = new Recording(JobFactory.provider(spec, schedule), 3 * p - 1, Hang.LAST_BACKWARD, 4);
     java.util.concurrent.atomic.AtomicBoolean dropping = new java.util.concurrent.atomic.AtomicBoolean(true);
     java.util.concurrent.atomic.AtomicInteger dropped = new java.util.concurrent.atomic.AtomicInteger();
-    TensorTransport local = TensorTransport.local();
-    TensorTransport lossyLinks = new TensorTransport() {
-      @Override
-      public java.util.concurrent.CompletionStage<Void> send(ActorRef<io.tandem.actors.worker.StageWorker.Command> owner,
-          io.tandem.actors.worker.StageWorker.TensorArrived tensor) {
-        return local.send(owner, tensor);
+    TensorTransport lossyLinks = withPacedSends((local, owner, tensor) -> {
+      io.tandem.proto.TensorFrameHeader h = tensor.header();
+      if (dropping.get() && h.getReducedSlice() && h.getFromReplica() == 2 && h.getReplica() == 1
+          && h.getStep() == LOST_AT && h.getTargetStage() == 3) {
+        dropped.incrementAndGet();
+        return CompletableFuture.completedFuture(null); // lost with its node
       }
-
-      @Override
-      public java.util.concurrent.CompletionStage<Void> sendPaced(
-          ActorRef<io.tandem.actors.worker.StageWorker.Command> owner,
-          io.tandem.actors.worker.StageWorker.TensorArrived tensor) {
-        io.tandem.proto.TensorFrameHeader h = tensor.header();
-        if (dropping.get() && h.getReducedSlice() && h.getFromReplica() == 2 && h.getReplica() == 1
-            && h.getStep() == LOST_AT && h.getTargetStage() == 3) {
-          dropped.incrementAndGet();
-          return CompletableFuture.completedFuture(null); // lost with its node
-        }
-        return local.sendPaced(owner, tensor);
-      }
-
-      @Override
-      public void openLane(ActorRef<io.tandem.actors.worker.StageWorker.Command> worker,
-          java.util.function.Consumer<io.tandem.actors.worker.StageWorker.TensorArrived> lane) {
-        local.openLane(worker, lane);
-      }
-
-      @Override
-      public void closeLane(ActorRef<io.tandem.actors.worker.StageWorker.Command> worker) {
-        local.closeLane(worker);
-      }
-    };
+      return local.sendPaced(owner, tensor);
+    });
     Lossy run = runLosing(spec, 3, List.of(2), lossy, lossy.deviceZeroLoadedStageThree, lossyLinks,
         () -> dropping.set(false));
     assertTrue(dropped.get() > 0, "the lost owner's slice of stage 3 to replica 1 was dropped");
@@ -290,6 +267,40 @@ class ReroutedStepTest {
     assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replicas [0, 1]"), log);
     assertSameWeights(uninterrupted, run.recording(), List.of(0, 1), p);
     assertEquals(loss(refEvents, LOST_AT), loss(run.events(), LOST_AT), "the step's loss, every microbatch counted");
+  }
+
+  /**
+   * An intact replica's slices for the lost owner were still under way when the reroute came, and
+   * their sends fail after it (a dead node's connection breaks late): those slices go to the
+   * lost group's host instead, so the failures are dropped and the step completes rerouted.
+   */
+  @org.junit.jupiter.api.Test
+  void slicesForTheLostOwnerThatFailAfterTheReroute_doNotFailTheStep() throws Exception {
+    JobSpec spec = spec(3);
+    int p = JobFactory.schedule(spec).devices();
+    Recording uninterrupted = uninterrupted(spec, 3, new ArrayList<>());
+    List<CompletableFuture<Void>> held = new CopyOnWriteArrayList<>();
+    CountDownLatch someHeld = new CountDownLatch(1);
+    TensorTransport lateBreaks = withPacedSends((local, owner, tensor) -> {
+      io.tandem.proto.TensorFrameHeader h = tensor.header();
+      if (h.getStep() == LOST_AT && h.getReplica() == 2 && h.getFromReplica() != 2) {
+        CompletableFuture<Void> sending = new CompletableFuture<>(); // to the lost node: never written
+        held.add(sending);
+        someHeld.countDown();
+        return sending;
+      }
+      if (h.getStep() == LOST_AT && h.getHostedGroup() != 0) { // the reroute is under way: the link breaks now
+        held.forEach(f -> f.completeExceptionally(new java.io.IOException("Broken pipe")));
+      }
+      return local.sendPaced(owner, tensor);
+    });
+    Recording lossy = new Recording(JobFactory.provider(spec, JobFactory.schedule(spec)), 2 * p + p - 1);
+    Lossy run = runLosing(spec, 3, List.of(2), lossy, someHeld, lateBreaks, () -> { });
+    assertTrue(held.stream().anyMatch(CompletableFuture::isCompletedExceptionally), "a slice's send to the lost"
+        + " owner failed after the reroute");
+    String log = run.events().toString();
+    assertTrue(log.contains("rerouted, message=step " + LOST_AT + " completed on replicas [0, 1]"), log);
+    assertSameWeights(uninterrupted, run.recording(), List.of(0, 1), p);
   }
 
   /** A replica lost during the optimizer update: the intact replicas' updates complete the step. */
@@ -342,6 +353,43 @@ class ReroutedStepTest {
         events.toString());
     assertTrue(failed.message().contains("its microbatches cannot be rerouted (no replica is left intact)"),
         failed.message());
+  }
+
+  /** The all-reduce's paced sends of a worker, given the local transport to pass a frame on. */
+  @FunctionalInterface
+  interface PacedSends {
+    java.util.concurrent.CompletionStage<Void> send(TensorTransport local,
+        ActorRef<io.tandem.actors.worker.StageWorker.Command> owner, io.tandem.actors.worker.StageWorker.TensorArrived tensor);
+  }
+
+  /** The in-JVM transport, its paced sends through {@code paced}. */
+  private static TensorTransport withPacedSends(PacedSends paced) {
+    TensorTransport local = TensorTransport.local();
+    return new TensorTransport() {
+      @Override
+      public java.util.concurrent.CompletionStage<Void> send(ActorRef<io.tandem.actors.worker.StageWorker.Command> owner,
+          io.tandem.actors.worker.StageWorker.TensorArrived tensor) {
+        return local.send(owner, tensor);
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<Void> sendPaced(
+          ActorRef<io.tandem.actors.worker.StageWorker.Command> owner,
+          io.tandem.actors.worker.StageWorker.TensorArrived tensor) {
+        return paced.send(local, owner, tensor);
+      }
+
+      @Override
+      public void openLane(ActorRef<io.tandem.actors.worker.StageWorker.Command> worker,
+          java.util.function.Consumer<io.tandem.actors.worker.StageWorker.TensorArrived> lane) {
+        local.openLane(worker, lane);
+      }
+
+      @Override
+      public void closeLane(ActorRef<io.tandem.actors.worker.StageWorker.Command> worker) {
+        local.closeLane(worker);
+      }
+    };
   }
 
   /** What a run with a lost replica saw: its events up to {@code rerouted} (or the end), its devices' digests. */

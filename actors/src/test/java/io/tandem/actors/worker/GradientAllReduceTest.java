@@ -179,6 +179,30 @@ class GradientAllReduceTest {
   }
 
   @Test
+  void failedSends_nameEveryGroupWhoseFramesDidNotGo_soARerouteCanTellObsoleteOnesApart() {
+    List<ActorRef<StageWorker.Command>> refs = new ArrayList<>();
+    for (int r = 0; r < 4; r++) {
+      refs.add(kit.<StageWorker.Command>createTestProbe().getRef());
+    }
+    Set<ActorRef<StageWorker.Command>> gone = Set.of(refs.get(1), refs.get(3));
+    TensorTransport transport = (owner, frame) -> gone.contains(owner)
+        ? CompletableFuture.failedFuture(new java.io.IOException("Broken pipe")) : CompletableFuture.completedFuture(null);
+    GradientAllReduce r0 = new GradientAllReduce("job", 0, refs, Set.of(0), transport, 2);
+    CompletableFuture<Void> sent = r0.scatter(0, 0, new float[16]).toCompletableFuture();
+    Throwable e = assertThrows(java.util.concurrent.CompletionException.class, sent::join);
+    GradientAllReduce.SliceSendFailed unsent = GradientAllReduce.SliceSendFailed.in(e);
+    assertNotNull(unsent, e.toString());
+    assertEquals(Set.of(1, 3), unsent.groups());
+    assertEquals("Broken pipe", unsent.getMessage());
+
+    StageWorker.Reroute lostOneAndThree = new StageWorker.Reroute(0, List.of(0, 0), List.of(1, 3), List.of(0, 0, 2, 2));
+    assertTrue(lostOneAndThree.lostAll(unsent.groups()), "frames for lost groups only: obsolete after the reroute");
+    assertFalse(lostOneAndThree.lostAll(Set.of(1, 2)), "group 2 is intact: its frames are needed");
+    assertFalse(new StageWorker.Reroute(0, List.of(0), List.of(1), List.of()).lostAll(Set.of(1)),
+        "alone: no all-reduce to keep going");
+  }
+
+  @Test
   void aSecondPartWithOtherBitsFromOneReplica_orAFrameForAnotherReplica_isRefused() {
     TestProbe<StageWorker.Command> p0 = kit.createTestProbe();
     TestProbe<StageWorker.Command> p1 = kit.createTestProbe();
