@@ -47,7 +47,7 @@ final class RecoveryPolicy {
     /** The {@code re-planned} event's line (before the time since detection). */
     String message() {
       int used = plan.spec().getDevices();
-      return String.format(Locale.ROOT, "re-planned to schedule %s on %d device(s)%s because %s (%.0f ms)",
+      return String.format(Locale.ROOT, "re-planned to schedule %s on %d device(s)%s because %s (planned in %.0f ms)",
           plan.schedule().name(), used, used < devices ? " of the " + devices + " available" : "", plan.reason(),
           planMillis);
     }

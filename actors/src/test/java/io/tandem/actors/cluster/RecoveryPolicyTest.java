@@ -40,7 +40,7 @@ class RecoveryPolicyTest {
     assertEquals(List.of(), r.joiners());
     assertEquals(3, r.devices());
     assertEquals(List.of(new TestingReplanner.Call(3, "node c lost")), replanner.calls);
-    assertEquals("re-planned to schedule 1f1b on 3 device(s) because testing keeps 1f1b (2 ms)", r.message());
+    assertEquals("re-planned to schedule 1f1b on 3 device(s) because testing keeps 1f1b (planned in 2 ms)", r.message());
     assertTrue(new RecoveryPolicy(spec, replanner).stillValid(r, m));
   }
 
@@ -54,7 +54,7 @@ class RecoveryPolicyTest {
     io.tandem.schedule.Schedule oneDevice = io.tandem.actors.JobFactory.schedule(three);
     RecoveryPolicy.Replan r = new RecoveryPolicy.Replan(List.of("a", "b", "c", "d", "e"), List.of(), 5,
         new io.tandem.actors.coordinator.RecoveryPlanner.Replan(three, oneDevice, "why"), 2);
-    assertEquals("re-planned to schedule 1f1b on 3 device(s) of the 5 available because why (2 ms)", r.message());
+    assertEquals("re-planned to schedule 1f1b on 3 device(s) of the 5 available because why (planned in 2 ms)", r.message());
     assertEquals("3 device(s) (3 data-parallel replicas x 1)", JobRun.devicesOf(three, oneDevice));
     assertEquals("4 device(s)", JobRun.devicesOf(spec(4, "", 0), io.tandem.actors.JobFactory.schedule(spec(4, "", 0))));
   }
