@@ -6,6 +6,7 @@ import io.tandem.schedule.ScheduleGenerator;
 import io.tandem.schedule.ScheduleJson;
 import io.tandem.schedule.ScheduleRegistry;
 import io.tandem.schedule.ScheduleSpec;
+import io.tandem.schedule.SearchOptions;
 import io.tandem.schedule.SimulationResult;
 import io.tandem.schedule.Simulator;
 import io.tandem.schedule.TextTimeline;
@@ -102,10 +103,11 @@ public final class ScheduleCommand implements Runnable {
           "provenOptimal", outcome.provenOptimal() ? 1.0 : 0.0);
       spec.commandLine().getOut().print(ScheduleJson.write(schedule, r, extra));
       if (outcome != null && outcome.exactStoppedByClock()) {
+        SearchOptions search = specOptions.searchOptions();
         spec.commandLine().getErr().printf(Locale.ROOT, "tandem: the exact search stopped at its wall-clock guard"
             + " (%.0f s) before its --exact-time %s deterministic seconds: the same seed may give another schedule on"
-            + " another run; a smaller --exact-time keeps it reproducible%n", specOptions.searchOptions().exactWallSeconds(),
-            specOptions.searchOptions().exactTime());
+            + " another run; a smaller --exact-time keeps it reproducible%n", search.exactWallSeconds(),
+            search.exactTime());
       }
     }
   }

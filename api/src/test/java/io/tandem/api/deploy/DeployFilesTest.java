@@ -139,24 +139,23 @@ class DeployFilesTest {
 
   @Test
   void everyLauncher_passesTheCipherJitOptions() throws IOException {
-    Map<String, String> launchers = Map.of(
+    launchers().forEach((file, text) -> io.tandem.actors.transport.CipherJit.OPTIONS.forEach(option ->
+        assertTrue(text.contains(option), file + " does not pass " + option)));
+  }
+
+  /** Every file that starts a tandem JVM (the tests' argLine included), by name, with its text. */
+  private static Map<String, String> launchers() throws IOException {
+    return Map.of(
         "tandem", Files.readString(DEPLOY.resolveSibling("tandem")),
         "deploy/docker/Dockerfile", Files.readString(DEPLOY.resolve("docker/Dockerfile")),
         "deploy/gpu-bundle.sh", Files.readString(DEPLOY.resolve("gpu-bundle.sh")),
         "pom.xml (tests)", Files.readString(DEPLOY.resolveSibling("pom.xml")));
-    launchers.forEach((file, text) -> io.tandem.actors.transport.CipherJit.OPTIONS.forEach(option ->
-        assertTrue(text.contains(option), file + " does not pass " + option)));
   }
 
   @Test
   void everyLauncher_keepsNewerJdksQuiet() throws IOException {
     List<String> jdk25 = io.tandem.actors.cluster.JdkOptions.forFeature(25);
-    Map<String, String> launchers = Map.of(
-        "tandem", Files.readString(DEPLOY.resolveSibling("tandem")),
-        "deploy/docker/Dockerfile", Files.readString(DEPLOY.resolve("docker/Dockerfile")),
-        "deploy/gpu-bundle.sh", Files.readString(DEPLOY.resolve("gpu-bundle.sh")),
-        "pom.xml (tests)", Files.readString(DEPLOY.resolveSibling("pom.xml")));
-    launchers.forEach((file, text) -> jdk25.forEach(option ->
+    launchers().forEach((file, text) -> jdk25.forEach(option ->
         assertTrue(text.contains(option), file + " does not pass " + option)));
     String docker = Files.readString(DEPLOY.resolve("docker/Dockerfile"));
     assertTrue(docker.contains("FROM eclipse-temurin:25-"), "the image's runtime is the JDK the ENTRYPOINT's options are for");
