@@ -62,6 +62,10 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
   @Option(names = "--rounds", defaultValue = "5", description = "measured all-reduces per (D, size) after 2 warm-ups; medians are printed (default: ${DEFAULT-VALUE})")
   int rounds;
 
+  @Option(names = "--seal-threads", description = "threads sealing and opening the blocks of large signed frames, "
+      + "per client and per server: auto or a count, 1 = none (default: the configuration's, auto)")
+  String sealThreads;
+
   @Option(names = "--json", description = "one JSON object per (D, size)")
   boolean json;
 
@@ -99,7 +103,9 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
     var config = ConfigFactory.parseString("pekko.actor.provider = local").withFallback(ConfigFactory.load());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "bench-allreduce", config);
     PrintWriter out = spec.commandLine().getOut();
-    DataPlaneSettings settings = DataPlaneSettings.create(config);
+    DataPlaneSettings configured = DataPlaneSettings.create(config);
+    DataPlaneSettings settings = sealThreads == null ? configured
+        : configured.withSealThreads(DataPlaneSettings.parseSealThreads(sealThreads));
     try {
       for (int d : replicas) {
         for (int mb : sizesMb) {
@@ -126,7 +132,7 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
               socket[i] = socketRound(d, (long) floats * 4);
             }
           }
-          print(out, d, mb, median(on), median(off), median(socket));
+          print(out, d, mb, median(on), median(off), median(socket), settings.sealThreads());
         }
       }
     } finally {
@@ -136,7 +142,8 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void print(PrintWriter out, int d, int mb, double seconds, double offSeconds, double socketSeconds) {
+  private void print(PrintWriter out, int d, int mb, double seconds, double offSeconds, double socketSeconds,
+      int seal) {
     double busFactor = 2.0 * (d - 1) / d;
     double socketMBps = busFactor * mb / socketSeconds;
     double bound = busFactor * mb / socketMBps;
@@ -144,14 +151,15 @@ public final class BenchAllreduceCommand implements Callable<Integer> {
       out.printf(Locale.ROOT, "{\"replicas\":%d,\"tensorMB\":%d,\"seconds\":%.4f,\"algbwMBps\":%.1f,\"busbwMBps\":%.1f,"
           + "\"socketMBps\":%.1f,\"boundSeconds\":%.4f,\"ratio\":%.3f,\"authenticated\":true,"
           + "\"authOffSeconds\":%.4f,\"authOffBusbwMBps\":%.1f,\"authOffRatio\":%.3f,"
-          + "\"endpoints\":\"one JVM, %d data plane servers on loopback\",\"rounds\":%d}%n",
+          + "\"endpoints\":\"one JVM, %d data plane servers on loopback\",\"rounds\":%d,\"sealThreads\":%d}%n",
           d, mb, seconds, mb / seconds, mb / seconds * busFactor, socketMBps, bound, bound / seconds,
-          offSeconds, mb / offSeconds * busFactor, bound / offSeconds, d, rounds);
+          offSeconds, mb / offSeconds * busFactor, bound / offSeconds, d, rounds, seal);
     } else {
       out.printf(Locale.ROOT, "D=%d, %3d MB: %.3f s, bus bandwidth %.1f MB/s (%.0f%% of the plain socket bound %.3f s at"
-          + " %.1f MB/s); without authentication %.3f s (%.0f%%); medians of %d rounds, %d endpoints in this JVM%n",
+          + " %.1f MB/s); without authentication %.3f s (%.0f%%); medians of %d rounds, %d endpoints in this JVM,"
+          + " %d seal threads each%n",
           d, mb, seconds, mb / seconds * busFactor, 100 * bound / seconds, bound, socketMBps, offSeconds,
-          100 * bound / offSeconds, rounds, d);
+          100 * bound / offSeconds, rounds, d, seal);
     }
     out.flush();
   }

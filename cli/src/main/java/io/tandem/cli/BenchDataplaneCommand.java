@@ -65,6 +65,10 @@ public final class BenchDataplaneCommand implements Callable<Integer> {
       + "measuring, so the JIT has compiled the AES-GCM and CRC32C paths (default: ${DEFAULT-VALUE})")
   int warmupMb;
 
+  @Option(names = "--seal-threads", description = "threads sealing and opening the blocks of large signed frames, "
+      + "per client and per server: auto or a count, 1 = none (default: the configuration's, auto)")
+  String sealThreads;
+
   @Option(names = "--json", description = "one JSON object per size")
   boolean json;
 
@@ -92,6 +96,9 @@ public final class BenchDataplaneCommand implements Callable<Integer> {
           return Behaviors.same();
         }).build(), "sink", Props.empty());
     DataPlaneSettings settings = DataPlaneSettings.create(config);
+    if (sealThreads != null) {
+      settings = settings.withSealThreads(DataPlaneSettings.parseSealThreads(sealThreads));
+    }
     StageDirectory signed = new StageDirectory(true);
     signed.register("bench", 1, sink);
     signed.authorize("bench", KEY);
@@ -135,12 +142,12 @@ public final class BenchDataplaneCommand implements Callable<Integer> {
         double authOff = median(offMBps);
         if (json) {
           out.printf(Locale.ROOT, "{\"tensorMB\":%d,\"dataplaneMBps\":%.1f,\"socketMBps\":%.1f,\"ratio\":%.3f,"
-              + "\"authOffMBps\":%.1f,\"authOffRatio\":%.3f,\"rounds\":%d}%n", mb, authOn, socket, median(onRatio),
-              authOff, median(offRatio), rounds);
+              + "\"authOffMBps\":%.1f,\"authOffRatio\":%.3f,\"rounds\":%d,\"sealThreads\":%d}%n", mb, authOn, socket,
+              median(onRatio), authOff, median(offRatio), rounds, settings.sealThreads());
         } else {
           out.printf(Locale.ROOT, "%3d MB tensors: data plane %.1f MB/s (%.0f%%), without authentication %.1f MB/s"
-              + " (%.0f%%), plain socket %.1f MB/s (medians of %d rounds)%n", mb, authOn, 100 * median(onRatio),
-              authOff, 100 * median(offRatio), socket, rounds);
+              + " (%.0f%%), plain socket %.1f MB/s (medians of %d rounds; %d seal threads)%n", mb, authOn,
+              100 * median(onRatio), authOff, 100 * median(offRatio), socket, rounds, settings.sealThreads());
         }
         out.flush();
       }

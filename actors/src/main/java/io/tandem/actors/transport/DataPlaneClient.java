@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class DataPlaneClient implements AutoCloseable {
   private final DataPlaneSettings settings;
+  private final SealPool sealPool;
   private final Map<String, PeerWriter> peers = new ConcurrentHashMap<>();
   private volatile boolean closed;
   private final java.util.List<java.util.function.Consumer<String>> lostListeners =
@@ -28,6 +29,7 @@ public final class DataPlaneClient implements AutoCloseable {
 
   public DataPlaneClient(DataPlaneSettings settings) {
     this.settings = settings;
+    this.sealPool = new SealPool(settings.sealThreads(), "tandem-dataplane-seal");
   }
 
   /** Sends one tensor, unsigned, to the data plane server at {@code host:port}. */
@@ -82,7 +84,7 @@ public final class DataPlaneClient implements AutoCloseable {
       if (closed) {
         return CompletableFuture.failedFuture(new IllegalStateException("the data plane client is closed"));
       }
-      PeerWriter writer = peers.computeIfAbsent(endpoint, k -> new PeerWriter(host, port, settings, this::peerLost,
+      PeerWriter writer = peers.computeIfAbsent(endpoint, k -> new PeerWriter(host, port, settings, sealPool, this::peerLost,
           bulk ? "bulk-write" : "write"));
       CompletableFuture<Void> written = writer.offer(frame);
       if (written != null) {

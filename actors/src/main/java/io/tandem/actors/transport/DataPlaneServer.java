@@ -28,6 +28,7 @@ public final class DataPlaneServer implements AutoCloseable {
   private final DataPlaneSettings settings;
   private final Predicate<InetSocketAddress> allowPeer;
   private final FrameDelivery delivery;
+  private final SealPool sealPool;
   private final AtomicLong refusedConnections = new AtomicLong();
   private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
@@ -39,6 +40,7 @@ public final class DataPlaneServer implements AutoCloseable {
     this.settings = settings;
     this.allowPeer = allowPeer;
     this.delivery = new FrameDelivery(directory);
+    this.sealPool = new SealPool(settings.sealThreads(), "tandem-dataplane-open");
   }
 
   /** Binds {@code host:port} (0 = any free port) and serves frames into {@code directory}, from any peer. */
@@ -104,7 +106,7 @@ public final class DataPlaneServer implements AutoCloseable {
 
   private void read(SocketChannel ch, InetSocketAddress peer) {
     try {
-      FrameReader reader = new FrameReader(ch, directory, settings.chunkBytes(), settings.maxFrameBytes());
+      FrameReader reader = new FrameReader(ch, directory, settings.chunkBytes(), settings.maxFrameBytes(), sealPool);
       while (!closed) {
         FrameReader.Result result = reader.next();
         if (result == null || closed) {

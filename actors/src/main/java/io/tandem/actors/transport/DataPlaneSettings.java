@@ -13,9 +13,11 @@ import java.time.Duration;
  * @param connectTimeout how long opening a connection to a peer may take
  * @param authenticate sign every frame's header with HMAC-SHA256 under its job's key and seal its
  *     payload with AES-256-GCM ({@link FrameCipher}; off: CRC32C only)
+ * @param sealThreads threads of a client's or a server's {@link SealPool} (1: each connection seals
+ *     and opens on its own thread)
  */
 public record DataPlaneSettings(long maxFrameBytes, int queueFrames, int chunkBytes, Duration connectTimeout,
-    boolean authenticate) {
+    boolean authenticate, int sealThreads) {
   /** The configuration path of this block. */
   public static final String PATH = "tandem.cluster.data-plane";
 
@@ -31,6 +33,35 @@ public record DataPlaneSettings(long maxFrameBytes, int queueFrames, int chunkBy
       throw new IllegalArgumentException(PATH + ".chunk-size must be a multiple of 8 and at least 4096 bytes, got "
           + chunkBytes);
     }
+    if (sealThreads < 1 || sealThreads > MAX_SEAL_THREADS) {
+      throw new IllegalArgumentException(PATH + ".seal-threads must be auto or 1.." + MAX_SEAL_THREADS + ", got "
+          + sealThreads);
+    }
+  }
+
+  /** Most seal threads a client or server may have. */
+  public static final int MAX_SEAL_THREADS = 64;
+
+  /**
+   * What {@code seal-threads = auto} means on a machine of {@code cores} cores: a quarter of them,
+   * at most 4, and 1 (no pool) below 8 cores, where the sockets and the compute need every core.
+   */
+  public static int autoSealThreads(int cores) {
+    return Math.max(1, Math.min(4, cores / 4));
+  }
+
+  /** Parses a {@code seal-threads} value: {@code auto} or a count. */
+  public static int parseSealThreads(String value) {
+    String v = value.trim();
+    if (v.equalsIgnoreCase("auto")) {
+      return autoSealThreads(Runtime.getRuntime().availableProcessors());
+    }
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(PATH + ".seal-threads must be auto or 1.." + MAX_SEAL_THREADS + ", got '"
+          + value + "'");
+    }
   }
 
   /** Reads {@value #PATH} from {@code config}. */
@@ -41,7 +72,7 @@ public record DataPlaneSettings(long maxFrameBytes, int queueFrames, int chunkBy
       throw new IllegalArgumentException(PATH + ".chunk-size must be at most 64MiB, got " + chunk);
     }
     return new DataPlaneSettings(c.getBytes("max-frame-size"), c.getInt("queue-frames"), (int) chunk,
-        c.getDuration("connect-timeout"), c.getBoolean("authenticate"));
+        c.getDuration("connect-timeout"), c.getBoolean("authenticate"), parseSealThreads(c.getString("seal-threads")));
   }
 
   /** The defaults of reference.conf. */
@@ -50,14 +81,18 @@ public record DataPlaneSettings(long maxFrameBytes, int queueFrames, int chunkBy
   }
 
   public DataPlaneSettings withAuthenticate(boolean on) {
-    return new DataPlaneSettings(maxFrameBytes, queueFrames, chunkBytes, connectTimeout, on);
+    return new DataPlaneSettings(maxFrameBytes, queueFrames, chunkBytes, connectTimeout, on, sealThreads);
   }
 
   public DataPlaneSettings withMaxFrameBytes(long bytes) {
-    return new DataPlaneSettings(bytes, queueFrames, chunkBytes, connectTimeout, authenticate);
+    return new DataPlaneSettings(bytes, queueFrames, chunkBytes, connectTimeout, authenticate, sealThreads);
+  }
+
+  public DataPlaneSettings withSealThreads(int threads) {
+    return new DataPlaneSettings(maxFrameBytes, queueFrames, chunkBytes, connectTimeout, authenticate, threads);
   }
 
   public DataPlaneSettings withChunkBytes(int bytes) {
-    return new DataPlaneSettings(maxFrameBytes, queueFrames, bytes, connectTimeout, authenticate);
+    return new DataPlaneSettings(maxFrameBytes, queueFrames, bytes, connectTimeout, authenticate, sealThreads);
   }
 }

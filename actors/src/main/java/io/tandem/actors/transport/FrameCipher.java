@@ -60,8 +60,8 @@ final class FrameCipher {
     return salt;
   }
 
-  /** Starts a frame: derives its key from {@code jobKey} and {@code salt}. */
-  void start(byte[] jobKey, byte[] salt) {
+  /** Starts a frame: derives its key from {@code jobKey} and {@code salt}, and returns it. */
+  SecretKeySpec start(byte[] jobKey, byte[] salt) {
     try {
       kdf.init(new SecretKeySpec(jobKey, "HmacSHA256"));
     } catch (GeneralSecurityException e) {
@@ -70,6 +70,7 @@ final class FrameCipher {
     kdf.update(LABEL);
     kdf.update(salt);
     frameKey = new SecretKeySpec(kdf.doFinal(), "AES");
+    return frameKey;
   }
 
   /**
@@ -79,8 +80,13 @@ final class FrameCipher {
    * @return bytes written: {@code length + TAG_BYTES}
    */
   int seal(long index, byte[] plain, int length, byte[] out, int offset) {
+    return seal(frameKey, index, plain, length, out, offset);
+  }
+
+  /** {@link #seal(long, byte[], int, byte[], int)} under {@code key}, which another instance's {@link #start} made. */
+  int seal(SecretKeySpec key, long index, byte[] plain, int length, byte[] out, int offset) {
     try {
-      cipher.init(Cipher.ENCRYPT_MODE, frameKey, nonce(index));
+      cipher.init(Cipher.ENCRYPT_MODE, key, nonce(index));
       return cipher.doFinal(plain, 0, length, out, offset);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("AES-GCM failed to seal block " + index + ": " + e.getMessage(), e);
@@ -92,8 +98,13 @@ final class FrameCipher {
    * {@code in}) into {@code plain}; false when its tag does not match.
    */
   boolean open(long index, byte[] in, int offset, int length, byte[] plain) {
+    return open(frameKey, index, in, offset, length, plain);
+  }
+
+  /** {@link #open(long, byte[], int, int, byte[])} under {@code key}, which another instance's {@link #start} made. */
+  boolean open(SecretKeySpec key, long index, byte[] in, int offset, int length, byte[] plain) {
     try {
-      cipher.init(Cipher.DECRYPT_MODE, frameKey, nonce(index));
+      cipher.init(Cipher.DECRYPT_MODE, key, nonce(index));
       return cipher.doFinal(in, offset, length + TAG_BYTES, plain, 0) == length;
     } catch (AEADBadTagException e) {
       return false;

@@ -7,13 +7,18 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.ReadableByteChannel;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import javax.crypto.spec.SecretKeySpec;
 
 /**
  * Reads tensor frames ({@link TensorFrames}) from a blocking channel: the header is checked
  * (signature, size limit, shape) before any payload is read, then the payload is read chunk by
  * chunk into the tensor's float[]: a signed frame's blocks are each decrypted and checked against
  * their tag ({@link FrameCipher}), an unsigned frame's bytes go through one reused direct buffer
- * while their CRC32C is computed and checked against the one that follows. One per connection.
+ * while their CRC32C is computed and checked against the one that follows. With a parallel
+ * {@link SealPool}, the blocks of a frame of several blocks are opened by the pool's threads while
+ * this one reads on. One per connection.
  */
 final class FrameReader {
   /** What one frame turned out to be. {@code connectionLost}: the stream cannot be read further. */
@@ -42,16 +47,25 @@ final class FrameReader {
   private final ByteBuffer chunk;
   private final ByteBuffer prefix = ByteBuffer.allocate(TensorFrames.PREFIX_BYTES);
   private final long maxFrameBytes;
+  private final SealPool pool; // null: open on this thread
   private final FrameChecksum crc = new FrameChecksum();
   private FrameCipher cipher; // signed frames only, made on first use
   private byte[] sealed; // one block as received, with its tag
   private byte[] plain; // one block decrypted
+  private byte[][] slots; // parallel: block i received into slots[i % window]
 
   FrameReader(ReadableByteChannel channel, StageDirectory directory, int chunkBytes, long maxFrameBytes) {
+    this(channel, directory, chunkBytes, maxFrameBytes, null);
+  }
+
+  /** A reader whose frames of several blocks {@code pool} opens (null or one thread: this thread opens). */
+  FrameReader(ReadableByteChannel channel, StageDirectory directory, int chunkBytes, long maxFrameBytes,
+      SealPool pool) {
     this.channel = channel;
     this.directory = directory;
     this.chunk = ByteBuffer.allocateDirect(chunkBytes);
     this.maxFrameBytes = maxFrameBytes;
+    this.pool = pool != null && pool.parallel() ? pool : null;
   }
 
   /**
@@ -151,10 +165,13 @@ final class FrameReader {
       sealed = new byte[FrameCipher.BLOCK_BYTES + FrameCipher.TAG_BYTES];
       plain = new byte[FrameCipher.BLOCK_BYTES];
     }
-    cipher.start(key, h.getSealSalt().toByteArray());
+    SecretKeySpec frameKey = cipher.start(key, h.getSealSalt().toByteArray());
     long payload = h.getPayloadBytes();
     float[] data = new float[(int) (payload / Float.BYTES)];
     long blocks = FrameCipher.blocks(payload);
+    if (pool != null && blocks > 1) {
+      return readBlocksInParallel(h, frameKey, data, blocks);
+    }
     long done = 0;
     ByteBuffer in = ByteBuffer.wrap(sealed);
     try {
@@ -175,6 +192,67 @@ final class FrameReader {
       return lost(h, done + Math.min(in.position(), payload - done), payload, e);
     }
     return received(h, data);
+  }
+
+  /**
+   * Block {@code i} is read into {@code slots[i % window]} and opened on a pool thread straight
+   * into its part of {@code data}; the results are taken in block order, so the first block that
+   * fails its tag is the one named, and the rest of the frame is skipped after it. No block is left
+   * in flight when this returns.
+   */
+  private Result readBlocksInParallel(TensorFrameHeader h, SecretKeySpec frameKey, float[] data, long blocks)
+      throws IOException {
+    int window = pool.window();
+    if (slots == null || slots.length != window) {
+      slots = new byte[window][FrameCipher.BLOCK_BYTES + FrameCipher.TAG_BYTES];
+    }
+    long payload = h.getPayloadBytes();
+    long sealedBytes = payload + blocks * FrameCipher.TAG_BYTES;
+    long readBytes = 0; // of the payload and its tags
+    long readPayload = 0;
+    ArrayDeque<CompletableFuture<Boolean>> inFlight = new ArrayDeque<>(window);
+    try {
+      for (long next = 0, checked = 0; checked < blocks; ) {
+        while (next < blocks && next - checked < window) {
+          int n = (int) Math.min(FrameCipher.BLOCK_BYTES, payload - readPayload);
+          byte[] slot = slots[(int) (next % window)];
+          ByteBuffer in = ByteBuffer.wrap(slot, 0, n + FrameCipher.TAG_BYTES);
+          try {
+            readFully(in, false);
+          } catch (IOException e) {
+            return lost(h, readPayload + Math.min(in.position(), n), payload, e);
+          }
+          inFlight.add(openBlock(frameKey, next, slot, n, data, (int) (readPayload / Float.BYTES)));
+          readPayload += n;
+          readBytes += n + FrameCipher.TAG_BYTES;
+          next++;
+        }
+        if (!SealPool.join(inFlight.poll())) {
+          long start = checked * FrameCipher.BLOCK_BYTES;
+          long end = Math.min(payload, start + FrameCipher.BLOCK_BYTES);
+          return skip(new Rejected(h, "payload block " + checked + " of " + blocks + " (bytes " + start + ".." + end
+              + ") fails its AES-GCM tag: the frame was corrupted, reordered or forged on the way", false),
+              sealedBytes - readBytes);
+        }
+        checked++;
+      }
+    } finally {
+      inFlight.forEach(f -> f.handle((v, e) -> null).join());
+    }
+    return received(h, data);
+  }
+
+  private CompletableFuture<Boolean> openBlock(SecretKeySpec frameKey, long index, byte[] slot, int length,
+      float[] data, int at) {
+    return pool.submit(() -> {
+      byte[] plainBlock = pool.plainBlock();
+      if (!pool.cipher().open(frameKey, index, slot, 0, length, plainBlock)) {
+        return false;
+      }
+      ByteBuffer.wrap(plainBlock, 0, length).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data, at,
+          length / Float.BYTES);
+      return true;
+    });
   }
 
   /** The payload of an unsigned frame through the direct chunk, then its CRC32C. */

@@ -50,23 +50,20 @@ final class PeerWriter {
   private volatile SocketChannel channel; // written by the writer thread only
   private final java.util.function.Consumer<String> lost;
 
-  PeerWriter(String host, int port, DataPlaneSettings settings) {
-    this(host, port, settings, endpoint -> { }, "write");
-  }
-
   /**
+   * @param sealPool seals the blocks of large signed frames
    * @param lost told {@code host:port} when the peer closes or resets the connection
    * @param lane names the writer's thread ({@code tandem-dataplane-LANE-host:port})
    */
-  PeerWriter(String host, int port, DataPlaneSettings settings, java.util.function.Consumer<String> lost,
-      String lane) {
+  PeerWriter(String host, int port, DataPlaneSettings settings, SealPool sealPool,
+      java.util.function.Consumer<String> lost, String lane) {
     this.host = host;
     this.port = port;
     this.settings = settings;
     this.lost = lost;
     this.queue = new ArrayBlockingQueue<>(settings.queueFrames());
     this.pacedLimit = Math.max(1, settings.queueFrames() / 8);
-    this.writer = new FrameWriter(settings.chunkBytes(), settings.maxFrameBytes());
+    this.writer = new FrameWriter(settings.chunkBytes(), settings.maxFrameBytes(), sealPool);
     Thread thread = new Thread(this::run, "tandem-dataplane-" + lane + "-" + host + ":" + port);
     thread.setDaemon(true);
     thread.start();

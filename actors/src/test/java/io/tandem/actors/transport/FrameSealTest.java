@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Test;
  * intact only as it was sent; a changed payload byte, tag or header, a frame cut off, sealed
  * under another key, from an older version, or with its blocks moved, repeated or taken from
  * another frame is turned away with one line, and the reader can go on with the next frame.
+ * {@link ParallelFrameSealTest} runs every case again with the blocks sealed and opened by a
+ * {@link SealPool}.
  */
 class FrameSealTest {
   static final byte[] KEY = "0123456789abcdef0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
@@ -49,8 +51,23 @@ class FrameSealTest {
     return new HostTensor(new int[] {n}, data);
   }
 
-  static FrameReader.Result read(byte[] bytes) throws Exception {
-    return TensorFrames.decode(bytes, directory());
+  /** Who seals and opens the blocks: null here (each reader's and writer's own thread). */
+  SealPool pool() {
+    return null;
+  }
+
+  byte[] encode(TensorFrameHeader header, HostTensor tensor, byte[] key) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      new FrameWriter(8192, Long.MAX_VALUE, pool()).write(Channels.newChannel(out), header, tensor, key);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  FrameReader.Result read(byte[] bytes) throws Exception {
+    return reader(bytes).next();
   }
 
   /** Offset of the first payload byte (after prefix and header). */
@@ -72,7 +89,7 @@ class FrameSealTest {
   @Test
   void signedFrame_roundTripsAndIsSizedAsDeclared() throws Exception {
     HostTensor sent = tensor();
-    byte[] frame = TensorFrames.encode(header(), sent, KEY);
+    byte[] frame = encode(header(), sent, KEY);
     int headerLength = ByteBuffer.wrap(frame).getInt(4);
     assertEquals(TensorFrames.frameBytes(headerLength, sent.bytes(), true), frame.length);
     assertEquals(3, FrameCipher.blocks(sent.bytes()));
@@ -85,7 +102,7 @@ class FrameSealTest {
   @Test
   void emptyTensor_roundTripsWithOneEmptyBlock() throws Exception {
     HostTensor empty = new HostTensor(new int[] {0}, new float[0]);
-    byte[] frame = TensorFrames.encode(header(), empty, KEY);
+    byte[] frame = encode(header(), empty, KEY);
     assertEquals(payloadStart(frame) + TAG, frame.length);
     assertEquals(0, assertInstanceOf(FrameReader.Received.class, read(frame)).tensor().elements());
     frame[frame.length - 1] ^= 1;
@@ -95,8 +112,8 @@ class FrameSealTest {
   @Test
   void everyFrameHasItsOwnSalt_andThePayloadIsNotInTheClear() throws Exception {
     HostTensor sent = tensor();
-    byte[] a = TensorFrames.encode(header(), sent, KEY);
-    byte[] b = TensorFrames.encode(header(), sent, KEY);
+    byte[] a = encode(header(), sent, KEY);
+    byte[] b = encode(header(), sent, KEY);
     TensorFrameHeader ha = ((FrameReader.Received) read(a)).header();
     TensorFrameHeader hb = ((FrameReader.Received) read(b)).header();
     assertNotEquals(ha.getSealSalt(), hb.getSealSalt());
@@ -109,7 +126,7 @@ class FrameSealTest {
 
   @Test
   void corruptedPayloadByte_isRejectedNamingItsBlock() throws Exception {
-    byte[] frame = TensorFrames.encode(header(), tensor(), KEY);
+    byte[] frame = encode(header(), tensor(), KEY);
     frame[block(frame, 1) + 12345] ^= 0x01;
     String reason = rejected(read(frame));
     assertTrue(reason.startsWith("payload block 1 of 3 (bytes 262144..524288) fails its AES-GCM tag"), reason);
@@ -117,14 +134,14 @@ class FrameSealTest {
 
   @Test
   void corruptedTag_isRejected() throws Exception {
-    byte[] frame = TensorFrames.encode(header(), tensor(), KEY);
+    byte[] frame = encode(header(), tensor(), KEY);
     frame[frame.length - 3] ^= 0x40;
     assertTrue(rejected(read(frame)).startsWith("payload block 2 of 3"));
   }
 
   @Test
   void corruptedHeader_isRefusedAsNotFromAMember() throws Exception {
-    byte[] frame = TensorFrames.encode(header(), tensor(), KEY);
+    byte[] frame = encode(header(), tensor(), KEY);
     TensorFrameHeader h = ((FrameReader.Received) read(frame)).header();
     int salt = indexOf(frame, h.getSealSalt().toByteArray());
     assertTrue(salt > 0 && salt < payloadStart(frame));
@@ -137,12 +154,12 @@ class FrameSealTest {
   void frameSealedUnderAnotherKey_isRefused() throws Exception {
     byte[] other = KEY.clone();
     other[7] ^= 0x20;
-    assertInstanceOf(FrameReader.Refused.class, read(TensorFrames.encode(header(), tensor(), other)));
+    assertInstanceOf(FrameReader.Refused.class, read(encode(header(), tensor(), other)));
   }
 
   @Test
   void truncatedFrame_isRejectedAsCutOff() throws Exception {
-    byte[] frame = TensorFrames.encode(header(), tensor(), KEY);
+    byte[] frame = encode(header(), tensor(), KEY);
     FrameReader.Rejected cut = assertInstanceOf(FrameReader.Rejected.class,
         read(Arrays.copyOf(frame, block(frame, 2) + 100)));
     assertTrue(cut.connectionLost());
@@ -154,7 +171,7 @@ class FrameSealTest {
 
   @Test
   void swappedBlocks_areRejected() throws Exception {
-    byte[] frame = TensorFrames.encode(header(), tensor(), KEY);
+    byte[] frame = encode(header(), tensor(), KEY);
     byte[] swapped = frame.clone();
     System.arraycopy(frame, block(frame, 1), swapped, block(frame, 0), BLOCK + TAG);
     System.arraycopy(frame, block(frame, 0), swapped, block(frame, 1), BLOCK + TAG);
@@ -163,22 +180,22 @@ class FrameSealTest {
 
   @Test
   void replayedBlock_isRejected() throws Exception {
-    byte[] frame = TensorFrames.encode(header(), tensor(), KEY);
+    byte[] frame = encode(header(), tensor(), KEY);
     System.arraycopy(frame, block(frame, 0), frame, block(frame, 1), BLOCK + TAG);
     assertTrue(rejected(read(frame)).startsWith("payload block 1 of 3"));
   }
 
   @Test
   void blockFromAnotherFrameOfTheSameJob_isRejected() throws Exception {
-    byte[] a = TensorFrames.encode(header(), tensor(), KEY);
-    byte[] b = TensorFrames.encode(header(), tensor(), KEY);
+    byte[] a = encode(header(), tensor(), KEY);
+    byte[] b = encode(header(), tensor(), KEY);
     System.arraycopy(b, block(b, 1), a, block(a, 1), BLOCK + TAG);
     assertTrue(rejected(read(a)).startsWith("payload block 1 of 3"));
   }
 
   @Test
   void frameOfTheOlderHmacFormat_isRejectedNamingTheVersion() throws Exception {
-    byte[] frame = TensorFrames.encode(header(), tensor(), KEY);
+    byte[] frame = encode(header(), tensor(), KEY);
     ByteBuffer.wrap(frame).putInt(0, TensorFrames.MAGIC_V2);
     FrameReader.Rejected r = assertInstanceOf(FrameReader.Rejected.class, read(frame));
     assertTrue(r.connectionLost());
@@ -188,7 +205,7 @@ class FrameSealTest {
 
   @Test
   void signedFrameWithoutSalt_isRejected() throws Exception {
-    byte[] frame = TensorFrames.encode(header(), tensor(), KEY);
+    byte[] frame = encode(header(), tensor(), KEY);
     int start = payloadStart(frame);
     TensorFrameHeader h = TensorFrameHeader.parseFrom(Arrays.copyOfRange(frame, TensorFrames.PREFIX_BYTES, start));
     byte[] unsalted = TensorFrames.sign(h.toBuilder().clearMac().clearSealSalt().build(), KEY).toByteArray();
@@ -196,7 +213,7 @@ class FrameSealTest {
     out.write(ByteBuffer.allocate(8).putInt(TensorFrames.MAGIC).putInt(unsalted.length).array());
     out.write(unsalted);
     out.write(frame, start, frame.length - start);
-    out.write(TensorFrames.encode(header(), tensor(), KEY));
+    out.write(encode(header(), tensor(), KEY));
     FrameReader reader = reader(out.toByteArray());
     assertEquals("signed frame with a seal salt of 0 bytes, not 16", rejected(reader.next()));
     assertInstanceOf(FrameReader.Received.class, reader.next());
@@ -205,11 +222,11 @@ class FrameSealTest {
   @Test
   void afterARejectedBlock_theNextFrameOnTheSameStreamIsRead() throws Exception {
     HostTensor sent = tensor();
-    byte[] bad = TensorFrames.encode(header(), sent, KEY);
+    byte[] bad = encode(header(), sent, KEY);
     bad[block(bad, 0) + 5] ^= 0x08;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(bad);
-    out.write(TensorFrames.encode(header(), sent, KEY));
+    out.write(encode(header(), sent, KEY));
     FrameReader reader = reader(out.toByteArray());
     FrameReader.Rejected r = assertInstanceOf(FrameReader.Rejected.class, reader.next());
     assertFalse(r.connectionLost());
@@ -217,8 +234,9 @@ class FrameSealTest {
     assertNull(reader.next());
   }
 
-  static FrameReader reader(byte[] stream) {
-    return new FrameReader(Channels.newChannel(new ByteArrayInputStream(stream)), directory(), 8192, Long.MAX_VALUE);
+  FrameReader reader(byte[] stream) {
+    return new FrameReader(Channels.newChannel(new ByteArrayInputStream(stream)), directory(), 8192, Long.MAX_VALUE,
+        pool());
   }
 
   static int indexOf(byte[] hay, byte[] needle) {
