@@ -167,11 +167,11 @@ final class FrameReader {
     }
     SecretKeySpec frameKey = cipher.start(key, h.getSealSalt().toByteArray());
     long payload = h.getPayloadBytes();
-    float[] data = new float[(int) (payload / Float.BYTES)];
     long blocks = FrameCipher.blocks(payload);
     if (pool != null && blocks > 1) {
-      return readBlocksInParallel(h, frameKey, data, blocks);
+      return readBlocksInParallel(h, frameKey, blocks);
     }
+    float[] data = new float[(int) (payload / Float.BYTES)];
     long done = 0;
     ByteBuffer in = ByteBuffer.wrap(sealed);
     try {
@@ -196,12 +196,11 @@ final class FrameReader {
 
   /**
    * Block {@code i} is read into {@code slots[i % window]} and opened on a pool thread straight
-   * into its part of {@code data}; the results are taken in block order, so the first block that
-   * fails its tag is the one named, and the rest of the frame is skipped after it. No block is left
-   * in flight when this returns.
+   * into its part of the tensor, which a pool thread allocates (and the JVM zeroes) meanwhile; the
+   * results are taken in block order, so the first block that fails its tag is the one named, and
+   * the rest of the frame is skipped after it. No block is left in flight when this returns.
    */
-  private Result readBlocksInParallel(TensorFrameHeader h, SecretKeySpec frameKey, float[] data, long blocks)
-      throws IOException {
+  private Result readBlocksInParallel(TensorFrameHeader h, SecretKeySpec frameKey, long blocks) throws IOException {
     int window = pool.window();
     if (slots == null || slots.length != window) {
       slots = new byte[window][FrameCipher.BLOCK_BYTES + FrameCipher.TAG_BYTES];
@@ -210,6 +209,7 @@ final class FrameReader {
     long sealedBytes = payload + blocks * FrameCipher.TAG_BYTES;
     long readBytes = 0; // of the payload and its tags
     long readPayload = 0;
+    CompletableFuture<float[]> data = pool.submit(() -> new float[(int) (payload / Float.BYTES)]);
     ArrayDeque<CompletableFuture<Boolean>> inFlight = new ArrayDeque<>(window);
     try {
       for (long next = 0, checked = 0; checked < blocks; ) {
@@ -239,18 +239,19 @@ final class FrameReader {
     } finally {
       inFlight.forEach(f -> f.handle((v, e) -> null).join());
     }
-    return received(h, data);
+    return received(h, SealPool.join(data));
   }
 
+  /** Opens a block into the thread's plain bytes, then (the tensor allocated by now) copies it in. */
   private CompletableFuture<Boolean> openBlock(SecretKeySpec frameKey, long index, byte[] slot, int length,
-      float[] data, int at) {
+      CompletableFuture<float[]> data, int at) {
     return pool.submit(() -> {
       byte[] plainBlock = pool.plainBlock();
       if (!pool.cipher().open(frameKey, index, slot, 0, length, plainBlock)) {
         return false;
       }
-      ByteBuffer.wrap(plainBlock, 0, length).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(data, at,
-          length / Float.BYTES);
+      ByteBuffer.wrap(plainBlock, 0, length).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
+          .get(SealPool.join(data), at, length / Float.BYTES);
       return true;
     });
   }

@@ -199,4 +199,26 @@ class DataPlaneAuthTest {
     org.junit.jupiter.api.Assertions.assertArrayEquals(sent.data(), got.tensor().data());
     directory.unregister(job);
   }
+
+  @Test
+  void signedTensorsSealedByThreePoolThreads_arriveIntactAndInOrder() {
+    DataPlaneSettings pooled = SETTINGS.withSealThreads(3);
+    TestProbe<StageWorker.Command> big = receiver.createTestProbe(StageWorker.Command.class);
+    String job = "pooled-" + jobId;
+    StageDirectory pooledDirectory = new StageDirectory(true);
+    pooledDirectory.register(job, 1, big.ref());
+    pooledDirectory.authorize(job, KEY);
+    try (DataPlaneServer pooledServer = DataPlaneServer.bind("127.0.0.1", 0, pooledDirectory, pooled);
+         DataPlaneClient pooledClient = new DataPlaneClient(pooled)) {
+      List<HostTensor> sent = List.of(DataPlaneTest.pattern(4 << 20), tensor(), DataPlaneTest.pattern((1 << 18) + 7),
+          DataPlaneTest.pattern(3 << 20));
+      for (HostTensor t : sent) { // one connection: frames of 64, 1, 5 and 48 blocks back to back
+        pooledClient.send("127.0.0.1", pooledServer.port(), activation(job), t, KEY);
+      }
+      for (HostTensor t : sent) {
+        StageWorker.TensorArrived got = big.expectMessageClass(StageWorker.TensorArrived.class, Duration.ofSeconds(60));
+        org.junit.jupiter.api.Assertions.assertArrayEquals(t.data(), got.tensor().data());
+      }
+    }
+  }
 }
