@@ -66,11 +66,31 @@ FEATURE="$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$HERE/runtime/release" 2
 if [ "${FEATURE:-0}" -ge 23 ]; then
   QUIET+=(--sun-misc-unsafe-memory-access=allow)
 fi
+# The JVM's first stderr line is "WARNING: Using incubator modules: jdk.incubator.vector" (no option
+# turns it off): passed through but that line, as the repository's ./tandem does; whole lines until
+# the warning, then bytes as they come (cat), so progress bars redrawn with \r still show.
+drop_incubator_warning() {
+  local line n=0
+  while IFS= read -r line; do
+    if [[ "$line" == "WARNING: Using incubator modules:"* ]]; then
+      break
+    fi
+    printf '%s\n' "$line"
+    n=$((n + 1))
+    [ "$n" -lt 5 ] || break
+  done
+  [ -z "${line:-}" ] || [[ "$line" == "WARNING: Using incubator modules:"* ]] || [ "$n" -ge 5 ] || printf '%s' "$line"
+  cat
+}
+# stdout goes straight out (fd 3); stderr through the filter; the exit code is the JVM's
+set +e
 # shellcheck disable=SC2086  # TANDEM_JAVA_OPTS is a list of options
-"$HERE/runtime/bin/java" --add-modules jdk.incubator.vector -Djava.io.tmpdir="$TMP" -XX:CompileCommand=quiet \
+{ "$HERE/runtime/bin/java" --add-modules jdk.incubator.vector -Djava.io.tmpdir="$TMP" -XX:CompileCommand=quiet \
   '-XX:CompileCommand=CompileThresholdScaling,com.sun.crypto.provider.*::*,0.01' \
   '-XX:CompileCommand=CompileThresholdScaling,sun.security.provider.*::*,0.01' \
-  "${QUIET[@]}" ${TANDEM_JAVA_OPTS:-} -jar "$HERE/lib/tandem-all.jar" "$@"
+  "${QUIET[@]}" ${TANDEM_JAVA_OPTS:-} -jar "$HERE/lib/tandem-all.jar" "$@" 2>&1 1>&3 3>&- \
+  | drop_incubator_warning >&2; rc="${PIPESTATUS[0]}"; } 3>&1
+exit "$rc"
 LAUNCHER
 chmod +x "$OUT/bin/tandem"
 

@@ -186,4 +186,43 @@ class DeployFilesTest {
     });
     assertTrue(missing.isEmpty(), "keys missing from deploy/CONFIG.md: " + missing);
   }
+
+  /**
+   * The GPU bundle's {@code bin/tandem}, as {@code gpu-bundle.sh} writes it, run with a stand-in
+   * {@code runtime/bin/java} that starts as the JVM does with the vector module: the incubator
+   * warning is dropped, every other byte of stdout and stderr passes (a progress bar's \r too),
+   * the exit code is the JVM's, and the private temp directory is removed.
+   */
+  @Test
+  void gpuBundleLauncher_dropsTheIncubatorWarning_andKeepsTheExitCode() throws Exception {
+    String script = Files.readString(DEPLOY.resolve("gpu-bundle.sh"));
+    String start = "<<'LAUNCHER'\n";
+    int from = script.indexOf(start) + start.length();
+    String launcher = script.substring(from, script.indexOf("\nLAUNCHER\n", from) + 1);
+    Path bundle = Files.createTempDirectory("bundle-launcher");
+    Path tmp = Files.createDirectories(bundle.resolve("tmp"));
+    Path bin = Files.createDirectories(bundle.resolve("bin"));
+    Path fakeJava = Files.createDirectories(bundle.resolve("runtime/bin")).resolve("java");
+    Files.writeString(bin.resolve("tandem"), launcher);
+    Files.writeString(fakeJava, """
+        #!/usr/bin/env bash
+        echo "WARNING: Using incubator modules: jdk.incubator.vector" >&2
+        echo "out 1"; printf 'step 1\\rstep 2\\n' >&2; echo "err 1" >&2; echo "out 2"
+        exit "${@: -1}"
+        """);
+    assertTrue(bin.resolve("tandem").toFile().setExecutable(true) && fakeJava.toFile().setExecutable(true));
+    for (int code : new int[] {0, 3}) {
+      ProcessBuilder pb = new ProcessBuilder("bash", bin.resolve("tandem").toString(), Integer.toString(code));
+      pb.environment().put("TMPDIR", tmp.toString());
+      pb.redirectOutput(bundle.resolve("out").toFile()).redirectError(bundle.resolve("err").toFile());
+      Process p = pb.start();
+      assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS));
+      assertEquals(code, p.exitValue());
+      assertEquals("out 1\nout 2\n", Files.readString(bundle.resolve("out")));
+      assertEquals("step 1\rstep 2\nerr 1\n", Files.readString(bundle.resolve("err")));
+      try (Stream<Path> left = Files.list(tmp)) {
+        assertEquals(0, left.count(), "the launcher's temp directory is removed");
+      }
+    }
+  }
 }
