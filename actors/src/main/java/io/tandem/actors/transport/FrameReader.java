@@ -202,8 +202,8 @@ final class FrameReader {
    */
   private Result readBlocksInParallel(TensorFrameHeader h, SecretKeySpec frameKey, long blocks) throws IOException {
     int window = pool.window();
-    if (slots == null || slots.length != window) {
-      slots = new byte[window][FrameCipher.BLOCK_BYTES + FrameCipher.TAG_BYTES];
+    if (slots == null) {
+      slots = pool.newSlots();
     }
     long payload = h.getPayloadBytes();
     long sealedBytes = payload + blocks * FrameCipher.TAG_BYTES;

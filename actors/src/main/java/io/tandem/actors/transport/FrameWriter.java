@@ -130,8 +130,8 @@ final class FrameWriter {
   private void writeBlocksInParallel(WritableByteChannel channel, float[] data, SecretKeySpec frameKey, long blocks)
       throws IOException {
     int window = pool.window();
-    if (slots == null || slots.length != window) {
-      slots = new byte[window][FrameCipher.BLOCK_BYTES + FrameCipher.TAG_BYTES];
+    if (slots == null) {
+      slots = pool.newSlots();
     }
     ArrayDeque<CompletableFuture<Integer>> inFlight = new ArrayDeque<>(window);
     try {

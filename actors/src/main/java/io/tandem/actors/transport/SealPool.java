@@ -59,6 +59,11 @@ final class SealPool {
     return 2 * threads;
   }
 
+  /** One connection's {@link #window} of buffers, each a sealed block with its tag. */
+  byte[][] newSlots() {
+    return new byte[window()][FrameCipher.BLOCK_BYTES + FrameCipher.TAG_BYTES];
+  }
+
   /** Runs {@code task} on a pool thread. */
   <T> CompletableFuture<T> submit(Supplier<T> task) {
     return CompletableFuture.supplyAsync(task, executor);
